@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Stockade.Cli.Commands;
+
+namespace Stockade.Cli.Infrastructure;
+
+/// <summary>Builds the command tree and runs it with the error policy of the CLI.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRoot(console);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                console.WriteError(error.Message);
+            }
+
+            console.Error.WriteLine("  next: run 'stockade --help' (or 'stockade <command> --help') for the usage.");
+            return ExitCodes.UsageOrNotFound;
+        }
+
+        var config = new InvocationConfiguration { Output = console.RawOutput, Error = console.Error, EnableDefaultExceptionHandler = false };
+        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static RootCommand BuildRoot(CliConsole console)
+    {
+        var root = new RootCommand("Stockade: run untrusted plugins in kernel-confined worker processes.");
+        root.Options.Add(GlobalOptions.Home);
+        foreach (var command in CommandCatalog.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    /// <summary>
+    /// Wraps a command body with the CLI's error policy: <see cref="CliException"/> becomes a message
+    /// and its exit code; anything else is a bug, reported without a stack trace unless
+    /// STOCKADE_DEBUG=1.
+    /// </summary>
+    public static void SetHandler(Command command, CliConsole console, Func<ParseResult, CancellationToken, Task<int>> body)
+    {
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                return await body(parse, ct).ConfigureAwait(false);
+            }
+            catch (CliException ex)
+            {
+                console.WriteError(ex.Message, ex.NextStep);
+                return ex.ExitCode;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                console.WriteError("cancelled.");
+                return 130;
+            }
+            catch (Exception ex)
+            {
+                console.WriteError($"internal error: {ex.GetType().Name}: {ex.Message}",
+                    Environment.GetEnvironmentVariable("STOCKADE_DEBUG") == "1"
+                        ? ex.ToString()
+                        : "this is a bug in Stockade; run again with STOCKADE_DEBUG=1 for details and report it.");
+                return ExitCodes.PluginFailed;
+            }
+        });
+    }
+}
