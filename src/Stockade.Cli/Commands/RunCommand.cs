@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
+using Stockade.Hosting;
+
+namespace Stockade.Cli.Commands;
+
+/// <summary><c>stockade run &lt;id|plugin-dir&gt; [method] [--input JSON] [--level L] [--json]</c>.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var target = new Argument<string>("plugin") { Description = "An installed plugin id, or a plugin folder (development run)." };
+        var method = new Argument<string?>("method") { Description = "The method to call (default: none; only start and stop the plugin).", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Option<string?>("--input") { Description = "The method's input as JSON, e.g. '{\"name\":\"Ada\"}'." };
+        var level = new Option<string?>("--level") { Description = "unrestricted | limited | sandboxed (default) | strict." };
+        var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
+        var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage after the call." };
+        var json = GlobalOptions.Json();
+        var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, json };
+        CliApplication.SetHandler(command, console, async (parse, ct) =>
+        {
+            JsonElement? inputJson = null;
+            var inputText = parse.GetValue(input);
+            if (inputText is not null)
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(inputText);
+                    inputJson = doc.RootElement.Clone();
+                }
+                catch (JsonException ex)
+                {
+                    throw new CliException(ExitCodes.UsageOrNotFound, $"--input is not valid JSON: {ex.Message}", "quote the JSON for the shell, e.g. --input '{\"name\":\"Ada\"}'.");
+                }
+            }
+
+            var asJson = parse.GetValue(json);
+            var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = parse.GetValue(grants) ?? [] };
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade));
+            var methodName = parse.GetValue(method);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                var plugin = await host.LoadAsync(parse.GetValue(target)!, options, ct);
+                JsonElement? result = null;
+                if (methodName is not null)
+                {
+                    result = await host.InvokeAsync(plugin.Id, methodName, inputJson, ct);
+                }
+
+                var usage = host.GetUsage(plugin.Id);
+                if (asJson)
+                {
+                    JsonOutput.Write(console.RawOutput, new
+                    {
+                        ok = true,
+                        plugin = plugin.Id,
+                        method = methodName,
+                        level = plugin.EffectiveLevel.ToString().ToLowerInvariant(),
+                        result,
+                        elapsedMs = watch.ElapsedMilliseconds,
+                        usage = parse.GetValue(stats) ? usage : null,
+                    });
+                }
+                else
+                {
+                    if (plugin.EffectiveLevel != plugin.RequestedLevel)
+                    {
+                        console.Error.WriteLine($"stockade: warning: '{plugin.Id}' runs at '{plugin.EffectiveLevel.ToString().ToLowerInvariant()}', not '{plugin.RequestedLevel.ToString().ToLowerInvariant()}' (downgrade allowed and audited)");
+                    }
+
+                    if (result is { } r)
+                    {
+                        console.RawOutput.WriteLine(JsonSerializer.Serialize(r, JsonOutput.Options));
+                    }
+                    else
+                    {
+                        console.Output.MarkupLine($"[green]started[/] {Markup.Escape(plugin.Id)} at level [bold]{plugin.EffectiveLevel.ToString().ToLowerInvariant()}[/]; exports: {Markup.Escape(string.Join(", ", plugin.Methods))}");
+                    }
+
+                    if (parse.GetValue(stats) && usage is not null)
+                    {
+                        UsageRenderer.Write(console, plugin.Id, usage);
+                    }
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (PluginException ex)
+            {
+                if (asJson)
+                {
+                    JsonOutput.Write(console.RawOutput, new
+                    {
+                        ok = false,
+                        plugin = ex.PluginId,
+                        method = methodName,
+                        error = new
+                        {
+                            code = PluginErrorMapping.ErrorCode(ex),
+                            message = ex.Message,
+                            next = ex.NextStep,
+                            grant = (ex as PluginPermissionDeniedException)?.GrantCommand,
+                        },
+                    });
+                }
+
+                PluginErrorMapping.WriteHuman(console, ex);
+                return PluginErrorMapping.ExitCode(ex);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,95 @@
+using Stockade.Core.Manifest;
+using Stockade.Core.Policy;
+using Stockade.Linux.Features;
+
+namespace Stockade.Hosting;
+
+/// <summary>
+/// Says, for a policy on this machine, who enforces each guarantee — the kernel, only the broker,
+/// the watchdog, or nothing — and which level the machine can enforce at most (fail secure).
+/// </summary>
+public static class GuaranteeReport
+{
+    /// <summary>The highest level this machine can enforce.</summary>
+    public static SecurityLevel HighestLevel(KernelFeatureReport features) => features.HighestEnforceableLevel switch
+    {
+        EnforceableLevel.Strict => SecurityLevel.Strict,
+        EnforceableLevel.Sandboxed => SecurityLevel.Sandboxed,
+        _ => SecurityLevel.Limited,
+    };
+
+    /// <summary>What the machine lacks to enforce <paramref name="level"/>; empty when it can.</summary>
+    public static IReadOnlyList<string> MissingFor(SecurityLevel level, KernelFeatureReport features)
+    {
+        var missing = new List<string>();
+        if (level >= SecurityLevel.Sandboxed)
+        {
+            if (features.LandlockAbi < 1)
+            {
+                missing.Add("Landlock is not available (file and TCP confinement): kernel ≥ 5.13 with CONFIG_SECURITY_LANDLOCK and 'landlock' in the lsm= boot list");
+            }
+
+            if (!features.SeccompFilter || !features.SeccompTsync)
+            {
+                missing.Add("seccomp filters with TSYNC are not available (system-call confinement of every thread)");
+            }
+
+            if (!features.NoNewPrivileges)
+            {
+                missing.Add("PR_SET_NO_NEW_PRIVS is not available");
+            }
+        }
+
+        if (level >= SecurityLevel.Strict && !features.UserNamespacesUsable)
+        {
+            missing.Add($"unprivileged user namespaces are not usable (private /proc, no network): {features.UserNamespacesDetail ?? "unshare --user failed"}");
+        }
+
+        return missing;
+    }
+
+    /// <summary>Every guarantee of <paramref name="policy"/> and who enforces it here.</summary>
+    public static IReadOnlyList<Guarantee> For(SandboxPolicy policy, KernelFeatureReport features, PluginRuntime runtime)
+    {
+        var level = policy.Level;
+        var kernel = level >= SecurityLevel.Sandboxed;
+        var landlock = $"Landlock ABI {features.LandlockAbi}";
+        var list = new List<Guarantee>
+        {
+            kernel
+                ? new("files: only $PLUGIN_DATA, $TEMP (read-write), the plugin folder (read-only) and granted paths", EnforcementLayer.Kernel, landlock)
+                : new("files: only granted paths", EnforcementLayer.None, $"not enforced at '{level.ToName()}': the plugin can use any file its uid can"),
+            kernel
+                ? new("network: no direct sockets; HTTP only through the broker to granted hosts", EnforcementLayer.Kernel, "seccomp (no AF_INET/AF_INET6 sockets) + Landlock TCP rules; broker checks host patterns and resolved addresses")
+                : new("network: HTTP only to granted hosts", EnforcementLayer.Broker, "broker checks brokered requests only; direct sockets are not blocked at this level"),
+            kernel
+                ? new(policy.AllowExec ? "processes: only the granted executables" : "processes: no exec, no fork", EnforcementLayer.Kernel,
+                    runtime == PluginRuntime.Dotnet ? "seccomp (execve/fork) + Landlock EXECUTE" : "Landlock EXECUTE (executable plugins: seccomp not installed, see docs/kernel-compatibility.md)")
+                : new("processes: only the granted executables", EnforcementLayer.None, "not enforced at this level"),
+            kernel
+                ? new("signals to the host and abstract Unix sockets", EnforcementLayer.Kernel, features.LandlockAbi >= 6 ? "Landlock scopes (ABI ≥ 6)" : "not available below Landlock ABI 6")
+                : new("signals to the host and abstract Unix sockets", EnforcementLayer.None, "not enforced at this level"),
+            new("environment: only granted variables; secret-looking names only by exact grant", EnforcementLayer.Kernel, "allow-listed envp built by the host, passed by execve"),
+            new($"memory ≤ {policy.Resources.MemoryMb} MB", EnforcementLayer.Kernel, "RLIMIT_DATA + DOTNET_GCHeapHardLimit; the watchdog kills at the limit"),
+            new($"open files ≤ {policy.Resources.OpenFiles}", EnforcementLayer.Kernel, "RLIMIT_NOFILE"),
+            new($"single file ≤ {policy.Resources.MaxFileMb} MB", EnforcementLayer.Kernel, "RLIMIT_FSIZE (SIGXFSZ ignored: writes fail with EFBIG)"),
+            new($"CPU ≤ {policy.Resources.CpuPercent} % of a core", EnforcementLayer.Watchdog, "sampled every second; warn → throttle → kill"),
+            new($"disk in $PLUGIN_DATA ≤ {policy.Resources.DiskMb} MB", EnforcementLayer.Watchdog, "sampled; killed over the quota"),
+            new($"threads ≤ {policy.Resources.Threads}", EnforcementLayer.Watchdog, "sampled; warn → throttle → kill"),
+            new($"call time ≤ {policy.Timeouts.Call.TotalSeconds:0.###} s, init ≤ {policy.Timeouts.Init.TotalSeconds:0.###} s, hooks ≤ {policy.Timeouts.Hook.TotalSeconds:0.###} s", EnforcementLayer.Kernel, "the host kills the worker process at the timeout"),
+            new("brokered calls (hosts, services, config, store): declared ∩ granted, rate-limited, audited", EnforcementLayer.Broker, "permission check → rate limit → audit → perform"),
+            new("worker dies with the host", EnforcementLayer.Kernel, "PR_SET_PDEATHSIG from a dedicated spawner thread"),
+        };
+        if (policy.Resources.CpuTimeSeconds is int cpu)
+        {
+            list.Add(new($"CPU time ≤ {cpu} s", EnforcementLayer.Kernel, "RLIMIT_CPU (SIGXCPU)"));
+        }
+
+        if (level == SecurityLevel.Strict)
+        {
+            list.Add(new("private /proc, no network interfaces, own pid namespace", EnforcementLayer.Kernel, "user/pid/net/mount namespaces via unshare(1)"));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Stockade.Hosting;
+
+/// <summary>The ways a plugin fails.</summary>
+public enum PluginFailureKind
+{
+    /// <summary>Plugin code threw an exception; the worker is still serving.</summary>
+    Threw,
+
+    /// <summary>The worker process ended unexpectedly.</summary>
+    Crashed,
+
+    /// <summary>The worker sent something the protocol forbids and was ended.</summary>
+    ProtocolViolation,
+
+    /// <summary>The worker refused to start: confinement could not be verified, or the entry is bad.</summary>
+    StartFailed,
+}

@@ -1,0 +1,8 @@
+namespace Stockade.Hosting;
+
+/// <summary>One event of a plugin, raised by <see cref="PluginHost.PluginEvent"/>.</summary>
+/// <param name="PluginId">The plugin.</param>
+/// <param name="Kind">What happened.</param>
+/// <param name="Message">A sentence a person can read.</param>
+/// <param name="At">When (UTC).</param>
+public sealed record PluginEvent(string PluginId, PluginEventKind Kind, string Message, DateTimeOffset At);

@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text.Json;
+using Stockade.Core.Audit;
+using Stockade.Hosting.Workers;
+using Stockade.Protocol;
+
+namespace Stockade.Hosting;
+
+public sealed partial class PluginHost
+{
+    /// <summary>
+    /// Calls <paramref name="method"/> of a loaded plugin with a JSON input and returns its JSON
+    /// result. The call's timeout comes from the manifest (capped by the host); a plugin that runs
+    /// past it is killed, since .NET cannot abort a thread. A crashed worker is restarted on the next
+    /// call, within the restart policy.
+    /// </summary>
+    /// <exception cref="PluginNotFoundException">No such plugin or method.</exception>
+    /// <exception cref="PluginTimeoutException">The call ran past its timeout; the worker was killed.</exception>
+    /// <exception cref="PluginPermissionDeniedException">The plugin was refused something it needed.</exception>
+    /// <exception cref="PluginKilledException">The worker was killed for a resource limit.</exception>
+    /// <exception cref="PluginFailedException">The plugin threw, crashed or broke the protocol.</exception>
+    public async Task<JsonElement> InvokeAsync(string pluginId, string method, JsonElement? input = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        var slot = GetSlot(pluginId);
+        var worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
+        if (slot.Plugin.Methods.Count > 0 && !slot.Plugin.Methods.Contains(method, StringComparer.Ordinal))
+        {
+            throw new PluginNotFoundException(pluginId, $"plugin '{pluginId}' has no method '{method}'",
+                $"it exports: {string.Join(", ", slot.Plugin.Methods)}");
+        }
+
+        var parameters = JsonSerializer.SerializeToElement(new InvokeParams { Method = method, Input = input }, ProtocolJsonContext.Default.InvokeParams);
+        var denialsBefore = slot.Broker?.DenialCount ?? 0;
+        try
+        {
+            var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken).ConfigureAwait(false);
+            return result ?? default;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw await TranslateFailureAsync(slot, worker, method, ex, denialsBefore).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Calls a method and deserialises its result.</summary>
+    public async Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input, JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    {
+        JsonElement? element = input is null ? null : JsonSerializer.SerializeToElement(input, jsonOptions);
+        var result = await InvokeAsync(pluginId, method, element, cancellationToken).ConfigureAwait(false);
+        return result.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? default : result.Deserialize<TResult>(jsonOptions);
+    }
+
+    /// <summary>
+    /// Fires a hook on every loaded plugin registered for it, in parallel, each bounded by its hook
+    /// timeout (5 s by default); a slow or crashing plugin never delays or breaks the others.
+    /// </summary>
+    public async Task<IReadOnlyList<HookResult>> FireHookAsync(string hookName, JsonElement? payload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hookName);
+        var targets = _slots.Values.Where(s => s.Plugin.Policy.AllowsHook(hookName)).ToArray();
+        var calls = targets.Select(slot => FireOneAsync(slot, hookName, payload, cancellationToken));
+        return await Task.WhenAll(calls).ConfigureAwait(false);
+    }
+
+    private async Task<HookResult> FireOneAsync(PluginSlot slot, string hookName, JsonElement? payload, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        WorkerProcess? worker = null;
+        try
+        {
+            worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
+            var parameters = JsonSerializer.SerializeToElement(new HookParams { Name = hookName, Payload = payload }, ProtocolJsonContext.Default.HookParams);
+            var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken).ConfigureAwait(false);
+            return new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var failure = worker is null ? ex : await TranslateFailureAsync(slot, worker, $"hook {hookName}", ex, slot.Broker?.DenialCount ?? 0).ConfigureAwait(false);
+            return new HookResult(slot.Id, false, null, failure.Message, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<WorkerProcess> EnsureWorkerAsync(PluginSlot slot, CancellationToken cancellationToken)
+    {
+        var worker = slot.Worker;
+        if (worker is not null && !worker.HasExited)
+        {
+            return worker;
+        }
+
+        await slot.StartLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            worker = slot.Worker;
+            if (worker is not null && !worker.HasExited)
+            {
+                return worker;
+            }
+
+            if (slot.DisabledReason is not null)
+            {
+                throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' is disabled: {slot.DisabledReason}",
+                    nextStep: $"fix the cause, then re-enable it: stockade enable {slot.Id}");
+            }
+
+            var now = _time.GetUtcNow();
+            while (slot.Restarts.Count > 0 && now - slot.Restarts.Peek() > _options.RestartWindow)
+            {
+                slot.Restarts.Dequeue();
+            }
+
+            if (slot.Restarts.Count >= _options.MaxRestarts)
+            {
+                slot.DisabledReason = $"its worker ended {slot.Restarts.Count + 1} times within {_options.RestartWindow.TotalMinutes:0} minutes";
+                if (slot.Plugin.IsInstalled)
+                {
+                    Store.SetEnabled(slot.Id, false);
+                }
+
+                await AuditAsync(AuditActions.PluginDisabled, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = slot.DisabledReason }).ConfigureAwait(false);
+                throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' was disabled: {slot.DisabledReason}",
+                    nextStep: $"fix the cause, then re-enable it: stockade enable {slot.Id}");
+            }
+
+            // Back-off: 0 s, 1 s, 2 s… between consecutive restarts in the window.
+            var delay = TimeSpan.FromSeconds(slot.Restarts.Count);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            slot.Restarts.Enqueue(now);
+            if (slot.Worker is not null)
+            {
+                await slot.Worker.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await StartWorkerAsync(slot, restart: true, cancellationToken).ConfigureAwait(false);
+            return slot.Worker!;
+        }
+        finally
+        {
+            slot.StartLock.Release();
+        }
+    }
+
+    private async Task<Exception> TranslateFailureAsync(PluginSlot slot, WorkerProcess worker, string operation, Exception ex, int denialsBefore)
+    {
+        switch (ex)
+        {
+            case WorkerTimeoutException timeout:
+                await AuditAsync(AuditActions.PluginTimedOut, AuditDecision.Info, AuditLayer.Host, slot.Id,
+                    details: new Dictionary<string, string> { ["operation"] = operation, ["timeoutMs"] = ((long)timeout.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) }).ConfigureAwait(false);
+                Raise(slot.Id, PluginEventKind.TimedOut, $"'{operation}' did not finish within {WorkerProcess.FormatTimeout(timeout.Timeout)}; worker killed");
+                return new PluginTimeoutException(slot.Id, operation, timeout.Timeout);
+
+            case WorkerExitedException exited when slot.ResourceKill is { } kill:
+                return new PluginKilledException(slot.Id, kill.Resource, $"plugin '{slot.Id}' was killed: {kill.Message}");
+
+            case WorkerExitedException exited when exited.Exit.ProtocolViolation is not null:
+                return new PluginFailedException(slot.Id, PluginFailureKind.ProtocolViolation,
+                    $"plugin '{slot.Id}' broke the protocol and was ended: {exited.Exit.ProtocolViolation}", workerOutput: exited.Stderr);
+
+            case WorkerExitedException exited when exited.Exit.ExitCode == 152:
+                return new PluginKilledException(slot.Id, "cpu time", $"plugin '{slot.Id}' was killed by the kernel for exceeding its CPU time limit (RLIMIT_CPU)");
+
+            case WorkerExitedException exited:
+                return new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' crashed during '{operation}': the worker {exited.Exit.Describe()}",
+                    workerOutput: exited.Stderr, nextStep: "the host is unaffected; the worker restarts on the next call. The worker's last output is shown above.");
+
+            case RemoteRpcException remote when remote.Code == RpcErrorCode.PermissionDenied:
+                return new PluginPermissionDeniedException(slot.Id, $"plugin '{slot.Id}' was refused: {remote.Message}", PermissionOf(remote), "broker", null);
+
+            case RemoteRpcException remote when remote.Code == RpcErrorCode.NotFound:
+                return new PluginNotFoundException(slot.Id, $"plugin '{slot.Id}': {remote.Message}", slot.Plugin.Methods.Count > 0 ? $"it exports: {string.Join(", ", slot.Plugin.Methods)}" : null);
+
+            case RemoteRpcException remote:
+                var denial = slot.Broker?.LastDenialSince(denialsBefore);
+                if (denial is not null)
+                {
+                    return new PluginPermissionDeniedException(slot.Id,
+                        $"plugin '{slot.Id}' was refused {denial.Operation} of {denial.Resource} by the kernel ({denial.Layer}): {remote.Message}",
+                        denial.Permission, "kernel", denial.Resource);
+                }
+
+                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", RemoteType(remote), RemoteStack(remote),
+                    nextStep: "the error comes from the plugin's own code; the worker keeps serving.");
+
+            default:
+                return ex;
+        }
+    }
+
+    private static string? PermissionOf(RemoteRpcException ex) =>
+        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("permission", out var p) ? p.GetString() : null;
+}

@@ -1,0 +1,403 @@
+using System.Globalization;
+using System.Text.Json;
+using Stockade.Core.Audit;
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Broker;
+using Stockade.Hosting.Workers;
+using Stockade.Protocol;
+
+namespace Stockade.Hosting;
+
+public sealed partial class PluginHost
+{
+    /// <summary>
+    /// Loads a plugin — an installed id, or a plugin folder (development) — validates it, builds its
+    /// policy, checks the level can be enforced and starts its worker.
+    /// </summary>
+    /// <exception cref="PluginRefusedException">The manifest (or signature, analysis, conflicts) refuses it.</exception>
+    /// <exception cref="LevelNotEnforceableException">The level cannot be enforced here and no downgrade is allowed.</exception>
+    /// <exception cref="PluginFailedException">The worker could not start (confinement not verified, bad entry).</exception>
+    /// <exception cref="PluginTimeoutException">Initialisation ran past the init timeout.</exception>
+    public async Task<LoadedPlugin> LoadAsync(string idOrDirectory, PluginLoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idOrDirectory);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        options ??= new PluginLoadOptions();
+        var plugin = ResolvePlugin(idOrDirectory, options);
+        var slot = new PluginSlot(plugin);
+        if (!_slots.TryAdd(plugin.Id, slot))
+        {
+            throw new PluginRefusedException(plugin.Id, $"plugin '{plugin.Id}' is already loaded in this host", [], "unload it first, or call it by its id.");
+        }
+
+        try
+        {
+            await StartWorkerAsync(slot, restart: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.TryRemove(plugin.Id, out _);
+            throw;
+        }
+
+        return plugin;
+    }
+
+    /// <summary>Stops a plugin's worker (asks it to shut down, then kills it) and forgets it.</summary>
+    public async Task UnloadAsync(string pluginId, CancellationToken cancellationToken = default)
+    {
+        if (!_slots.TryRemove(pluginId, out var slot))
+        {
+            return;
+        }
+
+        await StopWorkerAsync(slot, "unloaded by the host", cancellationToken).ConfigureAwait(false);
+    }
+
+    private LoadedPlugin ResolvePlugin(string idOrDirectory, PluginLoadOptions options)
+    {
+        string directory;
+        bool installed;
+        IReadOnlyList<Grant> grants;
+        var record = Directory.Exists(idOrDirectory) ? null : Store.GetPlugin(idOrDirectory);
+        if (record is not null)
+        {
+            if (!record.Enabled)
+            {
+                throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' is disabled", [], $"enable it with: stockade enable {record.Id}");
+            }
+
+            directory = Home.InstallDirectory(record.Id, record.Version);
+            installed = true;
+            grants = [.. Store.GetGrants(record.Id).Select(ToGrant).OfType<Grant>()];
+        }
+        else if (Directory.Exists(idOrDirectory))
+        {
+            directory = Path.GetFullPath(idOrDirectory);
+            installed = false;
+            grants = [];
+        }
+        else
+        {
+            throw new PluginNotFoundException(idOrDirectory, $"no installed plugin and no folder named '{idOrDirectory}'",
+                "run 'stockade list' to see installed plugins, or give the path of a plugin folder.");
+        }
+
+        var read = ManifestReader.ReadDirectory(directory);
+        if (!read.IsValid || read.Manifest is null)
+        {
+            throw new PluginRefusedException(Path.GetFileName(directory), $"the manifest in {directory} is not valid",
+                [.. read.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString())],
+                "fix the lines above; 'stockade validate <folder>' shows every diagnostic.");
+        }
+
+        var manifest = read.Manifest;
+        if (!installed)
+        {
+            grants = ParseDevelopmentGrants(manifest, options.Grants);
+        }
+
+        var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
+        var effective = DecideLevel(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade);
+        var policy = BuildPolicy(manifest, grants, effective, directory);
+        return new LoadedPlugin(manifest, directory, policy, requested, GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), installed);
+    }
+
+    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
+    {
+        var aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PLUGIN_DATA"] = Home.DataDirectory(manifest.Id),
+            ["TEMP"] = Home.TempDirectory(manifest.Id),
+            ["CONFIG"] = Home.ConfigDirectory,
+            ["PLUGIN_DIR"] = directory,
+        };
+        foreach (var (name, path) in _options.Aliases)
+        {
+            aliases[name.TrimStart('$')] = path;
+        }
+
+        var context = new PolicyContext
+        {
+            Level = level,
+            AliasValues = aliases,
+            Catalog = Services.CreateCatalog(),
+            MaxMemoryMb = _options.MaxMemoryMb,
+            MaxCallTimeout = _options.MaxCallTimeout,
+        };
+        return PolicyBuilder.Build(manifest, grants, context);
+    }
+
+    private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)
+    {
+        var catalog = Services.CreateCatalog();
+        var grants = new List<Grant>();
+        var problems = new List<string>();
+        foreach (var text in texts)
+        {
+            if (!Permission.TryParse(text, catalog, out var permission, out var error))
+            {
+                problems.Add($"--grant {text}: {error}");
+                continue;
+            }
+
+            var validation = PolicyBuilder.ValidateGrant(manifest, permission, catalog);
+            if (!validation.Ok)
+            {
+                problems.Add($"--grant {text}: {validation.Message}");
+                continue;
+            }
+
+            grants.Add(new Grant(permission, Allowed: true, _time.GetUtcNow(), "command line", Optional: false));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PluginRefusedException(manifest.Id, "some grants cannot be given", problems, "grant only what the manifest declares ('stockade validate <folder>' lists it).");
+        }
+
+        return grants;
+    }
+
+    private Grant? ToGrant(StoredGrant stored)
+    {
+        var catalog = Services.CreateCatalog();
+        return Permission.TryParse(stored.Permission, catalog, out var permission, out _)
+            ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)
+            : null;
+    }
+
+    private static SecurityLevel ParseLevel(string text, string pluginId) =>
+        SecurityLevels.TryParse(text, out var level)
+            ? level
+            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: unrestricted, limited, sandboxed, strict.");
+
+    private SecurityLevel DecideLevel(string pluginId, SecurityLevel requested, bool allowDowngrade)
+    {
+        var best = GuaranteeReport.HighestLevel(KernelFeatures);
+        if (requested <= best)
+        {
+            return requested;
+        }
+
+        var missing = GuaranteeReport.MissingFor(requested, KernelFeatures);
+        if (!allowDowngrade)
+        {
+            AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader, pluginId,
+                details: new Dictionary<string, string> { ["requested"] = Name(requested), ["best"] = Name(best), ["missing"] = string.Join("; ", missing) }).AsTask().GetAwaiter().GetResult();
+            throw new LevelNotEnforceableException(pluginId, Name(requested), Name(best), missing);
+        }
+
+        Log.Downgraded(_logger, pluginId, Name(requested), Name(best));
+        AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader, pluginId,
+            details: new Dictionary<string, string> { ["requested"] = Name(requested), ["effective"] = Name(best), ["missing"] = string.Join("; ", missing) }).AsTask().GetAwaiter().GetResult();
+        return best;
+    }
+
+    internal static string Name(SecurityLevel level) => level.ToString().ToLowerInvariant();
+
+    private async Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
+    {
+        var plugin = slot.Plugin;
+        var policy = plugin.Policy;
+        var manifest = plugin.Manifest;
+        var data = Home.DataDirectory(plugin.Id);
+        var temp = Home.TempDirectory(plugin.Id);
+        Directory.CreateDirectory(data);
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        Directory.CreateDirectory(temp);
+        var confined = policy.Level >= SecurityLevel.Sandboxed;
+        var request = new WorkerLaunchRequest
+        {
+            PluginId = plugin.Id,
+            IsDotnet = manifest.Runtime == PluginRuntime.Dotnet,
+            PluginDirectory = plugin.Directory,
+            Entry = manifest.Entry,
+            EntryType = manifest.EntryType,
+            Interpreter = manifest.Interpreter,
+            DataDirectory = data,
+            TempDirectory = temp,
+            GrantedPaths = [.. policy.FileRules.Select(r => new PlannedPathRule(r.Path,
+                r.Rights.HasFlag(FileRights.Read), r.Rights.HasFlag(FileRights.Write), r.Rights.HasFlag(FileRights.Delete), r.Rights.HasFlag(FileRights.Execute)))],
+            AllowExec = policy.AllowExec,
+            Landlock = confined,
+            Seccomp = confined,
+            Namespaces = policy.Level == SecurityLevel.Strict,
+            MemoryMb = policy.Resources.MemoryMb,
+            OpenFiles = policy.Resources.OpenFiles,
+            MaxFileMb = policy.Resources.MaxFileMb,
+            CpuTimeSeconds = policy.Resources.CpuTimeSeconds,
+            Environment = GrantedEnvironment(policy),
+            UserId = _options.WorkerUserId,
+            GroupId = _options.WorkerGroupId,
+        };
+        if (request.UserId is not null)
+        {
+            PrepareForWorkerUser(request.UserId.Value, request.GroupId ?? request.UserId.Value, data, temp);
+        }
+
+        var startInfo = WorkerLaunchPlanner.Plan(request, _runtime.Value, Environment.ProcessId);
+        var broker = new PluginBroker(this, slot);
+        var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
+        var worker = await WorkerProcess.StartAsync(startInfo, limits, broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
+        slot.Worker = worker;
+        slot.Broker = broker;
+        slot.Stopping = false;
+        slot.ResourceKill = null;
+        _ = worker.Exited.ContinueWith(t => OnWorkerExited(slot, worker, t.Result), TaskScheduler.Default);
+
+        var init = new InitializeParams
+        {
+            PluginId = plugin.Id,
+            Level = Name(policy.Level),
+            PluginDir = plugin.Directory,
+            DataDir = data,
+            TempDir = temp,
+            GrantedPermissions = [.. policy.Granted.Select(p => p.ToString())],
+        };
+        JsonElement? result;
+        try
+        {
+            result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WorkerTimeoutException)
+        {
+            await AuditAsync(AuditActions.PluginTimedOut, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: new Dictionary<string, string> { ["operation"] = "initialize" }).ConfigureAwait(false);
+            Raise(plugin.Id, PluginEventKind.TimedOut, $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}");
+            throw new PluginTimeoutException(plugin.Id, "initialize", policy.Timeouts.Init);
+        }
+        catch (WorkerExitedException ex)
+        {
+            var lines = ex.Stderr;
+            var launcherLine = lines.LastOrDefault(l => l.StartsWith("stockade-", StringComparison.Ordinal));
+            var message = launcherLine is not null
+                ? $"plugin '{plugin.Id}' could not start: {launcherLine}"
+                : $"plugin '{plugin.Id}' could not start: the worker {ex.Exit.Describe()}";
+            throw new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, message, workerOutput: lines,
+                nextStep: ex.Exit.ExitCode == 71 ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
+        }
+        catch (Protocol.RemoteRpcException ex)
+        {
+            await StopWorkerAsync(slot, "initialisation failed", CancellationToken.None).ConfigureAwait(false);
+            throw new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {ex.Message}", RemoteType(ex), RemoteStack(ex));
+        }
+
+        var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
+        plugin.Methods = initResult?.Methods ?? [];
+        plugin.ProcessId = worker.Pid;
+        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, data, WatchdogLimits(policy), new WatchdogTarget(this, slot, worker));
+        Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
+        await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id,
+            details: new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) }).ConfigureAwait(false);
+        Raise(plugin.Id, restart ? PluginEventKind.Restarted : PluginEventKind.Started, $"worker {worker.Pid} ready at level '{Name(policy.Level)}'");
+    }
+
+    private IReadOnlyDictionary<string, string> GrantedEnvironment(SandboxPolicy policy)
+    {
+        var source = _options.Environment ?? Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+        var granted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in source)
+        {
+            if (policy.Check(new Permission(PermissionCategory.Env, "read", name)).Kind == DecisionKind.Granted)
+            {
+                granted[name] = value;
+            }
+        }
+
+        return granted;
+    }
+
+    private static void PrepareForWorkerUser(int uid, int gid, string data, string temp)
+    {
+        foreach (var dir in new[] { data, temp, Path.Combine(temp, "tmp") })
+        {
+            Directory.CreateDirectory(dir);
+            HostFiles.Chown(dir, uid, gid);
+        }
+    }
+
+    private async Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken)
+    {
+        var worker = slot.Worker;
+        if (worker is null)
+        {
+            return;
+        }
+
+        slot.Stopping = true;
+        slot.WatchRegistration?.Dispose();
+        if (!worker.HasExited)
+        {
+            try
+            {
+                await worker.CallAsync("shutdown", null, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                await worker.Exited.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WorkerTimeoutException or WorkerExitedException or TimeoutException or Protocol.RemoteRpcException or OperationCanceledException or IOException)
+            {
+                // Shutdown is a courtesy; the kill below is the guarantee.
+            }
+        }
+
+        await worker.DisposeAsync().ConfigureAwait(false);
+        slot.Worker = null;
+        slot.Plugin.ProcessId = null;
+        await AuditAsync(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = reason }).ConfigureAwait(false);
+        Raise(slot.Id, PluginEventKind.Stopped, reason);
+    }
+
+    private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit)
+    {
+        slot.WatchRegistration?.Dispose();
+        try
+        {
+            var temp = Home.TempDirectory(slot.Id);
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort; the next start wipes it again.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        if (slot.Stopping || !ReferenceEquals(slot.Worker, worker))
+        {
+            return;
+        }
+
+        Log.WorkerEnded(_logger, slot.Id, exit.Describe());
+        if (exit.ProtocolViolation is not null)
+        {
+            Audit.Append(new AuditEntry(AuditActions.ProtocolViolation, AuditDecision.Deny, AuditLayer.Host) { Plugin = slot.Id, Details = new Dictionary<string, string> { ["reason"] = exit.ProtocolViolation } });
+            Raise(slot.Id, PluginEventKind.ProtocolViolation, exit.ProtocolViolation);
+        }
+        else if (slot.ResourceKill is { } kill)
+        {
+            // Audited by the watchdog handler already.
+            _ = kill;
+        }
+        else if (exit.KillReason is null)
+        {
+            Audit.Append(new AuditEntry(AuditActions.PluginCrashed, AuditDecision.Info, AuditLayer.Host) { Plugin = slot.Id, Details = new Dictionary<string, string> { ["exit"] = exit.Describe() } });
+            Raise(slot.Id, PluginEventKind.Crashed, $"worker {exit.Describe()}");
+        }
+    }
+
+    private static string? RemoteType(Protocol.RemoteRpcException ex) =>
+        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("type", out var t) ? t.GetString() : null;
+
+    private static string? RemoteStack(Protocol.RemoteRpcException ex) =>
+        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("stackTrace", out var t) ? t.GetString() : null;
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stockade.Core.Audit;
+using Stockade.Hosting.Audit;
+using Stockade.Hosting.Broker.Services;
+using Stockade.Hosting.Store;
+using Stockade.Hosting.Watchdog;
+using Stockade.Hosting.Workers;
+using Stockade.Linux;
+
+namespace Stockade.Hosting;
+
+/// <summary>
+/// Loads plugins into confined worker processes, calls them, fires hooks, and stops them; owns the
+/// store, the audit log, the broker's host services and the watchdog of one Stockade home.
+/// </summary>
+/// <remarks>Thread-safe. Dispose it to stop every worker (workers also die with the host process).</remarks>
+public sealed partial class PluginHost : IAsyncDisposable
+{
+    private readonly PluginHostOptions _options;
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, PluginSlot> _slots = new(StringComparer.Ordinal);
+    private readonly Lazy<KernelFeatureReport> _features;
+    private readonly Lazy<WorkerRuntime> _runtime;
+    private int _disposed;
+
+    /// <summary>Creates a host over <see cref="PluginHostOptions.Home"/>; creates the home's folders and store.</summary>
+    public PluginHost(PluginHostOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Home))
+        {
+            throw new ArgumentException("PluginHostOptions.Home is required: the folder for the store, installed plugins and the audit log.", nameof(options));
+        }
+
+        _options = options;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<PluginHost>();
+        _time = timeProvider ?? TimeProvider.System;
+        Home = new StockadeHome(options.Home);
+        Home.EnsureCreated();
+        Store = new StockadeStore(Home.DatabasePath);
+        Audit = new AuditLog(new AuditLogOptions { Directory = Home.AuditDirectory }, Store, _time, _loggerFactory.CreateLogger<AuditLog>());
+        Services = new HostServiceRegistry();
+        Watchdog = new Watchdog.Watchdog(new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog.Watchdog>());
+        Watchdog.Event += OnWatchdogEvent;
+        _features = new Lazy<KernelFeatureReport>(KernelFeatures.Probe);
+        _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory));
+    }
+
+    /// <summary>Raised for every plugin event (started, crashed, timed out, denied, warned, throttled, killed…).</summary>
+    public event EventHandler<PluginEvent>? PluginEvent;
+
+    /// <summary>Decides run-time requests for optional permissions; null refuses them all.</summary>
+    public IPermissionPrompt? PermissionPrompt { get; init; }
+
+    /// <summary>The home folder layout.</summary>
+    public StockadeHome Home { get; }
+
+    /// <summary>The SQLite store of installed plugins, grants and trusted keys.</summary>
+    public StockadeStore Store { get; }
+
+    /// <summary>The hash-chained audit log; subscribe to <see cref="AuditLog.RecordWritten"/> for live events.</summary>
+    public AuditLog Audit { get; }
+
+    /// <summary>Host services exposed to plugins through the broker.</summary>
+    public HostServiceRegistry Services { get; }
+
+    /// <summary>The watchdog measuring every worker.</summary>
+    public Watchdog.Watchdog Watchdog { get; }
+
+    /// <summary>What this machine's kernel can enforce (probed once).</summary>
+    public KernelFeatureReport KernelFeatures => _features.Value;
+
+    /// <summary>The plugins currently loaded.</summary>
+    public IReadOnlyList<LoadedPlugin> Plugins => [.. _slots.Values.Select(s => s.Plugin)];
+
+    /// <summary>Current resource usage of a plugin's worker, or null when none runs.</summary>
+    public ResourceUsage? GetUsage(string pluginId) => Watchdog.GetUsage(pluginId);
+
+    /// <summary>Stops every worker, flushes the audit log and closes the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var id in _slots.Keys.ToArray())
+        {
+            await UnloadAsync(id).ConfigureAwait(false);
+        }
+
+        await Watchdog.DisposeAsync().ConfigureAwait(false);
+        await Audit.DisposeAsync().ConfigureAwait(false);
+        Store.Dispose();
+    }
+
+    private void Raise(string pluginId, PluginEventKind kind, string message)
+    {
+        var e = new PluginEvent(pluginId, kind, message, _time.GetUtcNow());
+        try
+        {
+            PluginEvent?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            // A subscriber's bug must not break the host's bookkeeping.
+            Log.EventHandlerFailed(_logger, pluginId, kind, ex);
+        }
+    }
+
+    private ValueTask<AuditRecord> AuditAsync(string action, AuditDecision decision, AuditLayer layer, string? plugin, string? permission = null, string? resource = null, IReadOnlyDictionary<string, string>? details = null) =>
+        Audit.AppendAsync(new AuditEntry(action, decision, layer) { Plugin = plugin, Permission = permission, Resource = resource, Details = details });
+
+    private PluginSlot GetSlot(string pluginId) =>
+        _slots.TryGetValue(pluginId, out var slot)
+            ? slot
+            : throw new PluginNotFoundException(pluginId, $"plugin '{pluginId}' is not loaded", "load it first (PluginHost.LoadAsync), or check the id with 'stockade list'.");
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Stockade.Hosting;
+
+/// <summary>
+/// Options of a <see cref="PluginHost"/>. Every default is the one of DESIGN §7; the host may only
+/// lower the limits a manifest asks for, never raise them past <see cref="MaxMemoryMb"/> and friends.
+/// </summary>
+public sealed class PluginHostOptions
+{
+    /// <summary>The Stockade home folder (store, installed plugins, data, audit). Required.</summary>
+    [Required]
+    public string Home { get; set; } = "";
+
+    /// <summary>Level used when a load does not ask for one: <c>sandboxed</c>.</summary>
+    public string DefaultLevel { get; set; } = "sandboxed";
+
+    /// <summary>
+    /// When the machine cannot enforce the requested level, run at the best level available instead
+    /// of refusing. Off by default (fail secure); every downgrade is audited.
+    /// </summary>
+    public bool AllowDowngrade { get; set; }
+
+    /// <summary>
+    /// Folder holding <c>stockade-launcher</c> and <c>worker/Stockade.Worker.dll</c>; default: the
+    /// folder of the host application (where the build puts them).
+    /// </summary>
+    public string? RuntimeDirectory { get; set; }
+
+    /// <summary>
+    /// When the host runs as root, run workers as this uid (and <see cref="WorkerGroupId"/>): root
+    /// bypasses RLIMIT_NPROC and file permissions, so a dedicated unprivileged uid is stronger.
+    /// </summary>
+    public int? WorkerUserId { get; set; }
+
+    /// <summary>Group for <see cref="WorkerUserId"/>.</summary>
+    public int? WorkerGroupId { get; set; }
+
+    /// <summary>Upper bound for any plugin's memory, in MiB.</summary>
+    [Range(128, 1 << 20)]
+    public int MaxMemoryMb { get; set; } = 4096;
+
+    /// <summary>Upper bound for any call timeout.</summary>
+    public TimeSpan MaxCallTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Largest protocol frame a worker may send, in bytes (16 MiB).</summary>
+    [Range(4096, 256 * 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Most requests a worker may have in flight towards the host.</summary>
+    [Range(1, 4096)]
+    public int MaxRequestsInFlight { get; set; } = 64;
+
+    /// <summary>How many times a crashed worker is restarted within <see cref="RestartWindow"/> before the plugin is disabled.</summary>
+    [Range(0, 100)]
+    public int MaxRestarts { get; set; } = 3;
+
+    /// <summary>Window for <see cref="MaxRestarts"/>.</summary>
+    public TimeSpan RestartWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Extra path aliases usable in file permission scopes (name without <c>$</c> → absolute path).</summary>
+    public IDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The environment plugins may be granted variables from (<c>env:read</c>); default: this
+    /// process's environment. Only granted names ever reach a worker.
+    /// </summary>
+    public IDictionary<string, string>? Environment { get; set; }
+}

@@ -1,0 +1,31 @@
+using Stockade.Hosting.Broker;
+
+namespace Stockade.Hosting.Workers;
+
+/// <summary>The host's bookkeeping for one loaded plugin: its current worker, restarts and recent denials.</summary>
+internal sealed class PluginSlot(LoadedPlugin plugin)
+{
+    public LoadedPlugin Plugin { get; } = plugin;
+
+    public string Id => Plugin.Id;
+
+    public SemaphoreSlim StartLock { get; } = new(1, 1);
+
+    public WorkerProcess? Worker { get; set; }
+
+    public PluginBroker? Broker { get; set; }
+
+    public IDisposable? WatchRegistration { get; set; }
+
+    /// <summary>Restart times inside the restart window.</summary>
+    public Queue<DateTimeOffset> Restarts { get; } = new();
+
+    /// <summary>Set when the plugin was disabled after too many restarts; a person must re-enable it.</summary>
+    public string? DisabledReason { get; set; }
+
+    /// <summary>True while the host itself is stopping the worker (its exit is not a crash).</summary>
+    public bool Stopping { get; set; }
+
+    /// <summary>Set by the watchdog when it kills the worker for a resource limit.</summary>
+    public (string Resource, string Message)? ResourceKill { get; set; }
+}

@@ -1,0 +1,33 @@
+namespace Stockade.Hosting.Workers;
+
+/// <summary>How a worker process ended.</summary>
+/// <param name="ExitCode">The exit status; 128+N means killed by signal N (as the shell reports it).</param>
+/// <param name="KillReason">Why the host killed it, when it did.</param>
+/// <param name="ProtocolViolation">The violation that ended it, if any.</param>
+internal sealed record WorkerExit(int ExitCode, string? KillReason, string? ProtocolViolation)
+{
+    public string Describe()
+    {
+        if (ProtocolViolation is not null)
+        {
+            return $"ended for a protocol violation: {ProtocolViolation}";
+        }
+
+        if (KillReason is not null)
+        {
+            return $"killed by the host: {KillReason}";
+        }
+
+        return ExitCode switch
+        {
+            134 => "crashed (aborted, exit 134)",
+            137 => "was killed (SIGKILL, exit 137)",
+            139 => "crashed (segmentation fault, exit 139)",
+            152 => "was killed for exceeding its CPU time limit (SIGXCPU)",
+            159 => "was killed by seccomp for a forbidden system call (SIGSYS)",
+            70 => "could not be confined by the launcher (exit 70)",
+            71 => "was refused by the launcher: the requested confinement cannot be enforced here (exit 71)",
+            _ => $"exited with code {ExitCode}",
+        };
+    }
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Globalization;
+using Stockade.Linux.Landlock;
+using Stockade.Linux.Launch;
+
+namespace Stockade.Hosting.Workers;
+
+/// <summary>
+/// Turns a <see cref="WorkerLaunchRequest"/> into the launcher's command line, its allow-listed
+/// environment and its <see cref="LaunchSpec"/> (rlimits, Landlock rules, pins). The paths the .NET
+/// runtime needs under Landlock are those measured in the field notes.
+/// </summary>
+internal static class WorkerLaunchPlanner
+{
+    private const LandlockFsAccess ReadOnly = LandlockFsAccess.ReadFile | LandlockFsAccess.ReadDir;
+    private const LandlockFsAccess ReadExecute = ReadOnly | LandlockFsAccess.Execute;
+    private const LandlockFsAccess ReadWrite = ReadOnly | LandlockFsAccess.WriteFile | LandlockFsAccess.RemoveFile
+        | LandlockFsAccess.RemoveDir | LandlockFsAccess.MakeReg | LandlockFsAccess.MakeDir | LandlockFsAccess.MakeSym
+        | LandlockFsAccess.Truncate | LandlockFsAccess.Refer;
+
+    /// <summary>Files an unprivileged process may read without revealing anything of the host's.</summary>
+    private static readonly string[] RuntimeReadOnly =
+    [
+        "/usr/lib/x86_64-linux-gnu", "/etc/ld.so.cache", "/sys/fs/cgroup", "/sys/devices/system/cpu",
+        "/sys/devices/system/node", "/dev/urandom", "/dev/random", "/dev/zero", "/etc/localtime", "/usr/share/zoneinfo",
+    ];
+
+    private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11"];
+
+    public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid)
+    {
+        var spec = BuildSpec(request, runtime, hostPid);
+        var info = new ProcessStartInfo { WorkingDirectory = request.TempDirectory };
+        if (request.Namespaces)
+        {
+            // Stage 0: setpriv ties the namespace's waiter to the host's life (PDEATHSIG), unshare
+            // gives a private /proc, no network and its own pid namespace; --kill-child ends the
+            // sandbox when the waiter dies. unshare(CLONE_NEWUSER) cannot be called from a
+            // multithreaded .NET process, hence the utilities.
+            info.FileName = "/usr/bin/setpriv";
+            foreach (var arg in new[] { "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", runtime.LauncherPath })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+        else
+        {
+            info.FileName = runtime.LauncherPath;
+        }
+
+        info.ArgumentList.Add("--spec");
+        info.ArgumentList.Add(spec.ToArgument());
+        info.Environment.Clear();
+        foreach (var (name, value) in BuildEnvironment(request))
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
+    }
+
+    internal static LaunchSpec BuildSpec(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid)
+    {
+        string executable;
+        var argv = new List<string>();
+        if (request.IsDotnet)
+        {
+            executable = runtime.DotnetPath;
+            argv.AddRange(["dotnet", runtime.WorkerAssemblyPath, "--plugin-dir", request.PluginDirectory, "--entry", request.Entry]);
+            if (request.EntryType is not null)
+            {
+                argv.AddRange(["--type", request.EntryType]);
+            }
+
+            if (request.Seccomp)
+            {
+                argv.Add("--seccomp");
+            }
+
+            if (request.AllowExec)
+            {
+                argv.Add("--allow-exec");
+            }
+        }
+        else if (request.Interpreter is not null)
+        {
+            executable = request.Interpreter;
+            argv.AddRange([request.Interpreter, Path.Combine(request.PluginDirectory, request.Entry)]);
+        }
+        else
+        {
+            executable = Path.Combine(request.PluginDirectory, request.Entry);
+            argv.Add(executable);
+        }
+
+        return new LaunchSpec
+        {
+            Executable = executable,
+            Arguments = argv,
+            WorkingDirectory = request.TempDirectory,
+            Rlimits = new LaunchRlimits
+            {
+                OpenFiles = request.OpenFiles,
+                FileSizeBytes = (long)request.MaxFileMb * 1024 * 1024,
+                DataBytes = (long)request.MemoryMb * 1024 * 1024,
+                CpuSeconds = request.CpuTimeSeconds,
+                CoreBytes = 0,
+            },
+            NoNewPrivileges = true,
+            Landlock = request.Landlock ? BuildLandlock(request, runtime, executable) : null,
+            User = request.UserId is int uid ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
+            ParentDeathSignal = 9,
+
+            // Inside a pid namespace the parent is not nameable (getppid() == 0); the check only
+            // makes sense when the launcher is the host's direct child.
+            ExpectedParentPid = request.Namespaces ? null : hostPid,
+        };
+    }
+
+    private static LaunchLandlock BuildLandlock(WorkerLaunchRequest request, WorkerRuntime runtime, string executable)
+    {
+        var rules = new Dictionary<string, LandlockFsAccess>(StringComparer.Ordinal);
+        void Add(string path, LandlockFsAccess access)
+        {
+            if (!Path.Exists(path))
+            {
+                return;
+            }
+
+            // A rule on a regular file may only carry file rights.
+            if (File.Exists(path))
+            {
+                access &= LandlockFsAccess.ReadFile | LandlockFsAccess.WriteFile | LandlockFsAccess.Execute | LandlockFsAccess.Truncate | LandlockFsAccess.IoctlDev;
+            }
+
+            rules[path] = rules.TryGetValue(path, out var existing) ? existing | access : access;
+        }
+
+        Add("/dev/null", LandlockFsAccess.ReadFile | LandlockFsAccess.WriteFile);
+        foreach (var path in RuntimeReadOnly)
+        {
+            Add(path, ReadOnly);
+        }
+
+        Add(WorkerRuntime.RealPath("/lib64/ld-linux-x86-64.so.2"), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
+        Add("/proc/self", ReadOnly | LandlockFsAccess.WriteFile);
+        Add("/proc/meminfo", LandlockFsAccess.ReadFile);
+        Add(request.PluginDirectory, ReadOnly);
+        Add(request.DataDirectory, ReadWrite);
+        Add(request.TempDirectory, ReadWrite);
+        if (request.IsDotnet)
+        {
+            Add(Path.GetDirectoryName(runtime.DotnetPath)!, ReadExecute);
+            Add(runtime.WorkerDirectory, ReadOnly);
+        }
+        else
+        {
+            Add(WorkerRuntime.RealPath(executable), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
+            foreach (var path in ScriptReadOnly)
+            {
+                Add(path, ReadOnly);
+            }
+        }
+
+        foreach (var grant in request.GrantedPaths)
+        {
+            var access = LandlockFsAccess.None;
+            if (grant.Read)
+            {
+                access |= ReadOnly;
+            }
+
+            if (grant.Write)
+            {
+                access |= ReadWrite;
+            }
+
+            if (grant.Delete)
+            {
+                access |= LandlockFsAccess.RemoveFile | LandlockFsAccess.RemoveDir;
+            }
+
+            if (grant.Execute)
+            {
+                access |= LandlockFsAccess.ReadFile | LandlockFsAccess.Execute;
+            }
+
+            Add(grant.Path, access);
+        }
+
+        return new LaunchLandlock
+        {
+            Required = true,
+            PathRules = [.. rules.Select(r => new LaunchPathRule { Path = r.Key, Access = Split(r.Value) })],
+            ConnectTcpPorts = [],
+            BindTcpPorts = [],
+            ScopeSignals = true,
+            ScopeAbstractSockets = true,
+            PinPaths = ["/proc/self", "/proc/meminfo"],
+        };
+    }
+
+    private static LandlockFsAccess[] Split(LandlockFsAccess access) =>
+        [.. Enum.GetValues<LandlockFsAccess>().Where(v => v != LandlockFsAccess.None && access.HasFlag(v))];
+
+    internal static Dictionary<string, string> BuildEnvironment(WorkerLaunchRequest request)
+    {
+        var tmp = Path.Combine(request.TempDirectory, "tmp");
+        Directory.CreateDirectory(tmp);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/bin:/bin",
+            ["HOME"] = request.TempDirectory,
+            ["TMPDIR"] = tmp,
+            ["LANG"] = "C.UTF-8",
+        };
+
+        if (request.IsDotnet)
+        {
+            env["DOTNET_EnableDiagnostics"] = "0";
+            env["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
+            env["DOTNET_gcServer"] = "0";
+            env["DOTNET_LTTng"] = "0";
+            env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+            // The GC heap gets about two thirds of RLIMIT_DATA so managed code sees a catchable
+            // OutOfMemoryException before the kernel refuses native allocations.
+            var heap = (long)request.MemoryMb * 1024 * 1024 * 2 / 3;
+            env["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (name, value) in request.Environment)
+        {
+            if (IsForbiddenEnvironmentName(name))
+            {
+                continue;
+            }
+
+            env[name] = value;
+        }
+
+        return env;
+    }
+
+    /// <summary>Names that change how the runtime or the loader behaves are never passed, whatever was granted.</summary>
+    internal static bool IsForbiddenEnvironmentName(string name) =>
+        name.StartsWith("LD_", StringComparison.Ordinal)
+        || name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("COMPlus_", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("CORECLR_", StringComparison.OrdinalIgnoreCase)
+        || name is "PATH" or "HOME" or "TMPDIR" or "PYTHONPATH" or "PYTHONSTARTUP" or "PYTHONHOME";
+}

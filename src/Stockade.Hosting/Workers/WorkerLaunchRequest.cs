@@ -1,0 +1,53 @@
+namespace Stockade.Hosting.Workers;
+
+/// <summary>Everything the planner needs to start one worker; built by <see cref="PluginHost"/> from the policy.</summary>
+internal sealed record WorkerLaunchRequest
+{
+    public required string PluginId { get; init; }
+
+    /// <summary>True for <c>runtime: dotnet</c> (stage 2 is the .NET worker); false for an executable plugin.</summary>
+    public required bool IsDotnet { get; init; }
+
+    public required string PluginDirectory { get; init; }
+
+    /// <summary>Entry relative to the plugin directory (the .dll, or the executable/script).</summary>
+    public required string Entry { get; init; }
+
+    public string? EntryType { get; init; }
+
+    /// <summary>Absolute interpreter for script plugins (e.g. /usr/bin/python3).</summary>
+    public string? Interpreter { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    public required string TempDirectory { get; init; }
+
+    /// <summary>File and subprocess grants turned into paths and rights.</summary>
+    public IReadOnlyList<PlannedPathRule> GrantedPaths { get; init; } = [];
+
+    public bool AllowExec { get; init; }
+
+    public bool Landlock { get; init; }
+
+    public bool Seccomp { get; init; }
+
+    public bool Namespaces { get; init; }
+
+    public int MemoryMb { get; init; } = 512;
+
+    public int OpenFiles { get; init; } = 256;
+
+    public int MaxFileMb { get; init; } = 100;
+
+    public int? CpuTimeSeconds { get; init; }
+
+    /// <summary>Granted environment variables (name → value); nothing else reaches the worker.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public int? UserId { get; init; }
+
+    public int? GroupId { get; init; }
+}
+
+/// <summary>One granted path with the rights the grant carries.</summary>
+internal sealed record PlannedPathRule(string Path, bool Read, bool Write, bool Delete, bool Execute);

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Stockade.Protocol;
+
+namespace Stockade.Hosting.Workers;
+
+/// <summary>
+/// One running worker: its process, the JSON-RPC peer over its stdio, and the tail of its stderr.
+/// Everything it sends is hostile input; a violation or an exit ends it.
+/// </summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _violation;
+    private int _killed;
+
+    private WorkerProcess(Process process, JsonRpcPeer peer)
+    {
+        _process = process;
+        Peer = peer;
+        Pid = process.Id;
+    }
+
+    public int Pid { get; }
+
+    public JsonRpcPeer Peer { get; }
+
+    public StderrTail Stderr { get; } = new();
+
+    /// <summary>Completes when the process has exited, with how it ended.</summary>
+    public Task<WorkerExit> Exited => _exited.Task;
+
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    /// <summary>Why the host ended the worker, when it did (timeout, violation, resource limit).</summary>
+    public string? KillReason { get; private set; }
+
+    public string? ProtocolViolation => _violation;
+
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, IJsonRpcHandler handler, Action<string>? onStderrLine)
+    {
+        startInfo.RedirectStandardInput = true;
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.UseShellExecute = false;
+
+        var process = await ProcessSpawner.Shared.StartAsync(startInfo).ConfigureAwait(false);
+        var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler);
+        var worker = new WorkerProcess(process, peer);
+        peer.ProtocolViolation += (_, e) =>
+        {
+            worker._violation ??= e.Reason;
+            worker.Kill($"protocol violation: {e.Reason}");
+        };
+
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            worker.Stderr.Add(e.Data);
+            onStderrLine?.Invoke(e.Data);
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => worker.OnExited();
+        process.BeginErrorReadLine();
+        if (process.HasExited)
+        {
+            worker.OnExited();
+        }
+
+        peer.Start();
+        return worker;
+    }
+
+    public async Task<JsonElement?> CallAsync(string method, JsonElement? parameters, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutCts.CancelAfter(timeout);
+        var call = Peer.InvokeAsync(method, parameters, timeoutCts.Token);
+        var exited = Exited;
+        var finished = await Task.WhenAny(call, exited).ConfigureAwait(false);
+        if (finished == call)
+        {
+            try
+            {
+                return await call.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // .NET cannot abort a thread: the only way to stop a plugin that ignores
+                // cancellation is to end its process.
+                Kill($"'{method}' exceeded its {FormatTimeout(timeout)} timeout");
+                throw new WorkerTimeoutException(method, timeout);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill($"'{method}' was cancelled by the host");
+                throw;
+            }
+        }
+
+        var exit = await exited.ConfigureAwait(false);
+        throw new WorkerExitedException(exit, Stderr.Lines());
+    }
+
+    public void Kill(string reason)
+    {
+        if (Interlocked.Exchange(ref _killed, 1) != 0)
+        {
+            return;
+        }
+
+        KillReason = reason;
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!HasExited)
+        {
+            Kill("worker disposed");
+        }
+
+        await Peer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A process that survives SIGKILL for 5 s is stuck in the kernel; nothing more to do here.
+        }
+
+        _process.Dispose();
+    }
+
+    internal static string FormatTimeout(TimeSpan t) =>
+        t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.###} s" : $"{t.TotalMilliseconds:0} ms";
+
+    private void OnExited()
+    {
+        if (_exited.Task.IsCompleted)
+        {
+            return;
+        }
+
+        int code;
+        try
+        {
+            _process.WaitForExit();
+            code = _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            code = -1;
+        }
+
+        _exited.TrySetResult(new WorkerExit(code, KillReason, _violation));
+    }
+}
