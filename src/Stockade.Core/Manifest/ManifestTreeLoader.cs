@@ -18,6 +18,9 @@ internal sealed class ManifestTreeLoader(DiagnosticSink sink)
 {
     private const int MaxDepth = 32;
 
+    private int _lastLine = 1;
+    private int _lastColumn = 1;
+
     public ManifestNode? Load(string text, ManifestFormat format)
     {
         if (format == ManifestFormat.Json && !IsStrictJson(text))
@@ -52,10 +55,21 @@ internal sealed class ManifestTreeLoader(DiagnosticSink sink)
             sink.Error(ManifestDiagnosticCodes.Syntax, $"{(format == ManifestFormat.Json ? "JSON" : "YAML")} syntax error: {StripPosition(message)}", "check indentation, quoting and ':' after keys near this position", Math.Max(1, (int)ex.Start.Line), Math.Max(1, (int)ex.Start.Column), null);
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException on some unterminated flow collections.
+            sink.Error(ManifestDiagnosticCodes.Syntax, $"{(format == ManifestFormat.Json ? "JSON" : "YAML")} syntax error: the parser could not continue after this point", "look for an unclosed '[', '{' or quote here or just after", _lastLine, _lastColumn, null);
+            return null;
+        }
     }
 
     private ManifestNode? ReadNode(IParser parser, int depth)
     {
+        if (parser.Current is { } next)
+        {
+            (_lastLine, _lastColumn) = ((int)next.Start.Line, (int)next.Start.Column);
+        }
+
         if (depth > MaxDepth)
         {
             var current = parser.Current!;
