@@ -80,6 +80,12 @@ public static class PolicyBuilder
                 {
                     Allow(grant.Permission.WithResolvedPath(aliases), $"granted: {grant.Permission}");
                 }
+
+                // The rest of the declared scope stays askable (optional) or grantable (required), not "not declared".
+                declaredRules.Add(new SandboxPolicy.Rule(
+                    resolved,
+                    optional ? DecisionKind.OptionalAsk : DecisionKind.DeclaredNotGranted,
+                    $"'{declared}' is declared, but only {narrower} was granted; run `stockade grant {manifest.Id} {declared}` to allow all of it"));
             }
             else if (optional)
             {
