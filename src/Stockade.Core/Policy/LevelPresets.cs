@@ -1,0 +1,176 @@
+using System.Text.RegularExpressions;
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+
+namespace Stockade.Core.Policy;
+
+/// <summary>The four built-in policies, and the reader for named host policies written in JSON.</summary>
+public static partial class LevelPresets
+{
+    private static readonly string[] JsonKeys =
+    [
+        "name", "basedOn", "description", "requiresLandlock", "requiresSeccomp", "requiresNamespaces",
+        "requiresSignature", "analysisMustMatchDeclarations", "allowDirectNetwork", "grantAll",
+    ];
+
+    /// <summary><c>unrestricted</c>: own process, no kernel confinement, everything declared granted and audited.</summary>
+    public static LevelPreset Unrestricted { get; } = new()
+    {
+        Name = "unrestricted",
+        Level = SecurityLevel.Unrestricted,
+        Description = "Own process without kernel confinement; every declared permission is granted and audited. For trusted, signed plugins.",
+        AllowDirectNetwork = true,
+        GrantAll = true,
+    };
+
+    /// <summary><c>limited</c>: rlimits and a scrubbed environment; the broker checks permissions.</summary>
+    public static LevelPreset Limited { get; } = new()
+    {
+        Name = "limited",
+        Level = SecurityLevel.Limited,
+        Description = "Own process with rlimits and a scrubbed environment; the broker checks permissions, but this is not a security boundary. For machines without Landlock.",
+    };
+
+    /// <summary><c>sandboxed</c> (the default): adds Landlock, seccomp and the watchdog.</summary>
+    public static LevelPreset Sandboxed { get; } = new()
+    {
+        Name = "sandboxed",
+        Level = SecurityLevel.Sandboxed,
+        Description = "Adds Landlock, seccomp and the watchdog; only declared and granted permissions, kernel-enforced where possible. For third-party plugins.",
+        RequiresLandlock = true,
+        RequiresSeccomp = true,
+    };
+
+    /// <summary><c>strict</c>: adds namespaces, a required signature and analysis that must match declarations.</summary>
+    public static LevelPreset Strict { get; } = new()
+    {
+        Name = "strict",
+        Level = SecurityLevel.Strict,
+        Description = "As sandboxed, plus user/pid/net/mount namespaces, a required signature, analysis findings that must match the declarations, and no direct network ever. For untrusted code.",
+        RequiresLandlock = true,
+        RequiresSeccomp = true,
+        RequiresNamespaces = true,
+        RequiresSignature = true,
+        AnalysisMustMatchDeclarations = true,
+    };
+
+    /// <summary>The built-in presets, least confined first.</summary>
+    public static IReadOnlyList<LevelPreset> All { get; } = [Unrestricted, Limited, Sandboxed, Strict];
+
+    /// <summary>The built-in preset of <paramref name="level"/>.</summary>
+    public static LevelPreset Get(SecurityLevel level) => level switch
+    {
+        SecurityLevel.Unrestricted => Unrestricted,
+        SecurityLevel.Limited => Limited,
+        SecurityLevel.Sandboxed => Sandboxed,
+        SecurityLevel.Strict => Strict,
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "Unknown security level."),
+    };
+
+    /// <summary>
+    /// Reads a named host policy, e.g. <c>{"name": "corp-strict", "basedOn": "strict", "allowDirectNetwork": false}</c>.
+    /// Unset flags are taken from the <c>basedOn</c> preset. Never throws on bad input; the host keeps the
+    /// presets it reads (there is no global registry).
+    /// </summary>
+    /// <param name="json">The policy document.</param>
+    /// <param name="fileName">Name used in diagnostics.</param>
+    public static LevelPresetReadResult FromJson(string json, string fileName = "policy.json")
+    {
+        var sink = new DiagnosticSink(fileName ?? "policy.json");
+        var root = new ManifestTreeLoader(sink).Load(json ?? string.Empty, ManifestFormat.Json);
+        if (root is null)
+        {
+            return new LevelPresetReadResult(null, sink.Items);
+        }
+
+        if (root is not ManifestMapping map)
+        {
+            sink.Error(ManifestDiagnosticCodes.WrongType, $"a policy must be a JSON object, not {root.KindName}", "write {\"name\": \"my-policy\", \"basedOn\": \"sandboxed\", ...}", root, null);
+            return new LevelPresetReadResult(null, sink.Items);
+        }
+
+        foreach (var (key, _) in map.Entries)
+        {
+            if (!JsonKeys.Contains(key.Value, StringComparer.Ordinal))
+            {
+                sink.Error(ManifestDiagnosticCodes.UnknownKey, $"unknown key '{key.Value}'.{Spelling.DidYouMean(key.Value, JsonKeys)}", $"known keys: {string.Join(", ", JsonKeys)}", key, key.Value);
+            }
+        }
+
+        var name = RequiredText(map, "name", sink);
+        var basedOnText = RequiredText(map, "basedOn", sink);
+        if (name is not null && (!NamePattern().IsMatch(name) || SecurityLevelNames.All.Contains(name)))
+        {
+            sink.Error(ManifestDiagnosticCodes.BadValue, $"'{name}' cannot name a host policy", "use lowercase letters, digits and '-', and not a built-in level name", map.Get("name")!, "name");
+        }
+
+        SecurityLevel level = default;
+        if (basedOnText is not null && !SecurityLevelNames.TryParse(basedOnText, out level))
+        {
+            sink.Error(ManifestDiagnosticCodes.BadValue, $"unknown level '{basedOnText}'.{Spelling.DidYouMean(basedOnText, SecurityLevelNames.All)}", $"use one of {string.Join(", ", SecurityLevelNames.All)}", map.Get("basedOn")!, "basedOn");
+        }
+
+        var description = map.Get("description") is { } d ? Text(d, "description", sink) : null;
+        var basis = Get(level);
+        var preset = basis with
+        {
+            Name = name ?? string.Empty,
+            Description = description ?? $"Host policy based on {basis.Name}.",
+            RequiresLandlock = Flag(map, "requiresLandlock", basis.RequiresLandlock, sink),
+            RequiresSeccomp = Flag(map, "requiresSeccomp", basis.RequiresSeccomp, sink),
+            RequiresNamespaces = Flag(map, "requiresNamespaces", basis.RequiresNamespaces, sink),
+            RequiresSignature = Flag(map, "requiresSignature", basis.RequiresSignature, sink),
+            AnalysisMustMatchDeclarations = Flag(map, "analysisMustMatchDeclarations", basis.AnalysisMustMatchDeclarations, sink),
+            AllowDirectNetwork = Flag(map, "allowDirectNetwork", basis.AllowDirectNetwork, sink),
+            GrantAll = Flag(map, "grantAll", basis.GrantAll, sink),
+        };
+
+        if (preset.GrantAll && preset.Level != SecurityLevel.Unrestricted && map.Get("grantAll") is { } grantAll)
+        {
+            sink.Error(ManifestDiagnosticCodes.BadValue, "'grantAll' is only allowed for a policy based on unrestricted", "remove 'grantAll' or set 'basedOn' to unrestricted", grantAll, "grantAll");
+        }
+
+        return new LevelPresetReadResult(preset, sink.Items);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    private static string? RequiredText(ManifestMapping map, string key, DiagnosticSink sink)
+    {
+        if (map.Get(key) is not { } node)
+        {
+            sink.Error(ManifestDiagnosticCodes.MissingKey, $"missing required key '{key}'", key == "name" ? "add \"name\": \"my-policy\"" : "add \"basedOn\": \"sandboxed\"", map, key);
+            return null;
+        }
+
+        return Text(node, key, sink);
+    }
+
+    private static string? Text(ManifestNode node, string key, DiagnosticSink sink)
+    {
+        if (node is ManifestScalar { IsPlain: false } scalar)
+        {
+            return scalar.Value;
+        }
+
+        sink.Error(ManifestDiagnosticCodes.WrongType, $"'{key}' should be a string", null, node, key);
+        return null;
+    }
+
+    private static bool Flag(ManifestMapping map, string key, bool fallback, DiagnosticSink sink)
+    {
+        if (map.Get(key) is not { } node)
+        {
+            return fallback;
+        }
+
+        if (node is ManifestScalar { IsPlain: true, Value: "true" or "false" } scalar)
+        {
+            return scalar.Value == "true";
+        }
+
+        sink.Error(ManifestDiagnosticCodes.WrongType, $"'{key}' should be true or false", null, node, key);
+        return fallback;
+    }
+}
