@@ -6,8 +6,8 @@ namespace Stockade.Linux.Launch;
 public sealed class LaunchPathRule
 {
     /// <summary>Absolute path of a directory or file (a file rule keeps only file rights). <c>/proc/self</c> means the launcher's own pid.</summary>
-    public required string Path { get; init; }
+    public required string Path { get; set; }
 
     /// <summary>The rights granted, one flag per element (e.g. <c>"ReadFile"</c>).</summary>
-    public IReadOnlyList<LandlockFsAccess> Access { get; init; } = [];
+    public IReadOnlyList<LandlockFsAccess> Access { get; set; } = [];
 }

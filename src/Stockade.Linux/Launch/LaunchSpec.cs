@@ -11,37 +11,37 @@ namespace Stockade.Linux.Launch;
 public sealed class LaunchSpec
 {
     /// <summary>Absolute path of the program to <c>execve</c>.</summary>
-    public required string Executable { get; init; }
+    public required string Executable { get; set; }
 
     /// <summary>The argument vector including <c>argv[0]</c>.</summary>
-    public required IReadOnlyList<string> Arguments { get; init; }
+    public required IReadOnlyList<string> Arguments { get; set; }
 
     /// <summary>Absolute working directory the launcher changes to before confining itself.</summary>
-    public string WorkingDirectory { get; init; } = "/";
+    public string WorkingDirectory { get; set; } = "/";
 
     /// <summary>Resource limits.</summary>
-    public LaunchRlimits Rlimits { get; init; } = new();
+    public LaunchRlimits Rlimits { get; set; } = new();
 
     /// <summary>Set <c>PR_SET_NO_NEW_PRIVS</c>. Landlock and an unprivileged seccomp filter need it.</summary>
-    public bool NoNewPrivileges { get; init; } = true;
+    public bool NoNewPrivileges { get; set; } = true;
 
     /// <summary>Landlock confinement, or <see langword="null"/> for none.</summary>
-    public LaunchLandlock? Landlock { get; init; }
+    public LaunchLandlock? Landlock { get; set; }
 
     /// <summary>A delegated cgroup's <c>cgroup.procs</c> the launcher writes its pid to, or <see langword="null"/>.</summary>
-    public string? CgroupProcsFile { get; init; }
+    public string? CgroupProcsFile { get; set; }
 
     /// <summary>Drop to this user when launched as root; <see langword="null"/> keeps the caller's identity.</summary>
-    public LaunchUser? User { get; init; }
+    public LaunchUser? User { get; set; }
 
     /// <summary>Signal delivered when the parent thread dies (<c>PR_SET_PDEATHSIG</c>), e.g. 9; <see langword="null"/> for none.</summary>
-    public int? ParentDeathSignal { get; init; }
+    public int? ParentDeathSignal { get; set; }
 
     /// <summary>The spawning process's pid: the launcher exits (70) if its parent already changed. Omit inside a pid namespace.</summary>
-    public int? ExpectedParentPid { get; init; }
+    public int? ExpectedParentPid { get; set; }
 
     /// <summary>Descriptors handed to the target; every other descriptor ≥ 3 is closed on exec (0–2 always stay).</summary>
-    public IReadOnlyList<int> InheritFds { get; init; } = [0, 1, 2];
+    public IReadOnlyList<int> InheritFds { get; set; } = [0, 1, 2];
 
     /// <summary>The JSON form.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, LaunchSpecJsonContext.Default.LaunchSpec);

@@ -4,8 +4,8 @@ namespace Stockade.Linux.Launch;
 public sealed class LaunchUser
 {
     /// <summary>User id, e.g. 65534 (nobody) or a dedicated per-worker uid.</summary>
-    public uint Uid { get; init; }
+    public uint Uid { get; set; }
 
     /// <summary>Group id; supplementary groups are cleared.</summary>
-    public uint Gid { get; init; }
+    public uint Gid { get; set; }
 }
