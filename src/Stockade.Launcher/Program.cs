@@ -1,1 +1,285 @@
-return 0;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using Stockade.Linux;
+using Stockade.Linux.Landlock;
+using Stockade.Linux.Launch;
+using Stockade.Linux.Rlimits;
+
+namespace Stockade.Launcher;
+
+/// <summary>
+/// Stage 1: confine this process, then exec the target. Landlock below ABI 8 confines only the calling thread,
+/// and this NativeAOT process already has a second runtime thread, so the exec is what makes the whole target
+/// confined: it replaces every thread with one born inside the domain.
+/// </summary>
+internal static unsafe class Program
+{
+    private const string Prefix = "stockade-launcher: ";
+
+    private static int Main(string[] args)
+    {
+        // 1. Parse the spec. Nothing has been changed yet, so any failure here is harmless.
+        if (!TryReadSpec(args, out LaunchSpec? spec, out string? error))
+        {
+            return Fail(LauncherExitCodes.SetupFailure, error);
+        }
+
+        string step = "prepare";
+        try
+        {
+            // Everything exec needs is built now, so nothing is allocated or parsed after restrict_self.
+            byte* executable = (byte*)Marshal.StringToCoTaskMemUTF8(spec.Executable);
+            byte** argv = NativeArgv(spec.Arguments);
+            Directory.SetCurrentDirectory(spec.WorkingDirectory);
+
+            // 2. Join the delegated cgroup while we may still be root.
+            step = "join cgroup";
+            if (spec.CgroupProcsFile is { } procs)
+            {
+                File.WriteAllText(procs, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            // 3. Drop to the dedicated user (groups first: after setresuid we could not).
+            step = "switch user";
+            if (spec.User is { } user)
+            {
+                SwitchUser(user);
+            }
+
+            // 4. Resource limits, with SIGXFSZ ignored so an oversize write is EFBIG, not death.
+            step = "set rlimits";
+            ApplyRlimits(spec.Rlimits);
+            ResourceLimits.IgnoreFileSizeSignal();
+
+            // 5. Die with the parent (set after the uid change, which clears it), and check it is still there.
+            step = "set parent-death signal";
+            if (spec.ParentDeathSignal is { } signal)
+            {
+                Interop.Check(Interop.prctl(Interop.PR_SET_PDEATHSIG, (nuint)signal, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)");
+            }
+
+            if (spec.ExpectedParentPid is { } parent && Interop.getppid() != parent)
+            {
+                return Fail(LauncherExitCodes.SetupFailure, $"the parent process {parent} is gone (parent is now {Interop.getppid()}); not starting an orphan");
+            }
+
+            // 6. no_new_privs: inherited across exec; Landlock and unprivileged seccomp need it.
+            step = "set no_new_privs";
+            if (spec.NoNewPrivileges)
+            {
+                Interop.Check(Interop.prctl(Interop.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+            }
+
+            // 7. Landlock: probe, refuse what cannot be enforced, build one ruleset with pins and rules.
+            step = "build the Landlock ruleset";
+            List<SafeFdHandle> pins = [];
+            LandlockRuleset? ruleset = null;
+            if (spec.Landlock is { } landlock)
+            {
+                int abi = LandlockAbi.Probe();
+                if (landlock.Required && (abi == 0 || abi < (landlock.MinimumAbi ?? 1)))
+                {
+                    return Fail(LauncherExitCodes.ConfinementUnavailable,
+                        $"Landlock is required (ABI >= {landlock.MinimumAbi ?? 1}) but this kernel has ABI {abi}: filesystem, network and IPC confinement would be missing; run `stockade doctor`");
+                }
+
+                ruleset = LandlockRuleset.Create(RequestedAttributes(landlock, abi), abi);
+                pins = OpenPins(landlock.PinPaths);
+                AddRules(ruleset, landlock, pins);
+            }
+
+            // 8. restrict_self. From here to execve only descriptor flags change.
+            step = "landlock_restrict_self";
+            LandlockStatus status = ruleset?.RestrictSelf() ?? LandlockStatus.NotEnforced;
+            if (spec.Landlock is { Required: true } && status != LandlockStatus.FullyEnforced)
+            {
+                return Fail(LauncherExitCodes.ConfinementUnavailable,
+                    $"Landlock is required but only {status} on ABI {ruleset?.Abi}: the requested network or scope rights are unknown to this kernel");
+            }
+
+            // 9. Close everything on exec except what the target must inherit.
+            step = "close_range";
+            Interop.Check(Interop.close_range(3, uint.MaxValue, Interop.CLOSE_RANGE_CLOEXEC), "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+            foreach (int fd in spec.InheritFds.Concat(pins.Select(p => p.Fd)))
+            {
+                Interop.KeepAcrossExec(fd);
+            }
+
+            // 10. execve with our own environment (execv forwards environ unchanged).
+            step = "execve";
+            Interop.execv(executable, argv);
+            int errno = Interop.LastErrno;
+            GC.KeepAlive(pins);
+            return Fail(LauncherExitCodes.SetupFailure,
+                $"execve({spec.Executable}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}); with Landlock, grant Execute on the file and on its ELF interpreter");
+        }
+        catch (Exception ex) when (ex is Win32Exception or IOException or UnauthorizedAccessException)
+        {
+            return Fail(LauncherExitCodes.SetupFailure, $"{step}: {ex.Message}");
+        }
+    }
+
+    private static bool TryReadSpec(string[] args, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LaunchSpec? spec, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        spec = null;
+        if (args.Length == 2 && args[0] == "--spec")
+        {
+            return LaunchSpec.TryFromArgument(args[1], out spec, out error);
+        }
+
+        if (args.Length == 2 && args[0] == "--spec-file")
+        {
+            try
+            {
+                return LaunchSpec.TryFromJson(File.ReadAllText(args[1]), out spec, out error);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                error = $"cannot read --spec-file {args[1]}: {ex.Message}";
+                return false;
+            }
+        }
+
+        error = "usage: stockade-launcher --spec <base64 LaunchSpec JSON> | --spec-file <path>";
+        return false;
+    }
+
+    private static byte** NativeArgv(IReadOnlyList<string> arguments)
+    {
+        var argv = (byte**)NativeMemory.AllocZeroed((nuint)(arguments.Count + 1), (nuint)sizeof(byte*));
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            argv[i] = (byte*)Marshal.StringToCoTaskMemUTF8(arguments[i]);
+        }
+
+        return argv;
+    }
+
+    private static void SwitchUser(LaunchUser user)
+    {
+        if (Interop.geteuid() != 0)
+        {
+            if (Interop.getuid() != user.Uid)
+            {
+                throw new Win32Exception($"cannot switch to uid {user.Uid}: the launcher runs as uid {Interop.getuid()}, not root; start it as root or omit 'user'");
+            }
+
+            return;
+        }
+
+        Interop.Check(Interop.setgroups(0, null), "setgroups(0)");
+        Interop.Check(Interop.setresgid(user.Gid, user.Gid, user.Gid), $"setresgid({user.Gid})");
+        Interop.Check(Interop.setresuid(user.Uid, user.Uid, user.Uid), $"setresuid({user.Uid})");
+    }
+
+    private static void ApplyRlimits(LaunchRlimits limits)
+    {
+        SetIfGiven(RlimitResource.OpenFiles, limits.OpenFiles);
+        SetIfGiven(RlimitResource.FileSize, limits.FileSizeBytes);
+        SetIfGiven(RlimitResource.Data, limits.DataBytes);
+        SetIfGiven(RlimitResource.Cpu, limits.CpuSeconds);
+        SetIfGiven(RlimitResource.Processes, limits.Processes);
+        SetIfGiven(RlimitResource.Core, limits.CoreBytes);
+
+        static void SetIfGiven(RlimitResource resource, long? value)
+        {
+            if (value is { } v)
+            {
+                ResourceLimits.Set(resource, v < 0 ? Interop.RLIM_INFINITY : (ulong)v);
+            }
+        }
+    }
+
+    // Every right the ABI knows is handled; what the spec explicitly relies on (port rules, scopes) is also
+    // requested, so a kernel that lacks it yields PartiallyEnforced instead of silently allowing it.
+    private static LandlockRulesetAttributes RequestedAttributes(LaunchLandlock landlock, int abi)
+    {
+        LandlockRulesetAttributes all = LandlockRulesetAttributes.AllKnownTo(abi);
+        LandlockNetAccess net = all.HandledNet;
+        if (landlock.ConnectTcpPorts.Count > 0)
+        {
+            net |= LandlockNetAccess.ConnectTcp;
+        }
+
+        if (landlock.BindTcpPorts.Count > 0)
+        {
+            net |= LandlockNetAccess.BindTcp;
+        }
+
+        LandlockScope scopes = LandlockScope.None;
+        if (landlock.ScopeSignals)
+        {
+            scopes |= LandlockScope.Signal;
+        }
+
+        if (landlock.ScopeAbstractSockets)
+        {
+            scopes |= LandlockScope.AbstractUnixSocket;
+        }
+
+        return all with { HandledNet = net, Scoped = scopes };
+    }
+
+    private static List<SafeFdHandle> OpenPins(IReadOnlyList<string> paths)
+    {
+        var pins = new List<SafeFdHandle>();
+        foreach (string path in paths)
+        {
+            // No O_CLOEXEC: the pin must outlive execve so the rule's inode stays the live one.
+            SafeFdHandle pin = Interop.open(ResolveSelf(path), Interop.O_PATH, 0);
+            if (pin.IsInvalid)
+            {
+                Interop.Check(-1, $"open(\"{path}\", O_PATH) for a pin");
+            }
+
+            pins.Add(pin);
+        }
+
+        return pins;
+    }
+
+    private static void AddRules(LandlockRuleset ruleset, LaunchLandlock landlock, List<SafeFdHandle> pins)
+    {
+        var pinned = new Dictionary<string, SafeFdHandle>(StringComparer.Ordinal);
+        for (int i = 0; i < pins.Count; i++)
+        {
+            pinned[ResolveSelf(landlock.PinPaths[i])] = pins[i];
+        }
+
+        foreach (LaunchPathRule rule in landlock.PathRules)
+        {
+            string path = ResolveSelf(rule.Path);
+            LandlockFsAccess access = rule.Access.Aggregate(LandlockFsAccess.None, (all, one) => all | one);
+            if (pinned.TryGetValue(path, out SafeFdHandle? pin))
+            {
+                ruleset.AddPathRule(pin, access, Directory.Exists(path));
+            }
+            else
+            {
+                ruleset.AddPathRule(path, access);
+            }
+        }
+
+        foreach (int port in landlock.ConnectTcpPorts)
+        {
+            ruleset.AddNetPortRule((ushort)port, LandlockNetAccess.ConnectTcp);
+        }
+
+        foreach (int port in landlock.BindTcpPorts)
+        {
+            ruleset.AddNetPortRule((ushort)port, LandlockNetAccess.BindTcp);
+        }
+    }
+
+    // /proc/self would follow whichever process looks it up; the rule must name this pid, which exec keeps.
+    private static string ResolveSelf(string path) =>
+        path == "/proc/self" || path.StartsWith("/proc/self/", StringComparison.Ordinal)
+            ? string.Concat("/proc/", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), path.AsSpan(10))
+            : path;
+
+    private static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine(Prefix + message);
+        return code;
+    }
+}

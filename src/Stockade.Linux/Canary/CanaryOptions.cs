@@ -1,0 +1,17 @@
+namespace Stockade.Linux.Canary;
+
+/// <summary>What the canary tries. Each target must be outside what the worker was granted.</summary>
+internal sealed record CanaryOptions
+{
+    /// <summary>A readable file the worker must not read.</summary>
+    public string ForbiddenReadPath { get; init; } = "/etc/passwd";
+
+    /// <summary>A directory the worker must not create files in.</summary>
+    public string ForbiddenWriteDirectory { get; init; } = "/";
+
+    /// <summary>A loopback TCP port to connect to; nothing needs to listen on it.</summary>
+    public int ConnectPort { get; init; } = 1;
+
+    /// <summary>An executable the worker must not exec.</summary>
+    public string ExecPath { get; init; } = "/bin/sh";
+}

@@ -1,0 +1,23 @@
+namespace Stockade.Linux.Launch;
+
+/// <summary>Resource limits the launcher sets (soft = hard) before exec; <see langword="null"/> leaves a limit as inherited.</summary>
+public sealed class LaunchRlimits
+{
+    /// <summary>RLIMIT_NOFILE. At least <see cref="Rlimits.ResourceFloors.OpenFiles"/> for a .NET worker.</summary>
+    public long? OpenFiles { get; set; }
+
+    /// <summary>RLIMIT_FSIZE in bytes; SIGXFSZ is ignored so writes past it fail with EFBIG.</summary>
+    public long? FileSizeBytes { get; set; }
+
+    /// <summary>RLIMIT_DATA in bytes: the memory cap that works without root.</summary>
+    public long? DataBytes { get; set; }
+
+    /// <summary>RLIMIT_CPU in seconds of CPU time (the process gets SIGXCPU and dies).</summary>
+    public long? CpuSeconds { get; set; }
+
+    /// <summary>RLIMIT_NPROC: counts every thread of the real uid, so set it only with a dedicated uid.</summary>
+    public long? Processes { get; set; }
+
+    /// <summary>RLIMIT_CORE in bytes; 0 disables core dumps.</summary>
+    public long? CoreBytes { get; set; }
+}
