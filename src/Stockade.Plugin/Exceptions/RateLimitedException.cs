@@ -9,13 +9,13 @@ public sealed class RateLimitedException : StockadeException
 
     /// <summary>Creates the exception with no retry hint.</summary>
     public RateLimitedException()
-        : this("rate limited", null)
+        : this("rate limited", (TimeSpan?)null)
     {
     }
 
     /// <summary>Creates the exception with a message and no retry hint.</summary>
     public RateLimitedException(string message)
-        : this(message, null)
+        : this(message, (TimeSpan?)null)
     {
     }
 
