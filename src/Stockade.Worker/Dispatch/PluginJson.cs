@@ -5,5 +5,10 @@ namespace Stockade.Worker;
 // JSON settings for plugin inputs and results (reflection-based: plugin types are only known at run time).
 internal static class PluginJson
 {
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
+    // Missing required inputs and nulls for non-nullable members are binding errors, reported as invalid_params.
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
 }

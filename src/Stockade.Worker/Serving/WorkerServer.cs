@@ -145,7 +145,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
             }
 
             var data = JsonSerializer.SerializeToElement(
-                new PluginErrorData(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace), WorkerJsonContext.Default.PluginErrorData);
+                new PluginErrorData(e.GetType().FullName ?? e.GetType().Name, e.Message, PluginStackTrace.Of(e)), WorkerJsonContext.Default.PluginErrorData);
             throw new RpcException(RpcErrorCode.PluginError, $"{e.GetType().Name}: {e.Message}", data);
         }
     }
