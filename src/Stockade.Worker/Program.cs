@@ -1,1 +1,30 @@
-return 0;
+using Stockade.Worker;
+
+// Composition only; the order is the contract: confine first, then protect the protocol stream, then load plugin code.
+var arguments = WorkerArguments.Parse(args);
+if (arguments.Error is not null)
+{
+    await Console.Error.WriteLineAsync($"stockade-worker: {arguments.Error}{Environment.NewLine}{WorkerArguments.Usage}");
+    return WorkerExitCodes.Usage;
+}
+
+if (arguments.Seccomp)
+{
+    Stage2Confinement.Apply(arguments.AllowExec);
+}
+
+// Take the real stdout for the protocol before any plugin code runs, then point Console at stderr and an empty stdin,
+// so a plugin's Console.WriteLine or Console.ReadLine cannot corrupt or steal protocol frames.
+var protocolInput = Console.OpenStandardInput();
+var protocolOutput = Console.OpenStandardOutput();
+Console.SetOut(Console.Error);
+Console.SetIn(TextReader.Null);
+
+var loaded = PluginLoader.Load(arguments);
+if (loaded.Error is not null)
+{
+    await Console.Error.WriteLineAsync($"stockade-worker: {loaded.Error}");
+    return WorkerExitCodes.BadPlugin;
+}
+
+return await WorkerServer.RunAsync(loaded, protocolInput, protocolOutput);

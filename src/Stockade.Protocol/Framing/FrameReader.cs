@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Stockade.Protocol;
+
+/// <summary>
+/// Reads frames from a stream: a 4-byte big-endian unsigned length, then that many payload bytes.
+/// Reads are buffered so that many small frames cost few system calls. Not thread-safe: one reader loop per stream.
+/// </summary>
+public sealed class FrameReader
+{
+    private const int HeaderSize = 4;
+    private const int BufferSize = 64 * 1024;
+
+    private readonly Stream _stream;
+    private readonly int _maxFrameBytes;
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private int _start;
+    private int _end;
+
+    /// <summary>Creates a reader over <paramref name="stream"/> that refuses payloads larger than <paramref name="maxFrameBytes"/>.</summary>
+    public FrameReader(Stream stream, int maxFrameBytes = 16 * ProtocolLimits.Mebibyte)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFrameBytes, 1);
+        _stream = stream;
+        _maxFrameBytes = maxFrameBytes;
+    }
+
+    /// <summary>
+    /// Reads the next frame. Returns <see langword="null"/> when the stream ends cleanly between frames.
+    /// </summary>
+    /// <exception cref="ProtocolViolationException">The frame is empty, larger than the limit, or cut short by the end of the stream.</exception>
+    public async ValueTask<Frame?> ReadFrameAsync(CancellationToken cancellationToken = default)
+    {
+        var headerBytes = await FillAsync(HeaderSize, cancellationToken).ConfigureAwait(false);
+        if (headerBytes == 0)
+        {
+            return null;
+        }
+
+        if (headerBytes < HeaderSize)
+        {
+            throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start, HeaderSize));
+        _start += HeaderSize;
+        if (length == 0)
+        {
+            throw new ProtocolViolationException("frame of length 0 (every message must carry a payload)");
+        }
+
+        if (length > (uint)_maxFrameBytes)
+        {
+            throw new ProtocolViolationException(
+                $"frame of {length} bytes exceeds the {ProtocolLimits.DescribeSize(_maxFrameBytes)} limit");
+        }
+
+        var size = (int)length;
+        var payload = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var copied = Math.Min(size, _end - _start);
+            _buffer.AsSpan(_start, copied).CopyTo(payload);
+            _start += copied;
+            while (copied < size)
+            {
+                if (size - copied >= BufferSize)
+                {
+                    // Large remainder: read straight into the payload, skipping the staging buffer.
+                    var read = await _stream.ReadAsync(payload.AsMemory(copied, size - copied), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw Truncated(copied, size);
+                    }
+
+                    copied += read;
+                }
+                else
+                {
+                    var available = await FillAsync(size - copied, cancellationToken).ConfigureAwait(false);
+                    var take = Math.Min(available, size - copied);
+                    if (take == 0)
+                    {
+                        throw Truncated(copied, size);
+                    }
+
+                    _buffer.AsSpan(_start, take).CopyTo(payload.AsSpan(copied));
+                    _start += take;
+                    copied += take;
+                    if (copied < size)
+                    {
+                        throw Truncated(copied, size);
+                    }
+                }
+            }
+
+            return new Frame(payload, size);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+    }
+
+    private static ProtocolViolationException Truncated(int got, int expected) =>
+        new($"stream ended inside a frame after {got} of {expected} payload bytes");
+
+    // Makes at least `wanted` bytes available in the staging buffer unless the stream ends first;
+    // returns how many are available.
+    private async ValueTask<int> FillAsync(int wanted, CancellationToken cancellationToken)
+    {
+        wanted = Math.Min(wanted, BufferSize);
+        if (_end - _start >= wanted)
+        {
+            return _end - _start;
+        }
+
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end < wanted)
+        {
+            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            _end += read;
+        }
+
+        return _end - _start;
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json;
+
+namespace Stockade.Protocol;
+
+/// <summary>Parameters of <c>$/cancel</c>.</summary>
+/// <param name="Id">The id of the request the caller gave up on.</param>
+public sealed record CancelParams(
+    JsonElement Id);

@@ -1,0 +1,6 @@
+namespace Stockade.Protocol;
+
+/// <summary>Parameters of <c>host.config.get</c>.</summary>
+/// <param name="Key">The configuration key.</param>
+public sealed record ConfigGetParams(
+    string Key);

@@ -1,0 +1,10 @@
+using System.Text.Json;
+
+namespace Stockade.Protocol;
+
+/// <summary>Parameters of <c>host.config.set</c>.</summary>
+/// <param name="Key">The configuration key.</param>
+/// <param name="Value">The new value.</param>
+public sealed record ConfigSetParams(
+    string Key,
+    JsonElement Value);

@@ -1,0 +1,274 @@
+using System.Text.Json;
+
+namespace Stockade.Protocol;
+
+public sealed partial class JsonRpcPeer
+{
+    private const string CancelMethod = "$/cancel";
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (!IsClosed)
+            {
+                Frame? frame;
+                try
+                {
+                    frame = await _reader.ReadFrameAsync(_lifetime.Token).ConfigureAwait(false);
+                }
+                catch (ProtocolViolationException e)
+                {
+                    Close(e.Message, new ProtocolViolationException(e.Message));
+                    return;
+                }
+                catch (Exception e) when (IsClosed)
+                {
+                    _ = e;
+                    return;
+                }
+                catch (Exception e)
+                {
+                    Close(violation: null, new IOException($"Reading from the other side failed: {e.Message}", e));
+                    return;
+                }
+
+                if (frame is null)
+                {
+                    Close(violation: null, new IOException("The other side closed the connection."));
+                    return;
+                }
+
+                string? violation;
+                using (frame)
+                {
+                    violation = await ProcessAsync(frame.Payload).ConfigureAwait(false);
+                }
+
+                if (violation is not null)
+                {
+                    Close(violation, new ProtocolViolationException(violation));
+                    return;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Only a defect of this class can land here; close rather than let it escape the loop.
+            Close(violation: null, new IOException($"The reading loop failed: {e.Message}", e));
+        }
+    }
+
+    // Returns the violation found in one message, or null when it was accepted.
+    private async ValueTask<string?> ProcessAsync(ReadOnlyMemory<byte> payload)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(payload, _documentOptions);
+        }
+        catch (JsonException e)
+        {
+            return $"malformed JSON (or nesting deeper than {_limits.MaxJsonDepth}): {e.Message}";
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return $"a message must be a JSON object, not {root.ValueKind}";
+            }
+
+            if (!root.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
+            {
+                return "a message must carry \"jsonrpc\": \"2.0\"";
+            }
+
+            var hasId = root.TryGetProperty("id"u8, out var id);
+            if (root.TryGetProperty("method"u8, out var methodElement))
+            {
+                if (methodElement.ValueKind != JsonValueKind.String)
+                {
+                    return "\"method\" must be a string";
+                }
+
+                var method = methodElement.GetString()!;
+                JsonElement? parameters = null;
+                if (root.TryGetProperty("params"u8, out var paramsElement) && paramsElement.ValueKind != JsonValueKind.Null)
+                {
+                    if (paramsElement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+                    {
+                        return $"\"params\" of '{method}' must be an object or an array";
+                    }
+
+                    parameters = paramsElement.Clone();
+                }
+
+                if (!hasId)
+                {
+                    return await DispatchNotificationAsync(method, parameters).ConfigureAwait(false);
+                }
+
+                return id.ValueKind is JsonValueKind.Number or JsonValueKind.String
+                    ? StartRequest(id.GetRawText(), method, parameters)
+                    : "a request id must be a number or a string";
+            }
+
+            return hasId ? CompleteCall(root, id) : "a message without \"method\" must be a response with an \"id\"";
+        }
+    }
+
+    private string? CompleteCall(JsonElement root, JsonElement idElement)
+    {
+        if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt64(out var id))
+        {
+            return $"response for unknown id {idElement.GetRawText()}";
+        }
+
+        var hasResult = root.TryGetProperty("result"u8, out var result);
+        var hasError = root.TryGetProperty("error"u8, out var error);
+        if (hasResult == hasError)
+        {
+            return $"response {id} must carry exactly one of \"result\" and \"error\"";
+        }
+
+        if (!_pending.TryRemove(id, out var pending))
+        {
+            if (_abandoned.TryRemove(id, out _))
+            {
+                _outgoingSlots.Release();
+                return null;
+            }
+
+            return $"response for unknown id {id}";
+        }
+
+        _outgoingSlots.Release();
+        if (hasResult)
+        {
+            pending.TrySetResult(result.Clone());
+            return null;
+        }
+
+        if (error.ValueKind != JsonValueKind.Object
+            || !error.TryGetProperty("code"u8, out var numberElement) || !numberElement.TryGetInt32(out var number)
+            || !error.TryGetProperty("message"u8, out var messageElement) || messageElement.ValueKind != JsonValueKind.String)
+        {
+            var violation = $"error of response {id} must be an object with an integer \"code\" and a string \"message\"";
+            pending.TrySetException(new ProtocolViolationException(violation));
+            return violation;
+        }
+
+        JsonElement? data = null;
+        var code = RpcErrorCode.FromNumber(number);
+        if (error.TryGetProperty("data"u8, out var dataElement) && dataElement.ValueKind != JsonValueKind.Null)
+        {
+            data = dataElement.Clone();
+            if (dataElement.ValueKind == JsonValueKind.Object
+                && dataElement.TryGetProperty("code"u8, out var codeElement) && codeElement.ValueKind == JsonValueKind.String)
+            {
+                code = codeElement.GetString()!;
+            }
+        }
+
+        pending.TrySetException(new RemoteRpcException(code, number, messageElement.GetString()!, data));
+        return null;
+    }
+
+    private string? StartRequest(string id, string method, JsonElement? parameters)
+    {
+        if (Interlocked.Increment(ref _incomingInFlight) > _limits.MaxInFlight)
+        {
+            return $"flood: more than {_limits.MaxInFlight} requests in flight";
+        }
+
+        var call = new IncomingCall(CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
+        if (!_incoming.TryAdd(id, call))
+        {
+            call.Cancellation.Dispose();
+            return $"request id {id} is already in flight";
+        }
+
+        _ = Task.Run(() => AnswerAsync(id, method, parameters, call));
+        return null;
+    }
+
+    private async Task AnswerAsync(string id, string method, JsonElement? parameters, IncomingCall call)
+    {
+        var token = call.Cancellation.Token;
+        PooledBufferWriter? answer = null;
+        try
+        {
+            var result = await _handler.HandleRequestAsync(method, parameters, token).ConfigureAwait(false);
+            answer = WriteResult(id, result);
+        }
+        catch (RpcException e) when (e.Number == RpcErrorCode.MethodNotFoundNumber && _limits.UnknownMethodIsViolation)
+        {
+            Close($"unknown method '{method}'", new ProtocolViolationException($"unknown method '{method}'"));
+        }
+        catch (RpcException e)
+        {
+            answer = WriteError(id, e.Code, e.Number, e.Message, e.Data);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            answer = WriteError(id, RpcErrorCode.Cancelled, RpcErrorCode.ToNumber(RpcErrorCode.Cancelled), $"'{method}' was cancelled", null);
+        }
+        catch (Exception e)
+        {
+            answer = WriteError(id, RpcErrorCode.Internal, RpcErrorCode.ToNumber(RpcErrorCode.Internal), $"'{method}' failed: {e.GetType().Name}: {e.Message}", null);
+        }
+        finally
+        {
+            // Free the slot before the answer leaves, so the other side may send its next request at once.
+            _incoming.TryRemove(id, out _);
+            call.Cancellation.Dispose();
+            Interlocked.Decrement(ref _incomingInFlight);
+        }
+
+        if (answer is not null)
+        {
+            Enqueue(answer);
+        }
+
+        call.MarkFinished();
+    }
+
+    private async ValueTask<string?> DispatchNotificationAsync(string method, JsonElement? parameters)
+    {
+        if (method == CancelMethod)
+        {
+            if (parameters is { ValueKind: JsonValueKind.Object } cancel
+                && cancel.TryGetProperty("id"u8, out var id)
+                && _incoming.TryGetValue(id.GetRawText(), out var call))
+            {
+                try
+                {
+                    call.Cancellation.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The request finished while the cancellation was on its way.
+                }
+            }
+
+            return null;
+        }
+
+        try
+        {
+            await _handler.HandleNotificationAsync(method, parameters, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.Number == RpcErrorCode.MethodNotFoundNumber)
+        {
+            return _limits.UnknownMethodIsViolation ? $"unknown notification '{method}'" : null;
+        }
+        catch (Exception)
+        {
+            // A notification has nobody to answer to; a failing handler must not stop the connection.
+        }
+
+        return null;
+    }
+}

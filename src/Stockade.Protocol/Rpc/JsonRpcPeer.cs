@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Stockade.Protocol;
+
+/// <summary>
+/// One end of a JSON-RPC 2.0 connection over framed streams; the host uses it to talk to a worker and the worker to
+/// talk to the host. Incoming requests run concurrently (at most <see cref="ProtocolLimits.MaxInFlight"/>), outgoing
+/// calls are correlated by id, and writes are serialised and batched by a single writer loop.
+/// </summary>
+/// <remarks>
+/// Everything the other side sends is validated; hostile input never throws out of the reading loop. On the first
+/// protocol violation the peer raises <see cref="ProtocolViolated"/> once, fails every pending call and closes.
+/// The peer owns both streams and disposes them when it closes.
+/// </remarks>
+public sealed partial class JsonRpcPeer : IAsyncDisposable
+{
+    private static readonly UnboundedChannelOptions OutboxOptions = new() { SingleReader = true };
+
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly ProtocolLimits _limits;
+    private readonly IJsonRpcHandler _handler;
+    private readonly FrameReader _reader;
+    private readonly FrameWriter _writer;
+    private readonly JsonDocumentOptions _documentOptions;
+    private readonly Channel<PooledBufferWriter> _outbox = Channel.CreateUnbounded<PooledBufferWriter>(OutboxOptions);
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+    private readonly ConcurrentDictionary<string, IncomingCall> _incoming = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _outgoingSlots;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextId;
+    private int _incomingInFlight;
+    private int _started;
+    private string? _violation;
+    private Exception? _closeReason;
+
+    /// <summary>Creates a peer reading frames from <paramref name="input"/> and writing frames to <paramref name="output"/>.</summary>
+    /// <param name="input">Stream of incoming frames (e.g. the worker's stdout, seen from the host).</param>
+    /// <param name="output">Stream for outgoing frames.</param>
+    /// <param name="limits">Limits applied to what the other side sends; <see langword="null"/> for <see cref="ProtocolLimits.Default"/>.</param>
+    /// <param name="handler">Answers incoming requests and notifications.</param>
+    public JsonRpcPeer(Stream input, Stream output, ProtocolLimits? limits, IJsonRpcHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(handler);
+        limits ??= ProtocolLimits.Default;
+        limits.Validate();
+        _input = input;
+        _output = output;
+        _limits = limits;
+        _handler = handler;
+        _reader = new FrameReader(input, limits.MaxFrameBytes);
+        _writer = new FrameWriter(output, limits.MaxFrameBytes);
+        _documentOptions = new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth };
+        _outgoingSlots = new SemaphoreSlim(limits.MaxInFlight, limits.MaxInFlight);
+    }
+
+    /// <summary>
+    /// Raised once, from the reading loop, when the other side breaks the protocol; the peer then closes.
+    /// Subscribe before <see cref="Start"/>. Exceptions thrown by subscribers are ignored.
+    /// </summary>
+    public event EventHandler<ProtocolViolationEventArgs>? ProtocolViolated;
+
+    /// <summary>The reason of the protocol violation that closed the peer, or <see langword="null"/>.</summary>
+    public string? ViolationReason => Volatile.Read(ref _violation);
+
+    /// <summary>
+    /// Completes (never faults) once the peer has closed — the other side ended the stream, broke the protocol,
+    /// a write failed, or the peer was disposed — and everything queued has been written.
+    /// </summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Starts the reading and writing loops. Call once.</summary>
+    /// <exception cref="InvalidOperationException">The peer was already started.</exception>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("The peer is already started; call Start once.");
+        }
+
+        _ = Task.Run(ReadLoopAsync);
+        _ = Task.Run(RunWriterAsync);
+    }
+
+    /// <summary>
+    /// Stops reading, lets requests already being answered finish and send their answers (their tokens are cancelled),
+    /// writes everything queued, closes both streams, and fails the calls still waiting for an answer.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!Close(violation: null, new ObjectDisposedException(nameof(JsonRpcPeer), "The peer was disposed."), completeOutbox: false))
+        {
+            await Completion.ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var call in _incoming.Values)
+        {
+            await call.Finished.ConfigureAwait(false);
+        }
+
+        _outbox.Writer.TryComplete();
+        if (Volatile.Read(ref _started) == 0)
+        {
+            await FinishAsync(Task.CompletedTask).ConfigureAwait(false);
+        }
+
+        await Completion.ConfigureAwait(false);
+    }
+
+    // Marks the peer closed once; returns false when it already was.
+    private bool Close(string? violation, Exception reason, bool completeOutbox = true)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null)
+        {
+            return false;
+        }
+
+        if (violation is not null)
+        {
+            Volatile.Write(ref _violation, violation);
+            try
+            {
+                ProtocolViolated?.Invoke(this, new ProtocolViolationEventArgs(violation));
+            }
+            catch (Exception)
+            {
+                // A subscriber's failure must not keep the peer open.
+            }
+        }
+
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // Cancellation callbacks belong to handlers; their failures do not concern the connection.
+        }
+
+        foreach (var id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out var pending))
+            {
+                pending.TrySetException(reason);
+            }
+        }
+
+        try
+        {
+            _input.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing an already broken stream may fail; the peer is closed either way.
+        }
+
+        if (completeOutbox)
+        {
+            _outbox.Writer.TryComplete();
+        }
+
+        return true;
+    }
+
+    private bool IsClosed => Volatile.Read(ref _closeReason) is not null;
+
+    private sealed class IncomingCall(CancellationTokenSource cancellation)
+    {
+        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public Task Finished => _finished.Task;
+
+        public void MarkFinished() => _finished.TrySetResult();
+    }
+}

@@ -1,0 +1,27 @@
+using Stockade.Plugin;
+using Stockade.Protocol;
+
+namespace Stockade.Worker;
+
+// host.log notifications; logging never throws, so a closed connection silently drops the line.
+internal sealed class HostLog(JsonRpcPeer peer) : IPluginLog
+{
+    public void Debug(string message) => Write("debug", message);
+
+    public void Info(string message) => Write("info", message);
+
+    public void Warning(string message) => Write("warning", message);
+
+    public void Error(string message) => Write("error", message);
+
+    private void Write(string level, string message)
+    {
+        var sent = peer.NotifyAsync(ProtocolMethods.HostLog, new LogParams(level, message ?? string.Empty), ProtocolJsonContext.Default.LogParams);
+
+        // Notifications are queued synchronously: the task is already complete, successfully or not.
+        if (!sent.IsCompletedSuccessfully)
+        {
+            _ = sent.AsTask().Exception;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Reflection;
+using System.Text.Json;
+using Stockade.Protocol;
+
+namespace Stockade.Worker;
+
+// One [PluginMethod]/[PluginHook] method: binds the JSON input to its parameter, calls it, awaits whatever it returns
+// and turns the outcome into JSON. The shape is checked once at load; calls reuse the cached reflection.
+internal sealed class PluginMethod
+{
+    private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null, PluginJson.Options);
+
+    private readonly MethodInfo _method;
+    private readonly ParameterInfo? _input;
+    private readonly int _inputIndex;
+    private readonly int _tokenIndex;
+    private readonly int _arity;
+    private readonly ReturnKind _returnKind;
+    private readonly PropertyInfo? _taskResult;
+    private readonly MethodInfo? _valueTaskAsTask;
+
+    private PluginMethod(string name, MethodInfo method)
+    {
+        Name = name;
+        _method = method;
+        var parameters = method.GetParameters();
+        _arity = parameters.Length;
+        _inputIndex = -1;
+        _tokenIndex = -1;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (parameters[i].ParameterType == typeof(CancellationToken))
+            {
+                _tokenIndex = i;
+            }
+            else
+            {
+                _inputIndex = i;
+                _input = parameters[i];
+            }
+        }
+
+        var returnType = method.ReturnType;
+        (_returnKind, _taskResult, _valueTaskAsTask) = returnType switch
+        {
+            _ when returnType == typeof(void) => (ReturnKind.Nothing, null, null),
+            _ when returnType == typeof(Task) => (ReturnKind.Task, null, null),
+            _ when returnType == typeof(ValueTask) => (ReturnKind.ValueTask, null, null),
+            { IsGenericType: true } when returnType.GetGenericTypeDefinition() == typeof(Task<>) =>
+                (ReturnKind.TaskOfT, returnType.GetProperty(nameof(Task<int>.Result)), null),
+            { IsGenericType: true } when returnType.GetGenericTypeDefinition() == typeof(ValueTask<>) =>
+                (ReturnKind.ValueTaskOfT, typeof(Task<>).MakeGenericType(returnType.GetGenericArguments()).GetProperty(nameof(Task<int>.Result)), returnType.GetMethod(nameof(ValueTask<int>.AsTask))),
+            _ => (ReturnKind.Value, null, null),
+        };
+    }
+
+    public string Name { get; }
+
+    public static PluginMethod? TryCreate(string name, MethodInfo method, out string? problem)
+    {
+        problem = null;
+        var parameters = method.GetParameters();
+        var inputs = parameters.Count(p => p.ParameterType != typeof(CancellationToken));
+        var tokens = parameters.Length - inputs;
+        if (method.IsStatic || method.IsGenericMethodDefinition || inputs > 1 || tokens > 1 || parameters.Any(p => p.ParameterType.IsByRef))
+        {
+            problem = $"method '{method.Name}' ('{name}') must be a non-generic instance method with at most one input parameter and one CancellationToken";
+            return null;
+        }
+
+        return new PluginMethod(name, method);
+    }
+
+    public async ValueTask<JsonElement?> InvokeAsync(object target, JsonElement? input, CancellationToken cancellationToken)
+    {
+        var arguments = _arity == 0 ? null : new object?[_arity];
+        if (_tokenIndex >= 0)
+        {
+            arguments![_tokenIndex] = cancellationToken;
+        }
+
+        if (_input is not null)
+        {
+            arguments![_inputIndex] = Bind(_input, input);
+        }
+
+        var returned = _method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, arguments, culture: null);
+        object? value;
+        switch (_returnKind)
+        {
+            case ReturnKind.Nothing:
+                return null;
+            case ReturnKind.Task:
+                await ((Task)returned!).ConfigureAwait(false);
+                return null;
+            case ReturnKind.ValueTask:
+                await ((ValueTask)returned!).ConfigureAwait(false);
+                return null;
+            case ReturnKind.TaskOfT:
+                var task = (Task)returned!;
+                await task.ConfigureAwait(false);
+                value = _taskResult!.GetValue(task);
+                break;
+            case ReturnKind.ValueTaskOfT:
+                var asTask = (Task)_valueTaskAsTask!.Invoke(returned, null)!;
+                await asTask.ConfigureAwait(false);
+                value = _taskResult!.GetValue(asTask);
+                break;
+            default:
+                value = returned;
+                break;
+        }
+
+        return value is null ? null : JsonSerializer.SerializeToElement(value, value.GetType(), PluginJson.Options);
+    }
+
+    private object? Bind(ParameterInfo parameter, JsonElement? input)
+    {
+        var type = parameter.ParameterType;
+        if (input is null || input.Value.ValueKind == JsonValueKind.Null)
+        {
+            if (type == typeof(JsonElement))
+            {
+                return JsonNull;
+            }
+
+            if (parameter.HasDefaultValue)
+            {
+                return parameter.DefaultValue;
+            }
+
+            if (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)
+            {
+                return null;
+            }
+
+            throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
+        }
+
+        if (type == typeof(JsonElement))
+        {
+            return input.Value;
+        }
+
+        try
+        {
+            return input.Value.Deserialize(type, PluginJson.Options);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, $"the input of '{Name}' does not fit {type.Name}: {e.Message}");
+        }
+    }
+
+    private enum ReturnKind
+    {
+        Nothing,
+        Value,
+        Task,
+        TaskOfT,
+        ValueTask,
+        ValueTaskOfT,
+    }
+}

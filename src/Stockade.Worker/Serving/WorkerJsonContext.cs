@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace Stockade.Worker;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PluginErrorData))]
+internal sealed partial class WorkerJsonContext : JsonSerializerContext;

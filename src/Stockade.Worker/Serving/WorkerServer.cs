@@ -1,0 +1,173 @@
+using System.Text.Json;
+using Stockade.Plugin;
+using Stockade.Protocol;
+
+namespace Stockade.Worker;
+
+// Serves initialize / invoke / hook / shutdown for one plugin over the protocol streams.
+internal sealed class WorkerServer : IJsonRpcHandler
+{
+    // How long shutdown waits for calls still running before the process exits anyway.
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
+
+    private readonly IPlugin _plugin;
+    private readonly PluginDispatcher _dispatcher;
+    private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private JsonRpcPeer? _peer;
+    private int _initialized;
+
+    private WorkerServer(IPlugin plugin, PluginDispatcher dispatcher)
+    {
+        _plugin = plugin;
+        _dispatcher = dispatcher;
+    }
+
+    public static async Task<int> RunAsync(LoadedPlugin loaded, Stream input, Stream output)
+    {
+        var server = new WorkerServer(loaded.Plugin!, loaded.Dispatcher!);
+        var peer = new JsonRpcPeer(input, output, ProtocolLimits.Default, server);
+        server._peer = peer;
+        peer.Start();
+
+        await Task.WhenAny(server._shutdownRequested.Task, peer.Completion).ConfigureAwait(false);
+        if (!server._shutdownRequested.Task.IsCompleted)
+        {
+            await server.DisposePluginAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAny(peer.DisposeAsync().AsTask(), Task.Delay(ShutdownGrace)).ConfigureAwait(false);
+        if (peer.ViolationReason is { } reason)
+        {
+            await Console.Error.WriteLineAsync($"stockade-worker: the host broke the protocol: {reason}").ConfigureAwait(false);
+            return WorkerExitCodes.HostProtocolViolation;
+        }
+
+        return WorkerExitCodes.Success;
+    }
+
+    public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => method switch
+    {
+        ProtocolMethods.Initialize => InitializeAsync(Read(parameters, ProtocolJsonContext.Default.InitializeParams), cancellationToken),
+        ProtocolMethods.Invoke => InvokeAsync(Read(parameters, ProtocolJsonContext.Default.InvokeParams), cancellationToken),
+        ProtocolMethods.Hook => HookAsync(Read(parameters, ProtocolJsonContext.Default.HookParams), cancellationToken),
+        ProtocolMethods.Shutdown => ShutdownAsync(),
+        _ => throw RpcException.MethodNotFound(method),
+    };
+
+    public ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) =>
+        throw RpcException.MethodNotFound(method);
+
+    private async ValueTask<JsonElement?> InitializeAsync(InitializeParams parameters, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _initialized, 1) != 0)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, "the plugin is already initialised; send initialize once");
+        }
+
+        var context = new PluginContext(_peer!, parameters);
+        await CallPluginAsync(() => _plugin.InitializeAsync(context, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion);
+        return JsonSerializer.SerializeToElement(result, ProtocolJsonContext.Default.InitializeResult);
+    }
+
+    private ValueTask<JsonElement?> InvokeAsync(InvokeParams parameters, CancellationToken cancellationToken)
+    {
+        EnsureInitialized();
+        var method = _dispatcher.FindMethod(parameters.Method)
+            ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin has no method '{parameters.Method}'; it offers: {string.Join(", ", _dispatcher.MethodNames)}");
+        return CallPluginAsync(() => method.InvokeAsync(_plugin, parameters.Input, cancellationToken), cancellationToken);
+    }
+
+    private ValueTask<JsonElement?> HookAsync(HookParams parameters, CancellationToken cancellationToken)
+    {
+        EnsureInitialized();
+        var hook = _dispatcher.FindHook(parameters.Name)
+            ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin does not handle hook '{parameters.Name}'");
+        return CallPluginAsync(() => hook.InvokeAsync(_plugin, parameters.Payload, cancellationToken), cancellationToken);
+    }
+
+    private async ValueTask<JsonElement?> ShutdownAsync()
+    {
+        await DisposePluginAsync().ConfigureAwait(false);
+        _shutdownRequested.TrySetResult();
+        return null;
+    }
+
+    private async ValueTask DisposePluginAsync()
+    {
+        if (_plugin is IAsyncDisposable disposable)
+        {
+            try
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await Console.Error.WriteLineAsync($"stockade-worker: the plugin failed while disposing: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask CallPluginAsync(Func<ValueTask> call, CancellationToken cancellationToken) =>
+        await CallPluginAsync(async () =>
+        {
+            await call().ConfigureAwait(false);
+            return (JsonElement?)null;
+        }, cancellationToken).ConfigureAwait(false);
+
+    // Runs plugin code; anything it throws becomes a structured plugin_error, and a Landlock denial is reported first.
+    private async ValueTask<JsonElement?> CallPluginAsync(Func<ValueTask<JsonElement?>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RpcException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            if (e is UnauthorizedAccessException denied && DenialReport.FromException(denied) is { } denial)
+            {
+                try
+                {
+                    await _peer!.NotifyAsync(ProtocolMethods.HostDenial, denial, ProtocolJsonContext.Default.DenialParams, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception notifyFailure) when (notifyFailure is IOException or ObjectDisposedException or ProtocolViolationException)
+                {
+                    // The connection is closing; the error answer below will not arrive either.
+                }
+            }
+
+            var data = JsonSerializer.SerializeToElement(
+                new PluginErrorData(e.GetType().FullName ?? e.GetType().Name, e.Message, PluginStackTrace.Of(e)), WorkerJsonContext.Default.PluginErrorData);
+            throw new RpcException(RpcErrorCode.PluginError, $"{e.GetType().Name}: {e.Message}", data);
+        }
+    }
+
+    private void EnsureInitialized()
+    {
+        if (Volatile.Read(ref _initialized) == 0)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, "the plugin is not initialised yet; send initialize first");
+        }
+    }
+
+    private static T Read<T>(JsonElement? parameters, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return (parameters is { } value ? value.Deserialize(type) : default)
+                ?? throw new RpcException(RpcErrorCode.InvalidParams, $"params must be a {typeof(T).Name} object");
+        }
+        catch (JsonException e)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, $"params do not fit {typeof(T).Name}: {e.Message}");
+        }
+    }
+}
