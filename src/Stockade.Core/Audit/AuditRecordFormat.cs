@@ -43,7 +43,18 @@ public static class AuditRecordFormat
     /// <param name="ts">Timestamp; converted to UTC and truncated to 100 ns.</param>
     /// <param name="entry">What the caller submitted.</param>
     /// <param name="prev">Hash of the previous record, or <see cref="GenesisHash"/>.</param>
-    public static AuditRecord Create(long seq, DateTimeOffset ts, AuditEntry entry, string prev)
+    public static AuditRecord Create(long seq, DateTimeOffset ts, AuditEntry entry, string prev) => Create(seq, ts, entry, prev, null);
+
+    /// <summary>
+    /// Builds the record like <see cref="Create(long, DateTimeOffset, AuditEntry, string)"/> and, in the same
+    /// pass, appends its log line (as <see cref="WriteLine"/> would) to <paramref name="line"/>.
+    /// </summary>
+    /// <param name="seq">Sequence number to assign (1-based).</param>
+    /// <param name="ts">Timestamp; converted to UTC.</param>
+    /// <param name="entry">What the caller submitted.</param>
+    /// <param name="prev">Hash of the previous record, or <see cref="GenesisHash"/>.</param>
+    /// <param name="line">Where to append the log line, or null for none.</param>
+    public static AuditRecord Create(long seq, DateTimeOffset ts, AuditEntry entry, string prev, IBufferWriter<byte>? line)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(prev);
@@ -66,7 +77,26 @@ public static class AuditRecordFormat
             sorted,
             prev,
             string.Empty);
-        return record with { Hash = ComputeHash(record) };
+
+        // Hash the canonical bytes, then reuse them for the line: the line is the same object with
+        // ,"hash":"..." inserted before the closing brace.
+        var (buffer, writer) = Rent();
+        WriteCanonical(writer, record, includeHash: false);
+        var canonical = buffer.WrittenSpan;
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(canonical, digest);
+        var hash = Convert.ToHexStringLower(digest);
+        if (line is not null)
+        {
+            line.Write(canonical[..^1]);
+            line.Write(",\"hash\":\""u8);
+            var hex = line.GetSpan(digest.Length * 2);
+            Convert.TryToHexStringLower(digest, hex, out var written);
+            line.Advance(written);
+            line.Write("\"}\n"u8);
+        }
+
+        return record with { Hash = hash };
     }
 
     /// <summary>Recomputes the hash of <paramref name="record"/> from every field except <c>Hash</c>.</summary>

@@ -74,8 +74,7 @@ internal sealed class AuditFileWriter : IDisposable
                 }
 
                 bufferDay = day;
-                var record = AuditRecordFormat.Create(seq + 1, ts, entry, prev);
-                AuditRecordFormat.WriteLine(record, _buffer);
+                var record = AuditRecordFormat.Create(seq + 1, ts, entry, prev, _buffer);
                 records.Add(record);
                 seq = record.Seq;
                 prev = record.Hash;
