@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
+using Stockade.Core.Audit;
+
+namespace Stockade.Hosting.Audit;
+
+/// <summary>
+/// Writes batches of entries to the daily files under the inter-process lock. Used only by the
+/// <see cref="AuditLog"/> background loop, so it needs no locking of its own.
+/// </summary>
+internal sealed class AuditFileWriter : IDisposable
+{
+    private readonly string _directory;
+    private readonly string _lockPath;
+    private readonly IAuditHeadStore? _headStore;
+    private readonly TimeProvider _time;
+    private readonly AuditLogOptions _options;
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+
+    // What this writer last wrote: if the newest file still has this length and mtime, no other process
+    // appended since, and the head below is current without reading the file.
+    private string? _currentPath;
+    private SafeFileHandle? _currentHandle;
+    private long _knownLength = -1;
+    private DateTime _knownMtime;
+    private long _headSeq;
+    private string _headHash = AuditRecordFormat.GenesisHash;
+    private DateTimeOffset _headTs = DateTimeOffset.MinValue;
+    private long _lastFsync = Stopwatch.GetTimestamp();
+    private long _writeOffset = -1;
+
+    public AuditFileWriter(AuditLogOptions options, IAuditHeadStore? headStore, TimeProvider time)
+    {
+        _options = options;
+        _directory = Path.GetFullPath(options.Directory);
+        _lockPath = Path.Combine(_directory, AuditFiles.LockFileName);
+        _headStore = headStore;
+        _time = time;
+        System.IO.Directory.CreateDirectory(_directory);
+    }
+
+    /// <summary>True when records were written but not yet forced to disk.</summary>
+    public bool Dirty { get; private set; }
+
+    public TimeSpan SinceLastFsync => Stopwatch.GetElapsedTime(_lastFsync);
+
+    /// <summary>
+    /// Writes <paramref name="entries"/> in order and returns the records. Throws <see cref="AuditWriteException"/>
+    /// when nothing was written; <paramref name="headError"/> reports a head store failure after a good write.
+    /// </summary>
+    public List<AuditRecord> WriteBatch(IReadOnlyList<AuditEntry> entries, bool forceFsync, out Exception? headError)
+    {
+        headError = null;
+        using var fileLock = AcquireLock();
+        var records = new List<AuditRecord>(entries.Count);
+        _writeOffset = -1;
+        try
+        {
+            RefreshHead();
+            var seq = _headSeq;
+            var prev = _headHash;
+            var lastTs = _headTs;
+            _buffer.ResetWrittenCount();
+            DateOnly? bufferDay = null;
+            foreach (var entry in entries)
+            {
+                var now = _time.GetUtcNow();
+                var ts = now > lastTs ? now : lastTs; // seq is authoritative, but keep time non-decreasing too
+                var day = DateOnly.FromDateTime(ts.UtcDateTime);
+                if (bufferDay is { } current && current != day)
+                {
+                    Flush(current);
+                }
+
+                bufferDay = day;
+                var record = AuditRecordFormat.Create(seq + 1, ts, entry, prev, _buffer);
+                records.Add(record);
+                seq = record.Seq;
+                prev = record.Hash;
+                lastTs = record.Ts;
+            }
+
+            if (bufferDay is { } last)
+            {
+                Flush(last);
+            }
+
+            if (_options.Fsync == AuditFsyncPolicy.Always || (forceFsync && _options.Fsync != AuditFsyncPolicy.Never))
+            {
+                FsyncCurrent();
+            }
+
+            _headSeq = seq;
+            _headHash = prev;
+            _headTs = lastTs;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            UndoPartialWrite();
+            throw new AuditWriteException(
+                $"cannot write the audit log in {_directory}: {ex.Message} — free space or fix permissions there; actions that need auditing are refused until it can be written",
+                ex);
+        }
+
+        if (records.Count > 0 && _headStore is not null)
+        {
+            try
+            {
+                _headStore.Write(new AuditHead(_headSeq, _headHash));
+            }
+            catch (Exception ex)
+            {
+                headError = ex;
+            }
+        }
+
+        return records;
+    }
+
+    public void FsyncCurrent()
+    {
+        if (_currentHandle is not null && Dirty)
+        {
+            RandomAccess.FlushToDisk(_currentHandle);
+        }
+
+        Dirty = false;
+        _lastFsync = Stopwatch.GetTimestamp();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (_options.Fsync != AuditFsyncPolicy.Never)
+            {
+                FsyncCurrent();
+            }
+        }
+        finally
+        {
+            _currentHandle?.Dispose();
+            _currentHandle = null;
+        }
+    }
+
+    private FileStream AcquireLock()
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.LockTimeout.TotalSeconds * Stopwatch.Frequency);
+        var delay = 1;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes an exclusive flock(2) on Unix: held against other processes and other
+                // open handles in this one; released when the stream is disposed or the process dies.
+                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new AuditWriteException(
+                        $"the audit lock {_lockPath} stayed taken for {_options.LockTimeout.TotalSeconds:0.#} s — another stockade process is stuck writing; stop it or raise AuditLogOptions.LockTimeout",
+                        ex);
+                }
+
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 20);
+            }
+        }
+    }
+
+    private void RefreshHead()
+    {
+        var files = AuditFiles.List(_directory);
+        if (files.Count == 0)
+        {
+            CloseCurrent();
+            var stored = _headStore?.Read();
+            (_headSeq, _headHash, _headTs) = stored is null ? (0L, AuditRecordFormat.GenesisHash, DateTimeOffset.MinValue) : (stored.Seq, stored.Hash, DateTimeOffset.MinValue);
+            return;
+        }
+
+        var newest = files[^1].Path;
+        if (newest == _currentPath && _currentHandle is not null
+            && RandomAccess.GetLength(_currentHandle) == _knownLength
+            && File.GetLastWriteTimeUtc(_currentHandle) == _knownMtime)
+        {
+            return;
+        }
+
+        // Another process wrote since (or this is the first batch): the tail of the newest file is the truth.
+        // Walk back over files left empty (a failed first write of a day) to the last record.
+        var (last, endsWithNewline) = AuditFiles.ReadTail(newest);
+        for (var i = files.Count - 2; last is null && i >= 0; i--)
+        {
+            (last, _) = AuditFiles.ReadTail(files[i].Path);
+        }
+
+        if (last is not null)
+        {
+            (_headSeq, _headHash, _headTs) = (last.Seq, last.Hash, last.Ts);
+        }
+        else
+        {
+            var stored = _headStore?.Read();
+            (_headSeq, _headHash, _headTs) = stored is null ? (0L, AuditRecordFormat.GenesisHash, DateTimeOffset.MinValue) : (stored.Seq, stored.Hash, DateTimeOffset.MinValue);
+        }
+
+        OpenCurrent(newest);
+        if (!endsWithNewline)
+        {
+            // A writer died mid-line. Keep the torn line (verify reports it) but start ours on a fresh line.
+            var length = RandomAccess.GetLength(_currentHandle!);
+            RandomAccess.Write(_currentHandle!, "\n"u8, length);
+        }
+    }
+
+    private void Flush(DateOnly day)
+    {
+        var path = Path.Combine(_directory, AuditFiles.FileName(day));
+        if (path != _currentPath)
+        {
+            OpenCurrent(path);
+        }
+
+        var handle = _currentHandle!;
+        var offset = RandomAccess.GetLength(handle);
+        _writeOffset = offset;
+        RandomAccess.Write(handle, _buffer.WrittenSpan, offset);
+        _knownLength = offset + _buffer.WrittenCount;
+        _knownMtime = File.GetLastWriteTimeUtc(handle);
+        _buffer.ResetWrittenCount();
+        Dirty = true;
+    }
+
+    private void OpenCurrent(string path)
+    {
+        if (path == _currentPath && _currentHandle is not null)
+        {
+            return;
+        }
+
+        if (Dirty && _options.Fsync != AuditFsyncPolicy.Never)
+        {
+            FsyncCurrent(); // the previous day's file is complete: make it durable before moving on
+        }
+
+        CloseCurrent();
+        _currentHandle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        _currentPath = path;
+    }
+
+    private void CloseCurrent()
+    {
+        _currentHandle?.Dispose();
+        _currentHandle = null;
+        _currentPath = null;
+        _knownLength = -1;
+    }
+
+    private void UndoPartialWrite()
+    {
+        // Only the file written last can hold a partial batch; cut it back so the chain stays intact.
+        try
+        {
+            if (_writeOffset >= 0 && _currentHandle is not null)
+            {
+                RandomAccess.SetLength(_currentHandle, _writeOffset);
+            }
+        }
+        catch (IOException)
+        {
+            // The disk is failing; the verifier will report the torn line. The original error is what the caller sees.
+        }
+
+        CloseCurrent();
+    }
+}

@@ -1,0 +1,20 @@
+namespace Stockade.Hosting.Audit;
+
+/// <summary>Outcome of <see cref="AuditVerifier.Verify"/>.</summary>
+public sealed record AuditVerifyResult
+{
+    /// <summary>True when every record checks out and the log reaches the expected head.</summary>
+    public required bool Ok { get; init; }
+
+    /// <summary>Records checked (up to the first problem).</summary>
+    public required long Records { get; init; }
+
+    /// <summary>The file name (e.g. <c>audit-2026-11-26.jsonl</c>) where the first problem is, if any.</summary>
+    public string? File { get; init; }
+
+    /// <summary>The 1-based line of the first problem in <see cref="File"/>, if any.</summary>
+    public int? Line { get; init; }
+
+    /// <summary>The first problem in plain words, starting with the file and line; null when <see cref="Ok"/>.</summary>
+    public string? Problem { get; init; }
+}

@@ -1,0 +1,51 @@
+namespace Stockade.Hosting.Store;
+
+public sealed partial class StockadeStore
+{
+    /// <summary>Trusts a signing key (replaces the entry with the same key id).</summary>
+    /// <param name="key">The key.</param>
+    public void AddTrustedKey(TrustedKeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Write(connection =>
+        {
+            using var command = Command(
+                connection,
+                """
+                INSERT INTO trusted_keys(key_id, name, public_key_pem, added_at) VALUES ($id, $name, $pem, $at)
+                ON CONFLICT(key_id) DO UPDATE SET name = excluded.name, public_key_pem = excluded.public_key_pem, added_at = excluded.added_at
+                """,
+                ("$id", key.KeyId),
+                ("$name", key.Name),
+                ("$pem", key.PublicKeyPem),
+                ("$at", FormatTime(key.AddedAt)));
+            return command.ExecuteNonQuery();
+        });
+    }
+
+    /// <summary>Every trusted key, ordered by name then id.</summary>
+    public IReadOnlyList<TrustedKeyRecord> ListTrustedKeys() => Execute(connection =>
+    {
+        using var command = Command(connection, "SELECT key_id, name, public_key_pem, added_at FROM trusted_keys ORDER BY name, key_id");
+        using var reader = command.ExecuteReader();
+        var keys = new List<TrustedKeyRecord>();
+        while (reader.Read())
+        {
+            keys.Add(new TrustedKeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), ParseTime(reader.GetString(3))));
+        }
+
+        return keys;
+    });
+
+    /// <summary>Stops trusting a key. False when it was not trusted.</summary>
+    /// <param name="keyId">Key id.</param>
+    public bool RemoveTrustedKey(string keyId)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        return Write(connection =>
+        {
+            using var command = Command(connection, "DELETE FROM trusted_keys WHERE key_id = $id", ("$id", keyId));
+            return command.ExecuteNonQuery() > 0;
+        });
+    }
+}
