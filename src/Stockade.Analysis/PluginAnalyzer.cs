@@ -1,3 +1,4 @@
+using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Stockade.Analysis.Metadata;
 using Stockade.Analysis.Rules;

@@ -1,4 +1,5 @@
 using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
 
 namespace Stockade.Analysis.Metadata;
 
@@ -64,12 +65,12 @@ internal readonly struct CallSite
         }
 
         var blob = _reader.GetBlobReader(_signature);
-        var header = blob.ReadSignatureHeader();
-        if (header.Kind != SignatureKind.Method)
+        if (blob.Length == 0 || new SignatureHeader(blob.ReadByte()).Kind != SignatureKind.Method)
         {
             return null;
         }
 
+        blob.Reset();
         var decoded = new SignatureDecoder<string, object?>(TypeNameProvider.Instance, _reader, genericContext: null)
             .DecodeMethodSignature(ref blob);
         return decoded.ParameterTypes.Length == 0 ? null : decoded.ParameterTypes[0];

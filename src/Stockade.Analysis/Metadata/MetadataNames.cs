@@ -32,8 +32,8 @@ internal static class MetadataNames
         return ns.Length == 0 ? name : ns + "." + name;
     }
 
-    /// <summary>Name of a TypeDef, TypeRef or TypeSpec; empty for anything else.</summary>
-    public static string GetTypeName(MetadataReader reader, EntityHandle handle) => handle.Kind switch
+    /// <summary>Name of a TypeDef, TypeRef or TypeSpec; empty for a nil handle or anything else.</summary>
+    public static string GetTypeName(MetadataReader reader, EntityHandle handle) => handle.IsNil ? string.Empty : handle.Kind switch
     {
         HandleKind.TypeDefinition => GetTypeName(reader, (TypeDefinitionHandle)handle),
         HandleKind.TypeReference => GetTypeName(reader, (TypeReferenceHandle)handle),
