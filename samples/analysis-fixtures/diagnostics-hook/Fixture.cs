@@ -1,0 +1,7 @@
+using System.Diagnostics.Tracing;
+
+namespace Fixture.DiagnosticsHook;
+
+public sealed class RuntimeEventSpy : EventListener
+{
+}

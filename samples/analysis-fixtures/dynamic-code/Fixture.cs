@@ -1,0 +1,6 @@
+namespace Fixture.DynamicCode;
+
+public static class Loader
+{
+    public static Type? Run(string name) => Type.GetType(name);
+}

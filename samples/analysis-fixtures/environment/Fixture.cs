@@ -1,0 +1,6 @@
+namespace Fixture.Environment;
+
+public static class Probe
+{
+    public static string? Run() => System.Environment.GetEnvironmentVariable("HOME");
+}

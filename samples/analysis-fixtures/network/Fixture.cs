@@ -1,0 +1,6 @@
+namespace Fixture.Network;
+
+public static class Fetcher
+{
+    public static HttpClient Run() => new();
+}

@@ -1,0 +1,23 @@
+namespace Stockade.Analysis;
+
+/// <summary>Options for <see cref="PluginAnalyzer"/>.</summary>
+public sealed class AnalysisOptions
+{
+    /// <summary>
+    /// File names (not paths) that are not analysed. Default: <c>Stockade.Plugin.dll</c>, the SDK that every
+    /// plugin ships and that talks to the broker on the plugin's behalf.
+    /// </summary>
+    public ISet<string> SkippedFileNames { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "Stockade.Plugin.dll" };
+
+    /// <summary>Rule ids (e.g. <c>STK0009</c>) that are not run. Default: none.</summary>
+    public ISet<string> DisabledRules { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Upper bound on findings kept per rule and assembly, so that a large dependency does not flood a report.
+    /// Further findings are counted in <see cref="AnalysisReport.SuppressedFindingCount"/>. Default: 50.
+    /// </summary>
+    public int MaxFindingsPerRuleAndAssembly { get; set; } = 50;
+
+    /// <summary>The defaults described on each property.</summary>
+    public static AnalysisOptions Default => new();
+}

@@ -1,7 +1,0 @@
-namespace Stockade.Analysis.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Assembly_Loads() => typeof(SmokeTests).Assembly.GetName().Name.ShouldBe("Stockade.Analysis.Tests");
-}
