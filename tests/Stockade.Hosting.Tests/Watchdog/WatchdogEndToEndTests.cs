@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Stockade.Hosting.Monitoring;
+using Xunit.Abstractions;
+
+namespace Stockade.Hosting.Tests.Watchdog;
+
+/// <summary>The real sampler, the real clock and real processes.</summary>
+public class WatchdogEndToEndTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+
+    [Fact]
+    public async Task Watch_SpinnerOverCpuLimit_IsThrottledThenKilled()
+    {
+        using var spinner = TestProcess.Shell("while :; do :; done");
+        var target = new RecordingTarget(_ => spinner.Kill());
+        var events = new ConcurrentQueue<WatchdogEvent>();
+        await using var watchdog = new Monitoring.Watchdog(new WatchdogOptions { Interval = Interval, DecayEvery = 100 }, TimeProvider.System, null);
+        watchdog.EventRaised += (_, e) => events.Enqueue(e);
+        var started = Stopwatch.StartNew();
+
+        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = 50 }, target);
+
+        spinner.WaitForExit(TimeSpan.FromSeconds(30)).ShouldBeTrue("the spinner should have been killed");
+        output.WriteLine($"killed after {started.ElapsedMilliseconds} ms; events: {string.Join(", ", events.Select(e => $"{e.Kind} {e.Observed:0}%/{e.Violations}"))}");
+        events.Select(e => e.Kind).ShouldBe([WatchdogEventKind.ResourceWarning, WatchdogEventKind.Throttled, WatchdogEventKind.Killed]);
+        target.Throttles.ShouldHaveSingleItem().Pid.ShouldBe(spinner.Pid);
+        var kill = target.Kills.ShouldHaveSingleItem();
+        kill.Event.Violations.ShouldBe(10);
+        kill.Event.Observed!.Value.ShouldBeGreaterThan(50);
+
+        // Ten violations at 200 ms are 2 s when the spinner gets its core; allow for a busy machine.
+        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task Watch_MemoryOverHardLimit_KilledWithinOneAndAHalfIntervals()
+    {
+        using var hog = TestProcess.PythonScript(
+            "import sys, time\n" +
+            "sys.stdin.readline()\n" +
+            "b = b'x' * (200 << 20)\n" +
+            "print('allocated', flush=True)\n" +
+            "time.sleep(60)");
+        long killedAt = 0;
+        var target = new RecordingTarget(_ =>
+        {
+            killedAt = Stopwatch.GetTimestamp();
+            hog.Kill();
+        });
+        await using var watchdog = new Monitoring.Watchdog(new WatchdogOptions { Interval = Interval }, TimeProvider.System, null);
+        using var watch = watchdog.Watch("hog", hog.Pid, null, new ResourceLimits { MemoryBytes = 100 << 20 }, target);
+
+        hog.Signal();
+        var (_, allocatedAt) = hog.ReadLine(TimeSpan.FromSeconds(20));
+        hog.WaitForExit(TimeSpan.FromSeconds(10)).ShouldBeTrue("the hog should have been killed");
+
+        var kill = target.Kills.ShouldHaveSingleItem();
+        kill.Event.Resource.ShouldBe(WatchdogResource.Memory);
+        kill.Event.Observed!.Value.ShouldBeGreaterThan(100 << 20);
+
+        // The limit is crossed while the allocation runs, so the kill may even land before it ends;
+        // measured from its end, the next sample is at most one interval away.
+        var latency = Stopwatch.GetElapsedTime(allocatedAt, killedAt);
+        output.WriteLine($"kill landed {latency.TotalMilliseconds:0} ms after the allocation finished (interval {Interval.TotalMilliseconds} ms)");
+        latency.ShouldBeLessThan((Interval * 1.5) + TimeSpan.FromMilliseconds(250));
+    }
+}
