@@ -3,6 +3,7 @@ using Stockade.Hosting.Monitoring.Sampling;
 
 namespace Stockade.Hosting.Tests.Watchdog;
 
+[Collection(RealProcessCollection.Name)]
 public class ProcessSamplerTests
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(20);
@@ -11,7 +12,7 @@ public class ProcessSamplerTests
     [Fact]
     public void TryRead_CpuSpinner_ReportsAboutOneCoreOverOneSecond()
     {
-        using var spinner = TestProcess.Shell("while :; do :; done");
+        using var spinner = TestProcess.UrgentShell("while :; do :; done");
         _sampler.TryRead(spinner.Pid, out var before).ShouldBeTrue();
         var started = Stopwatch.GetTimestamp();
 
@@ -20,8 +21,13 @@ public class ProcessSamplerTests
         _sampler.TryRead(spinner.Pid, out var after).ShouldBeTrue();
         var usage = UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow);
         usage.CpuPercent.ShouldBeInRange(70, 130);
-        usage.CpuTime.ShouldBeGreaterThan(TimeSpan.FromSeconds(0.5));
         usage.Processes.ShouldBe(1);
+
+        // The runtime's own reader of /proc/<pid>/stat agrees with ours to the clock tick.
+        using var same = Process.GetProcessById(spinner.Pid);
+        var reference = same.TotalProcessorTime;
+        _sampler.TryRead(spinner.Pid, out var now).ShouldBeTrue();
+        (now.CpuTime - reference).Duration().ShouldBeLessThanOrEqualTo(TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]
@@ -38,8 +44,11 @@ public class ProcessSamplerTests
     [Fact]
     public void TryRead_SleepInheritingDescriptors_CountsFilesAndSockets()
     {
-        // Python opens 20 files and a socket pair, then becomes `sleep 30` with all of them inherited;
-        // sleep adds nothing of its own to stdin, stdout and stderr.
+        // A plain sleep shows what every child inherits (stdio, and whatever the test runner leaks).
+        using var plain = TestProcess.Start("/bin/sleep", "30");
+        _sampler.TryRead(plain.Pid, out var baseline).ShouldBeTrue();
+
+        // Python opens 20 files and a socket pair, then becomes `sleep 30` with all of them inherited.
         using var sleeper = TestProcess.PythonScript(
             "import os, socket\n" +
             "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(20)]\n" +
@@ -49,7 +58,6 @@ public class ProcessSamplerTests
             "print('ready', flush=True)\n" +
             "os.execv('/bin/sleep', ['sleep', '30'])");
         sleeper.ReadLine(Startup);
-
         var exec = Stopwatch.StartNew();
         while (File.ReadAllText($"/proc/{sleeper.Pid}/comm").Trim() != "sleep" && exec.Elapsed < Startup)
         {
@@ -58,8 +66,9 @@ public class ProcessSamplerTests
 
         _sampler.TryRead(sleeper.Pid, out var reading).ShouldBeTrue();
 
-        reading.OpenFiles.ShouldBe(3 + 20 + 2);
-        reading.Sockets.ShouldBe(2);
+        baseline.OpenFiles.ShouldBeGreaterThanOrEqualTo(3);
+        reading.OpenFiles.ShouldBe(baseline.OpenFiles + 20 + 2);
+        reading.Sockets.ShouldBe(baseline.Sockets + 2);
         reading.Threads.ShouldBe(1);
     }
 
@@ -82,7 +91,7 @@ public class ProcessSamplerTests
     public void TryRead_ParentWithChild_SumsTheChildIn()
     {
         // The shell itself holds a few hundred KiB; the child holds 120 MB and spins.
-        using var parent = TestProcess.Shell(
+        using var parent = TestProcess.UrgentShell(
             $"{TestProcess.Python} -c \"b = b'x' * (120 << 20); print('ready', flush=True)\nwhile True: pass\" & wait");
         parent.ReadLine(Startup);
         _sampler.Refresh();
