@@ -1,0 +1,152 @@
+namespace Stockade.Hosting.Monitoring.Escalation;
+
+/// <summary>
+/// The escalation of one watched process (design §7): warn once per episode at the warning ratio,
+/// count a violation per sample over a soft limit, throttle and then kill as violations accumulate,
+/// kill at once over a hard limit, and forgive one violation per <see cref="WatchdogOptions.DecayEvery"/>
+/// clean samples. Not thread-safe: the owner serialises calls.
+/// </summary>
+internal sealed class EscalationState(WatchdogOptions options, ResourceLimits limits)
+{
+    // Indexed by WatchdogResource: whether the resource is inside a warning episode.
+    private readonly bool[] _warned = new bool[Enum.GetValues<WatchdogResource>().Length];
+    private int _cleanSamples;
+    private (WatchdogResource Resource, double? Limit) _throttleCause;
+
+    public int Violations { get; private set; }
+
+    public bool Throttled { get; private set; }
+
+    public bool Killed { get; private set; }
+
+    /// <summary>Judges one sample; appends what to do to <paramref name="steps"/>.</summary>
+    public void Evaluate(ResourceUsage usage, List<EscalationStep> steps)
+    {
+        if (Killed)
+        {
+            return;
+        }
+
+        // Hard limits first: once one kills, nothing else matters.
+        var violated = false;
+        (WatchdogResource Resource, double Limit, double Observed) last = default;
+        foreach (var resource in Checked)
+        {
+            if (Limit(resource) is not { } limit || Observe(resource, usage) is not { } observed)
+            {
+                continue;
+            }
+
+            if (observed >= limit * options.WarnRatio)
+            {
+                if (!_warned[(int)resource])
+                {
+                    _warned[(int)resource] = true;
+                    steps.Add(new EscalationStep(EscalationAction.Warn, resource, limit, observed, Violations));
+                }
+            }
+            else
+            {
+                _warned[(int)resource] = false;
+            }
+
+            if (observed <= limit)
+            {
+                continue;
+            }
+
+            if (ResourceLimits.IsHard(resource))
+            {
+                Killed = true;
+                steps.Add(new EscalationStep(EscalationAction.Kill, resource, limit, observed, Violations));
+                return;
+            }
+
+            Violations++;
+            violated = true;
+            last = (resource, limit, observed);
+            steps.Add(new EscalationStep(EscalationAction.Violation, resource, limit, observed, Violations));
+        }
+
+        if (violated)
+        {
+            _cleanSamples = 0;
+            Escalate(last.Resource, last.Limit, last.Observed, null, steps);
+            return;
+        }
+
+        if (Violations > 0 && ++_cleanSamples >= options.DecayEvery)
+        {
+            _cleanSamples = 0;
+            Violations--;
+            if (Violations == 0 && Throttled)
+            {
+                Throttled = false;
+                var observed = _throttleCause.Resource == WatchdogResource.Reported ? null : Observe(_throttleCause.Resource, usage);
+                steps.Add(new EscalationStep(EscalationAction.Release, _throttleCause.Resource, _throttleCause.Limit, observed, 0));
+            }
+        }
+    }
+
+    /// <summary>Counts a violation reported from outside (e.g. rate-limit abuse seen by the broker).</summary>
+    public void Report(string reason, List<EscalationStep> steps)
+    {
+        if (Killed)
+        {
+            return;
+        }
+
+        Violations++;
+        _cleanSamples = 0;
+        steps.Add(new EscalationStep(EscalationAction.Violation, WatchdogResource.Reported, null, null, Violations, reason));
+        Escalate(WatchdogResource.Reported, null, null, reason, steps);
+    }
+
+    /// <summary>The value of <paramref name="resource"/> in <paramref name="usage"/>, in the unit of its limit.</summary>
+    public static double? Observe(WatchdogResource resource, ResourceUsage usage) => resource switch
+    {
+        WatchdogResource.Memory => usage.MemoryBytes,
+        WatchdogResource.Disk => usage.DiskBytes,
+        WatchdogResource.CpuTime => usage.CpuTime.TotalSeconds,
+        WatchdogResource.CpuPercent => usage.CpuPercent,
+        WatchdogResource.Threads => usage.Threads,
+        WatchdogResource.OpenFiles => usage.OpenFiles,
+        _ => null,
+    };
+
+    private static ReadOnlySpan<WatchdogResource> Checked =>
+    [
+        WatchdogResource.Memory,
+        WatchdogResource.Disk,
+        WatchdogResource.CpuTime,
+        WatchdogResource.CpuPercent,
+        WatchdogResource.Threads,
+        WatchdogResource.OpenFiles,
+    ];
+
+    private double? Limit(WatchdogResource resource) => resource switch
+    {
+        WatchdogResource.Memory => limits.MemoryBytes,
+        WatchdogResource.Disk => limits.DiskBytes,
+        WatchdogResource.CpuTime => limits.CpuTime?.TotalSeconds,
+        WatchdogResource.CpuPercent => limits.CpuPercent,
+        WatchdogResource.Threads => limits.Threads,
+        WatchdogResource.OpenFiles => limits.OpenFiles,
+        _ => null,
+    };
+
+    private void Escalate(WatchdogResource resource, double? limit, double? observed, string? reason, List<EscalationStep> steps)
+    {
+        if (Violations >= options.KillAfter)
+        {
+            Killed = true;
+            steps.Add(new EscalationStep(EscalationAction.Kill, resource, limit, observed, Violations, reason));
+        }
+        else if (Violations >= options.ThrottleAfter && !Throttled)
+        {
+            Throttled = true;
+            _throttleCause = (resource, limit);
+            steps.Add(new EscalationStep(EscalationAction.Throttle, resource, limit, observed, Violations, reason));
+        }
+    }
+}

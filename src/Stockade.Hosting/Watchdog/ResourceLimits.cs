@@ -1,0 +1,79 @@
+namespace Stockade.Hosting.Monitoring;
+
+/// <summary>
+/// The limits the watchdog enforces on one process. Every limit is optional: <see langword="null"/> means not watched.
+/// </summary>
+/// <remarks>
+/// <para><b>Hard</b> limits end the process at the first sample that exceeds them:
+/// <see cref="MemoryBytes"/>, <see cref="DiskBytes"/> and <see cref="CpuTime"/>.</para>
+/// <para><b>Soft</b> limits count one violation per sample that exceeds them, and the process is
+/// throttled and then killed as violations accumulate: <see cref="CpuPercent"/>, <see cref="Threads"/>
+/// and <see cref="OpenFiles"/>. See <see cref="IsHard"/>.</para>
+/// </remarks>
+public sealed record ResourceLimits
+{
+    /// <summary>No limit at all: the process is sampled but never warned, throttled or killed.</summary>
+    public static ResourceLimits None { get; } = new();
+
+    /// <summary>
+    /// The defaults of the design: 512 MB memory, 80 % of one core, 64 threads, 256 open files,
+    /// 512 MB of disk in the data folder, unlimited CPU time.
+    /// </summary>
+    public static ResourceLimits Default { get; } = new()
+    {
+        MemoryBytes = 512L * 1024 * 1024,
+        CpuPercent = 80,
+        Threads = 64,
+        OpenFiles = 256,
+        DiskBytes = 512L * 1024 * 1024,
+    };
+
+    /// <summary>Resident memory in bytes (hard).</summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>Sustained CPU use in percent of one core (soft).</summary>
+    public double? CpuPercent { get; init; }
+
+    /// <summary>Total CPU time (hard).</summary>
+    public TimeSpan? CpuTime { get; init; }
+
+    /// <summary>Number of threads (soft).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Number of open file descriptors (soft).</summary>
+    public int? OpenFiles { get; init; }
+
+    /// <summary>Bytes used under the data folder (hard).</summary>
+    public long? DiskBytes { get; init; }
+
+    /// <summary>Whether exceeding <paramref name="resource"/> kills the process at once (hard) rather than counting a violation (soft).</summary>
+    /// <param name="resource">The resource.</param>
+    /// <returns><see langword="true"/> for memory, disk and CPU time.</returns>
+    public static bool IsHard(WatchdogResource resource) =>
+        resource is WatchdogResource.Memory or WatchdogResource.Disk or WatchdogResource.CpuTime;
+
+    /// <summary>
+    /// Describes every limit that cannot be enforced (zero or negative), so a caller can report them;
+    /// an empty list means the limits are usable.
+    /// </summary>
+    /// <returns>One sentence per problem, saying what to change.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        Check(MemoryBytes is <= 0, "MemoryBytes");
+        Check(CpuPercent is <= 0 || (CpuPercent is { } cpu && double.IsNaN(cpu)), "CpuPercent");
+        Check(CpuTime is { } time && time <= TimeSpan.Zero, "CpuTime");
+        Check(Threads is <= 0, "Threads");
+        Check(OpenFiles is <= 0, "OpenFiles");
+        Check(DiskBytes is <= 0, "DiskBytes");
+        return problems;
+
+        void Check(bool bad, string name)
+        {
+            if (bad)
+            {
+                problems.Add($"{name} must be positive; set it to a positive value, or to null to leave it unwatched.");
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Stockade.Hosting.Monitoring.Sampling;
+
+/// <summary>Where the watchdog's figures come from: <c>/proc</c> in production, a script in tests.</summary>
+internal interface IUsageSource
+{
+    /// <summary>Called once at the start of every tick so a source can take one snapshot shared by all reads of that tick.</summary>
+    void Refresh();
+
+    /// <summary>Reads the counters of <paramref name="pid"/> and its descendants.</summary>
+    /// <returns><see langword="false"/> when the process has exited (or is a zombie); that is normal, not an error.</returns>
+    bool TryRead(int pid, out ProcessReading reading);
+
+    /// <summary>Sums the sizes of the files under <paramref name="directory"/>, giving up after <paramref name="budget"/>.</summary>
+    /// <returns>The bytes counted (a lower bound when the budget ran out), or <see langword="null"/> when the folder does not exist.</returns>
+    long? MeasureDisk(string directory, TimeSpan budget);
+}

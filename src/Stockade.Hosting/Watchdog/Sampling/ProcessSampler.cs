@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.IO.Enumeration;
+
+namespace Stockade.Hosting.Monitoring.Sampling;
+
+/// <summary>
+/// Reads a process tree's usage from <c>/proc</c>: <c>stat</c> (CPU time, threads, start time),
+/// <c>status</c> (VmRSS), <c>fd</c> (open files and sockets) and <c>io</c> (storage bytes).
+/// </summary>
+/// <remarks>
+/// Safe to call from several threads: all per-read state is local, and the process tree is swapped
+/// in whole by <see cref="Refresh"/>. Parsing works on stack buffers; what still allocates is the
+/// path strings and one small object per open descriptor (the only way to <c>readlink</c> without P/Invoke).
+/// </remarks>
+internal sealed class ProcessSampler : IUsageSource
+{
+    /// <summary>
+    /// <c>sysconf(_SC_CLK_TCK)</c>: <c>/proc</c> reports times in USER_HZ, which the kernel ABI fixes at
+    /// 100 on every architecture .NET supports on Linux (P/Invoke is kept to Stockade.Linux).
+    /// </summary>
+    internal const int ClockTicksPerSecond = 100;
+
+    /// <summary>Most descendants summed into one watched process; a fork bomb is not walked to its end.</summary>
+    internal const int MaxDescendants = 512;
+
+    private const int StatBufferSize = 1024;
+    private const int StatusBufferSize = 4096;
+    private const int IoBufferSize = 512;
+
+    private static readonly EnumerationOptions FlatOptions = new()
+    {
+        AttributesToSkip = 0,
+        IgnoreInaccessible = true,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+    };
+
+    private static readonly EnumerationOptions TreeOptions = new()
+    {
+        // Symbolic links are skipped: neither counted nor followed, so a link cannot make a folder count twice.
+        AttributesToSkip = FileAttributes.ReparsePoint,
+        IgnoreInaccessible = true,
+        RecurseSubdirectories = true,
+        ReturnSpecialDirectories = false,
+    };
+
+    private volatile ProcessTree? _tree;
+
+    /// <inheritdoc />
+    public void Refresh() => _tree = ProcessTree.Scan();
+
+    /// <inheritdoc />
+    public bool TryRead(int pid, out ProcessReading reading)
+    {
+        reading = default;
+        if (!TryReadOne(pid, out var root))
+        {
+            return false;
+        }
+
+        var tree = _tree ??= ProcessTree.Scan();
+        var descendants = new List<int>();
+        tree.CollectDescendants(pid, descendants, MaxDescendants);
+
+        var total = root;
+        var processes = 1;
+        foreach (var child in descendants)
+        {
+            if (TryReadOne(child, out var one))
+            {
+                total = total.Add(one);
+                processes++;
+            }
+        }
+
+        reading = new ProcessReading(
+            root.StartTime,
+            TimeSpan.FromSeconds((double)total.CpuTicks / ClockTicksPerSecond),
+            total.MemoryBytes,
+            total.Threads,
+            total.OpenFiles,
+            total.Sockets,
+            processes,
+            total.ReadBytes,
+            total.WriteBytes);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public long? MeasureDisk(string directory, TimeSpan budget)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var files = new FileSystemEnumerable<long>(directory, static (ref FileSystemEntry entry) => entry.Length, TreeOptions)
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory,
+        };
+
+        var started = Stopwatch.GetTimestamp();
+        long total = 0;
+        var count = 0;
+        try
+        {
+            foreach (var length in files)
+            {
+                total += length;
+
+                // Checking the clock costs little, but not nothing: look every 64 files.
+                if ((++count & 63) == 0 && Stopwatch.GetElapsedTime(started) > budget)
+                {
+                    break;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The folder was removed while it was walked; what was counted is still a lower bound.
+        }
+
+        return total;
+    }
+
+    private static bool TryReadOne(int pid, out Single one)
+    {
+        one = default;
+        Span<byte> buffer = stackalloc byte[StatusBufferSize];
+
+        var read = ProcFile.TryRead(ProcessTree.StatPath(pid), buffer[..StatBufferSize]);
+        if (read <= 0 || !ProcFile.TryParseStat(buffer[..read], out var stat) || stat.Exited)
+        {
+            return false;
+        }
+
+        read = ProcFile.TryRead($"/proc/{pid}/status", buffer);
+        if (read <= 0)
+        {
+            return false;
+        }
+
+        // A kernel thread or a process being torn down has no VmRSS line: it holds no memory of its own.
+        var rssKiB = ProcFile.TryParseKeyed(buffer[..read], "VmRSS:"u8, out var kib) ? kib : 0;
+
+        long? readBytes = null, writeBytes = null;
+        read = ProcFile.TryRead($"/proc/{pid}/io", buffer[..IoBufferSize]);
+        if (read > 0
+            && ProcFile.TryParseKeyed(buffer[..read], "\nread_bytes:"u8, out var r)
+            && ProcFile.TryParseKeyed(buffer[..read], "\nwrite_bytes:"u8, out var w))
+        {
+            readBytes = r;
+            writeBytes = w;
+        }
+
+        var (files, sockets) = CountDescriptors(pid);
+        one = new Single(stat.StartTime, stat.CpuTicks, rssKiB * 1024, stat.Threads, files, sockets, readBytes, writeBytes);
+        return true;
+    }
+
+    private static (int Files, int Sockets) CountDescriptors(int pid)
+    {
+        var files = 0;
+        var sockets = 0;
+        try
+        {
+            var entries = new FileSystemEnumerable<bool>($"/proc/{pid}/fd", static (ref FileSystemEntry entry) => IsSocket(ref entry), FlatOptions);
+            foreach (var isSocket in entries)
+            {
+                files++;
+                if (isSocket)
+                {
+                    sockets++;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process exited while its descriptors were listed; the next tick drops it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Another user's process without ptrace access: its descriptors cannot be counted.
+        }
+
+        return (files, sockets);
+    }
+
+    private static bool IsSocket(ref FileSystemEntry entry)
+    {
+        try
+        {
+            return entry.ToFileSystemInfo().LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true;
+        }
+        catch (IOException)
+        {
+            // The descriptor was closed between listing and reading the link.
+            return false;
+        }
+    }
+
+    /// <summary>The counters of one process, before summing.</summary>
+    private readonly record struct Single(
+        long StartTime,
+        long CpuTicks,
+        long MemoryBytes,
+        int Threads,
+        int OpenFiles,
+        int Sockets,
+        long? ReadBytes,
+        long? WriteBytes)
+    {
+        public Single Add(Single other) => this with
+        {
+            CpuTicks = CpuTicks + other.CpuTicks,
+            MemoryBytes = MemoryBytes + other.MemoryBytes,
+            Threads = Threads + other.Threads,
+            OpenFiles = OpenFiles + other.OpenFiles,
+            Sockets = Sockets + other.Sockets,
+            ReadBytes = ReadBytes + other.ReadBytes,
+            WriteBytes = WriteBytes + other.WriteBytes,
+        };
+    }
+}

@@ -1,0 +1,114 @@
+using System.IO.Enumeration;
+
+namespace Stockade.Hosting.Monitoring.Sampling;
+
+/// <summary>
+/// Parent → children map of every process, from one scan of <c>/proc/*/stat</c>.
+/// </summary>
+/// <remarks>
+/// <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/children</c> would be cheaper, but it exists only with
+/// <c>CONFIG_PROC_CHILDREN</c>, which this machine's kernel (6.18, Debian) does not set; a scan works
+/// on every kernel. One scan serves all watched processes of a tick. Children of pid 0, 1 and 2 (init
+/// and kernel threads) are left out: a watched worker is never one of those, and they are most of the list.
+/// </remarks>
+internal sealed class ProcessTree
+{
+    private static readonly EnumerationOptions ProcOptions = new()
+    {
+        AttributesToSkip = 0,
+        IgnoreInaccessible = true,
+        RecurseSubdirectories = false,
+        ReturnSpecialDirectories = false,
+    };
+
+    private readonly Dictionary<int, List<int>> _children;
+
+    private ProcessTree(Dictionary<int, List<int>> children) => _children = children;
+
+    /// <summary>A tree with no children anywhere.</summary>
+    public static ProcessTree Empty { get; } = new([]);
+
+    /// <summary>Scans <c>/proc</c> once.</summary>
+    public static ProcessTree Scan()
+    {
+        var children = new Dictionary<int, List<int>>();
+        var pids = new FileSystemEnumerable<int>(
+            "/proc",
+            static (ref FileSystemEntry entry) => ParsePid(entry.FileName),
+            ProcOptions)
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry entry) => entry.IsDirectory && ParsePid(entry.FileName) > 0,
+        };
+
+        Span<byte> buffer = stackalloc byte[512];
+        foreach (var pid in pids)
+        {
+            var read = ProcFile.TryRead(StatPath(pid), buffer);
+            if (read <= 0 || !ProcFile.TryParseStat(buffer[..read], out var stat) || stat.ParentPid <= 2)
+            {
+                continue;
+            }
+
+            if (!children.TryGetValue(stat.ParentPid, out var list))
+            {
+                list = new List<int>(2);
+                children[stat.ParentPid] = list;
+            }
+
+            list.Add(pid);
+        }
+
+        return new ProcessTree(children);
+    }
+
+    /// <summary>Adds the live descendants of <paramref name="root"/> to <paramref name="into"/>, at most <paramref name="max"/> of them.</summary>
+    /// <remarks>The cap also ends the walk should pid reuse during a scan ever make the map cyclic.</remarks>
+    public void CollectDescendants(int root, List<int> into, int max)
+    {
+        if (!_children.TryGetValue(root, out var direct))
+        {
+            return;
+        }
+
+        var start = into.Count;
+        AddAll(direct);
+        for (var i = start; i < into.Count; i++)
+        {
+            if (_children.TryGetValue(into[i], out var grandchildren))
+            {
+                AddAll(grandchildren);
+            }
+        }
+
+        void AddAll(List<int> pids)
+        {
+            foreach (var pid in pids)
+            {
+                if (into.Count - start >= max)
+                {
+                    return;
+                }
+
+                into.Add(pid);
+            }
+        }
+    }
+
+    internal static string StatPath(int pid) => $"/proc/{pid}/stat";
+
+    private static int ParsePid(ReadOnlySpan<char> name)
+    {
+        var value = 0;
+        foreach (var c in name)
+        {
+            if (c is < '0' or > '9' || value > int.MaxValue / 10)
+            {
+                return 0;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,367 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Stockade.Hosting.Monitoring.Escalation;
+using Stockade.Hosting.Monitoring.Sampling;
+
+namespace Stockade.Hosting.Monitoring;
+
+/// <summary>
+/// Samples watched processes on one timer and escalates warn → throttle → kill (design §7).
+/// </summary>
+/// <remarks>
+/// The watchdog knows processes, not plugins: the owner of a process calls <see cref="Watch"/> with its
+/// limits and an <see cref="IWatchdogTarget"/> that can throttle and kill it. Every watched process is
+/// sampled every <see cref="WatchdogOptions.Interval"/>; its data folder every
+/// <see cref="WatchdogOptions.DiskEvery"/> samples. A process that exits is dropped quietly.
+/// </remarks>
+public sealed class Watchdog : IAsyncDisposable
+{
+    /// <summary>The name of the meter the watchdog's instruments are on.</summary>
+    public const string MeterName = "Stockade";
+
+    private readonly WatchdogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IUsageSource _source;
+    private readonly WatchdogMetrics _metrics;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, WatchedProcess> _watched = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _sampling = new(1, 1);
+    private readonly List<EscalationStep> _steps = [];
+    private readonly ITimer _timer;
+    private WatchedProcess[] _snapshot = [];
+    private bool _disposed;
+
+    /// <summary>Creates a watchdog that samples <c>/proc</c>; its timer starts at once.</summary>
+    /// <param name="options">Interval and escalation thresholds; validated here.</param>
+    /// <param name="time">The clock; <see cref="TimeProvider.System"/> outside tests.</param>
+    /// <param name="logger">Where escalations and failures are logged; none when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the <see cref="MeterName"/> meter; the watchdog owns a meter of its own when <see langword="null"/>.</param>
+    /// <exception cref="OptionsValidationException"><paramref name="options"/> are out of range; the message lists each problem.</exception>
+    public Watchdog(WatchdogOptions options, TimeProvider time, ILogger<Watchdog>? logger, IMeterFactory? meterFactory = null)
+        : this(options, time, logger, meterFactory, new ProcessSampler())
+    {
+    }
+
+    internal Watchdog(WatchdogOptions options, TimeProvider time, ILogger<Watchdog>? logger, IMeterFactory? meterFactory, IUsageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        var validation = new WatchdogOptionsValidator().Validate(Options.DefaultName, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(WatchdogOptions), validation.Failures);
+        }
+
+        _options = options;
+        _time = time;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _source = source;
+        _metrics = new WatchdogMetrics(meterFactory, () => Volatile.Read(ref _snapshot));
+        _timer = time.CreateTimer(static state => ((Watchdog)state!).Sample(), this, options.Interval, options.Interval);
+    }
+
+    /// <summary>Raised for every escalation step, after the target was asked to act. Handlers run on the sampling thread and must be quick.</summary>
+    public event EventHandler<WatchdogEvent>? EventRaised;
+
+    /// <summary>Starts watching a process (and its descendants) until the returned handle is disposed or the process exits.</summary>
+    /// <param name="pluginId">The plugin the process belongs to; one watched process per plugin at a time.</param>
+    /// <param name="pid">The process id.</param>
+    /// <param name="dataDirectory">The folder whose size counts against <see cref="ResourceLimits.DiskBytes"/> (<c>$PLUGIN_DATA</c>); <see langword="null"/> for none.</param>
+    /// <param name="limits">The limits to enforce; <see cref="ResourceLimits.Validate"/> must report no problem.</param>
+    /// <param name="target">What throttles and kills the process.</param>
+    /// <returns>Disposing it stops the watch; disposing twice is harmless. When the process has already exited, nothing is watched.</returns>
+    /// <exception cref="ArgumentException"><paramref name="limits"/> holds a zero or negative limit, or <paramref name="pid"/> is not positive.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="pluginId"/> is already watched.</exception>
+    /// <exception cref="ObjectDisposedException">The watchdog was disposed.</exception>
+    public IDisposable Watch(string pluginId, int pid, string? dataDirectory, ResourceLimits limits, IWatchdogTarget target)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(target);
+        var problems = limits.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(limits));
+        }
+
+        // The baseline makes the first CPU figure cover the time since this call.
+        if (!_source.TryRead(pid, out var baseline))
+        {
+            WatchdogLog.Exited(_logger, pluginId, pid);
+            return NoWatch.Instance;
+        }
+
+        var process = new WatchedProcess(pluginId, pid, dataDirectory, limits, target, _options, baseline, _time.GetTimestamp());
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_watched.TryGetValue(pluginId, out var existing))
+            {
+                throw new InvalidOperationException(
+                    $"Plugin '{pluginId}' is already watched (pid {existing.Pid}); dispose that watch before watching its new process.");
+            }
+
+            _watched.Add(pluginId, process);
+            Publish();
+        }
+
+        WatchdogLog.Watching(_logger, pluginId, pid);
+        return new WatchHandle(this, process);
+    }
+
+    /// <summary>The latest sample of the plugin's process.</summary>
+    /// <param name="pluginId">The plugin.</param>
+    /// <returns><see langword="null"/> when the plugin is not watched or was not sampled yet.</returns>
+    public ResourceUsage? GetUsage(string pluginId)
+    {
+        lock (_gate)
+        {
+            return _watched.TryGetValue(pluginId, out var process) ? process.Usage : null;
+        }
+    }
+
+    /// <summary>
+    /// Counts one violation from outside the watchdog, e.g. the broker seeing repeated rate-limit abuse;
+    /// it escalates like a soft-limit violation and may throttle or kill at once.
+    /// </summary>
+    /// <param name="pluginId">The plugin.</param>
+    /// <param name="reason">Why, for the event message and the audit trail.</param>
+    /// <returns><see langword="false"/> when the plugin is not watched (nothing to count against).</returns>
+    public bool ReportViolation(string pluginId, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        ArgumentNullException.ThrowIfNull(reason);
+        WatchedProcess? process;
+        lock (_gate)
+        {
+            if (!_watched.TryGetValue(pluginId, out process))
+            {
+                return false;
+            }
+        }
+
+        var steps = new List<EscalationStep>(2);
+        lock (process.Gate)
+        {
+            process.Escalation.Report(reason, steps);
+        }
+
+        Apply(process, steps, process.Usage);
+        return true;
+    }
+
+    /// <summary>Stops the timer, waits for a sample in progress and releases the meter.</summary>
+    /// <returns>A task that completes when the watchdog is stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _watched.Clear();
+            Publish();
+        }
+
+        await _timer.DisposeAsync();
+        await _sampling.WaitAsync();
+        _sampling.Dispose();
+        _metrics.Dispose();
+    }
+
+    private void Sample()
+    {
+        if (!_sampling.Wait(0))
+        {
+            WatchdogLog.Overrun(_logger, _options.Interval);
+            return;
+        }
+
+        try
+        {
+            var watched = Volatile.Read(ref _snapshot);
+            if (watched.Length == 0)
+            {
+                return;
+            }
+
+            _source.Refresh();
+            foreach (var process in watched)
+            {
+                try
+                {
+                    SampleOne(process);
+                }
+                catch (Exception ex)
+                {
+                    WatchdogLog.SampleFailed(_logger, ex, process.PluginId, process.Pid);
+                }
+            }
+        }
+        finally
+        {
+            _sampling.Release();
+        }
+    }
+
+    private void SampleOne(WatchedProcess process)
+    {
+        if (!_source.TryRead(process.Pid, out var reading) || reading.StartTime != process.StartTime)
+        {
+            Unwatch(process);
+            WatchdogLog.Exited(_logger, process.PluginId, process.Pid);
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        if (process.DataDirectory is { } folder && --process.SamplesUntilDisk < 0)
+        {
+            process.DiskBytes = _source.MeasureDisk(folder, _options.DiskScanBudget);
+            process.SamplesUntilDisk = _options.DiskEvery - 1;
+        }
+
+        var usage = UsageMath.Compute(process.LastReading, reading, _time.GetElapsedTime(process.LastTimestamp, now), process.DiskBytes, _time.GetUtcNow());
+        process.LastReading = reading;
+        process.LastTimestamp = now;
+        process.Usage = usage;
+
+        _steps.Clear();
+        lock (process.Gate)
+        {
+            process.Escalation.Evaluate(usage, _steps);
+        }
+
+        Apply(process, _steps, usage);
+    }
+
+    private void Apply(WatchedProcess process, List<EscalationStep> steps, ResourceUsage? usage)
+    {
+        foreach (var step in steps)
+        {
+            switch (step.Action)
+            {
+                case EscalationAction.Violation:
+                    _metrics.Violation(process.PluginId, step.Resource);
+                    break;
+                case EscalationAction.Warn:
+                    Raise(process, WatchdogEventKind.ResourceWarning, step, usage);
+                    break;
+                case EscalationAction.Throttle:
+                    _metrics.Throttle(process.PluginId, step.Resource);
+                    Throttle(process, Raise(process, WatchdogEventKind.Throttled, step, usage, deferred: true), release: false);
+                    break;
+                case EscalationAction.Release:
+                    Throttle(process, Raise(process, WatchdogEventKind.Recovered, step, usage, deferred: true), release: true);
+                    break;
+                case EscalationAction.Kill:
+                    Unwatch(process);
+                    _metrics.Kill(process.PluginId, step.Resource);
+                    Kill(process, Raise(process, WatchdogEventKind.Killed, step, usage, deferred: true));
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private void Throttle(WatchedProcess process, WatchdogEvent e, bool release)
+    {
+        try
+        {
+            process.Target.Throttle(new ThrottleRequest { PluginId = process.PluginId, Pid = process.Pid, Release = release, Event = e });
+        }
+        catch (Exception ex)
+        {
+            WatchdogLog.TargetFailed(_logger, ex, process.PluginId, release ? "unthrottle" : "throttle", process.Pid);
+        }
+
+        Publish(e);
+    }
+
+    private void Kill(WatchedProcess process, WatchdogEvent e)
+    {
+        try
+        {
+            process.Target.Kill(new KillRequest { PluginId = process.PluginId, Pid = process.Pid, Event = e });
+        }
+        catch (Exception ex)
+        {
+            WatchdogLog.TargetFailed(_logger, ex, process.PluginId, "kill", process.Pid);
+        }
+
+        Publish(e);
+    }
+
+    /// <summary>Builds and logs the event; publishes it at once unless the target must act first.</summary>
+    private WatchdogEvent Raise(WatchedProcess process, WatchdogEventKind kind, in EscalationStep step, ResourceUsage? usage, bool deferred = false)
+    {
+        var e = new WatchdogEvent
+        {
+            PluginId = process.PluginId,
+            Kind = kind,
+            Resource = step.Resource,
+            Limit = step.Limit,
+            Observed = step.Observed,
+            Violations = step.Violations,
+            Usage = usage,
+            At = _time.GetUtcNow(),
+            Message = EscalationMessages.Describe(process.PluginId, step, _options),
+        };
+        var level = kind is WatchdogEventKind.Throttled or WatchdogEventKind.Killed ? LogLevel.Warning : LogLevel.Information;
+        WatchdogLog.Escalated(_logger, level, kind, process.PluginId, e.Message);
+        if (!deferred)
+        {
+            Publish(e);
+        }
+
+        return e;
+    }
+
+    private void Publish(WatchdogEvent e)
+    {
+        try
+        {
+            EventRaised?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            WatchdogLog.HandlerFailed(_logger, ex, e.PluginId);
+        }
+    }
+
+    private void Unwatch(WatchedProcess process)
+    {
+        lock (_gate)
+        {
+            if (_watched.TryGetValue(process.PluginId, out var current) && ReferenceEquals(current, process))
+            {
+                _watched.Remove(process.PluginId);
+                Publish();
+            }
+        }
+    }
+
+    /// <summary>Republishes the array the timer iterates, so sampling never holds the lock. Caller holds <see cref="_gate"/>.</summary>
+    private void Publish() => Volatile.Write(ref _snapshot, [.. _watched.Values]);
+
+    private sealed class WatchHandle(Watchdog owner, WatchedProcess process) : IDisposable
+    {
+        public void Dispose() => owner.Unwatch(process);
+    }
+
+    private sealed class NoWatch : IDisposable
+    {
+        public static NoWatch Instance { get; } = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}

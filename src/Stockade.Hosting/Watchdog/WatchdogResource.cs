@@ -1,0 +1,26 @@
+namespace Stockade.Hosting.Monitoring;
+
+/// <summary>What a watchdog event is about.</summary>
+public enum WatchdogResource
+{
+    /// <summary>Resident memory, in bytes (hard limit).</summary>
+    Memory,
+
+    /// <summary>CPU use in percent of one core (soft limit).</summary>
+    CpuPercent,
+
+    /// <summary>Total CPU time, in seconds (hard limit).</summary>
+    CpuTime,
+
+    /// <summary>Number of threads (soft limit).</summary>
+    Threads,
+
+    /// <summary>Number of open file descriptors (soft limit).</summary>
+    OpenFiles,
+
+    /// <summary>Bytes used under the data folder (hard limit).</summary>
+    Disk,
+
+    /// <summary>A violation reported from outside, e.g. by the broker for repeated rate-limit abuse (soft).</summary>
+    Reported,
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Stockade.Hosting.Monitoring.Sampling;
+
+namespace Stockade.Hosting.Tests.Watchdog;
+
+[Collection(RealProcessCollection.Name)]
+public class ProcessSamplerTests
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(20);
+    private readonly ProcessSampler _sampler = new();
+
+    [Fact]
+    public void TryRead_CpuSpinner_ReportsAboutOneCoreOverOneSecond()
+    {
+        using var spinner = TestProcess.UrgentShell("while :; do :; done");
+        _sampler.TryRead(spinner.Pid, out var before).ShouldBeTrue();
+        var started = Stopwatch.GetTimestamp();
+
+        Thread.Sleep(1000);
+
+        _sampler.TryRead(spinner.Pid, out var after).ShouldBeTrue();
+        var usage = UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow);
+        usage.CpuPercent.ShouldBeInRange(70, 130);
+        usage.Processes.ShouldBe(1);
+
+        // The runtime's own reader of /proc/<pid>/stat agrees with ours to the clock tick.
+        using var same = Process.GetProcessById(spinner.Pid);
+        var reference = same.TotalProcessorTime;
+        _sampler.TryRead(spinner.Pid, out var now).ShouldBeTrue();
+        (now.CpuTime - reference).Duration().ShouldBeLessThanOrEqualTo(TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
+    public void TryRead_ProcessHolding200MB_ReportsAtLeast200MB()
+    {
+        using var hog = TestProcess.PythonScript("import time; b = b'x' * (200 << 20); print('ready', flush=True); time.sleep(60)");
+        hog.ReadLine(Startup).Line.ShouldBe("ready");
+
+        _sampler.TryRead(hog.Pid, out var reading).ShouldBeTrue();
+
+        reading.MemoryBytes.ShouldBeGreaterThanOrEqualTo(200L << 20);
+    }
+
+    [Fact]
+    public void TryRead_SleepInheritingDescriptors_CountsFilesAndSockets()
+    {
+        // A plain sleep shows what every child inherits (stdio, and whatever the test runner leaks).
+        using var plain = TestProcess.Start("/bin/sleep", "30");
+        _sampler.TryRead(plain.Pid, out var baseline).ShouldBeTrue();
+
+        // Python opens 20 files and a socket pair, then becomes `sleep 30` with all of them inherited.
+        using var sleeper = TestProcess.PythonScript(
+            "import os, socket\n" +
+            "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(20)]\n" +
+            "a, b = socket.socketpair()\n" +
+            "fds += [a.detach(), b.detach()]\n" +
+            "[os.set_inheritable(fd, True) for fd in fds]\n" +
+            "print('ready', flush=True)\n" +
+            "os.execv('/bin/sleep', ['sleep', '30'])");
+        sleeper.ReadLine(Startup);
+        var exec = Stopwatch.StartNew();
+        while (File.ReadAllText($"/proc/{sleeper.Pid}/comm").Trim() != "sleep" && exec.Elapsed < Startup)
+        {
+            Thread.Sleep(10);
+        }
+
+        _sampler.TryRead(sleeper.Pid, out var reading).ShouldBeTrue();
+
+        baseline.OpenFiles.ShouldBeGreaterThanOrEqualTo(3);
+        reading.OpenFiles.ShouldBe(baseline.OpenFiles + 20 + 2);
+        reading.Sockets.ShouldBe(baseline.Sockets + 2);
+        reading.Threads.ShouldBe(1);
+    }
+
+    [Fact]
+    public void TryRead_ProcessWithThreads_CountsEveryThread()
+    {
+        using var threads = TestProcess.PythonScript(
+            "import threading, time\n" +
+            "for _ in range(5): threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n" +
+            "print('ready', flush=True)\n" +
+            "time.sleep(60)");
+        threads.ReadLine(Startup);
+
+        _sampler.TryRead(threads.Pid, out var reading).ShouldBeTrue();
+
+        reading.Threads.ShouldBe(6);
+    }
+
+    [Fact]
+    public void TryRead_ParentWithChild_SumsTheChildIn()
+    {
+        // The shell itself holds a few hundred KiB; the child holds 120 MB and spins.
+        using var parent = TestProcess.UrgentShell(
+            $"{TestProcess.Python} -c \"b = b'x' * (120 << 20); print('ready', flush=True)\nwhile True: pass\" & wait");
+        parent.ReadLine(Startup);
+        _sampler.Refresh();
+        _sampler.TryRead(parent.Pid, out var before).ShouldBeTrue();
+        var started = Stopwatch.GetTimestamp();
+
+        Thread.Sleep(500);
+        _sampler.TryRead(parent.Pid, out var after).ShouldBeTrue();
+
+        after.Processes.ShouldBe(2);
+        after.MemoryBytes.ShouldBeGreaterThanOrEqualTo(120L << 20);
+        after.Threads.ShouldBe(2);
+        UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow).CpuPercent.ShouldBeGreaterThan(50);
+    }
+
+    [Fact]
+    public void TryRead_ExitedProcess_ReturnsFalse()
+    {
+        using var done = TestProcess.Start("/bin/true");
+        done.WaitForExit(TimeSpan.FromSeconds(10)).ShouldBeTrue();
+
+        _sampler.TryRead(done.Pid, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void TryRead_StartTime_StaysTheSameForTheSameProcess()
+    {
+        using var sleeper = TestProcess.Start("/bin/sleep", "30");
+        _sampler.TryRead(sleeper.Pid, out var first).ShouldBeTrue();
+        _sampler.TryRead(sleeper.Pid, out var second).ShouldBeTrue();
+
+        first.StartTime.ShouldBeGreaterThan(0);
+        second.StartTime.ShouldBe(first.StartTime);
+    }
+
+    [Fact]
+    public void MeasureDisk_NestedAndHiddenFiles_SumsTheirSizesButNotLinks()
+    {
+        var root = Directory.CreateTempSubdirectory("stockade-disk-");
+        try
+        {
+            File.WriteAllBytes(Path.Combine(root.FullName, "a.bin"), new byte[1000]);
+            File.WriteAllBytes(Path.Combine(root.FullName, ".hidden"), new byte[200]);
+            var nested = Directory.CreateDirectory(Path.Combine(root.FullName, "x", "y"));
+            File.WriteAllBytes(Path.Combine(nested.FullName, "b.bin"), new byte[30]);
+            File.CreateSymbolicLink(Path.Combine(root.FullName, "link"), Path.Combine(root.FullName, "a.bin"));
+            Directory.CreateSymbolicLink(Path.Combine(root.FullName, "dirlink"), nested.FullName);
+
+            _sampler.MeasureDisk(root.FullName, TimeSpan.FromSeconds(5)).ShouldBe(1230);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void MeasureDisk_MissingFolder_ReturnsNull() =>
+        _sampler.MeasureDisk(Path.Combine(Path.GetTempPath(), $"stockade-missing-{Guid.NewGuid():N}"), TimeSpan.FromSeconds(1)).ShouldBeNull();
+
+    [Fact]
+    public void TryParseStat_CommandWithSpacesAndParentheses_ReadsTheFieldsAfterIt()
+    {
+        var line = "4242 (a) b (c) S 17 4242 4242 0 -1 4194560 1 0 0 0 250 50 7 3 20 0 9 0 123456 1000 10 18446744073709551615\n"u8;
+
+        ProcFile.TryParseStat(line, out var stat).ShouldBeTrue();
+
+        stat.State.ShouldBe((byte)'S');
+        stat.ParentPid.ShouldBe(17);
+        stat.CpuTicks.ShouldBe(250 + 50 + 7 + 3);
+        stat.Threads.ShouldBe(9);
+        stat.StartTime.ShouldBe(123456);
+    }
+
+    [Fact]
+    public void TryParseStat_Truncated_ReturnsFalse() =>
+        ProcFile.TryParseStat("4242 (x) S 1 2 3"u8, out _).ShouldBeFalse();
+}
