@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
@@ -28,6 +29,9 @@ internal sealed class BrokeredHttp : IDisposable
     {
         HttpMethod.Get, HttpMethod.Head, HttpMethod.Post, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete, HttpMethod.Options,
     }.ToFrozenDictionary(m => m.Method, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
     private readonly BrokerHttpOptions _options;
     private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve;
@@ -333,8 +337,6 @@ internal sealed class BrokeredHttp : IDisposable
 
         return null;
     }
-
-    private const string TokenChars = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;

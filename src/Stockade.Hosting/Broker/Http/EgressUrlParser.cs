@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -12,6 +13,9 @@ namespace Stockade.Hosting.Broker.Http;
 /// </summary>
 internal static class EgressUrlParser
 {
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
+    private static readonly SearchValues<char> HostNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-_.");
+
     /// <summary>Parses <paramref name="url"/>; on failure <paramref name="error"/> says why and which code applies.</summary>
     public static bool TryParse(string? url, out EgressTarget? target, out EgressRefusal? error)
     {
@@ -162,7 +166,7 @@ internal static class EgressUrlParser
 
         if (last.StartsWith("0x", StringComparison.Ordinal))
         {
-            return !last.AsSpan(2).ContainsAnyExcept("0123456789abcdef");
+            return !last.AsSpan(2).ContainsAnyExcept(HexDigits);
         }
 
         return !last.AsSpan().ContainsAnyExceptInRange('0', '9');
@@ -179,7 +183,7 @@ internal static class EgressUrlParser
     }
 
     private static bool IsHostName(string host) =>
-        host.Length <= 253 && !host.AsSpan().ContainsAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789-_.");
+        host.Length <= 253 && !host.AsSpan().ContainsAnyExcept(HostNameChars);
 
     private static string Shorten(string text) => text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), "...");
 

@@ -106,6 +106,7 @@ internal sealed class HostServiceMethod
         var parameters = method.GetParameters();
         var slots = new ParameterSlot[parameters.Length];
         ParameterInfo? argument = null;
+        bool hasToken = false, hasContext = false;
         for (var i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];
@@ -114,12 +115,14 @@ internal sealed class HostServiceMethod
                 throw new InvalidOperationException($"{where}: parameter '{p.Name}' is by-reference; host service parameters are passed by value.");
             }
 
-            if (p.ParameterType == typeof(CancellationToken) && !slots[..i].Contains(ParameterSlot.CancellationToken))
+            if (p.ParameterType == typeof(CancellationToken) && !hasToken)
             {
+                hasToken = true;
                 slots[i] = ParameterSlot.CancellationToken;
             }
-            else if (p.ParameterType == typeof(HostServiceCallContext) && !slots[..i].Contains(ParameterSlot.Context))
+            else if (p.ParameterType == typeof(HostServiceCallContext) && !hasContext)
             {
+                hasContext = true;
                 slots[i] = ParameterSlot.Context;
             }
             else if (argument is null)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json;
@@ -23,6 +24,9 @@ namespace Stockade.Hosting.Broker.Services;
 /// </remarks>
 public sealed class HostServiceRegistry : IDisposable
 {
+    private static readonly SearchValues<char> ServiceNameChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
     private readonly Lock _gate = new();
     private readonly JsonSerializerOptions _json;
     private readonly PartitionedRateLimiter<MethodPartition> _limiter;
@@ -55,7 +59,7 @@ public sealed class HostServiceRegistry : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
         ArgumentNullException.ThrowIfNull(instance);
-        if (serviceName.AsSpan().ContainsAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."))
+        if (serviceName.AsSpan().ContainsAnyExcept(ServiceNameChars))
         {
             throw new ArgumentException($"Service name '{serviceName}' may contain only letters, digits, '-', '_' and '.'.", nameof(serviceName));
         }
