@@ -1,7 +1,0 @@
-namespace Stockade.Hosting.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Assembly_Loads() => typeof(SmokeTests).Assembly.GetName().Name.ShouldBe("Stockade.Hosting.Tests");
-}
