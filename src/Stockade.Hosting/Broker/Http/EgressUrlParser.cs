@@ -31,19 +31,19 @@ internal static class EgressUrlParser
         var schemeLength = text.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? 7
             : text.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? 8
             : 0;
-        if (schemeLength == 0 || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (schemeLength == 0)
         {
             error = Invalid($"'{Shorten(text)}' is not an absolute http:// or https:// URL");
             return false;
         }
 
-        // The authority as written, before Uri normalises it: Uri rewrites some numeric hosts to dotted quads.
+        // The authority as written, before Uri normalises it: Uri rewrites some numeric hosts to dotted
+        // quads and rejects others, so the refusals that matter are decided on the raw text first.
         var rest = text.AsSpan(schemeLength);
         var end = rest.IndexOfAny("/\\?#");
         var authority = end < 0 ? rest : rest[..end];
 
-        if (authority.Contains('@') || uri.UserInfo.Length > 0)
+        if (authority.Contains('@'))
         {
             error = Denied("URLs with user information ('user@host') are refused; put credentials in a header instead");
             return false;
@@ -52,6 +52,19 @@ internal static class EgressUrlParser
         if (authority.Contains('%'))
         {
             error = Denied("percent-encoded host names are refused; write the host name in plain ASCII");
+            return false;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            error = Invalid($"'{Shorten(text)}' is not an absolute http:// or https:// URL");
+            return false;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            error = Denied("URLs with user information ('user@host') are refused; put credentials in a header instead");
             return false;
         }
 

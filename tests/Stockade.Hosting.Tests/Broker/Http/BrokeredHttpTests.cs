@@ -229,7 +229,7 @@ public sealed class BrokeredHttpTests : IAsyncLifetime
         var result = await broker.SendAsync(Get(Api("/loop")), GrantApi(), default);
 
         result.Code.ShouldBe("internal");
-        result.Message.ShouldContain("redirects");
+        result.Message!.ShouldContain("redirects");
         _server.Requests.Count.ShouldBe(6);
     }
 
@@ -243,7 +243,7 @@ public sealed class BrokeredHttpTests : IAsyncLifetime
         var result = await broker.SendAsync(Get(Api("/hello")), policy, default);
 
         result.Code.ShouldBe("permission_denied");
-        result.Message.ShouldContain("loopback");
+        result.Message!.ShouldContain("loopback");
         _server.Requests.ShouldBeEmpty();
     }
 
@@ -276,7 +276,7 @@ public sealed class BrokeredHttpTests : IAsyncLifetime
         var result = await broker.SendAsync(Get(Api(path)), GrantApi(), default);
 
         result.Code.ShouldBe("internal");
-        result.Message.ShouldContain("1024 bytes");
+        result.Message!.ShouldContain("1024 bytes");
         result.Body.ShouldBeEmpty();
     }
 

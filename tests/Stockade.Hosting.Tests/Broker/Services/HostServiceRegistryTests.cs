@@ -60,7 +60,7 @@ public sealed class HostServiceRegistryTests : IDisposable
         var result = await _registry.CallAsync("p", "camera", "snap", null, _ => true, default);
 
         result.Code.ShouldBe("not_found");
-        result.Message.ShouldContain("clipboard");
+        result.Message!.ShouldContain("clipboard");
     }
 
     [Fact]
@@ -103,8 +103,8 @@ public sealed class HostServiceRegistryTests : IDisposable
 
         result.Code.ShouldBe("internal");
         result.Message.ShouldBe("'clipboard.paste' failed: clipboard is locked");
-        result.Message.ShouldNotContain(" at ");
-        result.Message.ShouldNotContain(nameof(ClipboardService));
+        result.Message!.ShouldNotContain(" at ");
+        result.Message!.ShouldNotContain(nameof(ClipboardService));
         result.Exception.ShouldBeOfType<InvalidOperationException>().StackTrace.ShouldNotBeNull();
     }
 
@@ -166,7 +166,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     {
         var ex = Should.Throw<InvalidOperationException>(() => _registry.Register("bad", new NamedButUnprotected()));
 
-        ex.Message.ShouldContain("[RequiresPermission]");
+        ex.Message!.ShouldContain("[RequiresPermission]");
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class HostServiceRegistryTests : IDisposable
 
     [Fact]
     public void Register_BadRateLimitPeriod_Throws() =>
-        Should.Throw<InvalidOperationException>(() => _registry.Register("limits", new BadRateLimit())).Message.ShouldContain("\"1s\"");
+        Should.Throw<InvalidOperationException>(() => _registry.Register("limits", new BadRateLimit())).Message!.ShouldContain("\"1s\"");
 
     public sealed record SetArgs(string Text, bool Append = false);
 
