@@ -15,6 +15,7 @@ internal sealed class PluginMethod
     private readonly int _inputIndex;
     private readonly int _tokenIndex;
     private readonly int _arity;
+    private readonly bool _inputMayBeNull;
     private readonly ReturnKind _returnKind;
     private readonly PropertyInfo? _taskResult;
     private readonly MethodInfo? _valueTaskAsTask;
@@ -37,6 +38,9 @@ internal sealed class PluginMethod
             {
                 _inputIndex = i;
                 _input = parameters[i];
+                _inputMayBeNull = parameters[i].HasDefaultValue
+                    || Nullable.GetUnderlyingType(parameters[i].ParameterType) is not null
+                    || (!parameters[i].ParameterType.IsValueType && new NullabilityInfoContext().Create(parameters[i]).WriteState != NullabilityState.NotNull);
             }
         }
 
@@ -124,17 +128,12 @@ internal sealed class PluginMethod
                 return JsonNull;
             }
 
-            if (parameter.HasDefaultValue)
+            if (!_inputMayBeNull)
             {
-                return parameter.DefaultValue;
+                throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
             }
 
-            if (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)
-            {
-                return null;
-            }
-
-            throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
+            return parameter.HasDefaultValue ? parameter.DefaultValue : null;
         }
 
         if (type == typeof(JsonElement))
