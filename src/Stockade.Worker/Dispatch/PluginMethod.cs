@@ -8,7 +8,8 @@ namespace Stockade.Worker;
 // and turns the outcome into JSON. The shape is checked once at load; calls reuse the cached reflection.
 internal sealed class PluginMethod
 {
-    private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null, PluginJson.Options);
+    // Parsed rather than serialised: touching the reflection-based serializer here would cost start-up time.
+    private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
 
     private readonly MethodInfo _method;
     private readonly ParameterInfo? _input;
