@@ -24,7 +24,8 @@ internal sealed class BrokerRateLimiter : IDisposable
         _hostDefaults = Checked(hostDefaults);
         _onRefused = onRefused;
         _limiter = PartitionedRateLimiter.Create<Partition, Partition>(
-            static p => RateLimitPartition.GetTokenBucketLimiter(p, static k => RateLimiterOptionsFactory.TokenBucket(k.Rule.Limit, k.Rule.Period)),
+            // RateLimitPartition.Get with a static factory: GetTokenBucketLimiter would allocate a closure per call.
+            static p => RateLimitPartition.Get(p, static k => new TokenBucketRateLimiter(RateLimiterOptionsFactory.TokenBucket(k.Rule.Limit, k.Rule.Period))),
             PartitionComparer.Instance);
     }
 
