@@ -108,12 +108,11 @@ public sealed class PathScope : IEquatable<PathScope>
             throw new InvalidOperationException($"No directory is configured for alias '{Alias}'; set it in the policy context.");
         }
 
-        if (string.IsNullOrEmpty(value) || value[0] != '/' || !TryNormalise(null, value, allowGlob: false, out var root, out var error))
+        if (string.IsNullOrEmpty(value) || value[0] != '/' || !TryNormalise(null, value, allowGlob: false, out var root, out _))
         {
             throw new InvalidOperationException($"Alias '{Alias}' is set to '{value}', which is not a usable absolute directory.");
         }
 
-        _ = error;
         return new PathScope(null, [.. root._segments, .. _segments], Glob);
     }
 

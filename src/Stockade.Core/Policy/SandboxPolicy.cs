@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 
@@ -13,9 +12,9 @@ public sealed class SandboxPolicy
 {
     private const string NotDeclaredReason = "the plugin's manifest declares no permission that covers this";
 
-    private readonly FrozenDictionary<string, Rule[]> _denied;
-    private readonly FrozenDictionary<string, Rule[]> _allowed;
-    private readonly FrozenDictionary<string, Rule[]> _declared;
+    private readonly RuleIndex _denied;
+    private readonly RuleIndex _allowed;
+    private readonly RuleIndex _declared;
     private readonly IReadOnlyDictionary<string, string> _aliasValues;
 
     internal SandboxPolicy(
@@ -46,9 +45,9 @@ public sealed class SandboxPolicy
         NetworkPatterns = granted.Where(p => p.HostPattern is not null).Select(p => p.HostPattern!).ToArray();
         AllowExec = granted.Any(p => p.Category == "subprocess");
         _aliasValues = aliasValues;
-        _denied = Index(denied);
-        _allowed = Index(allowed);
-        _declared = Index(declared);
+        _denied = new RuleIndex(denied);
+        _allowed = new RuleIndex(allowed);
+        _declared = new RuleIndex(declared);
     }
 
     /// <summary>The plugin's id.</summary>
@@ -112,45 +111,23 @@ public sealed class SandboxPolicy
             requested = requested.WithResolvedPath(_aliasValues);
         }
 
-        if (Find(_denied, requested) is { } denied)
+        if (_denied.Find(requested) is { } denied)
         {
             return new PermissionDecision(requested, DecisionKind.Denied, denied.Reason);
         }
 
-        if (Find(_allowed, requested) is { } allowed)
+        if (_allowed.Find(requested) is { } allowed)
         {
             return new PermissionDecision(requested, DecisionKind.Granted, allowed.Reason);
         }
 
-        if (Find(_declared, requested) is { } declared)
+        if (_declared.Find(requested) is { } declared)
         {
             return new PermissionDecision(requested, declared.Kind, declared.Reason);
         }
 
         return new PermissionDecision(requested, DecisionKind.NotDeclared, NotDeclaredReason);
     }
-
-    private static Rule? Find(FrozenDictionary<string, Rule[]> index, Permission requested)
-    {
-        if (!index.TryGetValue(requested.Category, out var rules))
-        {
-            return null;
-        }
-
-        foreach (var rule in rules)
-        {
-            if (rule.Permission.Implies(requested))
-            {
-                return rule;
-            }
-        }
-
-        return null;
-    }
-
-    private static FrozenDictionary<string, Rule[]> Index(IEnumerable<Rule> rules) =>
-        rules.GroupBy(r => r.Permission.Category, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
 
     /// <summary>A pre-resolved permission with the decision and reason to return when it matches.</summary>
     internal sealed record Rule(Permission Permission, DecisionKind Kind, string Reason);

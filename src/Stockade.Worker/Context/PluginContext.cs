@@ -8,7 +8,8 @@ namespace Stockade.Worker;
 internal sealed class PluginContext : IPluginContext
 {
     private readonly JsonRpcPeer _peer;
-    private readonly Lazy<HttpClient> _http;
+    private readonly Lock _httpLock = new();
+    private HttpClient? _http;
 
     public PluginContext(JsonRpcPeer peer, InitializeParams parameters)
     {
@@ -20,9 +21,6 @@ internal sealed class PluginContext : IPluginContext
         Services = new HostServices(peer);
         Config = new HostConfig(peer);
         Store = new HostStore(peer);
-
-        // Created on first use: System.Net.Http costs start-up time that most plugins never need.
-        _http = new Lazy<HttpClient>(() => new HttpClient(new BrokerHttpHandler(peer)), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string PluginId { get; }
@@ -33,7 +31,17 @@ internal sealed class PluginContext : IPluginContext
 
     public IPluginLog Log { get; }
 
-    public HttpClient Http => _http.Value;
+    // Created on first use: System.Net.Http costs start-up time that most plugins never need.
+    public HttpClient Http
+    {
+        get
+        {
+            lock (_httpLock)
+            {
+                return _http ??= new HttpClient(new BrokerHttpHandler(_peer));
+            }
+        }
+    }
 
     public IHostServices Services { get; }
 

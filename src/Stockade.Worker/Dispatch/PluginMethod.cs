@@ -8,13 +8,15 @@ namespace Stockade.Worker;
 // and turns the outcome into JSON. The shape is checked once at load; calls reuse the cached reflection.
 internal sealed class PluginMethod
 {
-    private static readonly JsonElement JsonNull = JsonSerializer.SerializeToElement<object?>(null, PluginJson.Options);
+    // Parsed rather than serialised: touching the reflection-based serializer here would cost start-up time.
+    private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
 
     private readonly MethodInfo _method;
     private readonly ParameterInfo? _input;
     private readonly int _inputIndex;
     private readonly int _tokenIndex;
     private readonly int _arity;
+    private readonly bool _inputMayBeNull;
     private readonly ReturnKind _returnKind;
     private readonly PropertyInfo? _taskResult;
     private readonly MethodInfo? _valueTaskAsTask;
@@ -37,6 +39,9 @@ internal sealed class PluginMethod
             {
                 _inputIndex = i;
                 _input = parameters[i];
+                _inputMayBeNull = parameters[i].HasDefaultValue
+                    || Nullable.GetUnderlyingType(parameters[i].ParameterType) is not null
+                    || (!parameters[i].ParameterType.IsValueType && new NullabilityInfoContext().Create(parameters[i]).WriteState != NullabilityState.NotNull);
             }
         }
 
@@ -124,17 +129,12 @@ internal sealed class PluginMethod
                 return JsonNull;
             }
 
-            if (parameter.HasDefaultValue)
+            if (!_inputMayBeNull)
             {
-                return parameter.DefaultValue;
+                throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
             }
 
-            if (!type.IsValueType || Nullable.GetUnderlyingType(type) is not null)
-            {
-                return null;
-            }
-
-            throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
+            return parameter.HasDefaultValue ? parameter.DefaultValue : null;
         }
 
         if (type == typeof(JsonElement))

@@ -207,6 +207,23 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void Parse_ScopeLongerThanPathMax_ReportsBadScope()
+    {
+        var yaml = Base + "permissions:\n  required:\n    - file:read=/" + new string('a', 5000) + "\n";
+
+        var d = ManifestReader.Parse(yaml, "plugin.yaml", ManifestFormat.Yaml).Diagnostics.Single();
+
+        (d.Code, d.Line, d.Column).ShouldBe((ManifestDiagnosticCodes.BadScope, 8, 7));
+        d.Message.ShouldContain("at most 4096");
+    }
+
+    [Fact]
+    public void Parse_SchemaKey_IsAccepted()
+    {
+        ManifestReader.Parse("$schema: ./plugin.schema.json\n" + Base, "plugin.yaml", ManifestFormat.Yaml).Diagnostics.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Parse_UnknownCategory_MessageSuggestsAndFormatsLikeCompiler()
     {
         var yaml = Base + "permissions:\n  required:\n    - fiel:read=$PLUGIN_DATA/**\n";

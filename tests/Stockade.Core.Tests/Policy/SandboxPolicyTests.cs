@@ -78,4 +78,21 @@ public class SandboxPolicyTests
 
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
     }
+
+    [Theory]
+    [InlineData("network:request=api.example.com", "network:request=api.example.com:443", DecisionKind.Granted)]
+    [InlineData("network:request=api.example.com:443", "network:request=API.example.com.:443", DecisionKind.Granted)]
+    [InlineData("network:request=api.example.com:443", "network:request=api.example.com:80", DecisionKind.NotDeclared)]
+    [InlineData("database:write=cache", "database:read=cache", DecisionKind.Granted)]
+    [InlineData("database:read=cache", "database:write=cache", DecisionKind.NotDeclared)]
+    [InlineData("subprocess:execute=/usr/bin/git", "subprocess:execute=/usr/bin//git", DecisionKind.Granted)]
+    [InlineData("subprocess:execute=/usr/bin/git", "subprocess:execute=/usr/bin/gitk", DecisionKind.NotDeclared)]
+    [InlineData("file:read=/srv/a/**", "file:read=/srv/a/b/c", DecisionKind.Granted)]
+    [InlineData("hook:register", "hook:register=anything", DecisionKind.Granted)]
+    public void Check_ExactAndPatternRules_AgreeWithImplies(string declaredAndGranted, string asked, DecisionKind expected)
+    {
+        var policy = Build($"permissions:\n  required: [\"{declaredAndGranted}\"]\n", Allow(declaredAndGranted));
+
+        policy.Check(Permission.Parse(asked)).Kind.ShouldBe(expected);
+    }
 }

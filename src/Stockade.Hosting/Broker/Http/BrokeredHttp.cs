@@ -182,9 +182,10 @@ internal sealed class BrokeredHttp : IDisposable
             {
                 addresses = await _resolve(target.Host, ct);
             }
-            catch (SocketException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return (null, BrokeredHttpResult.Refused(BrokerErrorCodes.Internal, $"could not resolve {target.Host}: {ex.Message}"));
+                // SocketException for unknown names, ArgumentException for names the resolver rejects.
+                return (null, BrokeredHttpResult.Refused(BrokerErrorCodes.Internal, $"could not resolve {target.Host}: {ex.Message}; check the host name"));
             }
         }
 

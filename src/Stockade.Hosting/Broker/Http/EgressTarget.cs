@@ -8,8 +8,6 @@ namespace Stockade.Hosting.Broker.Http;
 /// </summary>
 internal sealed record EgressTarget(Uri Uri, string Host, int Port, IPAddress? Literal)
 {
-    public bool IsHttps => Uri.Scheme == Uri.UriSchemeHttps;
-
     /// <summary>The grant that would allow this target, in the grammar of DESIGN §6.</summary>
     public string Permission => $"network:request={HostForDisplay}:{Port}";
 

@@ -33,13 +33,13 @@ public sealed class HostServiceRegistry : IDisposable
     private volatile Snapshot _snapshot = new(FrozenDictionary<string, FrozenDictionary<string, HostServiceMethod>>.Empty, []);
 
     /// <summary>Creates an empty registry.</summary>
-    /// <param name="jsonOptions">Serializer options for arguments and results; default: web defaults (camelCase, case-insensitive).</param>
+    /// <param name="jsonOptions">Serializer options for arguments and results (made read-only here); default: web defaults (camelCase, case-insensitive).</param>
     public HostServiceRegistry(JsonSerializerOptions? jsonOptions = null)
     {
         _json = jsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
         _json.MakeReadOnly(populateMissingResolver: true);
         _limiter = PartitionedRateLimiter.Create<MethodPartition, MethodPartition>(
-            static p => RateLimitPartition.GetTokenBucketLimiter(p, static k => RateLimiterOptionsFactory.TokenBucket(k.Method.RateLimit!.Limit, k.Method.RateLimit.Period)),
+            static p => RateLimitPartition.Get(p, static k => new TokenBucketRateLimiter(RateLimiterOptionsFactory.TokenBucket(k.Method.RateLimit!.Limit, k.Method.RateLimit.Period))),
             MethodPartitionComparer.Instance);
     }
 

@@ -39,6 +39,7 @@ public sealed class BrokeredHttpTests : IAsyncLifetime
         "/hello" => ServerResponse.Text(200, "hello from the server", ("X-Server", "loopback")),
         "/echo" => new ServerResponse(201, request.Body, ("X-Content-Type", request.Headers.GetValueOrDefault("Content-Type", "none"))),
         "/to-evil" => ServerResponse.Text(302, string.Empty, ("Location", $"http://evil.test.local:{Port}/hello")),
+        "/to-evil-with-credentials" => ServerResponse.Text(307, string.Empty, ("Location", $"http://evil.test.local:{Port}/hello")),
         "/to-relative" => ServerResponse.Text(302, string.Empty, ("Location", "/hello")),
         "/loop" => ServerResponse.Text(302, string.Empty, ("Location", "/loop")),
         "/big" => new ServerResponse(200, new byte[4096]),
@@ -205,6 +206,25 @@ public sealed class BrokeredHttpTests : IAsyncLifetime
         result.Code.ShouldBe("permission_denied");
         result.Permission.ShouldBe($"network:request=evil.test.local:{Port}");
         _server.Requests.Select(r => r.Target).ShouldBe(["/to-evil"]);
+    }
+
+    [Fact]
+    public async Task SendAsync_RedirectToAnotherGrantedOrigin_DropsCredentials()
+    {
+        using var broker = CreateBroker();
+        var policy = new TestEgressPolicy([$"{ApiHost}:{Port}", $"evil.test.local:{Port}"], [IPAddress.Loopback]);
+
+        var result = await broker.SendAsync(
+            Get(Api("/to-evil-with-credentials"), ("Authorization", "Bearer secret"), ("Cookie", "s=1"), ("X-Trace", "t")), policy, default);
+
+        result.Status.ShouldBe(200, result.Message);
+        var hops = _server.Requests.ToArray();
+        hops.Length.ShouldBe(2);
+        hops[0].Headers["Authorization"].ShouldBe("Bearer secret");
+        hops[1].Headers["Host"].ShouldBe($"evil.test.local:{Port}");
+        hops[1].Headers.ShouldNotContainKey("Authorization");
+        hops[1].Headers.ShouldNotContainKey("Cookie");
+        hops[1].Headers["X-Trace"].ShouldBe("t");
     }
 
     [Fact]

@@ -75,6 +75,23 @@ public sealed class BrokerRateLimiterTests
     }
 
     [Fact]
+    public void TryAcquire_ManyThreads_AllowsExactlyTheLimit()
+    {
+        using var limiter = new BrokerRateLimiter([new RateRule("network:request", 1000, TimeSpan.FromHours(1))]);
+        var allowed = 0;
+
+        Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            if (limiter.TryAcquire("p", "network:request=a.example:443").IsAllowed)
+            {
+                Interlocked.Increment(ref allowed);
+            }
+        });
+
+        allowed.ShouldBe(1000);
+    }
+
+    [Fact]
     public void SetPluginRules_InvalidRule_ThrowsWithTheReason()
     {
         using var limiter = new BrokerRateLimiter([]);
