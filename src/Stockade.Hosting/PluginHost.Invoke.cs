@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Stockade.Core.Audit;
+using Stockade.Core.Permissions;
 using Stockade.Hosting.Workers;
 using Stockade.Protocol;
 
@@ -30,7 +31,7 @@ public sealed partial class PluginHost
                 $"it exports: {string.Join(", ", slot.Plugin.Methods)}");
         }
 
-        var parameters = JsonSerializer.SerializeToElement(new InvokeParams { Method = method, Input = input }, ProtocolJsonContext.Default.InvokeParams);
+        var parameters = JsonSerializer.SerializeToElement(new InvokeParams(method, input), ProtocolJsonContext.Default.InvokeParams);
         var denialsBefore = slot.Broker?.DenialCount ?? 0;
         try
         {
@@ -58,10 +59,13 @@ public sealed partial class PluginHost
     public async Task<IReadOnlyList<HookResult>> FireHookAsync(string hookName, JsonElement? payload = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hookName);
-        var targets = _slots.Values.Where(s => s.Plugin.Policy.AllowsHook(hookName)).ToArray();
+        var targets = _slots.Values.Where(s => s.Plugin.Manifest.Hooks.Contains(hookName, StringComparer.Ordinal) && HookAllowed(s, hookName)).ToArray();
         var calls = targets.Select(slot => FireOneAsync(slot, hookName, payload, cancellationToken));
         return await Task.WhenAll(calls).ConfigureAwait(false);
     }
+
+    private bool HookAllowed(PluginSlot slot, string hookName) =>
+        Permission.TryParse($"hook:register={hookName}", Catalog, out var permission, out _) && slot.Plugin.Policy.Check(permission).IsGranted;
 
     private async Task<HookResult> FireOneAsync(PluginSlot slot, string hookName, JsonElement? payload, CancellationToken cancellationToken)
     {
@@ -70,7 +74,7 @@ public sealed partial class PluginHost
         try
         {
             worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
-            var parameters = JsonSerializer.SerializeToElement(new HookParams { Name = hookName, Payload = payload }, ProtocolJsonContext.Default.HookParams);
+            var parameters = JsonSerializer.SerializeToElement(new HookParams(hookName, payload), ProtocolJsonContext.Default.HookParams);
             var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken).ConfigureAwait(false);
             return new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started));
         }

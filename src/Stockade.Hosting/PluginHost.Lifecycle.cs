@@ -5,6 +5,8 @@ using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Broker;
+using Stockade.Hosting.Broker.RateLimiting;
+using Stockade.Hosting.Store;
 using Stockade.Hosting.Workers;
 using Stockade.Protocol;
 
@@ -123,16 +125,16 @@ public sealed partial class PluginHost
         {
             Level = level,
             AliasValues = aliases,
-            Catalog = Services.CreateCatalog(),
-            MaxMemoryMb = _options.MaxMemoryMb,
-            MaxCallTimeout = _options.MaxCallTimeout,
+            Catalog = Catalog,
+            ResourceCaps = ResourceLimits.Default with { MemoryMb = _options.MaxMemoryMb, OpenFiles = 4096, Threads = 1024, DiskMb = 1 << 20, MaxFileMb = 1 << 16, CpuPercent = 100 * Environment.ProcessorCount, Processes = 64 },
+            TimeoutCaps = new PluginTimeouts(_options.MaxCallTimeout, _options.MaxCallTimeout, _options.MaxCallTimeout),
         };
         return PolicyBuilder.Build(manifest, grants, context);
     }
 
     private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)
     {
-        var catalog = Services.CreateCatalog();
+        var catalog = Catalog;
         var grants = new List<Grant>();
         var problems = new List<string>();
         foreach (var text in texts)
@@ -161,16 +163,15 @@ public sealed partial class PluginHost
         return grants;
     }
 
-    private Grant? ToGrant(StoredGrant stored)
+    private Grant? ToGrant(GrantRecord stored)
     {
-        var catalog = Services.CreateCatalog();
-        return Permission.TryParse(stored.Permission, catalog, out var permission, out _)
+        return Permission.TryParse(stored.Permission, Catalog, out var permission, out _)
             ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)
             : null;
     }
 
     private static SecurityLevel ParseLevel(string text, string pluginId) =>
-        SecurityLevels.TryParse(text, out var level)
+        SecurityLevelNames.TryParse(text, out var level)
             ? level
             : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: unrestricted, limited, sandboxed, strict.");
 
@@ -243,6 +244,7 @@ public sealed partial class PluginHost
         }
 
         var startInfo = WorkerLaunchPlanner.Plan(request, _runtime.Value, Environment.ProcessId);
+        RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
         var broker = new PluginBroker(this, slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
         var worker = await WorkerProcess.StartAsync(startInfo, limits, broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
@@ -252,15 +254,7 @@ public sealed partial class PluginHost
         slot.ResourceKill = null;
         _ = worker.Exited.ContinueWith(t => OnWorkerExited(slot, worker, t.Result), TaskScheduler.Default);
 
-        var init = new InitializeParams
-        {
-            PluginId = plugin.Id,
-            Level = Name(policy.Level),
-            PluginDir = plugin.Directory,
-            DataDir = data,
-            TempDir = temp,
-            GrantedPermissions = [.. policy.Granted.Select(p => p.ToString())],
-        };
+        var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
         JsonElement? result;
         try
         {
@@ -291,7 +285,7 @@ public sealed partial class PluginHost
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
         plugin.Methods = initResult?.Methods ?? [];
         plugin.ProcessId = worker.Pid;
-        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, data, WatchdogLimits(policy), new WatchdogTarget(this, slot, worker));
+        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, data, WatchdogLimits(policy), new WatchdogTarget(slot, worker));
         Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
         await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id,
             details: new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) }).ConfigureAwait(false);
@@ -305,7 +299,7 @@ public sealed partial class PluginHost
         var granted = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in source)
         {
-            if (policy.Check(new Permission(PermissionCategory.Env, "read", name)).Kind == DecisionKind.Granted)
+            if (policy.EnvironmentNames.Any(scope => scope.Matches(name)))
             {
                 granted[name] = value;
             }
@@ -319,7 +313,7 @@ public sealed partial class PluginHost
         foreach (var dir in new[] { data, temp, Path.Combine(temp, "tmp") })
         {
             Directory.CreateDirectory(dir);
-            HostFiles.Chown(dir, uid, gid);
+            Linux.FileOwnership.Change(dir, uid, gid);
         }
     }
 

@@ -5,9 +5,9 @@ using Stockade.Core.Audit;
 using Stockade.Hosting.Audit;
 using Stockade.Hosting.Broker.Services;
 using Stockade.Hosting.Store;
-using Stockade.Hosting.Watchdog;
+using Stockade.Hosting.Monitoring;
 using Stockade.Hosting.Workers;
-using Stockade.Linux;
+using Stockade.Linux.Features;
 
 namespace Stockade.Hosting;
 
@@ -42,12 +42,12 @@ public sealed partial class PluginHost : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         Home = new StockadeHome(options.Home);
         Home.EnsureCreated();
-        Store = new StockadeStore(Home.DatabasePath);
+        Store = new StockadeStore(Home.Root, _time);
         Audit = new AuditLog(new AuditLogOptions { Directory = Home.AuditDirectory }, Store, _time, _loggerFactory.CreateLogger<AuditLog>());
         Services = new HostServiceRegistry();
-        Watchdog = new Watchdog.Watchdog(new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog.Watchdog>());
-        Watchdog.Event += OnWatchdogEvent;
-        _features = new Lazy<KernelFeatureReport>(KernelFeatures.Probe);
+        Watchdog = new Watchdog(new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
+        Watchdog.EventRaised += OnWatchdogEvent;
+        _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe());
         _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory));
     }
 
@@ -70,7 +70,7 @@ public sealed partial class PluginHost : IAsyncDisposable
     public HostServiceRegistry Services { get; }
 
     /// <summary>The watchdog measuring every worker.</summary>
-    public Watchdog.Watchdog Watchdog { get; }
+    public Watchdog Watchdog { get; }
 
     /// <summary>What this machine's kernel can enforce (probed once).</summary>
     public KernelFeatureReport KernelFeatures => _features.Value;
@@ -95,6 +95,9 @@ public sealed partial class PluginHost : IAsyncDisposable
         }
 
         await Watchdog.DisposeAsync().ConfigureAwait(false);
+        _http?.Dispose();
+        _rateLimiter?.Dispose();
+        Services.Dispose();
         await Audit.DisposeAsync().ConfigureAwait(false);
         Store.Dispose();
     }

@@ -61,6 +61,19 @@ public sealed class PluginHostOptions
     /// <summary>Extra path aliases usable in file permission scopes (name without <c>$</c> → absolute path).</summary>
     public IDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Quota of each plugin's key-value store (<c>database:*</c>), in MiB.</summary>
+    [Range(1, 1 << 20)]
+    public int KeyValueQuotaMb { get; set; } = 64;
+
+    /// <summary>Limits of brokered HTTP (request and response sizes, time, redirects).</summary>
+    public Broker.Http.BrokerHttpOptions Http { get; set; } = new();
+
+    /// <summary>
+    /// Resolves host names for brokered HTTP; default: the system resolver. Every address it returns
+    /// is still checked (loopback, private and link-local ranges need an explicit grant).
+    /// </summary>
+    public Func<string, CancellationToken, Task<System.Net.IPAddress[]>>? NameResolver { get; set; }
+
     /// <summary>
     /// The environment plugins may be granted variables from (<c>env:read</c>); default: this
     /// process's environment. Only granted names ever reach a worker.

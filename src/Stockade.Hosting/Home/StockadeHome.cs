@@ -37,15 +37,39 @@ public sealed class StockadeHome
     /// <summary><c>$TEMP</c> of a plugin: read-write, wiped when its worker exits.</summary>
     public string TempDirectory(string pluginId) => Path.Combine(Root, "temp", pluginId);
 
-    /// <summary>Creates the top-level folders (mode 0700: other users have no business here).</summary>
+    /// <summary>
+    /// Creates the top-level folders. The store, audit log and config are private to the host's
+    /// user (0700); the home, <c>data/</c> and <c>temp/</c> are traversable only (0711) so a worker
+    /// running under a dedicated uid reaches its own folders and cannot list anyone else's; installed
+    /// copies are world-readable (0755) because the worker must read them.
+    /// </summary>
     public void EnsureCreated()
     {
-        foreach (var dir in new[] { Root, PluginsRoot, AuditDirectory, ConfigDirectory, Path.Combine(Root, "data"), Path.Combine(Root, "temp") })
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode TraverseOnly = Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        const UnixFileMode Readable = TraverseOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        Create(Root, TraverseOnly);
+        Create(PluginsRoot, Readable);
+        Create(AuditDirectory, Private);
+        Create(ConfigDirectory, Private);
+        Create(Path.Combine(Root, "data"), TraverseOnly);
+        Create(Path.Combine(Root, "temp"), TraverseOnly);
+    }
+
+    private static void Create(string dir, UnixFileMode mode)
+    {
+        if (Directory.Exists(dir))
         {
-            if (!Directory.Exists(dir))
-            {
-                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dir);
+        }
+        else
+        {
+            Directory.CreateDirectory(dir, mode);
         }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         var process = await ProcessSpawner.Shared.StartAsync(startInfo).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler);
         var worker = new WorkerProcess(process, peer);
-        peer.ProtocolViolation += (_, e) =>
+        peer.ProtocolViolated += (_, e) =>
         {
             worker._violation ??= e.Reason;
             worker.Kill($"protocol violation: {e.Reason}");

@@ -1,0 +1,404 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Stockade.Core.Audit;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Broker.Http;
+using Stockade.Hosting.Store;
+using Stockade.Hosting.Workers;
+using Stockade.Protocol;
+
+namespace Stockade.Hosting.Broker;
+
+/// <summary>
+/// Serves one worker's <c>host.*</c> requests. Every call goes: permission check (declared ∩
+/// granted, scope matched) → rate limit → audit → perform → reply, with a stable error code on
+/// refusal. Everything the worker sends is untrusted input.
+/// </summary>
+internal sealed class PluginBroker : IJsonRpcHandler
+{
+    private const string DefaultNamespace = "default";
+    private readonly PluginHost _host;
+    private readonly PluginSlot _slot;
+    private readonly ConcurrentQueue<DenialInfo> _denials = new();
+    private readonly ConcurrentDictionary<string, Permission> _sessionGrants = new(StringComparer.Ordinal);
+    private int _denialCount;
+
+    public PluginBroker(PluginHost host, PluginSlot slot)
+    {
+        _host = host;
+        _slot = slot;
+    }
+
+    public int DenialCount => Volatile.Read(ref _denialCount);
+
+    private string PluginId => _slot.Id;
+
+    public DenialInfo? LastDenialSince(int countBefore)
+    {
+        if (DenialCount <= countBefore)
+        {
+            return null;
+        }
+
+        DenialInfo? last = null;
+        foreach (var d in _denials)
+        {
+            last = d;
+        }
+
+        return last;
+    }
+
+    public async ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken)
+    {
+        switch (method)
+        {
+            case ProtocolMethods.HostHttpRequest:
+                return await HttpAsync(Read(parameters, ProtocolJsonContext.Default.HttpRequestParams), cancellationToken).ConfigureAwait(false);
+            case ProtocolMethods.HostServiceCall:
+                return await ServiceAsync(Read(parameters, ProtocolJsonContext.Default.ServiceCallParams), cancellationToken).ConfigureAwait(false);
+            case ProtocolMethods.HostConfigGet:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.ConfigGetParams);
+                    await AuthorizeAsync($"config:read={CheckKey(p.Key)}", AuditActions.ServiceCall, p.Key).ConfigureAwait(false);
+                    var text = _host.Store.GetConfig(PluginId, p.Key);
+                    JsonElement? value = text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
+                    return Serialize(new ValueResult(value), ProtocolJsonContext.Default.ValueResult);
+                }
+
+            case ProtocolMethods.HostConfigSet:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.ConfigSetParams);
+                    await AuthorizeAsync($"config:write={CheckKey(p.Key)}", AuditActions.ServiceCall, p.Key).ConfigureAwait(false);
+                    _host.Store.SetConfig(PluginId, p.Key, p.Value.GetRawText());
+                    return null;
+                }
+
+            case ProtocolMethods.HostKvGet:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.KvKeyParams);
+                    var (ns, key) = SplitKey(p.Key);
+                    await AuthorizeAsync($"database:read={ns}", null, p.Key).ConfigureAwait(false);
+                    var bytes = _host.Store.GetValue(PluginId, ns, key);
+                    return Serialize(new KvValueResult(bytes is null ? null : Encoding.UTF8.GetString(bytes)), ProtocolJsonContext.Default.KvValueResult);
+                }
+
+            case ProtocolMethods.HostKvSet:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.KvSetParams);
+                    var (ns, key) = SplitKey(p.Key);
+                    await AuthorizeAsync($"database:write={ns}", null, p.Key).ConfigureAwait(false);
+                    var result = _host.Store.SetValue(PluginId, ns, key, Encoding.UTF8.GetBytes(p.Value), _host.KeyValueQuotaBytes);
+                    if (result == KvWriteResult.QuotaExceeded)
+                    {
+                        throw new RpcException(RpcErrorCode.InvalidParams, $"the key-value store of '{PluginId}' is over its quota of {_host.KeyValueQuotaBytes / 1024 / 1024} MiB");
+                    }
+
+                    return null;
+                }
+
+            case ProtocolMethods.HostKvDelete:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.KvKeyParams);
+                    var (ns, key) = SplitKey(p.Key);
+                    await AuthorizeAsync($"database:write={ns}", null, p.Key).ConfigureAwait(false);
+                    return Serialize(new KvDeleteResult(_host.Store.DeleteValue(PluginId, ns, key)), ProtocolJsonContext.Default.KvDeleteResult);
+                }
+
+            case ProtocolMethods.HostKvList:
+                {
+                    var p = Read(parameters, ProtocolJsonContext.Default.KvListParams);
+                    var (ns, prefix) = SplitKey(p.Prefix ?? "");
+                    await AuthorizeAsync($"database:read={ns}", null, p.Prefix).ConfigureAwait(false);
+                    var keys = _host.Store.ListKeys(PluginId, ns, prefix.Length == 0 ? null : prefix);
+                    var full = ns == DefaultNamespace ? keys : [.. keys.Select(k => $"{ns}/{k}")];
+                    return Serialize(new KvListResult(full), ProtocolJsonContext.Default.KvListResult);
+                }
+
+            case ProtocolMethods.HostPermissionRequest:
+                return await PermissionRequestAsync(Read(parameters, ProtocolJsonContext.Default.PermissionRequestParams), cancellationToken).ConfigureAwait(false);
+
+            default:
+                throw RpcException.MethodNotFound(method);
+        }
+    }
+
+    public async ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken)
+    {
+        switch (method)
+        {
+            case ProtocolMethods.HostLog:
+                var log = Read(parameters, ProtocolJsonContext.Default.LogParams);
+                Log.PluginLog(_host.Logger, PluginId, Truncate(log.Message, 4000));
+                break;
+            case ProtocolMethods.HostDenial:
+                await RecordKernelDenialAsync(Read(parameters, ProtocolJsonContext.Default.DenialParams)).ConfigureAwait(false);
+                break;
+            default:
+                throw RpcException.MethodNotFound(method);
+        }
+    }
+
+    /// <summary>True when the policy (or a grant given for this worker's lifetime) allows <paramref name="permissionText"/>.</summary>
+    internal bool IsGranted(string permissionText)
+    {
+        if (!Permission.TryParse(permissionText, _host.Catalog, out var permission, out _))
+        {
+            return false;
+        }
+
+        if (_host.CurrentPolicy(_slot).Check(permission).IsGranted)
+        {
+            return true;
+        }
+
+        foreach (var granted in _sessionGrants.Values)
+        {
+            if (granted.Implies(permission))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async ValueTask AuthorizeAsync(string permission, string? auditAction, string? resource)
+    {
+        if (!IsGranted(permission))
+        {
+            await DenyAsync(permission, resource, "broker", AuditActions.PermissionDenied).ConfigureAwait(false);
+            throw Denied(permission, $"'{PluginId}' is not granted {permission}");
+        }
+
+        await RateLimitAsync(permission).ConfigureAwait(false);
+        if (auditAction is not null)
+        {
+            await _host.AuditEntryAsync(new AuditEntry(auditAction, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = permission, Resource = resource }).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RateLimitAsync(string permission)
+    {
+        var decision = _host.RateLimiter.TryAcquire(PluginId, permission);
+        if (decision.IsAllowed)
+        {
+            return;
+        }
+
+        var retryMs = (long)Math.Ceiling(decision.RetryAfter.TotalMilliseconds);
+        await _host.AuditEntryAsync(new AuditEntry(AuditActions.PermissionDenied, AuditDecision.Deny, AuditLayer.Broker)
+        {
+            Plugin = PluginId,
+            Permission = permission,
+            Details = new Dictionary<string, string> { ["reason"] = "rate_limited", ["retryAfterMs"] = retryMs.ToString(CultureInfo.InvariantCulture) },
+        }).ConfigureAwait(false);
+        throw new RpcException(RpcErrorCode.RateLimited, $"'{PluginId}' is over its rate limit for {permission}; retry after {retryMs} ms",
+            JsonSerializer.SerializeToElement(new { retryAfterMs = retryMs, permission }));
+    }
+
+    private async Task<JsonElement?> HttpAsync(HttpRequestParams p, CancellationToken cancellationToken)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in p.Headers ?? new Dictionary<string, string[]>())
+        {
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        var egress = new PolicyEgress(IsGranted);
+        var result = await _host.Http.SendAsync(new BrokeredHttpRequest(p.Method, p.Url, headers, p.Body), egress, cancellationToken).ConfigureAwait(false);
+        if (!result.IsResponse)
+        {
+            if (result.Code == RpcErrorCode.PermissionDenied)
+            {
+                await DenyAsync(result.Permission, p.Url, "broker", AuditActions.NetworkBlocked, result.Message).ConfigureAwait(false);
+                throw Denied(result.Permission, result.Message ?? "request refused");
+            }
+
+            throw new RpcException(result.Code!, result.Message ?? "request failed");
+        }
+
+        var host = Uri.TryCreate(p.Url, UriKind.Absolute, out var uri) ? $"{uri.IdnHost}:{uri.Port}" : p.Url;
+        await RateLimitAsync($"network:request={host}").ConfigureAwait(false);
+        await _host.AuditEntryAsync(new AuditEntry(AuditActions.NetworkRequest, AuditDecision.Allow, AuditLayer.Broker)
+        {
+            Plugin = PluginId,
+            Permission = $"network:request={host}",
+            Resource = uri is null ? p.Url : uri.GetLeftPart(UriPartial.Path),
+            Details = new Dictionary<string, string> { ["method"] = p.Method, ["status"] = result.Status.ToString(CultureInfo.InvariantCulture), ["bytes"] = result.Body.Length.ToString(CultureInfo.InvariantCulture) },
+        }).ConfigureAwait(false);
+        var responseHeaders = result.Headers.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Select(h => h.Value).ToArray(), StringComparer.OrdinalIgnoreCase);
+        return Serialize(new HttpResponseResult(result.Status, responseHeaders, result.Body), ProtocolJsonContext.Default.HttpResponseResult);
+    }
+
+    private async Task<JsonElement?> ServiceAsync(ServiceCallParams p, CancellationToken cancellationToken)
+    {
+        var result = await _host.Services.CallAsync(PluginId, p.Service, p.Method, p.Args, IsGranted, cancellationToken).ConfigureAwait(false);
+        if (result.IsSuccess)
+        {
+            await RateLimitAsync(result.Permission ?? $"{p.Service}:call").ConfigureAwait(false);
+            if (result.Audited)
+            {
+                await _host.AuditEntryAsync(new AuditEntry(AuditActions.ServiceCall, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = result.Permission, Resource = $"{p.Service}.{p.Method}" }).ConfigureAwait(false);
+            }
+
+            return result.Value;
+        }
+
+        if (result.Code == RpcErrorCode.PermissionDenied)
+        {
+            await DenyAsync(result.Permission, $"{p.Service}.{p.Method}", "broker", AuditActions.ServiceBlocked).ConfigureAwait(false);
+            throw Denied(result.Permission, result.Message ?? "refused");
+        }
+
+        JsonElement? data = result.RetryAfter is { } retry ? JsonSerializer.SerializeToElement(new { retryAfterMs = (long)retry.TotalMilliseconds }) : null;
+
+        throw new RpcException(result.Code ?? RpcErrorCode.Internal, result.Message ?? "service call failed", data);
+    }
+
+    private async Task<JsonElement?> PermissionRequestAsync(PermissionRequestParams p, CancellationToken cancellationToken)
+    {
+        if (!Permission.TryParse(p.Permission, _host.Catalog, out var permission, out var error))
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, $"'{p.Permission}' is not a permission: {error}");
+        }
+
+        await _host.AuditEntryAsync(new AuditEntry(AuditActions.PermissionRequested, AuditDecision.Info, AuditLayer.Broker) { Plugin = PluginId, Permission = permission.ToString(), Details = new Dictionary<string, string> { ["reason"] = Truncate(p.Reason, 500) } }).ConfigureAwait(false);
+        if (IsGranted(permission.ToString()))
+        {
+            return Serialize(new PermissionRequestResult(true), ProtocolJsonContext.Default.PermissionRequestResult);
+        }
+
+        var decision = _host.CurrentPolicy(_slot).Check(permission);
+        if (decision.Kind != DecisionKind.OptionalAsk)
+        {
+            await DenyAsync(permission.ToString(), null, "broker", AuditActions.PermissionDenied, decision.Reason).ConfigureAwait(false);
+            return Serialize(new PermissionRequestResult(false), ProtocolJsonContext.Default.PermissionRequestResult);
+        }
+
+        if (permission.Category is "file" or "subprocess")
+        {
+            // Kernel-enforced rights are fixed when the worker starts; they can only be granted by
+            // a person with 'stockade grant', which restarts the worker under the wider policy.
+            await DenyAsync(permission.ToString(), null, "broker", AuditActions.PermissionDenied, "kernel-enforced permissions cannot be granted at run time").ConfigureAwait(false);
+            return Serialize(new PermissionRequestResult(false), ProtocolJsonContext.Default.PermissionRequestResult);
+        }
+
+        var answer = _host.PermissionPrompt is { } prompt
+            ? await prompt.AskAsync(PluginId, permission.ToString(), p.Reason, cancellationToken).ConfigureAwait(false)
+            : PermissionAnswer.Deny;
+        switch (answer)
+        {
+            case PermissionAnswer.AllowOnce:
+                _sessionGrants[permission.ToString()] = permission;
+                break;
+            case PermissionAnswer.AllowAlways:
+                _sessionGrants[permission.ToString()] = permission;
+                if (_slot.Plugin.IsInstalled)
+                {
+                    _host.Store.SetGrant(new GrantRecord(PluginId, permission.ToString(), true, true, DateTimeOffset.UtcNow, "prompt"));
+                }
+
+                break;
+        }
+
+        var granted = answer != PermissionAnswer.Deny;
+        await _host.AuditEntryAsync(new AuditEntry(granted ? AuditActions.PermissionGranted : AuditActions.PermissionDenied, granted ? AuditDecision.Allow : AuditDecision.Deny, AuditLayer.Broker)
+        {
+            Plugin = PluginId,
+            Permission = permission.ToString(),
+            Details = new Dictionary<string, string> { ["answer"] = answer.ToString() },
+        }).ConfigureAwait(false);
+        return Serialize(new PermissionRequestResult(granted), ProtocolJsonContext.Default.PermissionRequestResult);
+    }
+
+    private async Task RecordKernelDenialAsync(DenialParams p)
+    {
+        var path = p.Path is null ? null : Truncate(p.Path, 4096);
+        var operation = p.Operation ?? "access";
+        var action = operation switch
+        {
+            "write" => AuditActions.FileWrite,
+            "delete" => AuditActions.FileDelete,
+            "read" or "list" => AuditActions.FileRead,
+            _ => p.Kind == "file" ? AuditActions.FileRead : AuditActions.SyscallBlocked,
+        };
+        var permission = p.Kind == "file" && path is not null && path.StartsWith('/')
+            ? $"file:{(operation is "write" or "delete" ? operation : "read")}={path}"
+            : null;
+        _denials.Enqueue(new DenialInfo(operation, path ?? p.Kind, permission, "Landlock"));
+        while (_denials.Count > 32)
+        {
+            _denials.TryDequeue(out _);
+        }
+
+        Interlocked.Increment(ref _denialCount);
+        await DenyAsync(permission, path, "kernel", action, $"errno {p.Errno}").ConfigureAwait(false);
+    }
+
+    private async ValueTask DenyAsync(string? permission, string? resource, string layer, string action, string? reason = null)
+    {
+        Log.Denied(_host.Logger, PluginId, permission, resource, layer);
+        var details = reason is null ? null : new Dictionary<string, string> { ["reason"] = reason };
+        await _host.AuditEntryAsync(new AuditEntry(action, AuditDecision.Deny, layer == "kernel" ? AuditLayer.Kernel : AuditLayer.Broker)
+        {
+            Plugin = PluginId,
+            Permission = permission,
+            Resource = resource,
+            Details = details,
+        }).ConfigureAwait(false);
+        _host.RaiseDenied(PluginId, permission is null
+            ? $"refused by the {layer}: {resource}"
+            : $"refused {permission} by the {layer}; to allow it: stockade grant {PluginId} {permission}");
+    }
+
+    private static RpcException Denied(string? permission, string message)
+    {
+        JsonElement? data = permission is null ? null : JsonSerializer.SerializeToElement(new { permission });
+        return new RpcException(RpcErrorCode.PermissionDenied, message, data);
+    }
+
+    private static (string Namespace, string Key) SplitKey(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? (CheckKey(key[..slash]), key[(slash + 1)..]) : (DefaultNamespace, key);
+    }
+
+    private static string CheckKey(string key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > 256 || key.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '='))
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, "keys are 1–256 characters without spaces, control characters or '='");
+        }
+
+        return key;
+    }
+
+    private static T Read<T>(JsonElement? parameters, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        if (parameters is not { ValueKind: JsonValueKind.Object } element)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, "params must be an object");
+        }
+
+        try
+        {
+            return element.Deserialize(type) ?? throw new RpcException(RpcErrorCode.InvalidParams, "params must be an object");
+        }
+        catch (JsonException ex)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, $"params do not match: {ex.Message}");
+        }
+    }
+
+    private static JsonElement Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        JsonSerializer.SerializeToElement(value, type);
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
+}

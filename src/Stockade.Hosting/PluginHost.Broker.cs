@@ -1,0 +1,60 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Stockade.Core.Audit;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Broker.Http;
+using Stockade.Hosting.Broker.RateLimiting;
+using Stockade.Hosting.Monitoring;
+using Stockade.Hosting.Workers;
+
+namespace Stockade.Hosting;
+
+public sealed partial class PluginHost
+{
+    private BrokeredHttp? _http;
+    private BrokerRateLimiter? _rateLimiter;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>The permission catalog: built-in categories plus those the host services declare.</summary>
+    internal PermissionCatalog Catalog
+    {
+        get
+        {
+            var catalog = PermissionCatalog.Default;
+            foreach (var declared in Services.DeclaredPermissions)
+            {
+                var colon = declared.IndexOf(':', StringComparison.Ordinal);
+                if (colon <= 0)
+                {
+                    continue;
+                }
+
+                var name = declared[..colon];
+                var action = declared[(colon + 1)..].Split('=')[0];
+                var actions = catalog.TryGetCategory(name, out var existing) ? existing.Actions.Append(action).Distinct().ToArray() : [action];
+                catalog = catalog.WithCategory(new PermissionCategory(name, actions, ScopeKind.Name));
+            }
+
+            return catalog;
+        }
+    }
+
+    /// <summary>Per-plugin key-value quota (64 MiB unless the host says otherwise).</summary>
+    internal long KeyValueQuotaBytes => _options.KeyValueQuotaMb * 1024L * 1024L;
+
+    internal BrokeredHttp Http => LazyInitializer.EnsureInitialized(ref _http, () =>
+        _options.NameResolver is { } resolve
+            ? new BrokeredHttp(_options.Http, resolve)
+            : new BrokeredHttp(_options.Http));
+
+    internal BrokerRateLimiter RateLimiter => LazyInitializer.EnsureInitialized(ref _rateLimiter, () =>
+        new BrokerRateLimiter([], refusal => Watchdog.ReportViolation(refusal.PluginId, $"rate limit of {refusal.Rule.PermissionPattern} exceeded")));
+
+    internal SandboxPolicy CurrentPolicy(PluginSlot slot) => slot.Plugin.Policy;
+
+    internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
+
+    internal void RaiseDenied(string pluginId, string message) => Raise(pluginId, PluginEventKind.PermissionDenied, message);
+}
