@@ -15,6 +15,7 @@ namespace Stockade.Linux.Tests.KernelAbi;
 public sealed class KernelAbiLayoutTests
 {
     private const string Source = """
+        #define _GNU_SOURCE
         #include <stdio.h>
         #include <stddef.h>
         #include <stdint.h>
