@@ -49,7 +49,7 @@ internal static class CanarySelfTest
 
     private static CanaryProbeResult InternetSocket(int port)
     {
-        using SafeFdHandle socket = Interop.socket(Interop.AF_INET, Interop.SOCK_STREAM | Interop.O_CLOEXEC, 0);
+        using SafeFdHandle socket = Interop.socket(Interop.AF_INET, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0);
         if (socket.IsInvalid)
         {
             return Denied("socket", Interop.LastErrno, "socket(AF_INET, SOCK_STREAM)");

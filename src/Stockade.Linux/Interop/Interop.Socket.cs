@@ -7,6 +7,7 @@ internal static partial class Interop
     internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
     internal const int SOCK_STREAM = 1;
+    internal const int SOCK_CLOEXEC = 0x80000;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_in
