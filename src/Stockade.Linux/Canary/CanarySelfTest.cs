@@ -35,7 +35,8 @@ internal static class CanarySelfTest
 
     private static CanaryProbeResult ForbiddenWrite(string directory)
     {
-        string path = Path.Combine(directory, $".stockade-canary-{Guid.NewGuid():N}");
+        // Not Guid.NewGuid: it needs a random source the sandbox may not grant.
+        string path = Path.Combine(directory, $".stockade-canary-{Environment.ProcessId}-{Environment.TickCount64}");
         using SafeFdHandle fd = Interop.open(path, Interop.O_WRONLY | Interop.O_CREAT | Interop.O_EXCL | Interop.O_CLOEXEC, 0b110_000_000);
         if (fd.IsInvalid)
         {
@@ -48,7 +49,7 @@ internal static class CanarySelfTest
 
     private static CanaryProbeResult InternetSocket(int port)
     {
-        using SafeFdHandle socket = Interop.socket(Interop.AF_INET, Interop.SOCK_STREAM | Interop.O_CLOEXEC, 0);
+        using SafeFdHandle socket = Interop.socket(Interop.AF_INET, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0);
         if (socket.IsInvalid)
         {
             return Denied("socket", Interop.LastErrno, "socket(AF_INET, SOCK_STREAM)");

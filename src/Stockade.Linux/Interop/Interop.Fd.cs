@@ -18,8 +18,12 @@ internal static partial class Interop
 
     internal const uint CLOSE_RANGE_CLOEXEC = 1u << 2;
 
+    // Returns int, not a SafeHandle: the marshaller would read the 32-bit −1 as 0xFFFFFFFF, a "valid" handle.
     [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial SafeFdHandle open(string path, int flags, int mode);
+    private static partial int OpenRaw(string path, int flags, int mode);
+
+    /// <summary>open(2); the handle is invalid on failure and <see cref="LastErrno"/> says why.</summary>
+    internal static SafeFdHandle open(string path, int flags, int mode) => new(OpenRaw(path, flags, mode), ownsHandle: true);
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int fcntl(int fd, int cmd, int arg);

@@ -5,11 +5,6 @@ namespace Stockade.Linux;
 /// <summary>A Linux file descriptor; −1 is invalid (0 is a valid descriptor).</summary>
 internal sealed class SafeFdHandle : SafeHandleMinusOneIsInvalid
 {
-    public SafeFdHandle()
-        : base(ownsHandle: true)
-    {
-    }
-
     internal SafeFdHandle(int fd, bool ownsHandle)
         : base(ownsHandle) => SetHandle(fd);
 

@@ -118,13 +118,24 @@ public sealed class LaunchSpec
             problems.Add($"workingDirectory '{WorkingDirectory}' must be an absolute path");
         }
 
+        if (Rlimits is null)
+        {
+            problems.Add("rlimits must be an object; omit it to keep the inherited limits");
+        }
+
         if (Landlock is { } landlock)
         {
+            if (landlock.PathRules is null || landlock.PinPaths is null || landlock.ConnectTcpPorts is null || landlock.BindTcpPorts is null)
+            {
+                problems.Add("landlock.pathRules, pinPaths, connectTcpPorts and bindTcpPorts must be arrays; omit them for none");
+            }
+
+
             foreach (LaunchPathRule rule in landlock.PathRules ?? [])
             {
-                if (string.IsNullOrEmpty(rule.Path) || !Path.IsPathRooted(rule.Path))
+                if (rule is null || string.IsNullOrEmpty(rule.Path) || !Path.IsPathRooted(rule.Path) || rule.Access is null)
                 {
-                    problems.Add($"landlock path rule '{rule.Path}' must be an absolute path");
+                    problems.Add($"landlock path rule '{rule?.Path}' must have an absolute path and an access array");
                 }
             }
 
@@ -143,6 +154,11 @@ public sealed class LaunchSpec
                     problems.Add($"TCP port {port} is outside 0–65535");
                 }
             }
+        }
+
+        if (InheritFds is null)
+        {
+            problems.Add("inheritFds must be an array; omit it for [0, 1, 2]");
         }
 
         foreach (int fd in InheritFds ?? [])

@@ -1,15 +1,5 @@
 namespace Stockade.Linux.Seccomp;
 
-/// <summary>The seccomp mode of one thread, as <c>/proc/self/task/&lt;tid&gt;/status</c> reports it.</summary>
-internal sealed record ThreadSeccompState(int ThreadId, string Name, int SeccompMode);
-
-/// <summary>The result of <see cref="ThreadAudit.AllThreadsInSeccompFilterMode"/>.</summary>
-internal sealed record ThreadAuditResult(bool AllInFilterMode, IReadOnlyList<ThreadSeccompState> Threads, string? Error)
-{
-    /// <summary>Threads not in filter mode (2); unconfined threads a plugin could use.</summary>
-    internal IEnumerable<ThreadSeccompState> Unconfined => Threads.Where(t => t.SeccompMode != 2);
-}
-
 /// <summary>Verifies that every thread of this process is confined by a seccomp filter.</summary>
 internal static class ThreadAudit
 {

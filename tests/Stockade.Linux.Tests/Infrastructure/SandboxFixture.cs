@@ -27,17 +27,24 @@ public sealed class SandboxFixture : IDisposable
         #include <sys/un.h>
 
         static int result(int rc) { return rc < 0 ? errno : 0; }
+        static int created(const char *path) {
+          int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+          if (fd < 0) return errno;
+          close(fd); unlink(path); return 0;
+        }
 
         int main(int argc, char **argv) {
           /* argv: secret, outside-dir, inside-dir, abstract-name, tcp-port */
           if (argc < 6) return 2;
           char path[4096];
           printf("uid=%d\n", getuid());
-          printf("read_secret=%d\n", result(open(argv[1], O_RDONLY)));
+          int r = open(argv[1], O_RDONLY);
+          printf("read_secret=%d\n", result(r));
+          if (r >= 0) close(r);
           snprintf(path, sizeof path, "%s/probe-out", argv[2]);
-          printf("write_outside=%d\n", result(open(path, O_WRONLY | O_CREAT, 0600)));
+          printf("write_outside=%d\n", created(path));
           snprintf(path, sizeof path, "%s/probe-in", argv[3]);
-          printf("write_inside=%d\n", result(open(path, O_WRONLY | O_CREAT, 0600)));
+          printf("write_inside=%d\n", created(path));
           int sig = -1; prctl(PR_GET_PDEATHSIG, &sig);
           printf("pdeathsig=%d\n", sig);
           printf("kill_parent=%d\n", result(kill(getppid(), 0)));

@@ -15,6 +15,7 @@ namespace Stockade.Linux.Tests.KernelAbi;
 public sealed class KernelAbiLayoutTests
 {
     private const string Source = """
+        #define _GNU_SOURCE
         #include <stdio.h>
         #include <stddef.h>
         #include <stdint.h>
@@ -87,7 +88,7 @@ public sealed class KernelAbiLayoutTests
           P("LANDLOCK_ACCESS_FS_MAKE_SYM", LANDLOCK_ACCESS_FS_MAKE_SYM); P("LANDLOCK_ACCESS_FS_REFER", LANDLOCK_ACCESS_FS_REFER);
           P("O_PATH", O_PATH); P("O_CLOEXEC", O_CLOEXEC); P("O_CREAT", O_CREAT); P("O_EXCL", O_EXCL); P("O_WRONLY", O_WRONLY);
           P("O_DIRECTORY", O_DIRECTORY); P("F_GETFD", F_GETFD); P("F_SETFD", F_SETFD); P("FD_CLOEXEC", FD_CLOEXEC);
-          P("SIGXFSZ", SIGXFSZ); P("SIGKILL", SIGKILL); P("AF_UNIX", AF_UNIX); P("AF_INET", AF_INET); P("SOCK_STREAM", SOCK_STREAM);
+          P("SIGXFSZ", SIGXFSZ); P("SIGKILL", SIGKILL); P("AF_UNIX", AF_UNIX); P("AF_INET", AF_INET); P("SOCK_STREAM", SOCK_STREAM); P("SOCK_CLOEXEC", SOCK_CLOEXEC);
           P("RLIMIT_CPU", RLIMIT_CPU); P("RLIMIT_FSIZE", RLIMIT_FSIZE); P("RLIMIT_DATA", RLIMIT_DATA); P("RLIMIT_CORE", RLIMIT_CORE);
           P("RLIMIT_NPROC", RLIMIT_NPROC); P("RLIMIT_NOFILE", RLIMIT_NOFILE); P("RLIM_INFINITY", RLIM_INFINITY);
           P("CLONE_NEW*", CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET);
@@ -160,7 +161,7 @@ public sealed class KernelAbiLayoutTests
         { "LANDLOCK_ACCESS_FS_MAKE_SYM", (long)LandlockFsAccess.MakeSym }, { "LANDLOCK_ACCESS_FS_REFER", (long)LandlockFsAccess.Refer },
         { "O_PATH", O_PATH }, { "O_CLOEXEC", O_CLOEXEC }, { "O_CREAT", O_CREAT }, { "O_EXCL", O_EXCL }, { "O_WRONLY", O_WRONLY },
         { "O_DIRECTORY", O_DIRECTORY }, { "F_GETFD", F_GETFD }, { "F_SETFD", F_SETFD }, { "FD_CLOEXEC", FD_CLOEXEC },
-        { "SIGXFSZ", SIGXFSZ }, { "SIGKILL", SIGKILL }, { "AF_UNIX", AF_UNIX }, { "AF_INET", AF_INET }, { "SOCK_STREAM", SOCK_STREAM },
+        { "SIGXFSZ", SIGXFSZ }, { "SIGKILL", SIGKILL }, { "AF_UNIX", AF_UNIX }, { "AF_INET", AF_INET }, { "SOCK_STREAM", SOCK_STREAM }, { "SOCK_CLOEXEC", SOCK_CLOEXEC },
         { "RLIMIT_CPU", (long)RlimitResource.Cpu }, { "RLIMIT_FSIZE", (long)RlimitResource.FileSize },
         { "RLIMIT_DATA", (long)RlimitResource.Data }, { "RLIMIT_CORE", (long)RlimitResource.Core },
         { "RLIMIT_NPROC", (long)RlimitResource.Processes }, { "RLIMIT_NOFILE", (long)RlimitResource.OpenFiles },

@@ -90,4 +90,16 @@ public sealed class LaunchSpecTests
         error.ShouldContain("'rel'");
         error.ShouldContain("70000");
     }
+
+    [Fact]
+    public void TryFromJson_ExplicitNulls_AreReportedNotDereferenced()
+    {
+        const string json = """{"executable":"/bin/true","arguments":["true"],"rlimits":null,"inheritFds":null,"landlock":{"pathRules":null}}""";
+
+        LaunchSpec.TryFromJson(json, out _, out string? error).ShouldBeFalse();
+
+        error.ShouldContain("rlimits must be an object");
+        error.ShouldContain("inheritFds must be an array");
+        error.ShouldContain("landlock.pathRules");
+    }
 }

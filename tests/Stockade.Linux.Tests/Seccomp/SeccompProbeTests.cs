@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
 using Stockade.Linux.Tests.Infrastructure;
 
@@ -53,21 +52,8 @@ public sealed class SeccompProbeTests(SandboxFixture sandbox) : IClassFixture<Sa
             Rlimits = new LaunchRlimits { OpenFiles = 256, FileSizeBytes = 256L << 20, CoreBytes = 0 },
             Landlock = new LaunchLandlock
             {
-                PathRules =
-                [
-                    SandboxFixture.Rule(DotnetRoot, LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir, LandlockFsAccess.Execute),
-                    SandboxFixture.Rule("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", LandlockFsAccess.ReadFile, LandlockFsAccess.Execute),
-                    SandboxFixture.Rule("/usr/lib/x86_64-linux-gnu", LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir),
-                    SandboxFixture.Rule("/etc/ld.so.cache", LandlockFsAccess.ReadFile),
-                    SandboxFixture.Rule(probeDirectory, LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir),
-                    SandboxFixture.Rule(sandbox.Writable, LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir, LandlockFsAccess.WriteFile,
-                        LandlockFsAccess.MakeReg, LandlockFsAccess.MakeDir, LandlockFsAccess.RemoveFile, LandlockFsAccess.Truncate),
-                    SandboxFixture.Rule("/proc/self", LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir, LandlockFsAccess.WriteFile),
-                    SandboxFixture.Rule("/proc/meminfo", LandlockFsAccess.ReadFile),
-                    SandboxFixture.Rule("/sys/fs/cgroup", LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir),
-                    SandboxFixture.Rule("/sys/devices/system/cpu", LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir),
-                ],
-                PinPaths = ["/proc/self", "/proc/meminfo"],
+                PathRules = DotnetRuntimeRules.For(DotnetRoot, probeDirectory, [sandbox.Writable]),
+                PinPaths = DotnetRuntimeRules.PinPaths,
             },
             User = identity == "nobody" ? new LaunchUser { Uid = SandboxFixture.Nobody, Gid = SandboxFixture.Nobody } : null,
             ParentDeathSignal = 9,
