@@ -64,7 +64,7 @@ public static class PluginAnalyzer
             try
             {
                 using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
-                using var peReader = new PEReader(stream);
+                using var peReader = new PEReader(stream, PEStreamOptions.PrefetchEntireImage);
                 if (!peReader.HasMetadata)
                 {
                     skipped.Add(new SkippedFile(relative, "Not a managed assembly (no .NET metadata); native code shipped with a plugin is confined only by the kernel."));
