@@ -163,8 +163,10 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var busy = Command(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}");
-        busy.ExecuteNonQuery();
+        // synchronous=NORMAL is the WAL setting SQLite recommends: a commit survives a crash of the process;
+        // only a power cut may lose the last commits, and the database is never corrupted.
+        using var pragmas = Command(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL");
+        pragmas.ExecuteNonQuery();
         return connection;
     }
 
