@@ -12,6 +12,8 @@ public static partial class Redactor
     /// <summary>What replaces a redacted value or the secret part of one.</summary>
     public const string Placeholder = "[redacted]";
 
+    private static readonly System.Buffers.SearchValues<char> PatternTriggers = System.Buffers.SearchValues.Create("-=:@ \t\r\n");
+
     /// <summary>True when a details key names something secret (password, secret, token, key, authorization...).</summary>
     /// <param name="key">A details key.</param>
     public static bool IsSecretKey(string key) => key is not null && SecretKeyPattern().IsMatch(key);
@@ -24,7 +26,8 @@ public static partial class Redactor
     /// <param name="value">Any text bound for the audit log.</param>
     public static string RedactValue(string value)
     {
-        if (string.IsNullOrEmpty(value))
+        // Every pattern below needs one of these characters; most values (ids, numbers, paths) have none.
+        if (string.IsNullOrEmpty(value) || value.AsSpan().IndexOfAny(PatternTriggers) < 0)
         {
             return value;
         }

@@ -95,8 +95,9 @@ internal sealed class AuditFileWriter : IDisposable
             _headHash = prev;
             _headTs = lastTs;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not AuditWriteException)
         {
+            // Any failure (I/O, or the head store unreadable) faults the whole batch; never leave callers waiting.
             UndoPartialWrite();
             throw new AuditWriteException(
                 $"cannot write the audit log in {_directory}: {ex.Message} — free space or fix permissions there; actions that need auditing are refused until it can be written",

@@ -68,7 +68,7 @@ public sealed class AuditLog : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting.</param>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entry);
+        Validate(entry);
         ThrowIfDisposed();
         var completion = new TaskCompletionSource<AuditRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
         await EnqueueAsync(new Pending(entry, completion), cancellationToken);
@@ -83,7 +83,7 @@ public sealed class AuditLog : IAsyncDisposable
     /// <param name="entry">What to record.</param>
     public void Append(AuditEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(entry);
+        Validate(entry);
         ThrowIfDisposed();
         var pending = new Pending(entry, null);
         if (!_queue.Writer.TryWrite(pending))
@@ -123,6 +123,17 @@ public sealed class AuditLog : IAsyncDisposable
         catch (ChannelClosedException)
         {
             throw new ObjectDisposedException(nameof(AuditLog), "The audit log was disposed; open a new AuditLog to append.");
+        }
+    }
+
+    // Misuse is rejected at the call site so that one bad entry can never fail a batch of good ones.
+    private static void Validate(AuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrWhiteSpace(entry.Action, nameof(entry));
+        if (!Enum.IsDefined(entry.Decision) || !Enum.IsDefined(entry.Layer))
+        {
+            throw new ArgumentException($"AuditEntry has an undefined decision ({(int)entry.Decision}) or layer ({(int)entry.Layer}).", nameof(entry));
         }
     }
 

@@ -11,7 +11,7 @@ public sealed partial class StockadeStore
         ArgumentNullException.ThrowIfNull(key);
         return Execute(connection =>
         {
-            using var command = Command(connection, "SELECT value FROM config WHERE plugin_id = $plugin AND key = $key", ("$plugin", pluginId), ("$key", key));
+            using var command = Command(connection, null, "SELECT value FROM config WHERE plugin_id = $plugin AND key = $key", ("$plugin", pluginId), ("$key", key));
             return command.ExecuteScalar() as string;
         });
     }
@@ -32,11 +32,11 @@ public sealed partial class StockadeStore
             }
 
             using var command = value is null
-                ? Command(connection, "DELETE FROM config WHERE plugin_id = $plugin AND key = $key", transaction, ("$plugin", pluginId), ("$key", key))
+                ? Command(connection, transaction, "DELETE FROM config WHERE plugin_id = $plugin AND key = $key", ("$plugin", pluginId), ("$key", key))
                 : Command(
                     connection,
-                    "INSERT INTO config(plugin_id, key, value) VALUES ($plugin, $key, $value) ON CONFLICT(plugin_id, key) DO UPDATE SET value = excluded.value",
                     transaction,
+                    "INSERT INTO config(plugin_id, key, value) VALUES ($plugin, $key, $value) ON CONFLICT(plugin_id, key) DO UPDATE SET value = excluded.value",
                     ("$plugin", pluginId),
                     ("$key", key),
                     ("$value", value));

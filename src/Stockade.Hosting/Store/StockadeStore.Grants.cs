@@ -16,13 +16,13 @@ public sealed partial class StockadeStore
 
             using var command = Command(
                 connection,
+                transaction,
                 """
                 INSERT INTO grants(plugin_id, permission, allowed, optional, granted_at, granted_by)
                 VALUES ($plugin, $permission, $allowed, $optional, $at, $by)
                 ON CONFLICT(plugin_id, permission) DO UPDATE SET allowed = excluded.allowed, optional = excluded.optional,
                     granted_at = excluded.granted_at, granted_by = excluded.granted_by
                 """,
-                transaction,
                 ("$plugin", grant.PluginId),
                 ("$permission", grant.Permission),
                 ("$allowed", grant.Allowed ? 1 : 0),
@@ -41,9 +41,9 @@ public sealed partial class StockadeStore
     {
         ArgumentNullException.ThrowIfNull(pluginId);
         ArgumentNullException.ThrowIfNull(permission);
-        return Write(connection =>
+        return Write((connection, transaction) =>
         {
-            using var command = Command(connection, "DELETE FROM grants WHERE plugin_id = $plugin AND permission = $permission", ("$plugin", pluginId), ("$permission", permission));
+            using var command = Command(connection, transaction, "DELETE FROM grants WHERE plugin_id = $plugin AND permission = $permission", ("$plugin", pluginId), ("$permission", permission));
             return command.ExecuteNonQuery() > 0;
         });
     }
@@ -55,7 +55,7 @@ public sealed partial class StockadeStore
         ArgumentNullException.ThrowIfNull(pluginId);
         return Execute(connection =>
         {
-            using var command = Command(connection, "SELECT plugin_id, permission, allowed, optional, granted_at, granted_by FROM grants WHERE plugin_id = $plugin ORDER BY permission", ("$plugin", pluginId));
+            using var command = Command(connection, null, "SELECT plugin_id, permission, allowed, optional, granted_at, granted_by FROM grants WHERE plugin_id = $plugin ORDER BY permission", ("$plugin", pluginId));
             using var reader = command.ExecuteReader();
             var grants = new List<GrantRecord>();
             while (reader.Read())
@@ -69,7 +69,7 @@ public sealed partial class StockadeStore
 
     private static bool PluginExists(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, string pluginId)
     {
-        using var command = Command(connection, "SELECT 1 FROM plugins WHERE id = $id", transaction, ("$id", pluginId));
+        using var command = Command(connection, transaction, "SELECT 1 FROM plugins WHERE id = $id", ("$id", pluginId));
         return command.ExecuteScalar() is not null;
     }
 }

@@ -13,7 +13,7 @@ public sealed partial class StockadeStore
         ArgumentNullException.ThrowIfNull(key);
         return Execute(connection =>
         {
-            using var command = Command(connection, "SELECT value FROM kv WHERE plugin_id = $plugin AND namespace = $ns AND key = $key", ("$plugin", pluginId), ("$ns", ns), ("$key", key));
+            using var command = Command(connection, null, "SELECT value FROM kv WHERE plugin_id = $plugin AND namespace = $ns AND key = $key", ("$plugin", pluginId), ("$ns", ns), ("$key", key));
             return command.ExecuteScalar() as byte[];
         });
     }
@@ -41,11 +41,11 @@ public sealed partial class StockadeStore
 
             using (var upsert = Command(
                 connection,
+                transaction,
                 """
                 INSERT INTO kv(plugin_id, namespace, key, value, updated_at) VALUES ($plugin, $ns, $key, $value, $now)
                 ON CONFLICT(plugin_id, namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                 """,
-                transaction,
                 ("$plugin", pluginId),
                 ("$ns", ns),
                 ("$key", key),
@@ -74,9 +74,9 @@ public sealed partial class StockadeStore
         ArgumentNullException.ThrowIfNull(pluginId);
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(key);
-        return Write(connection =>
+        return Write((connection, transaction) =>
         {
-            using var command = Command(connection, "DELETE FROM kv WHERE plugin_id = $plugin AND namespace = $ns AND key = $key", ("$plugin", pluginId), ("$ns", ns), ("$key", key));
+            using var command = Command(connection, transaction, "DELETE FROM kv WHERE plugin_id = $plugin AND namespace = $ns AND key = $key", ("$plugin", pluginId), ("$ns", ns), ("$key", key));
             return command.ExecuteNonQuery() > 0;
         });
     }
@@ -94,6 +94,7 @@ public sealed partial class StockadeStore
             // substr() instead of LIKE: a prefix is matched literally, '%' and '_' included.
             using var command = Command(
                 connection,
+                null,
                 "SELECT key FROM kv WHERE plugin_id = $plugin AND namespace = $ns AND substr(key, 1, length($prefix)) = $prefix ORDER BY key",
                 ("$plugin", pluginId),
                 ("$ns", ns),
@@ -119,7 +120,7 @@ public sealed partial class StockadeStore
 
     private static long Usage(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string pluginId)
     {
-        using var command = Command(connection, "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv WHERE plugin_id = $plugin", transaction, ("$plugin", pluginId));
+        using var command = Command(connection, transaction, "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv WHERE plugin_id = $plugin", ("$plugin", pluginId));
         return (long)command.ExecuteScalar()!;
     }
 }

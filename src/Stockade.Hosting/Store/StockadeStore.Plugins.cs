@@ -9,10 +9,11 @@ public sealed partial class StockadeStore
     public void UpsertPlugin(PluginRecord plugin)
     {
         ArgumentNullException.ThrowIfNull(plugin);
-        Write(connection =>
+        Write((connection, transaction) =>
         {
             using var command = Command(
                 connection,
+                transaction,
                 """
                 INSERT INTO plugins(id, version, source, installed_at, files_hash, enabled, manifest_json)
                 VALUES ($id, $version, $source, $installed, $hash, $enabled, $manifest)
@@ -38,7 +39,7 @@ public sealed partial class StockadeStore
         ArgumentNullException.ThrowIfNull(pluginId);
         return Execute(connection =>
         {
-            using var command = Command(connection, "SELECT id, version, source, installed_at, files_hash, enabled, manifest_json FROM plugins WHERE id = $id", ("$id", pluginId));
+            using var command = Command(connection, null, "SELECT id, version, source, installed_at, files_hash, enabled, manifest_json FROM plugins WHERE id = $id", ("$id", pluginId));
             using var reader = command.ExecuteReader();
             return reader.Read() ? ReadPlugin(reader) : null;
         });
@@ -47,7 +48,7 @@ public sealed partial class StockadeStore
     /// <summary>Every installed plugin, ordered by id.</summary>
     public IReadOnlyList<PluginRecord> ListPlugins() => Execute(connection =>
     {
-        using var command = Command(connection, "SELECT id, version, source, installed_at, files_hash, enabled, manifest_json FROM plugins ORDER BY id");
+        using var command = Command(connection, null, "SELECT id, version, source, installed_at, files_hash, enabled, manifest_json FROM plugins ORDER BY id");
         using var reader = command.ExecuteReader();
         var plugins = new List<PluginRecord>();
         while (reader.Read())
@@ -63,9 +64,9 @@ public sealed partial class StockadeStore
     public bool RemovePlugin(string pluginId)
     {
         ArgumentNullException.ThrowIfNull(pluginId);
-        return Write(connection =>
+        return Write((connection, transaction) =>
         {
-            using var command = Command(connection, "DELETE FROM plugins WHERE id = $id", ("$id", pluginId));
+            using var command = Command(connection, transaction, "DELETE FROM plugins WHERE id = $id", ("$id", pluginId));
             return command.ExecuteNonQuery() > 0;
         });
     }
@@ -76,9 +77,9 @@ public sealed partial class StockadeStore
     public bool SetEnabled(string pluginId, bool enabled)
     {
         ArgumentNullException.ThrowIfNull(pluginId);
-        return Write(connection =>
+        return Write((connection, transaction) =>
         {
-            using var command = Command(connection, "UPDATE plugins SET enabled = $enabled WHERE id = $id", ("$id", pluginId), ("$enabled", enabled ? 1 : 0));
+            using var command = Command(connection, transaction, "UPDATE plugins SET enabled = $enabled WHERE id = $id", ("$id", pluginId), ("$enabled", enabled ? 1 : 0));
             return command.ExecuteNonQuery() > 0;
         });
     }

@@ -7,10 +7,11 @@ public sealed partial class StockadeStore
     public void AddTrustedKey(TrustedKeyRecord key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        Write(connection =>
+        Write((connection, transaction) =>
         {
             using var command = Command(
                 connection,
+                transaction,
                 """
                 INSERT INTO trusted_keys(key_id, name, public_key_pem, added_at) VALUES ($id, $name, $pem, $at)
                 ON CONFLICT(key_id) DO UPDATE SET name = excluded.name, public_key_pem = excluded.public_key_pem, added_at = excluded.added_at
@@ -26,7 +27,7 @@ public sealed partial class StockadeStore
     /// <summary>Every trusted key, ordered by name then id.</summary>
     public IReadOnlyList<TrustedKeyRecord> ListTrustedKeys() => Execute(connection =>
     {
-        using var command = Command(connection, "SELECT key_id, name, public_key_pem, added_at FROM trusted_keys ORDER BY name, key_id");
+        using var command = Command(connection, null, "SELECT key_id, name, public_key_pem, added_at FROM trusted_keys ORDER BY name, key_id");
         using var reader = command.ExecuteReader();
         var keys = new List<TrustedKeyRecord>();
         while (reader.Read())
@@ -42,9 +43,9 @@ public sealed partial class StockadeStore
     public bool RemoveTrustedKey(string keyId)
     {
         ArgumentNullException.ThrowIfNull(keyId);
-        return Write(connection =>
+        return Write((connection, transaction) =>
         {
-            using var command = Command(connection, "DELETE FROM trusted_keys WHERE key_id = $id", ("$id", keyId));
+            using var command = Command(connection, transaction, "DELETE FROM trusted_keys WHERE key_id = $id", ("$id", keyId));
             return command.ExecuteNonQuery() > 0;
         });
     }

@@ -81,7 +81,7 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
     /// <inheritdoc/>
     public AuditHead? Read() => Execute(connection =>
     {
-        using var command = Command(connection, "SELECT seq, hash FROM audit_head WHERE id = 1");
+        using var command = Command(connection, null, "SELECT seq, hash FROM audit_head WHERE id = 1");
         using var reader = command.ExecuteReader();
         return reader.Read() ? new AuditHead(reader.GetInt64(0), reader.GetString(1)) : null;
     });
@@ -90,11 +90,12 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
     public void Write(AuditHead head)
     {
         ArgumentNullException.ThrowIfNull(head);
-        Write(connection =>
+        Write((connection, transaction) =>
         {
             // Only ever forward: a late writer must not move the head back over records another wrote.
             using var command = Command(
                 connection,
+                transaction,
                 """
                 INSERT INTO audit_head(id, seq, hash, updated_at) VALUES (1, $seq, $hash, $now)
                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at
@@ -109,14 +110,14 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 
     private static void Migrate(SqliteConnection connection)
     {
-        using (var wal = Command(connection, "PRAGMA journal_mode = WAL"))
+        using (var wal = Command(connection, null, "PRAGMA journal_mode = WAL"))
         {
             wal.ExecuteNonQuery();
         }
 
         using var transaction = connection.BeginTransaction(deferred: false);
         int version;
-        using (var read = Command(connection, "PRAGMA user_version", transaction))
+        using (var read = Command(connection, transaction, "PRAGMA user_version"))
         {
             version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
@@ -129,9 +130,9 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 
         for (var next = version; next < StoreMigrations.All.Count; next++)
         {
-            using var migrate = Command(connection, StoreMigrations.All[next], transaction);
+            using var migrate = Command(connection, transaction, StoreMigrations.All[next]);
             migrate.ExecuteNonQuery();
-            using var bump = Command(connection, $"PRAGMA user_version = {next + 1}", transaction);
+            using var bump = Command(connection, transaction, $"PRAGMA user_version = {next + 1}");
             bump.ExecuteNonQuery();
         }
 
@@ -144,10 +145,7 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 
     private static DateTimeOffset ParseTime(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
-        Command(connection, sql, null, parameters);
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -165,8 +163,10 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var busy = Command(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}");
-        busy.ExecuteNonQuery();
+        // synchronous=NORMAL is the WAL setting SQLite recommends: a commit survives a crash of the process;
+        // only a power cut may lose the last commits, and the database is never corrupted.
+        using var pragmas = Command(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = NORMAL");
+        pragmas.ExecuteNonQuery();
         return connection;
     }
 
@@ -202,8 +202,6 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 
         return result;
     });
-
-    private T Write<T>(Func<SqliteConnection, T> action) => Write((connection, _) => action(connection));
 
     private StoreException Translate(SqliteException ex)
     {

@@ -250,5 +250,32 @@ public sealed class AuditLogTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AppendAsync_UndefinedDecision_ThrowsAtCallSiteAndLogStaysUsable()
+    {
+        await using var log = new AuditLog(Options());
+
+        await Should.ThrowAsync<ArgumentException>(async () => await log.AppendAsync(new AuditEntry("x.y", (AuditDecision)42, AuditLayer.Host)));
+
+        (await log.AppendAsync(AuditTestData.Entry(0))).Seq.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task AppendAsync_HeadStoreUnreadable_FaultsInsteadOfHanging()
+    {
+        await using var log = new AuditLog(Options(), new ThrowingHeadStore());
+
+        var thrown = await Should.ThrowAsync<AuditWriteException>(async () => await log.AppendAsync(AuditTestData.Entry(0)).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        thrown.InnerException.ShouldBeOfType<InvalidOperationException>();
+    }
+
     private AuditLogOptions Options() => new() { Directory = AuditDir, Fsync = AuditFsyncPolicy.Never };
+
+    private sealed class ThrowingHeadStore : IAuditHeadStore
+    {
+        public AuditHead? Read() => throw new InvalidOperationException("store is gone");
+
+        public void Write(AuditHead head) => throw new InvalidOperationException("store is gone");
+    }
 }
