@@ -109,16 +109,10 @@ public sealed partial class PluginHost
 
     private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
     {
-        var aliases = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["PLUGIN_DATA"] = Home.DataDirectory(manifest.Id),
-            ["TEMP"] = Home.TempDirectory(manifest.Id),
-            ["CONFIG"] = Home.ConfigDirectory,
-            ["PLUGIN_DIR"] = directory,
-        };
+        var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(Home.Root, manifest.Id, directory), StringComparer.Ordinal);
         foreach (var (name, path) in _options.Aliases)
         {
-            aliases[name.TrimStart('$')] = path;
+            aliases[name.StartsWith('$') ? name : "$" + name] = path;
         }
 
         var context = new PolicyContext

@@ -6,8 +6,8 @@ namespace Stockade.Cli.Commands;
 /// <summary>Every top-level command, in the order `stockade --help` lists them.</summary>
 internal static class CommandCatalog
 {
-    public static IEnumerable<Command> Create(CliConsole console)
-    {
-        yield break;
-    }
+    public static IEnumerable<Command> Create(CliConsole console) =>
+    [
+        RunCommand.Create(console),
+    ];
 }
