@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Spectre.Console;
+using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
+using Stockade.Core.Policy;
+using Stockade.Hosting;
+using Stockade.Linux.Features;
+
+namespace Stockade.Cli.Commands;
+
+/// <summary><c>stockade doctor [--json]</c>: what this machine can enforce, and what to do to get more.</summary>
+internal static class DoctorCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var json = GlobalOptions.Json();
+        var command = new Command("doctor", "Show what this machine's kernel can enforce and the highest security level available.") { json };
+        CliApplication.SetHandler(command, console, (parse, _) =>
+        {
+            var features = KernelFeatures.Probe();
+            var launcher = Path.Combine(AppContext.BaseDirectory, "stockade-launcher");
+            var worker = Path.Combine(AppContext.BaseDirectory, "worker", "Stockade.Worker.dll");
+            var highest = GuaranteeReport.HighestLevel(features);
+            var checks = new List<DoctorCheck>
+            {
+                new("landlock", features.LandlockAbi > 0, features.LandlockAbi > 0 ? $"ABI {features.LandlockAbi} (errata {features.LandlockErrata})" : "not available",
+                    features.LandlockAbi > 0 ? null : "use a kernel ≥ 5.13 with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot parameter"),
+                new("landlock-all-threads", features.LandlockAbi >= 8, features.LandlockAbi >= 8 ? "LANDLOCK_RESTRICT_SELF_TSYNC available" : "ABI < 8: applied before the runtime starts, by the NativeAOT launcher (re-exec)", null),
+                new("seccomp", features.SeccompFilter && features.SeccompTsync, features.SeccompFilter ? (features.SeccompTsync ? "filter mode with TSYNC" : "filter mode without TSYNC") : "not available",
+                    features.SeccompFilter ? null : "use a kernel with CONFIG_SECCOMP_FILTER=y"),
+                new("no-new-privs", features.NoNewPrivileges, features.NoNewPrivileges ? "available" : "not available", null),
+                new("user-namespaces", features.UserNamespacesUsable, features.UserNamespacesUsable ? "usable through unshare(1)" : features.UserNamespacesDetail ?? "not usable",
+                    features.UserNamespacesUsable ? null : "enable unprivileged user namespaces (kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0) to get the strict level"),
+                new("memory-cgroup", features.DelegatedCgroupUsable == true, features.CgroupV1Memory || features.CgroupV2Memory ? "memory controller present; no delegated cgroup configured (memory is capped by RLIMIT_DATA + GC heap limit)" : "no memory controller",
+                    null),
+                new("launcher", File.Exists(launcher), File.Exists(launcher) ? launcher : "missing", File.Exists(launcher) ? null : "build the solution: dotnet build"),
+                new("worker", File.Exists(worker), File.Exists(worker) ? worker : "missing", File.Exists(worker) ? null : "build the solution: dotnet build"),
+            };
+            var levels = LevelPresets.All.Select(p => new
+            {
+                level = p.Name,
+                available = p.Level <= highest,
+                missing = GuaranteeReport.MissingFor(p.Level, features),
+            }).ToArray();
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console.RawOutput, new
+                {
+                    kernel = features.KernelRelease,
+                    landlockAbi = features.LandlockAbi,
+                    seccomp = features.SeccompFilter,
+                    seccompTsync = features.SeccompTsync,
+                    userNamespaces = features.UserNamespacesUsable,
+                    runningAsRoot = features.RunningAsRoot,
+                    highestLevel = highest.ToName(),
+                    checks,
+                    levels,
+                });
+                return Task.FromResult(ExitCodes.Success);
+            }
+
+            console.Output.MarkupLine($"[bold]Stockade doctor[/] — kernel {Markup.Escape(features.KernelRelease)}{(features.RunningAsRoot ? " (running as root: also test as an unprivileged user)" : "")}");
+            var table = new Table().Border(TableBorder.Rounded);
+            table.AddColumn("check");
+            table.AddColumn("status");
+            table.AddColumn("detail");
+            foreach (var check in checks)
+            {
+                table.AddRow(Markup.Escape(check.Name), check.Ok ? "[green]ok[/]" : "[yellow]missing[/]", Markup.Escape(check.Detail + (check.Fix is null ? "" : $" — {check.Fix}")));
+            }
+
+            console.Output.Write(table);
+            foreach (var level in levels)
+            {
+                console.Output.MarkupLine(level.available
+                    ? $"  [green]✔[/] {level.level}"
+                    : $"  [red]✘[/] {level.level}: {Markup.Escape(string.Join("; ", level.missing))}");
+            }
+
+            console.Output.MarkupLine($"Highest level this machine can enforce: [bold]{highest.ToName()}[/]");
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    private sealed record DoctorCheck(string Name, bool Ok, string Detail, string? Fix);
+}

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using Spectre.Console;
+using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
+using Stockade.Hosting;
+using Stockade.Hosting.Installation;
+
+namespace Stockade.Cli.Commands;
+
+/// <summary>Install, uninstall, list, enable and disable plugins.</summary>
+internal static class PluginCommands
+{
+    public static Command Install(CliConsole console)
+    {
+        var dir = new Argument<DirectoryInfo>("plugin-dir") { Description = "The plugin folder to install (validated, copied read-only into the home)." };
+        var grant = new Option<string[]>("--grant") { Description = "all | none | a declared permission (repeatable). Without it, each permission is asked on a terminal; with no terminal nothing is granted." };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask: grant only what --grant says." };
+        var json = GlobalOptions.Json();
+        var command = new Command("install", "Validate a plugin, copy it into the home and decide its permissions.") { dir, grant, yes, json };
+        CliApplication.SetHandler(command, console, async (parse, _) =>
+        {
+            var folder = parse.GetValue(dir)!;
+            if (!folder.Exists)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"no folder at {folder.FullName}", "give the path of a plugin folder.");
+            }
+
+            var grants = parse.GetValue(grant) ?? [];
+            var ask = !parse.GetValue(yes) && console.IsInteractive && !parse.GetValue(json);
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
+            var installer = new PluginInstaller(host);
+            InstallResult result;
+            try
+            {
+                result = installer.Install(folder.FullName, new InstallOptions
+                {
+                    Grants = grants,
+                    Yes = parse.GetValue(yes),
+                    By = Environment.UserName,
+                    Ask = ask ? view => AskPermission(console, view) : null,
+                });
+            }
+            catch (PluginException ex)
+            {
+                return Fail(console, ex, parse.GetValue(json));
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console.RawOutput, result);
+                return ExitCodes.Success;
+            }
+
+            console.Output.MarkupLine($"[green]{(result.Upgraded ? "upgraded" : "installed")}[/] [bold]{Markup.Escape(result.PluginId)}[/] {Markup.Escape(result.Version)} → {Markup.Escape(result.Directory)}");
+            PermissionRenderer.Write(console, result.PluginId, result.Permissions);
+            foreach (var warning in result.Warnings)
+            {
+                console.Output.MarkupLine($"[yellow]warning[/] {Markup.Escape(warning.Code)}: {Markup.Escape(warning.Message)}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Uninstall(CliConsole console)
+    {
+        var id = new Argument<string>("id") { Description = "The installed plugin's id." };
+        var command = new Command("uninstall", "Remove an installed plugin and its grants (its data folder is kept).") { id };
+        CliApplication.SetHandler(command, console, async (parse, _) =>
+        {
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
+            try
+            {
+                new PluginInstaller(host).Uninstall(parse.GetValue(id)!);
+            }
+            catch (PluginException ex)
+            {
+                return Fail(console, ex, json: false);
+            }
+
+            console.Output.MarkupLine($"[yellow]uninstalled[/] {Markup.Escape(parse.GetValue(id)!)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command List(CliConsole console)
+    {
+        var json = GlobalOptions.Json();
+        var command = new Command("list", "List installed plugins.") { json };
+        CliApplication.SetHandler(command, console, async (parse, _) =>
+        {
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
+            var plugins = host.Store.ListPlugins();
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(console.RawOutput, plugins.Select(p => new { p.Id, p.Version, p.Enabled, p.InstalledAt, p.Source, p.FilesHash }).ToArray());
+                return ExitCodes.Success;
+            }
+
+            if (plugins.Count == 0)
+            {
+                console.Output.MarkupLine("[grey]no plugins installed[/] — install one with: stockade install <plugin-dir>");
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded);
+            table.AddColumn("id");
+            table.AddColumn("version");
+            table.AddColumn("state");
+            table.AddColumn("installed (UTC)");
+            table.AddColumn("from");
+            foreach (var p in plugins)
+            {
+                table.AddRow(Markup.Escape(p.Id), Markup.Escape(p.Version), p.Enabled ? "[green]enabled[/]" : "[yellow]disabled[/]", p.InstalledAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(p.Source));
+            }
+
+            console.Output.Write(table);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command SetEnabled(CliConsole console, bool enable)
+    {
+        var id = new Argument<string>("id") { Description = "The installed plugin's id." };
+        var command = new Command(enable ? "enable" : "disable", enable ? "Allow an installed plugin to run again." : "Stop an installed plugin from running (its grants are kept).") { id };
+        CliApplication.SetHandler(command, console, async (parse, _) =>
+        {
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
+            try
+            {
+                new PluginInstaller(host).SetEnabled(parse.GetValue(id)!, enable, Environment.UserName);
+            }
+            catch (PluginException ex)
+            {
+                return Fail(console, ex, json: false);
+            }
+
+            console.Output.MarkupLine($"{(enable ? "[green]enabled[/]" : "[yellow]disabled[/]")} {Markup.Escape(parse.GetValue(id)!)}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    internal static int Fail(CliConsole console, PluginException ex, bool json)
+    {
+        if (json)
+        {
+            JsonOutput.Write(console.RawOutput, new { ok = false, plugin = ex.PluginId, error = new { code = PluginErrorMapping.ErrorCode(ex), message = ex.Message, next = ex.NextStep, problems = (ex as PluginRefusedException)?.Problems } });
+        }
+
+        PluginErrorMapping.WriteHuman(console, ex);
+        return PluginErrorMapping.ExitCode(ex);
+    }
+
+    private static bool AskPermission(CliConsole console, Hosting.Validation.PermissionView view) =>
+        console.Output.Confirm(
+            $"Grant [bold]{Markup.Escape(view.Permission)}[/] ({Markup.Escape(view.Meaning)}){(view.Reason is null ? "" : $" — because: {Markup.Escape(view.Reason)}")}{(view.Required ? " [yellow](required)[/]" : " (optional)")}?",
+            defaultValue: false);
+}
