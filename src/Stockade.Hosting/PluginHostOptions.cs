@@ -84,5 +84,6 @@ public sealed class PluginHostOptions
     /// How the watchdog samples workers and escalates (interval, warn ratio, throttle and kill
     /// thresholds); default: one sample a second, throttle after 3 violations, kill after 10.
     /// </summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
     public Monitoring.WatchdogOptions Watchdog { get; set; } = new();
 }
