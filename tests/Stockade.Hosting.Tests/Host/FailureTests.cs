@@ -106,7 +106,7 @@ public sealed class FailureTests : IAsyncLifetime
         ex.Kind.ShouldBe(PluginFailureKind.ProtocolViolation);
         await WaitFor(() => _fixture.Saw("t.py-" + method, PluginEventKind.ProtocolViolation));
         await Host.Audit.FlushAsync();
-        new Audit.AuditReader(Host.Home.AuditDirectory).Query(new Audit.AuditQuery { Plugin = "t.py-" + method }).ShouldContain(r => r.Action == AuditActions.ProtocolViolation);
+        new Stockade.Hosting.Audit.AuditReader(Host.Home.AuditDirectory).Query(new Stockade.Hosting.Audit.AuditQuery { Plugin = "t.py-" + method }).ShouldContain(r => r.Action == AuditActions.ProtocolViolation);
         (await Host.InvokeAsync("t.bystander", "ping")).GetString().ShouldBe("pong");
     }
 
