@@ -45,7 +45,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Store = new StockadeStore(Home.Root, _time);
         Audit = new AuditLog(new AuditLogOptions { Directory = Home.AuditDirectory }, Store, _time, _loggerFactory.CreateLogger<AuditLog>());
         Services = new HostServiceRegistry();
-        Watchdog = new Watchdog(new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
+        Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;
         _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe());
         _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory));

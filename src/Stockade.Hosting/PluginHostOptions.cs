@@ -79,4 +79,11 @@ public sealed class PluginHostOptions
     /// process's environment. Only granted names ever reach a worker.
     /// </summary>
     public IDictionary<string, string>? Environment { get; set; }
+
+    /// <summary>
+    /// How the watchdog samples workers and escalates (interval, warn ratio, throttle and kill
+    /// thresholds); default: one sample a second, throttle after 3 violations, kill after 10.
+    /// </summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public Monitoring.WatchdogOptions Watchdog { get; set; } = new();
 }

@@ -101,6 +101,22 @@ internal sealed class WorkerProcess : IAsyncDisposable
                 Kill($"'{method}' was cancelled by the host");
                 throw;
             }
+            catch (Exception ex) when (ex is ProtocolViolationException or IOException or ObjectDisposedException)
+            {
+                // The stream broke (a crash closes the pipe) or the worker broke the protocol (the
+                // peer has killed it): report how the worker ended, never the raw stream error.
+                try
+                {
+                    var ended = await exited.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                    throw new WorkerExitedException(ended, Stderr.Lines());
+                }
+                catch (TimeoutException)
+                {
+                    Kill($"its protocol stream failed during '{method}': {ex.Message}");
+                    var ended = await exited.ConfigureAwait(false);
+                    throw new WorkerExitedException(ended, Stderr.Lines());
+                }
+            }
         }
 
         var exit = await exited.ConfigureAwait(false);
