@@ -76,7 +76,7 @@ public sealed class PluginValidatorTests : IDisposable
         }
 
         var conflicting = PluginFixtures.Write(_temp.Combine("b"), "fixtures.b", "1.0.0", [], []);
-        File.AppendAllText(Path.Combine(conflicting, "plugin.yaml"), "conflicts:\n  - id: fixtures.a\n");
+        File.AppendAllText(Path.Combine(conflicting, "plugin.yaml"), "\nconflicts:\n  - id: fixtures.a\n");
         var again = PluginValidator.Validate(_temp.Combine("a"), new ValidationOptions { Home = home });
         var report = PluginValidator.Validate(conflicting, new ValidationOptions { Home = home });
 
