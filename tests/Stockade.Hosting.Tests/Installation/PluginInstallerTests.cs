@@ -17,7 +17,7 @@ public sealed class PluginInstallerTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private PluginHost NewHost(string level = "limited") => new(new PluginHostOptions { Home = HomePath, DefaultLevel = level });
+    private PluginHost NewHost(string level = "sandboxed") => new(new PluginHostOptions { Home = HomePath, DefaultLevel = level });
 
     private string Fixture(string name, string version = "1.0.0", string[]? required = null, string[]? optional = null) =>
         PluginFixtures.Write(_temp.Combine("src", name + "-" + version), "fixtures." + name, version, required ?? ["config:read=greeting"], optional ?? ["env:read=LANG"]);
