@@ -52,8 +52,6 @@ public sealed partial class PluginHost
     internal BrokerRateLimiter RateLimiter => LazyInitializer.EnsureInitialized(ref _rateLimiter, () =>
         new BrokerRateLimiter([], refusal => Watchdog.ReportViolation(refusal.PluginId, $"rate limit of {refusal.Rule.PermissionPattern} exceeded")));
 
-    internal SandboxPolicy CurrentPolicy(PluginSlot slot) => slot.Plugin.Policy;
-
     internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
 
     internal void RaiseDenied(string pluginId, string message) => Raise(pluginId, PluginEventKind.PermissionDenied, message);

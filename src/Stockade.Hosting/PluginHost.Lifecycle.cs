@@ -63,6 +63,7 @@ public sealed partial class PluginHost
         string directory;
         bool installed;
         IReadOnlyList<Grant> grants;
+        IReadOnlyList<GrantRecord> stored = [];
         var record = Directory.Exists(idOrDirectory) ? null : Store.GetPlugin(idOrDirectory);
         if (record is not null)
         {
@@ -73,7 +74,9 @@ public sealed partial class PluginHost
 
             directory = Home.InstallDirectory(record.Id, record.Version);
             installed = true;
-            grants = [.. Store.GetGrants(record.Id).Select(ToGrant).OfType<Grant>()];
+            VerifyInstalledCopy(record, directory, options.Level ?? _options.DefaultLevel);
+            stored = Store.GetGrants(record.Id);
+            grants = [.. stored.Select(ToGrant).OfType<Grant>()];
         }
         else if (Directory.Exists(idOrDirectory))
         {
@@ -104,7 +107,13 @@ public sealed partial class PluginHost
         var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
         var effective = DecideLevel(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade);
         var policy = BuildPolicy(manifest, grants, effective, directory);
-        return new LoadedPlugin(manifest, directory, policy, requested, GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), installed);
+        var plugin = new LoadedPlugin(manifest, directory, policy, requested, GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), installed);
+        if (installed)
+        {
+            WatchGrants(plugin, stored);
+        }
+
+        return plugin;
     }
 
     private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)

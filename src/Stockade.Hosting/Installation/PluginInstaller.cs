@@ -1,0 +1,328 @@
+using System.Text;
+using System.Text.Json;
+using Stockade.Analysis.Signing;
+using Stockade.Core.Audit;
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Store;
+using Stockade.Hosting.Validation;
+
+namespace Stockade.Hosting.Installation;
+
+/// <summary>
+/// Installs, upgrades and uninstalls plugins in a host's home and records the decisions on their
+/// permissions; every change is audited. A running <see cref="PluginHost"/> on the same home sees grant
+/// changes (see <see cref="PluginHost.RefreshGrantsAsync"/>).
+/// </summary>
+public sealed class PluginInstaller
+{
+    private const string Grammar = "a permission is written category:action[=scope], e.g. file:read=/srv/photos/**, network:request=api.example.com:443, env:read=LANG";
+    private readonly PluginHost _host;
+
+    /// <summary>Creates an installer over the host's store, audit log and home.</summary>
+    public PluginInstaller(PluginHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        _host = host;
+    }
+
+    /// <summary>
+    /// Validates <paramref name="sourceDirectory"/>, copies it read-only into <c>plugins/&lt;id&gt;/&lt;version&gt;/</c>,
+    /// records it and decides its permissions. An upgrade keeps the decisions the new manifest still covers and
+    /// asks again for new permissions; the old version's folder is removed once the new one is in place.
+    /// </summary>
+    /// <exception cref="PluginRefusedException">Validation found errors (all listed), or a grant is wider than declared.</exception>
+    public InstallResult Install(string sourceDirectory, InstallOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        var catalog = _host.Catalog;
+        var report = PluginValidator.Validate(sourceDirectory, options.Level ?? _host.DefaultLevel, _host.Store, catalog);
+        var id = report.PluginId ?? Path.GetFileName(Path.GetFullPath(sourceDirectory));
+        if (!report.IsValid)
+        {
+            if (report.IsIntegrityFailure)
+            {
+                Audit(AuditActions.SignatureFailure, AuditDecision.Deny, id, null, options.By, new() { ["status"] = report.Signature.Status, ["source"] = report.Directory });
+            }
+
+            throw new PluginRefusedException(id, $"plugin '{id}' cannot be installed: {report.Errors.Count} problem(s)", [.. report.Errors.Select(e => e.ToString())],
+                report.IsIntegrityFailure ? "the package is not as its author signed it; get it again from its author." : $"fix them, then run 'stockade validate {sourceDirectory}' to check.",
+                integrity: report.IsIntegrityFailure);
+        }
+
+        var manifest = ManifestReader.ReadDirectory(report.Directory, catalog).Manifest!;
+        var requested = ParseRequestedGrants(manifest, options.Grants, catalog);
+        var previous = _host.Store.GetPlugin(manifest.Id);
+        var target = _host.Home.InstallDirectory(manifest.Id, manifest.Version);
+        var hash = PlaceCopy(report.Directory, manifest.Id, target);
+        _host.Store.UpsertPlugin(new PluginRecord(manifest.Id, manifest.Version, report.Directory, _host.Time.GetUtcNow(), hash, previous?.Enabled ?? true, ManifestSummary(manifest)));
+        if (previous is not null && previous.Version != manifest.Version)
+        {
+            InstalledFiles.Delete(_host.Home.InstallDirectory(previous.Id, previous.Version));
+        }
+
+        Audit(AuditActions.PluginInstalled, AuditDecision.Info, manifest.Id, null, options.By, new()
+        {
+            ["version"] = manifest.Version,
+            ["previous"] = previous?.Version ?? string.Empty,
+            ["hash"] = hash,
+            ["signature"] = report.Signature.Status,
+        });
+        DecideGrants(manifest, previous is not null, requested, options, catalog);
+        return new InstallResult(manifest.Id, manifest.Version, target, previous is not null,
+            PluginValidator.Views(manifest, _host.Store.GetGrants(manifest.Id), catalog),
+            [.. report.Items.Where(i => i.Severity is ValidationSeverities.Warning or ValidationSeverities.Hint)]);
+    }
+
+    /// <summary>Removes the plugin: its record, grants, key-value data and config, and its installed files. The data folder is kept unless <paramref name="purgeData"/>.</summary>
+    /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    public void Uninstall(string pluginId, bool purgeData = false, string by = "cli")
+    {
+        var record = Require(pluginId);
+        _host.Store.RemovePlugin(pluginId);
+        InstalledFiles.Delete(Path.Combine(_host.Home.PluginsRoot, record.Id));
+        if (purgeData && Directory.Exists(_host.Home.DataDirectory(record.Id)))
+        {
+            Directory.Delete(_host.Home.DataDirectory(record.Id), recursive: true);
+        }
+
+        Audit(AuditActions.PluginUninstalled, AuditDecision.Info, record.Id, null, by, new() { ["version"] = record.Version, ["dataPurged"] = purgeData ? "true" : "false" });
+    }
+
+    /// <summary>Grants a permission the manifest declares (or a narrower one).</summary>
+    /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    /// <exception cref="PluginRefusedException">The permission is malformed, or wider than anything the manifest declares.</exception>
+    public GrantChange Grant(string pluginId, string permission, string by)
+    {
+        var record = Require(pluginId);
+        var catalog = _host.Catalog;
+        var manifest = InstalledManifest(record, catalog);
+        var parsed = ParseGrant(pluginId, permission, catalog);
+        var validation = PolicyBuilder.ValidateGrant(manifest, parsed, catalog);
+        if (!validation.Ok)
+        {
+            throw new PluginRefusedException(pluginId, $"'{parsed}' cannot be granted to '{pluginId}'", [validation.Message],
+                $"grant only what it declares: 'stockade permissions {pluginId}' lists it.");
+        }
+
+        var before = StoredDecision(pluginId, parsed.ToString());
+        Store(pluginId, parsed, allowed: true, Optional(manifest, parsed), by);
+        return new GrantChange(pluginId, parsed.ToString(), before, "granted", PermissionDescriber.Describe(parsed));
+    }
+
+    /// <summary>
+    /// Revokes a permission: every granted permission it covers becomes denied. A running host applies it on
+    /// the plugin's next brokered call, or restarts its worker for file, subprocess and env permissions.
+    /// </summary>
+    /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    /// <exception cref="PluginRefusedException">The permission is malformed.</exception>
+    public GrantChange Revoke(string pluginId, string permission, string by)
+    {
+        var record = Require(pluginId);
+        var catalog = _host.Catalog;
+        var manifest = InstalledManifest(record, catalog);
+        var parsed = ParseGrant(pluginId, permission, catalog);
+        var text = parsed.ToString();
+        var before = "not-granted";
+        foreach (var grant in _host.Store.GetGrants(pluginId).Where(g => g.Allowed))
+        {
+            if (grant.Permission == text || (Permission.TryParse(grant.Permission, catalog, out var stored, out _) && parsed.Implies(stored)))
+            {
+                before = "granted";
+                _host.Store.RemoveGrant(pluginId, grant.Permission);
+            }
+        }
+
+        if (before == "not-granted")
+        {
+            before = StoredDecision(pluginId, text);
+        }
+
+        Store(pluginId, parsed, allowed: false, Optional(manifest, parsed), by, AuditActions.PermissionRevoked);
+        return new GrantChange(pluginId, text, before, "denied", PermissionDescriber.Describe(parsed));
+    }
+
+    /// <summary>Enables or disables a plugin; a disabled plugin cannot be loaded.</summary>
+    /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    public void SetEnabled(string pluginId, bool enabled, string by)
+    {
+        Require(pluginId);
+        _host.Store.SetEnabled(pluginId, enabled);
+        Audit(enabled ? AuditActions.PluginEnabled : AuditActions.PluginDisabled, AuditDecision.Info, pluginId, null, by, []);
+    }
+
+    /// <summary>Every declared permission of an installed plugin: required or optional, its decision, meaning, when and by whom.</summary>
+    /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    public PermissionsReport GetPermissions(string pluginId)
+    {
+        var record = Require(pluginId);
+        var catalog = _host.Catalog;
+        var manifest = InstalledManifest(record, catalog);
+        var grants = _host.Store.GetGrants(pluginId);
+        var declared = new List<PermissionStatus>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (request, required) in manifest.Permissions.Required.Select(r => (r, true)).Concat(manifest.Permissions.Optional.Select(r => (r, false))))
+        {
+            var (decision, grant) = PluginValidator.Decide(request.Permission, grants, catalog);
+            if (grant is not null)
+            {
+                used.Add(grant.Permission);
+            }
+
+            declared.Add(new PermissionStatus(new PermissionView(request.Permission.ToString(), required, request.Reason, PermissionDescriber.Describe(request.Permission), decision), grant?.GrantedAt, grant?.GrantedBy));
+        }
+
+        var others = grants.Where(g => !used.Contains(g.Permission)).Select(g => new PermissionStatus(
+            new PermissionView(g.Permission, !g.Optional, null, PermissionDescriber.Describe(g.Permission, catalog), g.Allowed ? "granted" : "denied"), g.GrantedAt, g.GrantedBy)).ToList();
+        return new PermissionsReport(record.Id, record.Version, record.Enabled, declared, others);
+    }
+
+    private void DecideGrants(PluginManifest manifest, bool upgrade, IReadOnlyList<Permission>? requested, InstallOptions options, PermissionCatalog catalog)
+    {
+        // An upgrade keeps only the decisions the new manifest still covers.
+        if (upgrade)
+        {
+            foreach (var grant in _host.Store.GetGrants(manifest.Id))
+            {
+                if (!Permission.TryParse(grant.Permission, catalog, out var stored, out _) || !PolicyBuilder.ValidateGrant(manifest, stored, catalog).Ok)
+                {
+                    _host.Store.RemoveGrant(manifest.Id, grant.Permission);
+                    Audit(AuditActions.PermissionRevoked, AuditDecision.Deny, manifest.Id, grant.Permission, options.By, new() { ["reason"] = $"version {manifest.Version} no longer declares it" });
+                }
+            }
+        }
+
+        foreach (var permission in requested ?? [])
+        {
+            Store(manifest.Id, permission, allowed: true, Optional(manifest, permission), options.By);
+        }
+
+        var all = options.Grants.Any(g => string.Equals(g, "all", StringComparison.OrdinalIgnoreCase));
+        var none = options.Grants.Any(g => string.Equals(g, "none", StringComparison.OrdinalIgnoreCase));
+        foreach (var (request, required) in manifest.Permissions.Required.Select(r => (r, true)).Concat(manifest.Permissions.Optional.Select(r => (r, false))))
+        {
+            var grants = _host.Store.GetGrants(manifest.Id);
+            var (decision, _) = PluginValidator.Decide(request.Permission, grants, catalog);
+            if (decision != "not-granted" || grants.Any(g => !g.Allowed && g.Permission == request.Permission.ToString()))
+            {
+                continue;
+            }
+
+            if (all)
+            {
+                Store(manifest.Id, request.Permission, allowed: true, !required, options.By);
+            }
+            else if (!none && !options.Yes && options.Ask is { } ask)
+            {
+                var view = PluginValidator.View(request, required, grants, catalog);
+                Store(manifest.Id, request.Permission, ask(view), !required, options.By);
+            }
+        }
+    }
+
+    private List<Permission>? ParseRequestedGrants(PluginManifest manifest, IReadOnlyList<string> texts, PermissionCatalog catalog)
+    {
+        var problems = new List<string>();
+        var parsed = new List<Permission>();
+        foreach (var text in texts.Where(t => !string.Equals(t, "all", StringComparison.OrdinalIgnoreCase) && !string.Equals(t, "none", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (!Permission.TryParse(text, catalog, out var permission, out var error))
+            {
+                problems.Add($"--grant {text}: {error}; {Grammar}");
+                continue;
+            }
+
+            var validation = PolicyBuilder.ValidateGrant(manifest, permission, catalog);
+            if (validation.Ok)
+            {
+                parsed.Add(permission);
+            }
+            else
+            {
+                problems.Add($"--grant {text}: {validation.Message}");
+            }
+        }
+
+        return problems.Count == 0
+            ? parsed
+            : throw new PluginRefusedException(manifest.Id, $"plugin '{manifest.Id}' was not installed: some grants cannot be given", problems,
+                $"grant only what the manifest declares ('stockade validate <folder>' lists it); nothing was installed.");
+    }
+
+    private string PlaceCopy(string source, string pluginId, string target)
+    {
+        var staging = Path.Combine(_host.Home.PluginsRoot, pluginId, $".staging-{Guid.NewGuid():N}");
+        try
+        {
+            InstalledFiles.Copy(source, staging);
+            var hash = DirectoryHash.Compute(staging);
+            InstalledFiles.MakeReadOnly(staging);
+            InstalledFiles.Delete(target);
+            Directory.Move(staging, target);
+            return hash;
+        }
+        catch
+        {
+            InstalledFiles.Delete(staging);
+            throw;
+        }
+    }
+
+    private void Store(string pluginId, Permission permission, bool allowed, bool optional, string by, string? action = null)
+    {
+        _host.Store.SetGrant(new GrantRecord(pluginId, permission.ToString(), allowed, optional, _host.Time.GetUtcNow(), by));
+        Audit(action ?? (allowed ? AuditActions.PermissionGranted : AuditActions.PermissionDenied), allowed ? AuditDecision.Allow : AuditDecision.Deny, pluginId, permission.ToString(), by, []);
+    }
+
+    private string StoredDecision(string pluginId, string text) =>
+        _host.Store.GetGrants(pluginId).FirstOrDefault(g => g.Permission == text) is { } g ? (g.Allowed ? "granted" : "denied") : "not-granted";
+
+    private static bool Optional(PluginManifest manifest, Permission permission) =>
+        !manifest.Permissions.Required.Any(r => r.Permission.Implies(permission));
+
+    private static Permission ParseGrant(string pluginId, string text, PermissionCatalog catalog) =>
+        Permission.TryParse(text, catalog, out var permission, out var error)
+            ? permission
+            : throw new PluginRefusedException(pluginId, $"'{text}' is not a permission: {error}", [Grammar], "write it as category:action[=scope], as the manifest declares it.");
+
+    private PluginRecord Require(string pluginId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pluginId);
+        return _host.Store.GetPlugin(pluginId)
+            ?? throw new PluginNotFoundException(pluginId, $"no plugin '{pluginId}' is installed", "run 'stockade list' to see the installed plugins.");
+    }
+
+    private PluginManifest InstalledManifest(PluginRecord record, PermissionCatalog catalog)
+    {
+        var directory = _host.Home.InstallDirectory(record.Id, record.Version);
+        return ManifestReader.ReadDirectory(directory, catalog).Manifest
+            ?? throw new PluginRefusedException(record.Id, $"the installed copy of '{record.Id}' in {directory} has no readable manifest", [],
+                $"install it again: stockade install <its folder>");
+    }
+
+    private void Audit(string action, AuditDecision decision, string pluginId, string? permission, string by, Dictionary<string, string> details)
+    {
+        details["by"] = by;
+        _host.Audit.AppendAsync(new AuditEntry(action, decision, AuditLayer.Cli) { Plugin = pluginId, Permission = permission, Details = details }).AsTask().GetAwaiter().GetResult();
+    }
+
+    private static string ManifestSummary(PluginManifest manifest)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", manifest.Id);
+            json.WriteString("name", manifest.Name);
+            json.WriteString("version", manifest.Version);
+            json.WriteString("description", manifest.Description);
+            json.WriteString("publisher", manifest.Publisher);
+            json.WriteString("runtime", manifest.Runtime.ToString().ToLowerInvariant());
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

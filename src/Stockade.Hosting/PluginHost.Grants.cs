@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using Stockade.Analysis.Signing;
+using Stockade.Core.Audit;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Store;
+using Stockade.Hosting.Validation;
+using Stockade.Hosting.Workers;
+
+namespace Stockade.Hosting;
+
+public sealed partial class PluginHost
+{
+    /// <summary>How often the store's grants are compared with a loaded plugin's policy, at most.</summary>
+    internal static readonly TimeSpan GrantCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConditionalWeakTable<LoadedPlugin, GrantWatch> _grantWatches = [];
+    private ITimer? _grantTimer;
+
+    internal string DefaultLevel => _options.DefaultLevel;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>
+    /// Applies now the grants stored for a loaded, installed plugin (another process — the CLI — may have
+    /// changed them): brokered permissions apply from the next call; when file, subprocess or environment
+    /// rights changed, the worker is restarted under the new policy. Both are audited. The host also notices
+    /// changes by itself within about <see cref="GrantCheckInterval"/>; this is for callers that cannot wait.
+    /// </summary>
+    /// <returns>True when the policy changed.</returns>
+    /// <exception cref="PluginNotFoundException">The plugin is not loaded.</exception>
+    public async Task<bool> RefreshGrantsAsync(string pluginId, CancellationToken cancellationToken = default)
+    {
+        var slot = GetSlot(pluginId);
+        var applied = ApplyStoredGrants(slot, force: true);
+        if (applied == GrantsApplied.Kernel)
+        {
+            await RestartUnderNewPolicyAsync(slot, cancellationToken).ConfigureAwait(false);
+        }
+
+        return applied != GrantsApplied.None;
+    }
+
+    /// <summary>The policy the broker consults: rebuilt first when the store's grants changed since the last look.</summary>
+    internal SandboxPolicy CurrentPolicy(PluginSlot slot)
+    {
+        if (ApplyStoredGrants(slot, force: false) == GrantsApplied.Kernel)
+        {
+            _ = Task.Run(() => RestartUnderNewPolicyAsync(slot, CancellationToken.None));
+        }
+
+        return slot.Plugin.Policy;
+    }
+
+    /// <summary>Starts watching the stored grants of an installed plugin that is being loaded.</summary>
+    private void WatchGrants(LoadedPlugin plugin, IReadOnlyList<GrantRecord> stored)
+    {
+        _grantWatches.AddOrUpdate(plugin, new GrantWatch(Fingerprint(stored), _time.GetTimestamp()));
+        if (_grantTimer is null)
+        {
+            var timer = _time.CreateTimer(_ => PollGrants(), null, GrantCheckInterval, GrantCheckInterval);
+            if (Interlocked.CompareExchange(ref _grantTimer, timer, null) is not null)
+            {
+                timer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The installed copy must be the one that was installed (files hash), and at strict and unrestricted
+    /// it must carry a valid signature from a trusted key.
+    /// </summary>
+    private void VerifyInstalledCopy(PluginRecord record, string directory, string levelText)
+    {
+        string? problem = null;
+        var integrity = false;
+        string status;
+        if (!Directory.Exists(directory))
+        {
+            (problem, integrity, status) = ($"the installed copy {directory} is missing", true, "missing");
+        }
+        else if (DirectoryHash.Compute(directory) != record.FilesHash)
+        {
+            (problem, integrity, status) = ($"the installed copy in {directory} changed after it was installed", true, "files-changed");
+        }
+        else
+        {
+            status = "ok";
+            if (SecurityLevelNames.TryParse(levelText, out var level) && level is SecurityLevel.Strict or SecurityLevel.Unrestricted)
+            {
+                var verification = PackageVerifier.Verify(directory, new StoreTrustStore(Store));
+                status = PluginValidator.StatusName(verification.Status);
+                if (!verification.IsValid)
+                {
+                    integrity = verification.Status is not (Analysis.Signing.SignatureStatus.Unsigned or Analysis.Signing.SignatureStatus.UntrustedKey);
+                    problem = $"the {Name(level)} level needs a valid signature from a trusted key: {verification.Problem}";
+                }
+            }
+        }
+
+        if (problem is null)
+        {
+            return;
+        }
+
+        AuditAsync(AuditActions.SignatureFailure, AuditDecision.Deny, AuditLayer.Loader, record.Id, resource: directory,
+            details: new Dictionary<string, string> { ["status"] = status, ["version"] = record.Version }).AsTask().GetAwaiter().GetResult();
+        throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' was not loaded: {problem}", [problem],
+            integrity ? $"reinstall it from a copy you trust: stockade install <folder> (the files may have been tampered with)" : "sign it and trust the key ('stockade trust add'), or run it at another level.",
+            integrity);
+    }
+
+    private GrantsApplied ApplyStoredGrants(PluginSlot slot, bool force)
+    {
+        if (!slot.Plugin.IsInstalled || !_grantWatches.TryGetValue(slot.Plugin, out var watch))
+        {
+            return GrantsApplied.None;
+        }
+
+        lock (watch)
+        {
+            var now = _time.GetTimestamp();
+            if (!force && _time.GetElapsedTime(watch.CheckedAt, now) < GrantCheckInterval)
+            {
+                return GrantsApplied.None;
+            }
+
+            watch.CheckedAt = now;
+            IReadOnlyList<GrantRecord> stored;
+            try
+            {
+                stored = Store.GetGrants(slot.Id);
+            }
+            catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
+            {
+                return GrantsApplied.None; // keep the policy in force; the next look tries again
+            }
+
+            var fingerprint = Fingerprint(stored);
+            if (fingerprint == watch.Fingerprint)
+            {
+                return GrantsApplied.None;
+            }
+
+            var old = slot.Plugin.Policy;
+            var policy = BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory);
+            watch.Fingerprint = fingerprint;
+            slot.Plugin.Policy = policy;
+            var kernel = KernelRights(old) != KernelRights(policy);
+            var applied = kernel ? "worker restarted" : "next brokered call";
+            foreach (var removed in old.Granted.Except(policy.Granted))
+            {
+                Audit.Append(new AuditEntry(AuditActions.PermissionRevoked, AuditDecision.Deny, AuditLayer.Host)
+                { Plugin = slot.Id, Permission = removed.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
+            }
+
+            foreach (var added in policy.Granted.Except(old.Granted))
+            {
+                Audit.Append(new AuditEntry(AuditActions.PermissionGranted, AuditDecision.Allow, AuditLayer.Host)
+                { Plugin = slot.Id, Permission = added.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
+            }
+
+            return kernel ? GrantsApplied.Kernel : GrantsApplied.Broker;
+        }
+    }
+
+    private async Task RestartUnderNewPolicyAsync(PluginSlot slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await slot.StartLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_disposed != 0 || slot.Worker is null || !_slots.TryGetValue(slot.Id, out var current) || !ReferenceEquals(current, slot))
+            {
+                return; // not running: the next start uses the new policy
+            }
+
+            await StopWorkerAsync(slot, "its grants changed; restarting under the new policy", cancellationToken).ConfigureAwait(false);
+            await StartWorkerAsync(slot, restart: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PluginException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            Raise(slot.Id, PluginEventKind.Crashed, $"could not restart under the new policy: {ex.Message}");
+        }
+        finally
+        {
+            slot.StartLock.Release();
+        }
+    }
+
+    private void PollGrants()
+    {
+        if (_disposed != 0)
+        {
+            Interlocked.Exchange(ref _grantTimer, null)?.Dispose();
+            return;
+        }
+
+        foreach (var slot in _slots.Values)
+        {
+            if (ApplyStoredGrants(slot, force: false) == GrantsApplied.Kernel)
+            {
+                _ = RestartUnderNewPolicyAsync(slot, CancellationToken.None);
+            }
+        }
+    }
+
+    private static string Fingerprint(IReadOnlyList<GrantRecord> stored) =>
+        string.Join('\n', stored.Select(g => $"{g.Permission}\t{(g.Allowed ? 1 : 0)}"));
+
+    // What the kernel enforces for the worker's lifetime: a change needs a new worker.
+    private static string KernelRights(SandboxPolicy policy) =>
+        string.Join(';', policy.FileRules.Select(r => $"{r.Path}|{r.Rights}|{r.Recursive}"))
+        + $"#{policy.AllowExec}#" + string.Join(';', policy.EnvironmentNames.Select(e => e.ToString()));
+
+    private enum GrantsApplied
+    {
+        None,
+        Broker,
+        Kernel,
+    }
+
+    private sealed class GrantWatch(string fingerprint, long checkedAt)
+    {
+        public string Fingerprint { get; set; } = fingerprint;
+
+        public long CheckedAt { get; set; } = checkedAt;
+    }
+}

@@ -1,0 +1,247 @@
+using Stockade.Analysis;
+using Stockade.Analysis.Conflicts;
+using Stockade.Analysis.EntryPoints;
+using Stockade.Analysis.Scripts;
+using Stockade.Analysis.Signing;
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Store;
+
+namespace Stockade.Hosting.Validation;
+
+/// <summary>
+/// Checks a plugin folder before it is installed or run: manifest, entry, signature, static analysis
+/// (declared against used permissions) and conflicts with the plugins installed in a home.
+/// </summary>
+public static class PluginValidator
+{
+    private const string SignatureFileName = "stockade.sig";
+
+    /// <summary>Validates <paramref name="pluginDirectory"/>; never throws on a bad plugin, every problem is an item.</summary>
+    /// <param name="pluginDirectory">The plugin folder.</param>
+    /// <param name="options">The level and, optionally, the home to check against.</param>
+    public static ValidationReport Validate(string pluginDirectory, ValidationOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pluginDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Home is null)
+        {
+            return Validate(pluginDirectory, options.Level, null, PermissionCatalog.Default);
+        }
+
+        using var store = new StockadeStore(options.Home);
+        return Validate(pluginDirectory, options.Level, store, PermissionCatalog.Default);
+    }
+
+    internal static ValidationReport Validate(string pluginDirectory, string? levelText, StockadeStore? store, PermissionCatalog catalog)
+    {
+        var directory = Path.GetFullPath(pluginDirectory);
+        var items = new List<ValidationItem>();
+        var level = SecurityLevel.Sandboxed;
+        if (levelText is not null && !SecurityLevelNames.TryParse(levelText, out level))
+        {
+            items.Add(new ValidationItem("manifest", ValidationSeverities.Error, "level", $"unknown security level '{levelText}'", null, "use one of: " + string.Join(", ", SecurityLevelNames.All)));
+            level = SecurityLevel.Sandboxed;
+        }
+
+        var read = ManifestReader.ReadDirectory(directory, catalog);
+        items.AddRange(read.Diagnostics.Select(d => new ValidationItem(
+            "manifest", Severity(d.Severity), d.Code, d.Message, $"{d.File}:{d.Line}:{d.Column}", d.Hint)));
+        var manifest = read.Manifest;
+        if (manifest is null)
+        {
+            return new ValidationReport { Directory = directory, Items = items, Signature = new SignatureSummary("not-checked", null, "the manifest could not be read") };
+        }
+
+        CheckEntry(directory, manifest, items);
+        var (signature, integrity) = CheckSignature(directory, level, store, items);
+        CheckAnalysis(directory, manifest, level, items);
+        var loadOrder = store is null ? [] : CheckConflicts(manifest, store, items);
+        var grants = store is not null && store.GetPlugin(manifest.Id) is not null ? store.GetGrants(manifest.Id) : null;
+        return new ValidationReport
+        {
+            Directory = directory,
+            PluginId = manifest.Id,
+            Name = manifest.Name,
+            Version = manifest.Version,
+            IsIntegrityFailure = integrity,
+            Items = items,
+            Signature = signature,
+            Permissions = Views(manifest, grants, catalog),
+            LoadOrder = loadOrder,
+        };
+    }
+
+    /// <summary>The declared permissions as a person reviews them; with <paramref name="grants"/>, each one's decision.</summary>
+    internal static IReadOnlyList<PermissionView> Views(PluginManifest manifest, IReadOnlyList<GrantRecord>? grants, PermissionCatalog catalog) =>
+        [.. manifest.Permissions.Required.Select(r => View(r, true, grants, catalog)), .. manifest.Permissions.Optional.Select(r => View(r, false, grants, catalog))];
+
+    internal static PermissionView View(PermissionRequest request, bool required, IReadOnlyList<GrantRecord>? grants, PermissionCatalog catalog) =>
+        new(request.Permission.ToString(), required, request.Reason, PermissionDescriber.Describe(request.Permission), grants is null ? null : Decide(request.Permission, grants, catalog).Decision);
+
+    /// <summary>The decision on a declared permission: an exact record first, then a granted narrower one, then a denial covering it.</summary>
+    internal static (string Decision, GrantRecord? Record) Decide(Permission declared, IReadOnlyList<GrantRecord> grants, PermissionCatalog catalog)
+    {
+        var text = declared.ToString();
+        if (grants.FirstOrDefault(g => g.Permission == text) is { } exact)
+        {
+            return (exact.Allowed ? "granted" : "denied", exact);
+        }
+
+        foreach (var grant in grants)
+        {
+            if (Permission.TryParse(grant.Permission, catalog, out var parsed, out _) && grant.Allowed && declared.Implies(parsed))
+            {
+                return ("granted", grant);
+            }
+        }
+
+        return ("not-granted", null);
+    }
+
+    private static void CheckEntry(string directory, PluginManifest manifest, List<ValidationItem> items)
+    {
+        if (manifest.Runtime == PluginRuntime.Dotnet)
+        {
+            var entry = EntryValidator.Validate(directory, manifest.Entry, manifest.EntryType);
+            items.AddRange(entry.Problems.Select(p => new ValidationItem("entry", ValidationSeverities.Error, "entry", p, manifest.Entry, null)));
+            return;
+        }
+
+        var script = Path.GetFullPath(Path.Combine(directory, manifest.Entry));
+        if (!File.Exists(script))
+        {
+            items.Add(new ValidationItem("entry", ValidationSeverities.Error, "entry", $"the entry '{manifest.Entry}' does not exist in {directory}", manifest.Entry, "fix 'entry' in the manifest or add the file"));
+        }
+
+        if (manifest.Interpreter is { } interpreter && !File.Exists(interpreter))
+        {
+            items.Add(new ValidationItem("entry", ValidationSeverities.Warning, "interpreter", $"the interpreter {interpreter} does not exist on this machine", null, "install it, or point 'interpreter' at one that exists"));
+        }
+    }
+
+    private static (SignatureSummary Summary, bool Integrity) CheckSignature(string directory, SecurityLevel level, StockadeStore? store, List<ValidationItem> items)
+    {
+        var signed = File.Exists(Path.Combine(directory, SignatureFileName));
+        var required = level is SecurityLevel.Strict or SecurityLevel.Unrestricted;
+        var levelName = PluginHost.Name(level);
+        if (store is null)
+        {
+            if (!signed)
+            {
+                items.Add(new ValidationItem("signature", required ? ValidationSeverities.Error : ValidationSeverities.Info, "unsigned", "the plugin is not signed",
+                    null, required ? $"the {levelName} level needs a signature from a trusted key: sign it with 'stockade sign'" : null));
+                return (new SignatureSummary("unsigned", null, "the plugin has no stockade.sig"), false);
+            }
+
+            items.Add(new ValidationItem("signature", ValidationSeverities.Info, "not-checked", "the plugin is signed; no home was given, so the key's trust was not checked", null, "pass --home to check it against the trusted keys"));
+            return (new SignatureSummary("not-checked", null, null), false);
+        }
+
+        var result = PackageVerifier.Verify(directory, new StoreTrustStore(store));
+        var status = StatusName(result.Status);
+        var integrity = result.Status is SignatureStatus.BadSignature or SignatureStatus.FileChanged or SignatureStatus.FileAdded or SignatureStatus.FileRemoved;
+        if (integrity)
+        {
+            items.Add(new ValidationItem("signature", ValidationSeverities.Error, status, result.Problem ?? status, SignatureFileName, null));
+        }
+        else if (result.Status is SignatureStatus.Unsigned or SignatureStatus.UntrustedKey)
+        {
+            items.Add(new ValidationItem("signature", required ? ValidationSeverities.Error : ValidationSeverities.Warning, status, result.Problem ?? status, null,
+                required ? $"the {levelName} level needs a valid signature from a trusted key" : null));
+        }
+
+        return (new SignatureSummary(status, result.KeyId, result.Problem), integrity);
+    }
+
+    private static void CheckAnalysis(string directory, PluginManifest manifest, SecurityLevel level, List<ValidationItem> items)
+    {
+        var report = manifest.Runtime == PluginRuntime.Dotnet ? PluginAnalyzer.AnalyzeDirectory(directory) : ScriptAnalyzer.AnalyzeDirectory(directory);
+        var declared = manifest.Permissions.All.Select(p => p.Permission.ToString()).ToArray();
+        var comparison = report.CompareWith(declared, strict: level == SecurityLevel.Strict);
+        foreach (var mismatch in comparison.Mismatches)
+        {
+            var first = mismatch.Evidence.Count > 0 ? mismatch.Evidence[0] : null;
+            items.Add(new ValidationItem("analysis", Severity(mismatch.Severity),
+                mismatch.Kind == PermissionMismatchKind.UsedButNotDeclared ? "undeclared-use" : "unused-permission",
+                mismatch.Message, first is null ? null : Where(first), null));
+        }
+
+        // Uses no permission can allow (native code, dynamic code, private reflection…) need a person's review.
+        foreach (var finding in report.Findings.Where(f => f.RequiredPermission is null))
+        {
+            items.Add(new ValidationItem("analysis", Severity(finding.Severity), finding.RuleId, finding.Message, Where(finding), null));
+        }
+
+        foreach (var skipped in report.SkippedFiles)
+        {
+            items.Add(new ValidationItem("analysis", ValidationSeverities.Info, "skipped", skipped.Reason, skipped.Path, null));
+        }
+    }
+
+    private static List<string> CheckConflicts(PluginManifest manifest, StockadeStore store, List<ValidationItem> items)
+    {
+        var home = new StockadeHome(store.HomeDirectory);
+        var installed = new List<PluginDescriptor>();
+        foreach (var record in store.ListPlugins().Where(p => p.Id != manifest.Id))
+        {
+            var other = ManifestReader.ReadDirectory(home.InstallDirectory(record.Id, record.Version)).Manifest;
+            if (other is not null)
+            {
+                installed.Add(Descriptor(other));
+            }
+        }
+
+        var report = ConflictResolver.Check(installed, Descriptor(manifest));
+        foreach (var conflict in report.Conflicts)
+        {
+            items.Add(new ValidationItem("conflict", Severity(conflict.Severity), ConflictCode(conflict.Kind), conflict.Message,
+                string.Join(", ", conflict.Plugins), conflict.Suggestions.Count == 0 ? null : string.Join("; ", conflict.Suggestions)));
+        }
+
+        return [.. report.LoadOrder];
+    }
+
+    internal static PluginDescriptor Descriptor(PluginManifest manifest) => new()
+    {
+        Id = manifest.Id,
+        Version = manifest.Version,
+        Provides = [.. manifest.Provides.Select(p => new Analysis.Conflicts.ProvidedApi(p.Api, p.Version.ToNormalizedString()))],
+        Requires = [.. manifest.Requires.Select(r => new Analysis.Conflicts.PluginRequirement(r.Id, r.Range.ToNormalizedString()))],
+        Conflicts = [.. manifest.Conflicts.Select(c => new DeclaredConflict(c.Id, c.Range?.ToNormalizedString()))],
+        Exclusive = manifest.Exclusive,
+    };
+
+    private static string ConflictCode(ConflictKind kind) => string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    private static string Where(AnalysisFinding finding) =>
+        finding.Line is { } line ? $"{finding.Assembly}:{line}"
+        : finding.TypeName is null ? finding.Assembly
+        : $"{finding.TypeName}.{finding.MethodName} in {finding.Assembly}";
+
+    internal static string StatusName(SignatureStatus status) => status switch
+    {
+        SignatureStatus.Valid => "valid",
+        SignatureStatus.Unsigned => "unsigned",
+        SignatureStatus.UntrustedKey => "untrusted-key",
+        SignatureStatus.BadSignature => "bad-signature",
+        SignatureStatus.FileChanged => "file-changed",
+        SignatureStatus.FileAdded => "file-added",
+        _ => "file-removed",
+    };
+
+    private static string Severity(DiagnosticSeverity severity) => severity switch
+    {
+        DiagnosticSeverity.Error => ValidationSeverities.Error,
+        DiagnosticSeverity.Warning => ValidationSeverities.Warning,
+        _ => ValidationSeverities.Info,
+    };
+
+    private static string Severity(AnalysisSeverity severity) => severity switch
+    {
+        AnalysisSeverity.Error => ValidationSeverities.Error,
+        AnalysisSeverity.Warning => ValidationSeverities.Warning,
+        _ => ValidationSeverities.Hint,
+    };
+}
