@@ -108,6 +108,10 @@ internal static class WorkerLaunchPlanner
             },
             NoNewPrivileges = true,
             Landlock = request.Landlock ? BuildLandlock(request, runtime, executable) : null,
+
+            // The .NET worker installs its filter itself (stage 2, all threads); an executable plugin
+            // cannot, so the launcher installs the same filter just before it execs one.
+            Seccomp = request.Seccomp && !request.IsDotnet ? new LaunchSeccomp { AllowExec = request.AllowExec } : null,
             User = request.UserId is int uid ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
             ParentDeathSignal = 9,
 
