@@ -6,6 +6,10 @@ internal static class RepositoryPaths
     /// <summary>The folder holding <c>Stockade.slnx</c>, found upwards from the test binaries.</summary>
     internal static string Root { get; } = FindRoot();
 
+    /// <summary>The CLI built beside the tests (same configuration), through the project reference.</summary>
+    internal static string CliAssembly { get; } = Path.Combine(Root, "src", "Stockade.Cli", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "stockade.dll");
+
     internal static string Sample(string name) => Path.Combine(Root, "samples", "plugins", name);
 
     /// <summary>Copies a folder recursively and makes it world-readable, so a dropped uid can run it.</summary>
