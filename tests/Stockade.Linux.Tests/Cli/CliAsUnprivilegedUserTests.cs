@@ -47,7 +47,7 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
         result.ExitCode.ShouldBe(0, result.StandardError);
         JsonElement report = JsonDocument.Parse(result.StandardOutput).RootElement;
         report.GetProperty("succeeded").GetBoolean().ShouldBeFalse(result.StandardOutput);
-        report.GetProperty("error").GetString().ShouldContain("denied");
+        (report.GetProperty("error").GetString() ?? string.Empty).ShouldContain("denied");
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
