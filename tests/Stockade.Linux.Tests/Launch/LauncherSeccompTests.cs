@@ -131,6 +131,47 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
         answers[1].GetProperty("result").GetProperty("message").GetString().ShouldBe("Hello, Ada!");
     }
 
+    [LandlockAsRootTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Launch_UnderStrictStageZero_SeesOnlyLoopbackAFewPidsAndStaysConfined(bool asNobody)
+    {
+        // The strict chain of WorkerLaunchPlanner: the worker user is taken by setpriv before unshare, so
+        // --map-current-user maps it (a uid switch inside the new user namespace would be unmapped).
+        const string Script = """
+            import os, socket, sys
+            print("uid=%d" % os.getuid())
+            print("interfaces=" + ",".join(sorted(l.split(":")[0].strip() for l in open("/proc/self/net/dev").readlines()[2:])))
+            print("pids=%d" % len([e for e in os.listdir("/proc") if e.isdigit()]))
+            for name, action in [("read_secret", lambda: open(sys.argv[1]).read()),
+                                 ("socket_inet", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))]:
+                try:
+                    action(); print(name + "=0")
+                except OSError as error:
+                    print(name + "=" + str(error.errno))
+            """;
+        string probe = Path.Combine(sandbox.Allowed, "strict-probe.py");
+        File.WriteAllText(probe, Script);
+        File.SetUnixFileMode(probe, (UnixFileMode)0b110_100_100);
+        LaunchSpec spec = PythonSpec([Python, probe, sandbox.Secret], sandbox.Allowed, new LaunchSeccomp());
+        spec.ExpectedParentPid = null;
+        spec.Landlock!.PathRules = [.. spec.Landlock.PathRules, SandboxFixture.Rule("/proc", LandlockFsAccess.ReadDir)];
+        string[] user = asNobody ? ["--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+
+        ProcessResult result = NativeProgram.Run("/usr/bin/setpriv",
+            [.. user, "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--map-current-user", "--net", "--pid", "--fork",
+             "--mount", "--mount-proc", "--kill-child", "--", sandbox.Launcher, "--spec", spec.ToArgument()],
+            new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["LANG"] = "C.UTF-8" });
+
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        Dictionary<string, string> values = result.Values();
+        values["uid"].ShouldBe(asNobody ? "65534" : "0");
+        values["interfaces"].ShouldBe("lo");
+        int.Parse(values["pids"], System.Globalization.CultureInfo.InvariantCulture).ShouldBeLessThanOrEqualTo(2, "the private /proc shows the launcher-turned-probe (pid 1) at most alongside nothing else");
+        values["read_secret"].ShouldBe($"{EACCES}");
+        values["socket_inet"].ShouldBe($"{EPERM}");
+    }
+
     [LandlockAsRootFact]
     public void LaunchSpec_SeccompWithoutNoNewPrivileges_IsRejected()
     {
