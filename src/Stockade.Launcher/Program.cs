@@ -4,11 +4,12 @@ using Stockade.Linux;
 using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
 using Stockade.Linux.Rlimits;
+using Stockade.Linux.Seccomp;
 
 namespace Stockade.Launcher;
 
 /// <summary>
-/// Stage 1: confine this process, then exec the target. Landlock below ABI 8 confines only the calling thread,
+/// Stage 1: confine this process, then exec the target (for an executable plugin, with the worker's seccomp filter). Landlock below ABI 8 confines only the calling thread,
 /// and this NativeAOT process already has a second runtime thread, so the exec is what makes the whole target
 /// confined: it replaces every thread with one born inside the domain.
 /// </summary>
@@ -30,6 +31,11 @@ internal static unsafe class Program
             // Everything exec needs is built now, so nothing is allocated or parsed after restrict_self.
             byte* executable = (byte*)Marshal.StringToCoTaskMemUTF8(spec.Executable);
             byte** argv = NativeArgv(spec.Arguments);
+
+            // The filter names the address of `executable`: the one execve it lets through is ours.
+            Interop.sock_filter[]? seccomp = spec.Seccomp is { } filter
+                ? WorkerSeccompPolicy.BuildForLauncherExec(filter.AllowExec, (ulong)executable)
+                : null;
             Directory.SetCurrentDirectory(spec.WorkingDirectory);
 
             // 2. Join the delegated cgroup while we may still be root.
@@ -105,7 +111,14 @@ internal static unsafe class Program
                 Interop.KeepAcrossExec(fd);
             }
 
-            // 10. execve with our own environment (execv forwards environ unchanged).
+            // 10. seccomp, last: after it, this process may make exactly one more execve, the one below.
+            step = "install the seccomp filter";
+            if (seccomp is not null)
+            {
+                SeccompFilter.InstallOnAllThreads(seccomp);
+            }
+
+            // 11. execve with our own environment (execv forwards environ unchanged).
             step = "execve";
             Interop.execv(executable, argv);
             int errno = Interop.LastErrno;

@@ -37,7 +37,18 @@ internal static class WorkerLaunchPlanner
             // gives a private /proc, no network and its own pid namespace; --kill-child ends the
             // sandbox when the waiter dies. unshare(CLONE_NEWUSER) cannot be called from a
             // multithreaded .NET process, hence the utilities.
+            // A dedicated worker user is taken by setpriv *before* unshare: --map-current-user maps only
+            // the caller's uid, so a launcher that switched later would ask for an unmapped uid (EINVAL).
+            // setpriv sets PDEATHSIG after its own uid change, so the tie to the host survives.
             info.FileName = "/usr/bin/setpriv";
+            if (request.UserId is int uid)
+            {
+                var gid = request.GroupId ?? uid;
+                info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--reuid={uid}"));
+                info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--regid={gid}"));
+                info.ArgumentList.Add("--clear-groups");
+            }
+
             foreach (var arg in new[] { "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", runtime.LauncherPath })
             {
                 info.ArgumentList.Add(arg);
@@ -108,7 +119,12 @@ internal static class WorkerLaunchPlanner
             },
             NoNewPrivileges = true,
             Landlock = request.Landlock ? BuildLandlock(request, runtime, executable) : null,
-            User = request.UserId is int uid ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
+
+            // The .NET worker installs its filter itself (stage 2, all threads); an executable plugin
+            // cannot, so the launcher installs the same filter just before it execs one.
+            Seccomp = request.Seccomp && !request.IsDotnet ? new LaunchSeccomp { AllowExec = request.AllowExec } : null,
+            // Under namespaces setpriv already switched user (see Plan).
+            User = request.UserId is int uid && !request.Namespaces ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
             ParentDeathSignal = 9,
 
             // Inside a pid namespace the parent is not nameable (getppid() == 0); the check only

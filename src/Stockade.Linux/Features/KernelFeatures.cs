@@ -74,9 +74,15 @@ public static class KernelFeatures
             return (false, $"{options.UnsharePath} not found; install util-linux");
         }
 
+        // Stage 0 starts with setpriv (parent-death signal, worker user), so strict needs it as much as unshare.
+        if (!File.Exists("/usr/bin/setpriv"))
+        {
+            return (false, "/usr/bin/setpriv not found; install util-linux (strict starts workers through it)");
+        }
+
         var start = new ProcessStartInfo(options.UnsharePath)
         {
-            ArgumentList = { "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "true" },
+            ArgumentList = { "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true" },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,

@@ -28,6 +28,12 @@ public sealed class LaunchSpec
     /// <summary>Landlock confinement, or <see langword="null"/> for none.</summary>
     public LaunchLandlock? Landlock { get; set; }
 
+    /// <summary>
+    /// The worker seccomp filter installed just before <c>execve</c>, or <see langword="null"/> when the target
+    /// installs its own (the .NET worker) or runs without one. Needs <see cref="NoNewPrivileges"/> unless root.
+    /// </summary>
+    public LaunchSeccomp? Seccomp { get; set; }
+
     /// <summary>A delegated cgroup's <c>cgroup.procs</c> the launcher writes its pid to, or <see langword="null"/>.</summary>
     public string? CgroupProcsFile { get; set; }
 
@@ -154,6 +160,11 @@ public sealed class LaunchSpec
                     problems.Add($"TCP port {port} is outside 0–65535");
                 }
             }
+        }
+
+        if (Seccomp is not null && !NoNewPrivileges)
+        {
+            problems.Add("seccomp needs noNewPrivileges: true (a dropped user cannot install a filter without it)");
         }
 
         if (InheritFds is null)

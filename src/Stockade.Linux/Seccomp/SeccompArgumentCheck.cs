@@ -15,6 +15,7 @@ internal enum SeccompArgumentTest
 
 /// <summary>
 /// One test on argument <see cref="Index"/> (its low 32 bits, which is all the kernel reads of an <c>int</c>
-/// argument); when it matches, <see cref="Action"/> is returned.
+/// argument, or with <see cref="UpperHalf"/> its high 32 bits, so a pointer is compared in two checks);
+/// when it matches, <see cref="Action"/> is returned.
 /// </summary>
-internal sealed record SeccompArgumentCheck(int Index, SeccompArgumentTest Test, uint Operand, SeccompAction Action);
+internal sealed record SeccompArgumentCheck(int Index, SeccompArgumentTest Test, uint Operand, SeccompAction Action, bool UpperHalf = false);

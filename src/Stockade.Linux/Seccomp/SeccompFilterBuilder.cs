@@ -52,7 +52,7 @@ internal sealed class SeccompFilterBuilder
             program.Add(Jump(BPF_JEQ, (uint)nr, 0, checked((byte)blockLength)));
             foreach (SeccompArgumentCheck check in checks)
             {
-                program.Add(Load(SECCOMP_DATA_ARGS + ((uint)check.Index * 8)));
+                program.Add(Load(SECCOMP_DATA_ARGS + ((uint)check.Index * 8) + (check.UpperHalf ? 4u : 0u)));
                 program.Add(check.Test switch
                 {
                     SeccompArgumentTest.NotEqual => Jump(BPF_JEQ, check.Operand, 1, 0),

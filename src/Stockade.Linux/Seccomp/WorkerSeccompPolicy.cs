@@ -30,7 +30,26 @@ internal static class WorkerSeccompPolicy
     /// (exec, fork, vfork and clone without CLONE_THREAD are allowed so <c>Process.Start</c> works);
     /// namespaces stay forbidden either way.
     /// </summary>
-    internal static Interop.sock_filter[] Build(bool allowExec)
+    internal static Interop.sock_filter[] Build(bool allowExec) => Build(allowExec, launcherExecFilename: null);
+
+    /// <summary>
+    /// The worker filter as the launcher installs it just before it execs an executable plugin: like
+    /// <see cref="Build(bool)"/>, except that without <paramref name="allowExec"/> one <c>execve</c> stays
+    /// allowed, the one whose filename argument is exactly <paramref name="filenameAddress"/> (the launcher's
+    /// own buffer). execveat is denied: its path is relative to a descriptor the filter cannot see.
+    /// </summary>
+    /// <remarks>
+    /// The pointer is not a secret and, after the exec, the target could map memory at the same address and
+    /// name another file there. That re-opens only what Landlock already allows: the launcher's rules grant
+    /// Execute on the target and its ELF interpreter alone, so the most it can do is replace itself with
+    /// the same confined program (fork stays denied, so never alongside itself). seccomp cannot read the
+    /// string behind the pointer (that would race against other threads anyway), and a user-notification
+    /// supervisor would be a second process to keep alive for one syscall.
+    /// </remarks>
+    internal static Interop.sock_filter[] BuildForLauncherExec(bool allowExec, ulong filenameAddress) =>
+        Build(allowExec, allowExec ? null : filenameAddress);
+
+    private static Interop.sock_filter[] Build(bool allowExec, ulong? launcherExecFilename)
     {
         var deny = SeccompAction.Errno(EPERM);
         var builder = new SeccompFilterBuilder(SeccompAction.Allow);
@@ -43,7 +62,16 @@ internal static class WorkerSeccompPolicy
         {
             foreach (int nr in ProcessCreation)
             {
-                builder.Add(nr, deny);
+                if (nr == execve && launcherExecFilename is { } address)
+                {
+                    builder.AddWithArguments(execve, SeccompAction.Allow,
+                        new SeccompArgumentCheck(0, SeccompArgumentTest.NotEqual, (uint)address, deny),
+                        new SeccompArgumentCheck(0, SeccompArgumentTest.NotEqual, (uint)(address >> 32), deny, UpperHalf: true));
+                }
+                else
+                {
+                    builder.Add(nr, deny);
+                }
             }
         }
 

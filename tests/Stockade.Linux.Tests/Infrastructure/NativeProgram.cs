@@ -15,12 +15,14 @@ internal static class NativeProgram
         return outputPath;
     }
 
-    internal static ProcessResult Run(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    internal static ProcessResult Run(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
+        byte[]? standardInput = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
         foreach (string argument in arguments)
@@ -40,6 +42,19 @@ internal static class NativeProgram
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (standardInput is not null)
+        {
+            try
+            {
+                process.StandardInput.BaseStream.Write(standardInput);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The child exited before reading everything; its exit code and stderr tell why.
+            }
+        }
+
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             process.Kill(entireProcessTree: true);

@@ -126,12 +126,13 @@ public sealed class SandboxFixture : IDisposable
     internal static LaunchPathRule Rule(string path, params LandlockFsAccess[] access) => new() { Path = path, Access = access };
 
     /// <summary>Runs the launcher with <paramref name="spec"/>, optionally already unprivileged through setpriv.</summary>
-    internal ProcessResult Launch(LaunchSpec spec, bool throughSetpriv = false, IReadOnlyDictionary<string, string>? environment = null)
+    internal ProcessResult Launch(LaunchSpec spec, bool throughSetpriv = false, IReadOnlyDictionary<string, string>? environment = null,
+        byte[]? standardInput = null)
     {
         string[] launcherArgs = [Launcher, "--spec", spec.ToArgument()];
         return throughSetpriv
-            ? NativeProgram.Run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. launcherArgs], environment)
-            : NativeProgram.Run(Launcher, launcherArgs[1..], environment);
+            ? NativeProgram.Run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", .. launcherArgs], environment, standardInput)
+            : NativeProgram.Run(Launcher, launcherArgs[1..], environment, standardInput);
     }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
