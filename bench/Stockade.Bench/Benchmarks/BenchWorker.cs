@@ -24,6 +24,9 @@ internal sealed class BenchWorker : IAsyncDisposable
 
     public JsonRpcPeer Peer { get; }
 
+    /// <summary>STOCKADE_BENCH_VERBOSE=1 echoes the workers' stderr, to see where start-up time goes.</summary>
+    private static bool Verbose { get; } = Environment.GetEnvironmentVariable("STOCKADE_BENCH_VERBOSE") == "1";
+
     /// <summary>The launch plan, made before the clock starts (the host plans once per load, not per spawn).</summary>
     public static (ProcessStartInfo Info, string Root) Plan()
     {
@@ -62,6 +65,11 @@ internal sealed class BenchWorker : IAsyncDisposable
         {
             if (e.Data is not null)
             {
+                if (Verbose)
+                {
+                    Console.WriteLine($"    worker: {e.Data}");
+                }
+
                 lock (stderr)
                 {
                     stderr.AppendLine(e.Data);
