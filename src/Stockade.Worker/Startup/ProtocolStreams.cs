@@ -15,8 +15,9 @@ internal static class ProtocolStreams
     {
         try
         {
-            // The descriptor stays open when the stream is disposed, as with the console streams.
-            return new AnonymousPipeClientStream(direction, new SafePipeHandle(descriptor, ownsHandle: false));
+            // The stream owns the descriptor: closing it is what ends a pending read when the peer closes, and tells the
+            // host the protocol is over. Console output has been pointed at stderr by then.
+            return new AnonymousPipeClientStream(direction, new SafePipeHandle(descriptor, ownsHandle: true));
         }
         catch (IOException)
         {
