@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Stockade.Bench.Harness;
+using Stockade.Hosting.Workers;
+using Stockade.Protocol;
+
+namespace Stockade.Bench.Benchmarks;
+
+/// <summary>
+/// A real worker started the way <c>PluginHost</c> starts it — the NativeAOT launcher with Landlock and rlimits, then
+/// seccomp and the canary in stage 2 — serving the sample plugin, with a bare <see cref="JsonRpcPeer"/> as the host.
+/// </summary>
+internal sealed class BenchWorker : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _root;
+
+    private BenchWorker(Process process, JsonRpcPeer peer, string root)
+    {
+        _process = process;
+        Peer = peer;
+        _root = root;
+    }
+
+    public JsonRpcPeer Peer { get; }
+
+    /// <summary>STOCKADE_BENCH_VERBOSE=1 echoes the workers' stderr, to see where start-up time goes.</summary>
+    private static bool Verbose { get; } = Environment.GetEnvironmentVariable("STOCKADE_BENCH_VERBOSE") == "1";
+
+    /// <summary>The launch plan, made before the clock starts (the host plans once per load, not per spawn).</summary>
+    public static (ProcessStartInfo Info, string Root) Plan()
+    {
+        var root = Directory.CreateTempSubdirectory("stockade-bench-").FullName;
+        var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
+        var temp = Directory.CreateDirectory(Path.Combine(root, "temp")).FullName;
+        var runtime = WorkerRuntime.Locate(AppContext.BaseDirectory);
+        var request = new WorkerLaunchRequest
+        {
+            PluginId = "samples.hello",
+            IsDotnet = true,
+            PluginDirectory = BenchPaths.HelloPluginDirectory,
+            Entry = "bin/HelloPlugin.dll",
+            EntryType = "Samples.Hello.HelloPlugin",
+            DataDirectory = data,
+            TempDirectory = temp,
+            Landlock = true,
+            Seccomp = true,
+            Namespaces = false,
+            MemoryMb = 512,
+        };
+        var info = WorkerLaunchPlanner.Plan(request, runtime, Environment.ProcessId);
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        return (info, root);
+    }
+
+    /// <summary>Spawns the worker and waits until it has answered <c>initialize</c>.</summary>
+    public static async Task<BenchWorker> StartAsync(ProcessStartInfo info, string root)
+    {
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the launcher");
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                if (Verbose)
+                {
+                    Console.WriteLine($"    worker: {e.Data}");
+                }
+
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+        var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, IgnoringHandler.Instance);
+        peer.Start();
+        var worker = new BenchWorker(process, peer, root);
+        try
+        {
+            var parameters = new InitializeParams("samples.hello", "sandboxed", BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
+            await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            string tail;
+            lock (stderr)
+            {
+                tail = stderr.ToString();
+            }
+
+            throw new InvalidOperationException($"the worker did not answer initialize ({e.Message}); its stderr: {tail}", e);
+        }
+
+        return worker;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await Peer.InvokeAsync(ProtocolMethods.Shutdown, null, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or ProtocolViolationException or RemoteRpcException)
+        {
+            // Already gone; the kill below makes sure.
+        }
+
+        await Peer.DisposeAsync().ConfigureAwait(false);
+        if (!_process.WaitForExit(5000))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private sealed class IgnoringHandler : IJsonRpcHandler
+    {
+        public static IgnoringHandler Instance { get; } = new();
+
+        public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) =>
+            throw RpcException.MethodNotFound(method);
+
+        public ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

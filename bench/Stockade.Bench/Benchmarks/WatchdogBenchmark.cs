@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Stockade.Bench.Harness;
+using Stockade.Hosting.Monitoring;
+
+namespace Stockade.Bench.Benchmarks;
+
+/// <summary>
+/// CPU the watchdog spends sampling 50 idle .NET processes (plain children waiting on stdin: the same thread count
+/// and /proc footprint as an idle worker) at its default 1 s interval, against the same window with nothing watched.
+/// </summary>
+internal static class WatchdogBenchmark
+{
+    public static async Task RunAsync(Report report, int processes, TimeSpan window)
+    {
+        Console.WriteLine($"watchdog: {processes} idle processes, {window.TotalSeconds:F0} s windows");
+        var children = new List<Process>();
+        var root = Directory.CreateTempSubdirectory("stockade-bench-watchdog-").FullName;
+        try
+        {
+            for (var i = 0; i < processes; i++)
+            {
+                var child = BenchPaths.StartChild("first");
+                await child.StandardOutput.BaseStream.ReadExactlyAsync(new byte[1]).ConfigureAwait(false);
+                children.Add(child);
+            }
+
+            var idle = await CpuPercentAsync(window).ConfigureAwait(false);
+            await using var watchdog = new Watchdog(new WatchdogOptions(), TimeProvider.System, null);
+            var watches = children.Select((c, i) =>
+            {
+                var data = Directory.CreateDirectory(Path.Combine(root, $"p{i}")).FullName;
+                return watchdog.Watch($"bench.p{i}", c.Id, data, ResourceLimits.Default, NoTarget.Instance);
+            }).ToList();
+            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            var watched = await CpuPercentAsync(window).ConfigureAwait(false);
+            foreach (var watch in watches)
+            {
+                watch.Dispose();
+            }
+
+            var cost = Math.Max(0, watched - idle);
+            report.Add(new Figure($"watchdog sampling {processes} idle workers (1 s interval)", Report.Num(cost, "F2") + " % of one core",
+                $"same window unwatched {Report.Num(idle, "F2")} %", Report.Num(watched / Math.Max(idle, 0.01), "F1") + "×",
+                "< 2 % of one core", cost < 2));
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                child.StandardInput.Close();
+                if (!child.WaitForExit(2000))
+                {
+                    child.Kill();
+                }
+
+                child.Dispose();
+            }
+
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<double> CpuPercentAsync(TimeSpan window)
+    {
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var start = Stopwatch.GetTimestamp();
+        await Task.Delay(window).ConfigureAwait(false);
+        self.Refresh();
+        return (self.TotalProcessorTime - cpuBefore).TotalSeconds / Stopwatch.GetElapsedTime(start).TotalSeconds * 100;
+    }
+
+    private sealed class NoTarget : IWatchdogTarget
+    {
+        public static NoTarget Instance { get; } = new();
+
+        public void Throttle(ThrottleRequest request) => throw new InvalidOperationException($"an idle process was throttled: {request.PluginId}");
+
+        public void Kill(KillRequest request) => throw new InvalidOperationException($"an idle process was killed: {request.PluginId}");
+    }
+}
