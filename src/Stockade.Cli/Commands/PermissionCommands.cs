@@ -34,7 +34,7 @@ internal static class PermissionCommands
                 return ExitCodes.Success;
             }
 
-            PermissionRenderer.Write(console, report.PluginId, report.Permissions);
+            PermissionRenderer.Write(console, report.PluginId, [.. report.Permissions.Select(p => p.View)]);
             return ExitCodes.Success;
         });
         return command;
@@ -63,9 +63,10 @@ internal static class PermissionCommands
                 return PluginCommands.Fail(console, ex, json: false);
             }
 
-            console.Output.MarkupLine(grant
-                ? $"[green]granted[/] {Markup.Escape(change.ToString())}"
-                : $"[yellow]revoked[/] {Markup.Escape(change.ToString())}");
+            var verb = grant ? "[green]granted[/]" : "[yellow]revoked[/]";
+            console.Output.MarkupLine(change.Changed
+                ? $"{verb} {Markup.Escape(change.Permission)} for {Markup.Escape(change.PluginId)} ({Markup.Escape(change.Meaning)}); was {change.Before}, now {change.After}. A running host applies it at once."
+                : $"{Markup.Escape(change.PluginId)}: {Markup.Escape(change.Permission)} was already {change.After}; nothing changed.");
             return ExitCodes.Success;
         });
         return command;
