@@ -179,17 +179,17 @@ internal static class DemoCommand
 
         private static (string Result, string Layer) Describe(JsonElement report)
         {
-            var succeeded = report.TryGetProperty("succeeded", out var s) && s.ValueKind == JsonValueKind.True;
-            var error = report.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : "";
-            if (report.TryGetProperty("results", out var nested) && nested.ValueKind == JsonValueKind.Array)
+            if (report.ValueKind == JsonValueKind.Array)
             {
-                var all = nested.EnumerateArray().ToArray();
+                var all = report.EnumerateArray().ToArray();
                 var escaped = all.Count(r => r.TryGetProperty("succeeded", out var x) && x.ValueKind == JsonValueKind.True);
                 return escaped == 0
-                    ? ($"[green]blocked on all {all.Length}[/]", "Landlock")
+                    ? ($"[green]blocked on all {all.Length} threads[/]", "Landlock (applied before the runtime started)")
                     : ($"[red]escaped on {escaped} of {all.Length}[/]", "-");
             }
 
+            var succeeded = report.TryGetProperty("succeeded", out var s) && s.ValueKind == JsonValueKind.True;
+            var error = report.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : "";
             if (succeeded)
             {
                 return ("[red]SUCCEEDED[/]", "-");

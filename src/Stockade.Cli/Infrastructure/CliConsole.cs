@@ -40,6 +40,12 @@ internal sealed class CliConsole
             Out = new AnsiConsoleOutput(Console.Out),
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
+        if (Console.IsOutputRedirected)
+        {
+            // Piped or captured output has no terminal width to follow; 80 columns wraps the tables badly.
+            output.Profile.Width = 140;
+        }
+
         return new CliConsole(output, Console.Error, Console.Out, interactive ? Console.In : null, interactive);
     }
 

@@ -57,7 +57,8 @@ internal static class PluginErrorMapping
                     console.Error.WriteLine($"  plugin exception: {failed.RemoteType}");
                 }
 
-                foreach (var line in failed.WorkerOutput.TakeLast(8))
+                // The first lines say why (FailFast message, unhandled exception); the rest is stack.
+                foreach (var line in failed.WorkerOutput.Take(4))
                 {
                     console.Error.WriteLine($"  worker: {line}");
                 }
