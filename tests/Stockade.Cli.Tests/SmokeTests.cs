@@ -1,7 +1,0 @@
-namespace Stockade.Cli.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Assembly_Loads() => typeof(SmokeTests).Assembly.GetName().Name.ShouldBe("Stockade.Cli.Tests");
-}
