@@ -20,7 +20,7 @@ public sealed class FailureTests : IAsyncLifetime
     [Fact]
     public async Task InvokeAsync_InfiniteLoop_KilledWithinOneSecondOfTimeout_OthersKeepServing()
     {
-        await Host.LoadAsync(World.Misbehave("t.spin", timeouts: "{ init: 30s, call: 2s, hook: 2s }"), new PluginLoadOptions { Level = "sandboxed" });
+        await Host.LoadAsync(World.Misbehave("t.spin", resources: "{ memoryMb: 256, openFiles: 128, diskMb: 16, maxFileMb: 16, cpuPercent: 200 }", timeouts: "{ init: 30s, call: 2s, hook: 2s }"), new PluginLoadOptions { Level = "sandboxed" });
         await Host.LoadAsync(World.Misbehave("t.other"), new PluginLoadOptions { Level = "sandboxed" });
         var pid = Host.Plugins.Single(p => p.Id == "t.spin").ProcessId!.Value;
 

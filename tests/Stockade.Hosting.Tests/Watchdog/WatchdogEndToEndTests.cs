@@ -25,7 +25,9 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
 
         spinner.WaitForExit(TimeSpan.FromSeconds(30)).ShouldBeTrue("the spinner should have been killed");
         output.WriteLine($"killed after {started.ElapsedMilliseconds} ms; events: {string.Join(", ", events.Select(e => $"{e.Kind} {e.Observed:0}%/{e.Violations}"))}");
-        events.Select(e => e.Kind).ShouldBe([WatchdogEventKind.ResourceWarning, WatchdogEventKind.Throttled, WatchdogEventKind.Killed]);
+        // On a shared machine the spinner can dip under 80 % and warn again; the escalation order is what matters.
+        events.First().Kind.ShouldBe(WatchdogEventKind.ResourceWarning);
+        events.Select(e => e.Kind).Where(k => k != WatchdogEventKind.ResourceWarning).ShouldBe([WatchdogEventKind.Throttled, WatchdogEventKind.Killed]);
         target.Throttles.ShouldHaveSingleItem().Pid.ShouldBe(spinner.Pid);
         var kill = target.Kills.ShouldHaveSingleItem();
         kill.Event.Violations.ShouldBe(10);
