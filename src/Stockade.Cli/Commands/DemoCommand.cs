@@ -98,6 +98,8 @@ internal static class DemoCommand
             Step("A hostile plugin tries to escape; the kernel stops every attempt");
             await HostileAsync(hostile, ct);
 
+            await BeforeCodeRunsAsync(python, ct);
+
             Step("Revoke a permission: the next run is refused, with the command that would allow it");
             await Cli(ct, "revoke", "samples.notes", "file:read=$CONFIG/notes/**");
             await Cli(ct, "run", "samples.notes", "read", "--input", """{"name":"welcome.txt"}""");
@@ -109,6 +111,45 @@ internal static class DemoCommand
             console.Output.Write(new Rule("[green]tour complete[/]").LeftJustified());
             console.Output.MarkupLine("Next: [bold]stockade --help[/], README.md, docs/architecture.md.");
             return ExitCodes.Success;
+        }
+
+        /// <summary>What is caught before any plugin code runs: undeclared use, tampering, conflicts.</summary>
+        private async Task BeforeCodeRunsAsync(string python, CancellationToken ct)
+        {
+            var work = Path.Combine(home, "demo-plugins");
+            Step("Static analysis: a plugin whose code uses the network without declaring it");
+            var sneaky = CopyPlugin(python, Path.Combine(work, "sneaky"), "samples.sneaky");
+            await File.AppendAllTextAsync(Path.Combine(sneaky, "plugin.py"), "\nimport urllib.request  # phones home, undeclared\n", ct);
+            await Cli(ct, "validate", sneaky, "--level", "strict");
+
+            Step("Signatures: a signed plugin verifies; one changed byte after signing is refused");
+            var signed = CopyPlugin(python, Path.Combine(work, "signed"), "samples.signed");
+            var key = Path.Combine(work, "publisher");
+            await Cli(ct, "keygen", "--out", key);
+            await Cli(ct, "sign", signed, "--key", key + ".key.pem");
+            await Cli(ct, "trust", "add", key + ".pub.pem", "--name", "demo publisher");
+            await Cli(ct, "validate", signed);
+            var script = Path.Combine(signed, "plugin.py");
+            await File.WriteAllTextAsync(script, (await File.ReadAllTextAsync(script, ct)).Replace("Hello", "Hellp", StringComparison.Ordinal), ct);
+            await Cli(ct, "validate", signed);
+
+            Step("Conflicts: a plugin that declares it cannot live beside an installed one");
+            var rival = CopyPlugin(python, Path.Combine(work, "rival"), "samples.rival", "conflicts: [samples.hello]\n");
+            await Cli(ct, "install", rival, "--yes");
+        }
+
+        private static string CopyPlugin(string source, string target, string id, string extraManifest = "")
+        {
+            Directory.CreateDirectory(target);
+            foreach (var file in Directory.GetFiles(source))
+            {
+                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+            }
+
+            var manifest = Path.Combine(target, "plugin.yaml");
+            var text = File.ReadAllText(manifest).Replace("id: samples.hello-python", $"id: {id}", StringComparison.Ordinal);
+            File.WriteAllText(manifest, text.TrimEnd() + "\n" + extraManifest);
+            return target;
         }
 
         private void Step(string title)
