@@ -14,3 +14,5 @@ public sealed record RunInput(string FileName, IReadOnlyList<string>? Arguments 
 /// <param name="Count">How many units (MiB, threads, descriptors, processes) it obtained.</param>
 /// <param name="Error">The error that stopped it, or <see langword="null"/>.</param>
 public sealed record ExhaustReport(long Count, string? Error);
+
+public sealed record FetchInput(string Url);

@@ -27,6 +27,11 @@ public sealed class MisbehavePlugin : IPlugin
     }
 
     /// <summary>Returns "pong"; shows the worker is alive.</summary>
+    /// <summary>Fetches a URL with the SDK's HttpClient, which the broker performs on the plugin's behalf.</summary>
+    [PluginMethod("fetch")]
+    public async Task<string> FetchAsync(FetchInput input, CancellationToken cancellationToken) =>
+        await Context.Http.GetStringAsync(new Uri(input.Url), cancellationToken).ConfigureAwait(false);
+
     [PluginMethod("ping")]
     public string Ping() => "pong";
 
