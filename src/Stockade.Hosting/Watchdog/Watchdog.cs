@@ -227,9 +227,27 @@ public sealed class Watchdog : IAsyncDisposable
             process.SamplesUntilDisk = _options.DiskEvery - 1;
         }
 
-        var usage = UsageMath.Compute(process.LastReading, reading, _time.GetElapsedTime(process.LastTimestamp, now), process.DiskBytes, _time.GetUtcNow());
-        process.LastReading = reading;
-        process.LastTimestamp = now;
+        // CPU time moves in 10 ms clock ticks, so a short window (a first tick right after Watch, a late
+        // timer catching up) gives wild percentages: rates then keep their previous value and the window
+        // stays open until it spans at least half an interval.
+        var elapsed = _time.GetElapsedTime(process.LastTimestamp, now);
+        var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow());
+        if (elapsed < _options.Interval / 2)
+        {
+            var previous = process.Usage;
+            usage = usage with
+            {
+                CpuPercent = previous?.CpuPercent ?? 0,
+                ReadBytesPerSecond = previous?.ReadBytesPerSecond,
+                WriteBytesPerSecond = previous?.WriteBytesPerSecond,
+            };
+        }
+        else
+        {
+            process.LastReading = reading;
+            process.LastTimestamp = now;
+        }
+
         process.Usage = usage;
 
         _steps.Clear();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Stockade.Hosting.Monitoring.Sampling;
 
 namespace Stockade.Hosting.Tests.Watchdog;
@@ -10,24 +11,29 @@ public class ProcessSamplerTests
     private readonly ProcessSampler _sampler = new();
 
     [Fact]
-    public void TryRead_CpuSpinner_ReportsAboutOneCoreOverOneSecond()
+    public void TryRead_CpuSpinner_ReportsTheCpuShareTheKernelCharged()
     {
+        // On an idle machine the spinner gets a whole core (100 %). On the shared development machine
+        // a session's cgroup gets a fraction of the two cores, and niceness does not cross cgroups, so
+        // the figure is checked against the runtime's own reading of the same process over the same
+        // window instead of against 100.
         using var spinner = TestProcess.UrgentShell("while :; do :; done");
+        using var reference = Process.GetProcessById(spinner.Pid);
+        var referenceBefore = reference.TotalProcessorTime;
         _sampler.TryRead(spinner.Pid, out var before).ShouldBeTrue();
         var started = Stopwatch.GetTimestamp();
 
         Thread.Sleep(1000);
 
         _sampler.TryRead(spinner.Pid, out var after).ShouldBeTrue();
-        var usage = UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow);
-        usage.CpuPercent.ShouldBeInRange(70, 130);
-        usage.Processes.ShouldBe(1);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        reference.Refresh();
+        var referencePercent = (reference.TotalProcessorTime - referenceBefore).TotalSeconds / elapsed.TotalSeconds * 100;
+        var usage = UsageMath.Compute(before, after, elapsed, null, DateTimeOffset.UtcNow);
 
-        // The runtime's own reader of /proc/<pid>/stat agrees with ours to the clock tick.
-        using var same = Process.GetProcessById(spinner.Pid);
-        var reference = same.TotalProcessorTime;
-        _sampler.TryRead(spinner.Pid, out var now).ShouldBeTrue();
-        (now.CpuTime - reference).Duration().ShouldBeLessThanOrEqualTo(TimeSpan.FromMilliseconds(20));
+        usage.CpuPercent.ShouldBeInRange(10, 130);
+        usage.CpuPercent.ShouldBe(referencePercent, tolerance: 5);
+        usage.Processes.ShouldBe(1);
     }
 
     [Fact]
@@ -44,17 +50,17 @@ public class ProcessSamplerTests
     [Fact]
     public void TryRead_SleepInheritingDescriptors_CountsFilesAndSockets()
     {
-        // A plain sleep shows what every child inherits (stdio, and whatever the test runner leaks).
-        using var plain = TestProcess.Start("/bin/sleep", "30");
-        _sampler.TryRead(plain.Pid, out var baseline).ShouldBeTrue();
-
-        // Python opens 20 files and a socket pair, then becomes `sleep 30` with all of them inherited.
+        // Python opens 20 files and a socket pair, closes anything else it inherited from the test
+        // runner, then becomes `sleep 30` holding exactly stdio and those 22.
         using var sleeper = TestProcess.PythonScript(
             "import os, socket\n" +
             "fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(20)]\n" +
             "a, b = socket.socketpair()\n" +
             "fds += [a.detach(), b.detach()]\n" +
             "[os.set_inheritable(fd, True) for fd in fds]\n" +
+            "for fd in set(range(3, 1024)) - set(fds):\n" +
+            "    try: os.close(fd)\n" +
+            "    except OSError: pass\n" +
             "print('ready', flush=True)\n" +
             "os.execv('/bin/sleep', ['sleep', '30'])");
         sleeper.ReadLine(Startup);
@@ -66,9 +72,8 @@ public class ProcessSamplerTests
 
         _sampler.TryRead(sleeper.Pid, out var reading).ShouldBeTrue();
 
-        baseline.OpenFiles.ShouldBeGreaterThanOrEqualTo(3);
-        reading.OpenFiles.ShouldBe(baseline.OpenFiles + 20 + 2);
-        reading.Sockets.ShouldBe(baseline.Sockets + 2);
+        reading.OpenFiles.ShouldBe(3 + 20 + 2);
+        reading.Sockets.ShouldBe(2);
         reading.Threads.ShouldBe(1);
     }
 
@@ -90,21 +95,22 @@ public class ProcessSamplerTests
     [Fact]
     public void TryRead_ParentWithChild_SumsTheChildIn()
     {
-        // The shell itself holds a few hundred KiB; the child holds 120 MB and spins.
+        // The shell itself holds a few hundred KiB and no CPU; the child holds 120 MB and spins.
         using var parent = TestProcess.UrgentShell(
-            $"{TestProcess.Python} -c \"b = b'x' * (120 << 20); print('ready', flush=True)\nwhile True: pass\" & wait");
-        parent.ReadLine(Startup);
+            $"{TestProcess.Python} -c \"import os; b = b'x' * (120 << 20); print(os.getpid(), flush=True)\nwhile True: pass\" & wait");
+        var childPid = int.Parse(parent.ReadLine(Startup).Line, CultureInfo.InvariantCulture);
+        using var child = Process.GetProcessById(childPid);
+        Thread.Sleep(300);
         _sampler.Refresh();
-        _sampler.TryRead(parent.Pid, out var before).ShouldBeTrue();
-        var started = Stopwatch.GetTimestamp();
 
-        Thread.Sleep(500);
-        _sampler.TryRead(parent.Pid, out var after).ShouldBeTrue();
+        var childCpu = child.TotalProcessorTime;
+        _sampler.TryRead(parent.Pid, out var reading).ShouldBeTrue();
 
-        after.Processes.ShouldBe(2);
-        after.MemoryBytes.ShouldBeGreaterThanOrEqualTo(120L << 20);
-        after.Threads.ShouldBe(2);
-        UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow).CpuPercent.ShouldBeGreaterThan(50);
+        reading.Processes.ShouldBe(2);
+        reading.Threads.ShouldBe(2);
+        reading.MemoryBytes.ShouldBeGreaterThanOrEqualTo(120L << 20);
+        reading.CpuTime.ShouldBeGreaterThanOrEqualTo(childCpu);
+        reading.CpuTime.ShouldBeGreaterThan(TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

@@ -11,6 +11,11 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
+    // A spinner gets a whole core on an idle machine, where the limit would be 50 %; on the shared
+    // development machine a session's cgroup often gets a small fraction of one (measured 10–45 %
+    // under a load of 35 on two cores), so the limit sits below that share.
+    private const double CpuLimit = 5;
+
     [Fact]
     public async Task Watch_SpinnerOverCpuLimit_IsThrottledThenKilled()
     {
@@ -21,7 +26,7 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
         watchdog.EventRaised += (_, e) => events.Enqueue(e);
         var started = Stopwatch.StartNew();
 
-        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = 50 }, target);
+        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = CpuLimit }, target);
 
         spinner.WaitForExit(TimeSpan.FromSeconds(30)).ShouldBeTrue("the spinner should have been killed");
         output.WriteLine($"killed after {started.ElapsedMilliseconds} ms; events: {string.Join(", ", events.Select(e => $"{e.Kind} {e.Observed:0}%/{e.Violations}"))}");
@@ -29,10 +34,10 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
         target.Throttles.ShouldHaveSingleItem().Pid.ShouldBe(spinner.Pid);
         var kill = target.Kills.ShouldHaveSingleItem();
         kill.Event.Violations.ShouldBe(10);
-        kill.Event.Observed!.Value.ShouldBeGreaterThan(50);
+        kill.Event.Observed!.Value.ShouldBeGreaterThan(CpuLimit);
 
-        // Ten violations at 200 ms are 2 s when the spinner gets its core; allow for a busy machine.
-        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
+        // Ten violations at 200 ms are 2 s when the spinner gets its share; allow for a busy machine.
+        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
     }
 
     [Fact]
