@@ -8,31 +8,27 @@ namespace Stockade.Hosting.Tests.Watchdog;
 public class ProcessSamplerTests
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(10);
     private readonly ProcessSampler _sampler = new();
 
     [Fact]
-    public void TryRead_CpuSpinner_ReportsTheCpuShareTheKernelCharged()
+    public void TryRead_CpuSpinner_ReportsTheCpuTimeTheKernelCharged()
     {
-        // On an idle machine the spinner gets a whole core (100 %). On the shared development machine
-        // a session's cgroup gets a fraction of the two cores, and niceness does not cross cgroups, so
-        // the figure is checked against the runtime's own reading of the same process over the same
-        // window instead of against 100.
-        using var spinner = TestProcess.UrgentShell("while :; do :; done");
+        // On an idle machine the spinner gets a whole core (100 %). On the shared development machine a
+        // session's cgroup gets a fraction of the two cores, so the figures are checked against the
+        // runtime's own reader of /proc/<pid>/stat, bracketing each of our reads, instead of against 100.
+        using var spinner = TestProcess.Shell("while :; do :; done");
         using var reference = Process.GetProcessById(spinner.Pid);
-        var referenceBefore = reference.TotalProcessorTime;
-        _sampler.TryRead(spinner.Pid, out var before).ShouldBeTrue();
+
+        var (before, beforeLow, beforeHigh) = ReadBracketed(spinner.Pid, reference);
         var started = Stopwatch.GetTimestamp();
-
         Thread.Sleep(1000);
+        var (after, afterLow, afterHigh) = ReadBracketed(spinner.Pid, reference);
+        var usage = UsageMath.Compute(before, after, Stopwatch.GetElapsedTime(started), null, DateTimeOffset.UtcNow);
 
-        _sampler.TryRead(spinner.Pid, out var after).ShouldBeTrue();
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        reference.Refresh();
-        var referencePercent = (reference.TotalProcessorTime - referenceBefore).TotalSeconds / elapsed.TotalSeconds * 100;
-        var usage = UsageMath.Compute(before, after, elapsed, null, DateTimeOffset.UtcNow);
-
-        usage.CpuPercent.ShouldBeInRange(10, 130);
-        usage.CpuPercent.ShouldBe(referencePercent, tolerance: 5);
+        before.CpuTime.ShouldBeInRange(beforeLow - Tick, beforeHigh + Tick);
+        after.CpuTime.ShouldBeInRange(afterLow - Tick, afterHigh + Tick);
+        usage.CpuPercent.ShouldBeInRange(5, 130);
         usage.Processes.ShouldBe(1);
     }
 
@@ -96,7 +92,7 @@ public class ProcessSamplerTests
     public void TryRead_ParentWithChild_SumsTheChildIn()
     {
         // The shell itself holds a few hundred KiB and no CPU; the child holds 120 MB and spins.
-        using var parent = TestProcess.UrgentShell(
+        using var parent = TestProcess.Shell(
             $"{TestProcess.Python} -c \"import os; b = b'x' * (120 << 20); print(os.getpid(), flush=True)\nwhile True: pass\" & wait");
         var childPid = int.Parse(parent.ReadLine(Startup).Line, CultureInfo.InvariantCulture);
         using var child = Process.GetProcessById(childPid);
@@ -175,4 +171,13 @@ public class ProcessSamplerTests
     [Fact]
     public void TryParseStat_Truncated_ReturnsFalse() =>
         ProcFile.TryParseStat("4242 (x) S 1 2 3"u8, out _).ShouldBeFalse();
+
+    private (ProcessReading Reading, TimeSpan Low, TimeSpan High) ReadBracketed(int pid, Process reference)
+    {
+        reference.Refresh();
+        var low = reference.TotalProcessorTime;
+        _sampler.TryRead(pid, out var reading).ShouldBeTrue();
+        reference.Refresh();
+        return (reading, low, reference.TotalProcessorTime);
+    }
 }

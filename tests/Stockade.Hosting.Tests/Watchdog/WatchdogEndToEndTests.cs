@@ -19,7 +19,8 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Watch_SpinnerOverCpuLimit_IsThrottledThenKilled()
     {
-        using var spinner = TestProcess.UrgentShell("while :; do :; done");
+        // Normal priority: a spinner at -20 would starve the watchdog's own timer thread in this cgroup.
+        using var spinner = TestProcess.Shell("while :; do :; done");
         var target = new RecordingTarget(_ => spinner.Kill());
         var events = new ConcurrentQueue<WatchdogEvent>();
         await using var watchdog = new Monitoring.Watchdog(new WatchdogOptions { Interval = Interval, DecayEvery = 100 }, TimeProvider.System, null);
