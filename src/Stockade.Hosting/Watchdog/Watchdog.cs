@@ -88,14 +88,17 @@ public sealed class Watchdog : IAsyncDisposable
             throw new ArgumentException(string.Join(" ", problems), nameof(limits));
         }
 
-        // The baseline makes the first CPU figure cover the time since this call.
+        // The baseline makes the first CPU figure cover the time since this call. The clock is read
+        // before /proc: a read can take long on a loaded machine, and CPU counted during it must not
+        // be divided by a window that starts after it.
+        var baselineTimestamp = _time.GetTimestamp();
         if (!_source.TryRead(pid, out var baseline))
         {
             WatchdogLog.Exited(_logger, pluginId, pid);
             return NoWatch.Instance;
         }
 
-        var process = new WatchedProcess(pluginId, pid, dataDirectory, limits, target, _options, baseline, _time.GetTimestamp());
+        var process = new WatchedProcess(pluginId, pid, dataDirectory, limits, target, _options, baseline, baselineTimestamp);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -213,6 +216,7 @@ public sealed class Watchdog : IAsyncDisposable
 
     private void SampleOne(WatchedProcess process)
     {
+        var now = _time.GetTimestamp();
         if (!_source.TryRead(process.Pid, out var reading) || reading.StartTime != process.StartTime)
         {
             Unwatch(process);
@@ -220,16 +224,33 @@ public sealed class Watchdog : IAsyncDisposable
             return;
         }
 
-        var now = _time.GetTimestamp();
         if (process.DataDirectory is { } folder && --process.SamplesUntilDisk < 0)
         {
             process.DiskBytes = _source.MeasureDisk(folder, _options.DiskScanBudget);
             process.SamplesUntilDisk = _options.DiskEvery - 1;
         }
 
-        var usage = UsageMath.Compute(process.LastReading, reading, _time.GetElapsedTime(process.LastTimestamp, now), process.DiskBytes, _time.GetUtcNow());
-        process.LastReading = reading;
-        process.LastTimestamp = now;
+        // CPU time moves in 10 ms clock ticks, so a short window (a first tick right after Watch, a late
+        // timer catching up) gives wild percentages: rates then keep their previous value and the window
+        // stays open until it spans at least half an interval.
+        var elapsed = _time.GetElapsedTime(process.LastTimestamp, now);
+        var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow());
+        if (elapsed < _options.Interval / 2)
+        {
+            var previous = process.Usage;
+            usage = usage with
+            {
+                CpuPercent = previous?.CpuPercent ?? 0,
+                ReadBytesPerSecond = previous?.ReadBytesPerSecond,
+                WriteBytesPerSecond = previous?.WriteBytesPerSecond,
+            };
+        }
+        else
+        {
+            process.LastReading = reading;
+            process.LastTimestamp = now;
+        }
+
         process.Usage = usage;
 
         _steps.Clear();

@@ -44,13 +44,11 @@ internal sealed class TestProcess : IDisposable
     public static TestProcess PythonScript(string script) => Start(Python, "-c", script);
 
     /// <summary>
-    /// Runs <paramref name="script"/> at the highest priority, so a spinner gets a whole core even while
-    /// the machine is busy (on the shared test machine the load is often ten times the cores). Without
-    /// root, <c>nice</c> says it cannot and runs the script at normal priority.
+    /// Runs a Python script at the highest priority, so it is scheduled at once even while the machine
+    /// is busy (on the shared test machine the load is often ten times the cores). Without root,
+    /// <c>nice</c> says it cannot and runs the script at normal priority. Only for scripts that mostly
+    /// sleep: a busy one would starve the test host in the same cgroup.
     /// </summary>
-    public static TestProcess UrgentShell(string script) => Start("/usr/bin/nice", "-n", "-20", "/bin/sh", "-c", script);
-
-    /// <summary>As <see cref="UrgentShell"/>, for a Python script.</summary>
     public static TestProcess UrgentPython(string script) => Start("/usr/bin/nice", "-n", "-20", Python, "-c", script);
 
     /// <summary>Waits for the next line the process prints, and when it arrived.</summary>

@@ -11,30 +11,46 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
+    // A spinner gets a whole core on an idle machine, where the limit would be 50 %; on the shared
+    // development machine a session's cgroup often gets a small fraction of one (measured 10–45 %
+    // under a load of 35 on two cores), so the limit sits below that share.
+    private const double CpuLimit = 5;
+
     [Fact]
     public async Task Watch_SpinnerOverCpuLimit_IsThrottledThenKilled()
     {
-        using var spinner = TestProcess.UrgentShell("while :; do :; done");
+        // Normal priority: a spinner at -20 would starve the watchdog's own timer thread in this cgroup.
+        using var spinner = TestProcess.Shell("while :; do :; done");
         var target = new RecordingTarget(_ => spinner.Kill());
         var events = new ConcurrentQueue<WatchdogEvent>();
         await using var watchdog = new Monitoring.Watchdog(new WatchdogOptions { Interval = Interval, DecayEvery = 100 }, TimeProvider.System, null);
-        watchdog.EventRaised += (_, e) => events.Enqueue(e);
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        watchdog.EventRaised += (_, e) =>
+        {
+            events.Enqueue(e);
+            if (e.Kind == WatchdogEventKind.Killed)
+            {
+                killed.TrySetResult();
+            }
+        };
         var started = Stopwatch.StartNew();
 
-        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = 50 }, target);
+        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = CpuLimit }, target);
 
-        spinner.WaitForExit(TimeSpan.FromSeconds(30)).ShouldBeTrue("the spinner should have been killed");
-        output.WriteLine($"killed after {started.ElapsedMilliseconds} ms; events: {string.Join(", ", events.Select(e => $"{e.Kind} {e.Observed:0}%/{e.Violations}"))}");
+        await killed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var elapsed = started.Elapsed;
+        spinner.WaitForExit(TimeSpan.FromSeconds(10)).ShouldBeTrue("the target killed the spinner");
+        output.WriteLine($"killed after {elapsed.TotalMilliseconds:0} ms; events: {string.Join(", ", events.Select(e => $"{e.Kind} {e.Observed:0}%/{e.Violations}"))}");
         // On a shared machine the spinner can dip under 80 % and warn again; the escalation order is what matters.
         events.First().Kind.ShouldBe(WatchdogEventKind.ResourceWarning);
         events.Select(e => e.Kind).Where(k => k != WatchdogEventKind.ResourceWarning).ShouldBe([WatchdogEventKind.Throttled, WatchdogEventKind.Killed]);
         target.Throttles.ShouldHaveSingleItem().Pid.ShouldBe(spinner.Pid);
         var kill = target.Kills.ShouldHaveSingleItem();
         kill.Event.Violations.ShouldBe(10);
-        kill.Event.Observed!.Value.ShouldBeGreaterThan(50);
+        kill.Event.Observed!.Value.ShouldBeGreaterThan(CpuLimit);
 
-        // Ten violations at 200 ms are 2 s when the spinner gets its core; allow for a busy machine.
-        started.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(15));
+        // Ten violations at 200 ms are 2 s when the spinner gets its share; allow for a busy machine.
+        elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
     }
 
     [Fact]

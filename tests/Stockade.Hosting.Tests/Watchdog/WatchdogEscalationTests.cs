@@ -272,6 +272,22 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Sample_WindowShorterThanHalfAnInterval_WaitsForAFullWindow()
+    {
+        // Watched 100 ms before the timer fires: 30 ms of CPU in that window would read as 30 %, but
+        // with 10 ms clock ticks such a short window is noise.
+        _time.Advance(Interval * 0.9);
+        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);
+        _source.SpendCpu(Pid, 30, Interval * 0.1);
+        _time.Advance(Interval * 0.1);
+        _watchdog.GetUsage(Plugin).ShouldNotBeNull().CpuPercent.ShouldBe(0);
+
+        // The window stayed open: the next figure covers the whole 1.1 s since the watch began.
+        Tick(cpu: 60);
+        _watchdog.GetUsage(Plugin).ShouldNotBeNull().CpuPercent.ShouldBe((0.03 + 0.6) / 1.1 * 100, tolerance: 0.01);
+    }
+
+    [Fact]
     public void EventRaised_HandlerThrows_WatchdogKeepsEscalating()
     {
         _watchdog.EventRaised += (_, _) => throw new InvalidOperationException("handler bug");

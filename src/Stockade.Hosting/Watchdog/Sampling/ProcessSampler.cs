@@ -59,17 +59,19 @@ internal sealed class ProcessSampler : IUsageSource
         }
 
         var tree = _tree ??= ProcessTree.Scan();
-        var descendants = new List<int>();
-        tree.CollectDescendants(pid, descendants, MaxDescendants);
-
         var total = root;
         var processes = 1;
-        foreach (var child in descendants)
+        if (tree.HasChildren(pid))
         {
-            if (TryReadOne(child, out var one))
+            var descendants = new List<int>();
+            tree.CollectDescendants(pid, descendants, MaxDescendants);
+            foreach (var child in descendants)
             {
-                total = total.Add(one);
-                processes++;
+                if (TryReadOne(child, out var one))
+                {
+                    total = total.Add(one);
+                    processes++;
+                }
             }
         }
 

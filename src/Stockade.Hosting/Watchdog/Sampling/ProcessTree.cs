@@ -25,9 +25,6 @@ internal sealed class ProcessTree
 
     private ProcessTree(Dictionary<int, List<int>> children) => _children = children;
 
-    /// <summary>A tree with no children anywhere.</summary>
-    public static ProcessTree Empty { get; } = new([]);
-
     /// <summary>Scans <c>/proc</c> once.</summary>
     public static ProcessTree Scan()
     {
@@ -60,6 +57,9 @@ internal sealed class ProcessTree
 
         return new ProcessTree(children);
     }
+
+    /// <summary>Whether <paramref name="pid"/> had a child at the scan.</summary>
+    public bool HasChildren(int pid) => _children.ContainsKey(pid);
 
     /// <summary>Adds the live descendants of <paramref name="root"/> to <paramref name="into"/>, at most <paramref name="max"/> of them.</summary>
     /// <remarks>The cap also ends the walk should pid reuse during a scan ever make the map cyclic.</remarks>
