@@ -17,13 +17,25 @@ public sealed partial class PluginHost
 
     internal ILogger Logger => _logger;
 
-    /// <summary>The permission catalog: built-in categories plus those the host services declare.</summary>
+    private CatalogCache? _catalog;
+
+    /// <summary>
+    /// The permission catalog: built-in categories plus those the host services declare. Built once per
+    /// set of registered services (the registry publishes a new list on each registration), since the
+    /// broker consults it on every call.
+    /// </summary>
     internal PermissionCatalog Catalog
     {
         get
         {
+            var declaredPermissions = Services.DeclaredPermissions;
+            if (Volatile.Read(ref _catalog) is { } cached && ReferenceEquals(cached.Source, declaredPermissions))
+            {
+                return cached.Catalog;
+            }
+
             var catalog = PermissionCatalog.Default;
-            foreach (var declared in Services.DeclaredPermissions)
+            foreach (var declared in declaredPermissions)
             {
                 var colon = declared.IndexOf(':', StringComparison.Ordinal);
                 if (colon <= 0)
@@ -37,6 +49,7 @@ public sealed partial class PluginHost
                 catalog = catalog.WithCategory(new PermissionCategory(name, actions, ScopeKind.Name));
             }
 
+            Volatile.Write(ref _catalog, new CatalogCache(declaredPermissions, catalog));
             return catalog;
         }
     }
@@ -55,4 +68,7 @@ public sealed partial class PluginHost
     internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
 
     internal void RaiseDenied(string pluginId, string message) => Raise(pluginId, PluginEventKind.PermissionDenied, message);
+
+    /// <summary>One immutable pair, swapped atomically, so a reader never sees a catalog with another list's source.</summary>
+    private sealed record CatalogCache(IReadOnlyList<string> Source, PermissionCatalog Catalog);
 }
