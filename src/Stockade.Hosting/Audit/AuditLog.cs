@@ -230,12 +230,13 @@ public sealed class AuditLog : IAsyncDisposable
         }
         catch (AuditWriteException ex)
         {
+            // Tell listeners first: a caller that sees its append fault can count on the event having been raised.
+            RaiseFailed(ex, entries.Count);
             foreach (var pending in batch)
             {
                 pending.Completion?.TrySetException(ex);
             }
 
-            RaiseFailed(ex, entries.Count);
             return;
         }
 

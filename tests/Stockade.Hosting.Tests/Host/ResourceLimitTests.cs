@@ -76,6 +76,7 @@ public sealed class ResourceLimitTests : IAsyncLifetime
     [Fact]
     public async Task ThreadBomb_IsContained_HostKeepsServing()
     {
+        await Host.LoadAsync(World.Misbehave("t.bystander", resources: Small), new PluginLoadOptions { Level = "sandboxed" });
         await Host.LoadAsync(World.Misbehave("t.threads", resources: Small), new PluginLoadOptions { Level = "sandboxed" });
 
         try
@@ -88,7 +89,22 @@ public sealed class ResourceLimitTests : IAsyncLifetime
             // Killed by the watchdog (threads over the limit) or the runtime gave up: contained either way.
         }
 
-        (await Host.InvokeAsync("t.threads", "ping")).GetString().ShouldBe("pong");
+        // The host and its other plugins are untouched.
+        (await Host.InvokeAsync("t.bystander", "ping")).GetString().ShouldBe("pong");
+
+        // The bombed worker's threads sleep forever, so it may have no thread left to answer with
+        // (an OutOfMemoryException from the thread pool): that is the plugin's own loss, reported as a
+        // failure, and a reload gives it a fresh worker.
+        try
+        {
+            (await Host.InvokeAsync("t.threads", "ping")).GetString().ShouldBe("pong");
+        }
+        catch (PluginException ex) when (ex is PluginKilledException or PluginFailedException)
+        {
+            await Host.UnloadAsync("t.threads");
+            await Host.LoadAsync(World.Misbehave("t.threads", resources: Small), new PluginLoadOptions { Level = "sandboxed" });
+            (await Host.InvokeAsync("t.threads", "ping")).GetString().ShouldBe("pong");
+        }
     }
 
     [Fact]
