@@ -20,7 +20,8 @@ public sealed partial class PluginHost
     private CatalogCache? _catalog;
 
     /// <summary>
-    /// The permission catalog: built-in categories plus those the host services declare. Built once per
+    /// The permission catalog: built-in categories plus those the host services declare, and the host's path
+    /// aliases (<see cref="PluginHostOptions.Aliases"/>). Built once per
     /// set of registered services (the registry publishes a new list on each registration), since the
     /// broker consults it on every call.
     /// </summary>
@@ -45,8 +46,28 @@ public sealed partial class PluginHost
 
                 var name = declared[..colon];
                 var action = declared[(colon + 1)..].Split('=')[0];
-                var actions = catalog.TryGetCategory(name, out var existing) ? existing.Actions.Append(action).Distinct().ToArray() : [action];
-                catalog = catalog.WithCategory(new PermissionCategory(name, actions, ScopeKind.Name));
+                if (catalog.TryGetCategory(name, out var existing))
+                {
+                    if (PermissionCatalog.Default.TryGetCategory(name, out _))
+                    {
+                        continue; // a built-in category keeps its own grammar (the registry refuses to redefine it)
+                    }
+
+                    catalog = catalog.WithCategoryReplaced(new PermissionCategory(name, existing.Actions.Append(action).Distinct(StringComparer.Ordinal).ToArray(), ScopeKind.Name));
+                }
+                else
+                {
+                    catalog = catalog.WithCategory(new PermissionCategory(name, [action], ScopeKind.Name));
+                }
+            }
+
+            foreach (var alias in _options.Aliases.Keys)
+            {
+                var name = alias.StartsWith('$') ? alias : "$" + alias;
+                if (!catalog.HasAlias(name))
+                {
+                    catalog = catalog.WithAlias(name);
+                }
             }
 
             Volatile.Write(ref _catalog, new CatalogCache(declaredPermissions, catalog));

@@ -90,7 +90,7 @@ public sealed partial class PluginHost
                 "run 'stockade list' to see installed plugins, or give the path of a plugin folder.");
         }
 
-        var read = ManifestReader.ReadDirectory(directory);
+        var read = ManifestReader.ReadDirectory(directory, Catalog); // host service categories and host aliases are valid here
         if (!read.IsValid || read.Manifest is null)
         {
             throw new PluginRefusedException(Path.GetFileName(directory), $"the manifest in {directory} is not valid",

@@ -52,6 +52,16 @@ public sealed class PermissionCatalog
         return new PermissionCatalog(_categories.Values.Append(category), Aliases);
     }
 
+    /// <summary>
+    /// Returns a catalog where <paramref name="category"/> replaces the category of the same name, or is added
+    /// when there is none (a host service adding an action to a category it already declared).
+    /// </summary>
+    public PermissionCatalog WithCategoryReplaced(PermissionCategory category)
+    {
+        ArgumentNullException.ThrowIfNull(category);
+        return new PermissionCatalog(_categories.Values.Where(c => !string.Equals(c.Name, category.Name, StringComparison.Ordinal)).Append(category), Aliases);
+    }
+
     /// <summary>Returns a catalog that also accepts the path alias <paramref name="alias"/> (e.g. <c>$SHARED</c>).</summary>
     /// <exception cref="ArgumentException">The alias is malformed or already registered.</exception>
     public PermissionCatalog WithAlias(string alias)

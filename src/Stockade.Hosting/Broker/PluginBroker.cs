@@ -64,6 +64,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
                 {
                     var p = Read(parameters, ProtocolJsonContext.Default.ConfigGetParams);
                     await AuthorizeAsync($"config:read={CheckKey(p.Key)}", AuditActions.ServiceCall, p.Key).ConfigureAwait(false);
+                    RequireInstalled("configuration");
                     var text = _host.Store.GetConfig(PluginId, p.Key);
                     JsonElement? value = text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
                     return Serialize(new ValueResult(value), ProtocolJsonContext.Default.ValueResult);
@@ -73,7 +74,12 @@ internal sealed class PluginBroker : IJsonRpcHandler
                 {
                     var p = Read(parameters, ProtocolJsonContext.Default.ConfigSetParams);
                     await AuthorizeAsync($"config:write={CheckKey(p.Key)}", AuditActions.ServiceCall, p.Key).ConfigureAwait(false);
-                    _host.Store.SetConfig(PluginId, p.Key, p.Value.GetRawText());
+                    RequireInstalled("configuration");
+                    if (!_host.Store.SetConfig(PluginId, p.Key, p.Value.GetRawText()))
+                    {
+                        throw NotInstalled("configuration");
+                    }
+
                     return null;
                 }
 
@@ -82,6 +88,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     var p = Read(parameters, ProtocolJsonContext.Default.KvKeyParams);
                     var (ns, key) = SplitKey(p.Key);
                     await AuthorizeAsync($"database:read={ns}", null, p.Key).ConfigureAwait(false);
+                    RequireInstalled("key-value store");
                     var bytes = _host.Store.GetValue(PluginId, ns, key);
                     return Serialize(new KvValueResult(bytes is null ? null : Encoding.UTF8.GetString(bytes)), ProtocolJsonContext.Default.KvValueResult);
                 }
@@ -91,10 +98,16 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     var p = Read(parameters, ProtocolJsonContext.Default.KvSetParams);
                     var (ns, key) = SplitKey(p.Key);
                     await AuthorizeAsync($"database:write={ns}", null, p.Key).ConfigureAwait(false);
+                    RequireInstalled("key-value store");
                     var result = _host.Store.SetValue(PluginId, ns, key, Encoding.UTF8.GetBytes(p.Value), _host.KeyValueQuotaBytes);
                     if (result == KvWriteResult.QuotaExceeded)
                     {
-                        throw new RpcException(RpcErrorCode.InvalidParams, $"the key-value store of '{PluginId}' is over its quota of {_host.KeyValueQuotaBytes / 1024 / 1024} MiB");
+                        throw new RpcException(RpcErrorCode.InvalidParams, $"the key-value store of '{PluginId}' is over its quota of {_host.KeyValueQuotaBytes / 1024 / 1024} MiB; nothing was stored — delete keys it no longer needs");
+                    }
+
+                    if (result == KvWriteResult.PluginNotFound)
+                    {
+                        throw NotInstalled("key-value store");
                     }
 
                     return null;
@@ -105,6 +118,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     var p = Read(parameters, ProtocolJsonContext.Default.KvKeyParams);
                     var (ns, key) = SplitKey(p.Key);
                     await AuthorizeAsync($"database:write={ns}", null, p.Key).ConfigureAwait(false);
+                    RequireInstalled("key-value store");
                     return Serialize(new KvDeleteResult(_host.Store.DeleteValue(PluginId, ns, key)), ProtocolJsonContext.Default.KvDeleteResult);
                 }
 
@@ -113,6 +127,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     var p = Read(parameters, ProtocolJsonContext.Default.KvListParams);
                     var (ns, prefix) = SplitKey(p.Prefix ?? "");
                     await AuthorizeAsync($"database:read={ns}", null, p.Prefix).ConfigureAwait(false);
+                    RequireInstalled("key-value store");
                     var keys = _host.Store.ListKeys(PluginId, ns, prefix.Length == 0 ? null : prefix);
                     var full = ns == DefaultNamespace ? keys : [.. keys.Select(k => $"{ns}/{k}")];
                     return Serialize(new KvListResult(full), ProtocolJsonContext.Default.KvListResult);
@@ -125,6 +140,21 @@ internal sealed class PluginBroker : IJsonRpcHandler
                 throw RpcException.MethodNotFound(method);
         }
     }
+
+    /// <summary>
+    /// Configuration and the key-value store are kept in the store under the installed plugin; a plugin loaded from
+    /// a folder has no row there, so a write would be lost. Say so instead of pretending it was stored.
+    /// </summary>
+    private void RequireInstalled(string what)
+    {
+        if (!_slot.Plugin.IsInstalled)
+        {
+            throw NotInstalled(what);
+        }
+    }
+
+    private RpcException NotInstalled(string what) =>
+        new(RpcErrorCode.NotFound, $"'{PluginId}' is not installed, so the host keeps no {what} for it; install it with 'stockade install <its folder>' (or PluginInstaller.Install) and load it by id");
 
     public async ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken)
     {
