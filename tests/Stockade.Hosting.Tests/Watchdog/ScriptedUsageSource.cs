@@ -30,7 +30,7 @@ internal sealed class ScriptedUsageSource : IUsageSource
     {
     }
 
-    public bool TryRead(int pid, out ProcessReading reading) => _readings.TryGetValue(pid, out reading);
+    public bool TryRead(int pid, bool details, out ProcessReading reading) => _readings.TryGetValue(pid, out reading);
 
     public long? MeasureDisk(string directory, TimeSpan budget)
     {
