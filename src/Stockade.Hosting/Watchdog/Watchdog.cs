@@ -13,8 +13,10 @@ namespace Stockade.Hosting.Monitoring;
 /// <remarks>
 /// The watchdog knows processes, not plugins: the owner of a process calls <see cref="Watch"/> with its
 /// limits and an <see cref="IWatchdogTarget"/> that can throttle and kill it. Every watched process is
-/// sampled every <see cref="WatchdogOptions.Interval"/>; its data folder every
-/// <see cref="WatchdogOptions.DiskEvery"/> samples. A process that exits is dropped quietly.
+/// sampled every <see cref="WatchdogOptions.Interval"/> (CPU, memory, threads and descendants, so a hard
+/// limit is caught within one interval); its descriptors, sockets and storage bytes every
+/// <see cref="WatchdogOptions.DetailsEvery"/> samples (every sample near its open-files limit); its data
+/// folder every <see cref="WatchdogOptions.DiskEvery"/> samples. A process that exits is dropped quietly.
 /// </remarks>
 public sealed class Watchdog : IAsyncDisposable
 {
@@ -92,7 +94,7 @@ public sealed class Watchdog : IAsyncDisposable
         // before /proc: a read can take long on a loaded machine, and CPU counted during it must not
         // be divided by a window that starts after it.
         var baselineTimestamp = _time.GetTimestamp();
-        if (!_source.TryRead(pid, out var baseline))
+        if (!_source.TryRead(pid, details: true, out var baseline))
         {
             WatchdogLog.Exited(_logger, pluginId, pid);
             return NoWatch.Instance;
@@ -217,7 +219,8 @@ public sealed class Watchdog : IAsyncDisposable
     private void SampleOne(WatchedProcess process)
     {
         var now = _time.GetTimestamp();
-        if (!_source.TryRead(process.Pid, out var reading) || reading.StartTime != process.StartTime)
+        var details = --process.SamplesUntilDetails < 0 || process.LastDetails.OpenFiles >= process.DetailsEveryTickFrom;
+        if (!_source.TryRead(process.Pid, details, out var reading) || reading.StartTime != process.StartTime)
         {
             Unwatch(process);
             WatchdogLog.Exited(_logger, process.PluginId, process.Pid);
@@ -230,20 +233,36 @@ public sealed class Watchdog : IAsyncDisposable
             process.SamplesUntilDisk = _options.DiskEvery - 1;
         }
 
+        var previous = process.Usage;
+        double? readRate = previous?.ReadBytesPerSecond, writeRate = previous?.WriteBytesPerSecond;
+        if (reading.HasDetails)
+        {
+            process.SamplesUntilDetails = _options.DetailsEvery - 1;
+            var detailsElapsed = _time.GetElapsedTime(process.LastDetailsTimestamp, now);
+            if (detailsElapsed >= _options.Interval / 2)
+            {
+                readRate = UsageMath.Rate(process.LastDetails.ReadBytes, reading.ReadBytes, detailsElapsed.TotalSeconds);
+                writeRate = UsageMath.Rate(process.LastDetails.WriteBytes, reading.WriteBytes, detailsElapsed.TotalSeconds);
+                process.LastDetails = reading;
+                process.LastDetailsTimestamp = now;
+            }
+        }
+        else
+        {
+            // Between detail reads the last counted descriptors, sockets and bytes stand.
+            var last = process.LastDetails;
+            reading = reading with { OpenFiles = last.OpenFiles, Sockets = last.Sockets, ReadBytes = last.ReadBytes, WriteBytes = last.WriteBytes };
+        }
+
         // CPU time moves in 10 ms clock ticks, so a short window (a first tick right after Watch, a late
-        // timer catching up) gives wild percentages: rates then keep their previous value and the window
-        // stays open until it spans at least half an interval.
+        // timer catching up) gives wild percentages: the rate then keeps its previous value and the window
+        // stays open until it spans at least half an interval. Storage rates have a window of their own.
         var elapsed = _time.GetElapsedTime(process.LastTimestamp, now);
-        var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow());
+        var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow())
+            with { ReadBytesPerSecond = readRate, WriteBytesPerSecond = writeRate };
         if (elapsed < _options.Interval / 2)
         {
-            var previous = process.Usage;
-            usage = usage with
-            {
-                CpuPercent = previous?.CpuPercent ?? 0,
-                ReadBytesPerSecond = previous?.ReadBytesPerSecond,
-                WriteBytesPerSecond = previous?.WriteBytesPerSecond,
-            };
+            usage = usage with { CpuPercent = previous?.CpuPercent ?? 0 };
         }
         else
         {

@@ -13,6 +13,15 @@ public sealed class WatchdogOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int DiskEvery { get; set; } = 5;
 
+    /// <summary>
+    /// Open descriptors, sockets and storage bytes are read every this many samples, because listing a
+    /// process's descriptors costs a hundred times its <c>stat</c>; a process at or above
+    /// <see cref="WarnRatio"/> of its open-files limit has them read on every sample. CPU, memory and
+    /// threads are read on every sample whatever this says. Default 5.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int DetailsEvery { get; set; } = 5;
+
     /// <summary>Longest time one data-folder scan may take; a scan that runs out reports what it counted so far. Default 200 ms; 1 ms to 10 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
     public TimeSpan DiskScanBudget { get; set; } = TimeSpan.FromMilliseconds(200);

@@ -38,6 +38,17 @@ internal sealed class WatchedProcess(
 
     public long LastTimestamp { get; set; } = baselineTimestamp;
 
+    /// <summary>The latest reading with descriptors and storage bytes in it, which the cheap readings between carry on.</summary>
+    public ProcessReading LastDetails { get; set; } = baseline;
+
+    public long LastDetailsTimestamp { get; set; } = baselineTimestamp;
+
+    /// <summary>Spread over the first <see cref="WatchdogOptions.DetailsEvery"/> samples, so the costly reads of many processes do not fall on one tick.</summary>
+    public int SamplesUntilDetails { get; set; } = pid % options.DetailsEvery;
+
+    /// <summary>Open descriptors from which every sample reads them; <see cref="int.MaxValue"/> without an open-files limit.</summary>
+    public int DetailsEveryTickFrom { get; } = limits.OpenFiles is int files ? (int)(files * options.WarnRatio) : int.MaxValue;
+
     public long? DiskBytes { get; set; }
 
     public int SamplesUntilDisk { get; set; }

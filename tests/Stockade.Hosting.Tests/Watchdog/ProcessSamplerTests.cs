@@ -168,6 +168,7 @@ public class ProcessSamplerTests
         stat.CpuTicks.ShouldBe(250 + 50 + 7 + 3);
         stat.Threads.ShouldBe(9);
         stat.StartTime.ShouldBe(123456);
+        stat.RssPages.ShouldBe(10);
     }
 
     [Fact]

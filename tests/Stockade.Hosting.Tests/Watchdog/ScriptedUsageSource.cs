@@ -9,6 +9,9 @@ internal sealed class ScriptedUsageSource : IUsageSource
 
     public int DiskScans { get; private set; }
 
+    /// <summary>Reads that asked for descriptors and storage bytes, the costly part of a real read.</summary>
+    public int DetailReads { get; private set; }
+
     public long? Disk { get; set; }
 
     public void Set(int pid, long memoryBytes = 0, int threads = 1, int openFiles = 3, long startTime = 1)
@@ -30,7 +33,25 @@ internal sealed class ScriptedUsageSource : IUsageSource
     {
     }
 
-    public bool TryRead(int pid, out ProcessReading reading) => _readings.TryGetValue(pid, out reading);
+    /// <summary>Like the real sampler, a read without details leaves descriptors, sockets and bytes at zero.</summary>
+    public bool TryRead(int pid, bool details, out ProcessReading reading)
+    {
+        if (!_readings.TryGetValue(pid, out reading))
+        {
+            return false;
+        }
+
+        if (details)
+        {
+            DetailReads++;
+        }
+        else
+        {
+            reading = reading with { OpenFiles = 0, Sockets = 0, ReadBytes = 0, WriteBytes = 0, HasDetails = false };
+        }
+
+        return true;
+    }
 
     public long? MeasureDisk(string directory, TimeSpan budget)
     {

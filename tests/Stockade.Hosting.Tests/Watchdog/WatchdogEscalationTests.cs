@@ -175,6 +175,37 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Sample_FarBelowOpenFilesLimit_ReadsDescriptorsEveryFifthSampleAndKeepsTheCountBetween()
+    {
+        _source.Set(Pid, openFiles: 7);
+        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { OpenFiles = 100 }, _target);
+        _source.DetailReads.ShouldBe(1, "the baseline reads everything");
+
+        Tick(cpu: 0, times: 10);
+
+        // Pid 4242 spreads its first detail read to the third sample, then every fifth: samples 3 and 8.
+        _source.DetailReads.ShouldBe(3);
+        _watchdog.GetUsage(Plugin).ShouldNotBeNull().OpenFiles.ShouldBe(7);
+    }
+
+    [Fact]
+    public void Sample_AtWarnRatioOfOpenFilesLimit_ReadsDescriptorsEverySampleAndThrottles()
+    {
+        _source.Set(Pid, openFiles: 80);
+        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { OpenFiles = 100 }, _target);
+
+        Tick(cpu: 0, times: 4);
+        _source.DetailReads.ShouldBe(5);
+
+        _source.Set(Pid, openFiles: 150);
+        Tick(cpu: 0, times: 3);
+
+        _source.DetailReads.ShouldBe(8);
+        _target.Throttles.ShouldHaveSingleItem();
+        _watchdog.GetUsage(Plugin).ShouldNotBeNull().OpenFiles.ShouldBe(150);
+    }
+
+    [Fact]
     public void ReportViolation_Repeated_ThrottlesThenKillsWithTheReason()
     {
         _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);

@@ -7,8 +7,14 @@ internal interface IUsageSource
     void Refresh();
 
     /// <summary>Reads the counters of <paramref name="pid"/> and its descendants.</summary>
+    /// <param name="pid">The root process.</param>
+    /// <param name="details">
+    /// Also count open descriptors and sockets and read storage bytes, which cost far more than the rest
+    /// (a directory listing and a link per descriptor); a source may read them anyway.
+    /// </param>
+    /// <param name="reading">The summed counters; <see cref="ProcessReading.HasDetails"/> says whether the costly ones are in.</param>
     /// <returns><see langword="false"/> when the process has exited (or is a zombie); that is normal, not an error.</returns>
-    bool TryRead(int pid, out ProcessReading reading);
+    bool TryRead(int pid, bool details, out ProcessReading reading);
 
     /// <summary>Sums the sizes of the files under <paramref name="directory"/>, giving up after <paramref name="budget"/>.</summary>
     /// <returns>The bytes counted (a lower bound when the budget ran out), or <see langword="null"/> when the folder does not exist.</returns>

@@ -63,9 +63,9 @@ internal static class ProcFile
         }
 
         var rest = text[(close + 2)..];
-        long utime = 0, stime = 0, cutime = 0, cstime = 0, ppid = 0, threads = 0, start = 0;
+        long utime = 0, stime = 0, cutime = 0, cstime = 0, ppid = 0, threads = 0, start = 0, rss = 0;
         var state = (byte)0;
-        for (var field = 3; field <= 22; field++)
+        for (var field = 3; field <= 24; field++)
         {
             var space = rest.IndexOf((byte)' ');
             var token = space < 0 ? rest : rest[..space];
@@ -84,6 +84,7 @@ internal static class ProcFile
                 17 => Utf8Parser.TryParse(token, out cstime, out _),
                 20 => Utf8Parser.TryParse(token, out threads, out _),
                 22 => Utf8Parser.TryParse(token, out start, out _),
+                24 => Utf8Parser.TryParse(token, out rss, out _),
                 _ => true,
             };
             if (!parsed)
@@ -91,7 +92,7 @@ internal static class ProcFile
                 return false;
             }
 
-            if (space < 0 && field < 22)
+            if (space < 0 && field < 24)
             {
                 return false;
             }
@@ -99,7 +100,7 @@ internal static class ProcFile
             rest = space < 0 ? default : rest[(space + 1)..];
         }
 
-        fields = new StatFields(state, (int)ppid, utime + stime + cutime + cstime, (int)threads, start);
+        fields = new StatFields(state, (int)ppid, utime + stime + cutime + cstime, (int)threads, start, rss);
         return true;
     }
 

@@ -10,6 +10,10 @@ namespace Stockade.Hosting.Monitoring.Sampling;
 /// <param name="Processes">The root plus its live descendants.</param>
 /// <param name="ReadBytes">Summed storage reads, or null when any <c>io</c> file was unreadable.</param>
 /// <param name="WriteBytes">Summed storage writes, or null when any <c>io</c> file was unreadable.</param>
+/// <param name="HasDetails">
+/// Whether descriptors, sockets and storage bytes were read; when <see langword="false"/> those four are zero
+/// and the caller keeps its previous figures (see <see cref="IUsageSource.TryRead"/>).
+/// </param>
 internal readonly record struct ProcessReading(
     long StartTime,
     TimeSpan CpuTime,
@@ -19,4 +23,5 @@ internal readonly record struct ProcessReading(
     int Sockets,
     int Processes,
     long? ReadBytes,
-    long? WriteBytes);
+    long? WriteBytes,
+    bool HasDetails = true);

@@ -4,13 +4,15 @@ using System.IO.Enumeration;
 namespace Stockade.Hosting.Monitoring.Sampling;
 
 /// <summary>
-/// Reads a process tree's usage from <c>/proc</c>: <c>stat</c> (CPU time, threads, start time),
-/// <c>status</c> (VmRSS), <c>fd</c> (open files and sockets) and <c>io</c> (storage bytes).
+/// Reads a process tree's usage from <c>/proc</c>: <c>stat</c> on every read (CPU time, threads, start
+/// time, resident pages), and with details <c>fd</c> (open files and sockets) and <c>io</c> (storage bytes).
 /// </summary>
 /// <remarks>
 /// Safe to call from several threads: all per-read state is local, and the process tree is swapped
 /// in whole by <see cref="Refresh"/>. Parsing works on stack buffers; what still allocates is the
-/// path strings and one small object per open descriptor (the only way to <c>readlink</c> without P/Invoke).
+/// path strings and, with details, one small object per open descriptor (the only way to <c>readlink</c>
+/// without P/Invoke). One <c>stat</c> read is the cheapest complete source of what hard limits need:
+/// <c>status</c> costs about four times as much to generate and the descriptor walk a hundred times.
 /// </remarks>
 internal sealed class ProcessSampler : IUsageSource
 {
@@ -24,8 +26,9 @@ internal sealed class ProcessSampler : IUsageSource
     internal const int MaxDescendants = 512;
 
     private const int StatBufferSize = 1024;
-    private const int StatusBufferSize = 4096;
     private const int IoBufferSize = 512;
+
+    private static readonly long PageSize = Environment.SystemPageSize;
 
     private static readonly EnumerationOptions FlatOptions = new()
     {
@@ -49,11 +52,17 @@ internal sealed class ProcessSampler : IUsageSource
     /// <inheritdoc />
     public void Refresh() => _tree = ProcessTree.Scan();
 
+    /// <summary>Reads every counter, details included, of <paramref name="pid"/> and its descendants.</summary>
+    /// <param name="pid">The root process.</param>
+    /// <param name="reading">The summed counters.</param>
+    /// <returns><see langword="false"/> when the process has exited.</returns>
+    public bool TryRead(int pid, out ProcessReading reading) => TryRead(pid, details: true, out reading);
+
     /// <inheritdoc />
-    public bool TryRead(int pid, out ProcessReading reading)
+    public bool TryRead(int pid, bool details, out ProcessReading reading)
     {
         reading = default;
-        if (!TryReadOne(pid, out var root))
+        if (!TryReadOne(pid, details, out var root))
         {
             return false;
         }
@@ -67,7 +76,7 @@ internal sealed class ProcessSampler : IUsageSource
             tree.CollectDescendants(pid, descendants, MaxDescendants);
             foreach (var child in descendants)
             {
-                if (TryReadOne(child, out var one))
+                if (TryReadOne(child, details, out var one))
                 {
                     total = total.Add(one);
                     processes++;
@@ -84,7 +93,8 @@ internal sealed class ProcessSampler : IUsageSource
             total.Sockets,
             processes,
             total.ReadBytes,
-            total.WriteBytes);
+            total.WriteBytes,
+            details);
         return true;
     }
 
@@ -125,25 +135,24 @@ internal sealed class ProcessSampler : IUsageSource
         return total;
     }
 
-    private static bool TryReadOne(int pid, out Single one)
+    private static bool TryReadOne(int pid, bool details, out Single one)
     {
         one = default;
-        Span<byte> buffer = stackalloc byte[StatusBufferSize];
+        Span<byte> buffer = stackalloc byte[StatBufferSize];
 
-        var read = ProcFile.TryRead(ProcessTree.StatPath(pid), buffer[..StatBufferSize]);
+        var read = ProcFile.TryRead(ProcessTree.StatPath(pid), buffer);
         if (read <= 0 || !ProcFile.TryParseStat(buffer[..read], out var stat) || stat.Exited)
         {
             return false;
         }
 
-        read = ProcFile.TryRead($"/proc/{pid}/status", buffer);
-        if (read <= 0)
+        // A kernel thread or a process being torn down has no memory map: rss reads 0.
+        var memory = stat.RssPages * PageSize;
+        if (!details)
         {
-            return false;
+            one = new Single(stat.StartTime, stat.CpuTicks, memory, stat.Threads, 0, 0, 0, 0);
+            return true;
         }
-
-        // A kernel thread or a process being torn down has no VmRSS line: it holds no memory of its own.
-        var rssKiB = ProcFile.TryParseKeyed(buffer[..read], "VmRSS:"u8, out var kib) ? kib : 0;
 
         long? readBytes = null, writeBytes = null;
         read = ProcFile.TryRead($"/proc/{pid}/io", buffer[..IoBufferSize]);
@@ -156,7 +165,7 @@ internal sealed class ProcessSampler : IUsageSource
         }
 
         var (files, sockets) = CountDescriptors(pid);
-        one = new Single(stat.StartTime, stat.CpuTicks, rssKiB * 1024, stat.Threads, files, sockets, readBytes, writeBytes);
+        one = new Single(stat.StartTime, stat.CpuTicks, memory, stat.Threads, files, sockets, readBytes, writeBytes);
         return true;
     }
 

@@ -6,9 +6,12 @@ namespace Stockade.Hosting.Monitoring.Sampling;
 /// Parent → children map of every process, from one scan of <c>/proc/*/stat</c>.
 /// </summary>
 /// <remarks>
-/// <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/children</c> would be cheaper, but it exists only with
-/// <c>CONFIG_PROC_CHILDREN</c>, which this machine's kernel (6.18, Debian) does not set; a scan works
-/// on every kernel. One scan serves all watched processes of a tick. Children of pid 0, 1 and 2 (init
+/// <c>/proc/&lt;pid&gt;/task/&lt;tid&gt;/children</c> exists only with <c>CONFIG_PROC_CHILDREN</c>, and
+/// lists only the children a given thread forked: for an idle .NET worker (20–26 threads) that is one read
+/// per thread, more than one scan of all of <c>/proc</c> shared by every watched process of a tick
+/// (measured on the development machine: 0.8 ms per worker against 3.7 ms for a whole scan of 89 processes).
+/// Reading only new pids' <c>stat</c> between scans was rejected: pid_max is 32768 there, so a pid can be
+/// reused within one interval and a new child would stay unseen (and its memory uncounted) until a full scan. One scan serves all watched processes of a tick. Children of pid 0, 1 and 2 (init
 /// and kernel threads) are left out: a watched worker is never one of those, and they are most of the list.
 /// </remarks>
 internal sealed class ProcessTree

@@ -6,7 +6,8 @@ namespace Stockade.Hosting.Monitoring.Sampling;
 /// <param name="CpuTicks">utime + stime + cutime + cstime, in clock ticks.</param>
 /// <param name="Threads">num_threads.</param>
 /// <param name="StartTime">starttime, in clock ticks after boot.</param>
-internal readonly record struct StatFields(byte State, int ParentPid, long CpuTicks, int Threads, long StartTime)
+/// <param name="RssPages">rss, resident pages: the same count (<c>get_mm_rss</c>) as VmRSS in <c>status</c>.</param>
+internal readonly record struct StatFields(byte State, int ParentPid, long CpuTicks, int Threads, long StartTime, long RssPages)
 {
     public bool Exited => State is (byte)'Z' or (byte)'X' or (byte)'x';
 }

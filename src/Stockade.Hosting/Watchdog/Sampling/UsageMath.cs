@@ -26,6 +26,7 @@ internal static class UsageMath
         };
     }
 
-    private static double? Rate(long? before, long? after, double seconds) =>
+    /// <summary>Bytes per second between two cumulative counters; null when either is unknown.</summary>
+    public static double? Rate(long? before, long? after, double seconds) =>
         before is { } b && after is { } a && seconds > 0 ? Math.Max(0, (a - b) / seconds) : null;
 }
