@@ -60,6 +60,28 @@ public sealed partial class PluginHost
     }
 
     /// <summary>
+    /// Replaces a plugin's worker with a fresh one under the policy in force: a prewarmed spare when the manifest asks
+    /// for them (<c>prewarm</c>) and one is ready, else a cold start. Calls in flight on the old worker fail.
+    /// </summary>
+    /// <exception cref="PluginNotFoundException">The plugin is not loaded.</exception>
+    /// <exception cref="PluginFailedException">The new worker could not start.</exception>
+    public async Task ReloadAsync(string pluginId, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var slot = GetSlot(pluginId);
+        await slot.StartLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await StopWorkerAsync(slot, "reloaded by the host", cancellationToken).ConfigureAwait(false);
+            await StartWorkerAsync(slot, restart: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.StartLock.Release();
+        }
+    }
+
+    /// <summary>
     /// Discards the slot's spares because its policy changed (fail secure: a spare confined under the old grants
     /// must never serve), then starts new ones under the policy now in force.
     /// </summary>

@@ -43,6 +43,21 @@ public sealed class PrewarmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReloadAsync_WithPrewarm_TakesTheSpare_AndTheOldWorkerEnds()
+    {
+        await Host.LoadAsync(World.Misbehave("t.warmreload", extra: "prewarm: 1"), new PluginLoadOptions { Level = "sandboxed" });
+        var spare = (await SparesAsync("t.warmreload", 1)).Single();
+        var old = Host.Plugins.Single().ProcessId!.Value;
+
+        await Host.ReloadAsync("t.warmreload");
+
+        Host.Plugins.Single().ProcessId.ShouldBe(spare);
+        (await Host.InvokeAsync("t.warmreload", "ping")).GetString().ShouldBe("pong");
+        await UntilAsync(() => !Alive(old));
+        Alive(old).ShouldBeFalse("the reloaded worker is still running");
+    }
+
+    [Fact]
     public async Task RefreshGrantsAsync_Revoke_DiscardsSparesBuiltUnderTheOldPolicy()
     {
         var dir = World.Plugin("hello-csharp", "t.warmrevoke", """
