@@ -319,22 +319,21 @@ public sealed partial class PluginHost
                     return;
                 }
 
-                if (closing.IsCancellationRequested || !ReferenceEquals(policy, slot.Plugin.Policy) || !slot.Spares.TryAdd(spare, slot.Plugin.Policy))
-                {
-                    await DiscardSpareAsync(spare).ConfigureAwait(false);
-                    continue;
-                }
-
                 try
                 {
+                    // Watched before it can be taken, so a spare is never unwatched and a promoted one never keeps its spare watch.
                     spare.SpareWatch = Watchdog.Watch(slot.Id + "#spare-" + spare.Worker.Pid.ToString(CultureInfo.InvariantCulture), spare.Worker.Pid, null,
                         WatchdogLimits(spare.Policy), new SpareWatchdogTarget(slot, spare));
                 }
                 catch (ObjectDisposedException)
                 {
-                    slot.Spares.Remove(spare.Worker);
                     await DiscardSpareAsync(spare).ConfigureAwait(false);
                     return;
+                }
+
+                if (closing.IsCancellationRequested || !ReferenceEquals(policy, slot.Plugin.Policy) || !slot.Spares.TryAdd(spare, slot.Plugin.Policy))
+                {
+                    await DiscardSpareAsync(spare).ConfigureAwait(false);
                 }
             }
         });

@@ -96,12 +96,12 @@ internal sealed class SparePool
         }
     }
 
-    /// <summary>Forgets a spare that exited while waiting.</summary>
-    public void Remove(WorkerProcess worker)
+    /// <summary>Forgets a spare (it exited, or is being discarded); false when it was not waiting here (taken already).</summary>
+    public bool Remove(WorkerProcess worker)
     {
         lock (_gate)
         {
-            _spares.RemoveAll(s => ReferenceEquals(s.Worker, worker));
+            return _spares.RemoveAll(s => ReferenceEquals(s.Worker, worker)) > 0;
         }
     }
 

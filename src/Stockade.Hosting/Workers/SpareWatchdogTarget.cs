@@ -20,7 +20,10 @@ internal sealed class SpareWatchdogTarget(PluginSlot slot, ReadyWorker spare) : 
 
     private void Discard(string reason)
     {
-        slot.Spares.Remove(spare.Worker);
-        spare.Worker.Kill(reason);
+        // Only while it is still a spare: once taken it is the slot's worker, watched (and judged) under the plugin's id.
+        if (slot.Spares.Remove(spare.Worker))
+        {
+            spare.Worker.Kill(reason);
+        }
     }
 }
