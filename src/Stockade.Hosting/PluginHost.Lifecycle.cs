@@ -266,6 +266,10 @@ public sealed partial class PluginHost
         }
 
         ready.SpareWatch?.Dispose();
+
+        // The old worker's exit handler may not have run yet (a spare is ready in milliseconds): its watch ends here.
+        slot.WatchRegistration?.Dispose();
+        slot.WatchRegistration = null;
         var worker = ready.Worker;
         var policy = ready.Policy;
         slot.Worker = worker;
