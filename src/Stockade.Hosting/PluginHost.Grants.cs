@@ -145,6 +145,7 @@ public sealed partial class PluginHost
             var policy = BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory);
             watch.Fingerprint = fingerprint;
             slot.Plugin.Policy = policy;
+            OnPolicyChanged(slot);
             var kernel = KernelRights(old) != KernelRights(policy);
             var applied = kernel ? "worker restarted" : "next brokered call";
             foreach (var removed in old.Granted.Except(policy.Granted))

@@ -56,7 +56,40 @@ public sealed partial class PluginHost
         }
 
         await StopWorkerAsync(slot, "unloaded by the host", cancellationToken).ConfigureAwait(false);
+        await DiscardSparesAsync(slot, close: true).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Replaces a plugin's worker with a fresh one under the policy in force: a prewarmed spare when the manifest asks
+    /// for them (<c>prewarm</c>) and one is ready, else a cold start. Calls in flight on the old worker fail.
+    /// </summary>
+    /// <exception cref="PluginNotFoundException">The plugin is not loaded.</exception>
+    /// <exception cref="PluginFailedException">The new worker could not start.</exception>
+    public async Task ReloadAsync(string pluginId, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var slot = GetSlot(pluginId);
+        await slot.StartLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await StopWorkerAsync(slot, "reloaded by the host", cancellationToken).ConfigureAwait(false);
+            await StartWorkerAsync(slot, restart: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.StartLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Discards the slot's spares because its policy changed (fail secure: a spare confined under the old grants
+    /// must never serve), then starts new ones under the policy now in force.
+    /// </summary>
+    internal void OnPolicyChanged(PluginSlot slot) =>
+        _ = DiscardSparesAsync(slot, close: false).ContinueWith(_ => FillSpares(slot), TaskScheduler.Default);
+
+    /// <summary>The pids of a plugin's idle spares (tests and diagnostics).</summary>
+    internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
     private LoadedPlugin ResolvePlugin(string idOrDirectory, PluginLoadOptions options)
     {
@@ -202,19 +235,148 @@ public sealed partial class PluginHost
 
     internal static string Name(SecurityLevel level) => level.ToString().ToLowerInvariant();
 
+    /// <summary>
+    /// Puts a worker to work for the slot: on a restart (crash, kill, timeout, reload) a spare built under the policy
+    /// now in force when there is one, else a cold start; then tops the spares up to the manifest's <c>prewarm</c>.
+    /// </summary>
     private async Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
+    {
+        var plugin = slot.Plugin;
+        ReadyWorker? ready = null;
+        if (restart)
+        {
+            var stale = new List<ReadyWorker>();
+            ready = slot.Spares.TryTake(plugin.Policy, stale);
+            foreach (var old in stale)
+            {
+                await DiscardSpareAsync(old).ConfigureAwait(false);
+            }
+        }
+
+        var fromSpare = ready is not null;
+        if (ready is null)
+        {
+            var temp = Home.TempDirectory(plugin.Id);
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+
+            ready = await LaunchWorkerAsync(slot, temp, spare: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        ready.SpareWatch?.Dispose();
+
+        // The old worker's exit handler may not have run yet (a spare is ready in milliseconds): its watch ends here.
+        slot.WatchRegistration?.Dispose();
+        slot.WatchRegistration = null;
+        var worker = ready.Worker;
+        var policy = ready.Policy;
+        slot.Worker = worker;
+        slot.Broker = ready.Broker;
+        slot.Stopping = false;
+        slot.ResourceKill = null;
+        plugin.Methods = ready.Methods;
+        plugin.ProcessId = worker.Pid;
+        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchdogLimits(policy), new WatchdogTarget(slot, worker));
+        Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
+        var details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) };
+        if (fromSpare)
+        {
+            details["spare"] = "true";
+        }
+
+        await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: details).ConfigureAwait(false);
+        Raise(plugin.Id, restart ? PluginEventKind.Restarted : PluginEventKind.Started,
+            $"worker {worker.Pid} ready at level '{Name(policy.Level)}'{(fromSpare ? " (a prewarmed spare)" : "")}");
+        FillSpares(slot);
+    }
+
+    /// <summary>Starts spares in the background until the slot holds the manifest's <c>prewarm</c> of them.</summary>
+    private void FillSpares(PluginSlot slot)
+    {
+        if (slot.Plugin.Manifest.Prewarm <= 0 || _disposed != 0)
+        {
+            return;
+        }
+
+        slot.Spares.StartFill(async () =>
+        {
+            while (_disposed == 0 && slot.Spares.Count < slot.Plugin.Manifest.Prewarm && _slots.TryGetValue(slot.Id, out var current) && ReferenceEquals(current, slot))
+            {
+                var closing = slot.Spares.Closing;
+                var policy = slot.Plugin.Policy;
+                var temp = Home.TempDirectory(slot.Id) + ".spare-" + slot.Spares.NextSequence().ToString(CultureInfo.InvariantCulture);
+                ReadyWorker spare;
+                try
+                {
+                    spare = await LaunchWorkerAsync(slot, temp, spare: true, closing).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue; // the spares were discarded for a new policy (or the plugin is going): start over
+                }
+                catch (Exception ex) when (ex is PluginException or IOException or InvalidOperationException or ObjectDisposedException)
+                {
+                    // A spare that cannot start is no loss: the next restart starts cold and says why.
+                    Log.WorkerEnded(_logger, slot.Id, $"spare could not start: {ex.Message}");
+                    return;
+                }
+
+                try
+                {
+                    // Watched before it can be taken, so a spare is never unwatched and a promoted one never keeps its spare watch.
+                    spare.SpareWatch = Watchdog.Watch(slot.Id + "#spare-" + spare.Worker.Pid.ToString(CultureInfo.InvariantCulture), spare.Worker.Pid, null,
+                        WatchdogLimits(spare.Policy), new SpareWatchdogTarget(slot, spare));
+                }
+                catch (ObjectDisposedException)
+                {
+                    await DiscardSpareAsync(spare).ConfigureAwait(false);
+                    return;
+                }
+
+                if (closing.IsCancellationRequested || !ReferenceEquals(policy, slot.Plugin.Policy) || !slot.Spares.TryAdd(spare, slot.Plugin.Policy))
+                {
+                    await DiscardSpareAsync(spare).ConfigureAwait(false);
+                }
+            }
+        });
+    }
+
+    /// <summary>Kills every spare of the slot (a new policy, or the plugin is going away); with close, no new ones start.</summary>
+    private async Task DiscardSparesAsync(PluginSlot slot, bool close)
+    {
+        foreach (var spare in slot.Spares.Drain(close))
+        {
+            await DiscardSpareAsync(spare).ConfigureAwait(false);
+        }
+
+        if (close)
+        {
+            // A spare being launched gives up on the cancelled token, and is discarded by the fill loop.
+            // Its failures were reported where they happened; here only its end matters.
+            await slot.Spares.Filling.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task DiscardSpareAsync(ReadyWorker spare)
+    {
+        spare.SpareWatch?.Dispose();
+        spare.Worker.Kill("spare discarded");
+        await spare.Worker.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Launches one worker under the slot's current policy and waits for its answer to <c>initialize</c>; the worker
+    /// is not yet the slot's. On any failure the worker is ended and the failure thrown.
+    /// </summary>
+    private async Task<ReadyWorker> LaunchWorkerAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
     {
         var plugin = slot.Plugin;
         var policy = plugin.Policy;
         var manifest = plugin.Manifest;
         var data = Home.DataDirectory(plugin.Id);
-        var temp = Home.TempDirectory(plugin.Id);
         Directory.CreateDirectory(data);
-        if (Directory.Exists(temp))
-        {
-            Directory.Delete(temp, recursive: true);
-        }
-
         Directory.CreateDirectory(temp);
         var confined = policy.Level >= SecurityLevel.Sandboxed;
         var request = new WorkerLaunchRequest
@@ -251,17 +413,18 @@ public sealed partial class PluginHost
         var broker = new PluginBroker(this, slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
         var worker = await WorkerProcess.StartAsync(startInfo, limits, broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
-        slot.Worker = worker;
-        slot.Broker = broker;
-        slot.Stopping = false;
-        slot.ResourceKill = null;
-        _ = worker.Exited.ContinueWith(t => OnWorkerExited(slot, worker, t.Result), TaskScheduler.Default);
+        _ = worker.Exited.ContinueWith(t => OnWorkerExited(slot, worker, t.Result, temp), TaskScheduler.Default);
 
         var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
         JsonElement? result;
         try
         {
             result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (spare)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
         catch (WorkerTimeoutException)
         {
@@ -281,18 +444,12 @@ public sealed partial class PluginHost
         }
         catch (Protocol.RemoteRpcException ex)
         {
-            await StopWorkerAsync(slot, "initialisation failed", CancellationToken.None).ConfigureAwait(false);
+            await worker.DisposeAsync().ConfigureAwait(false);
             throw new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {ex.Message}", RemoteType(ex), RemoteStack(ex));
         }
 
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
-        plugin.Methods = initResult?.Methods ?? [];
-        plugin.ProcessId = worker.Pid;
-        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, data, WatchdogLimits(policy), new WatchdogTarget(slot, worker));
-        Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
-        await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id,
-            details: new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) }).ConfigureAwait(false);
-        Raise(plugin.Id, restart ? PluginEventKind.Restarted : PluginEventKind.Started, $"worker {worker.Pid} ready at level '{Name(policy.Level)}'");
+        return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
     }
 
     private IReadOnlyDictionary<string, string> GrantedEnvironment(SandboxPolicy policy)
@@ -350,12 +507,19 @@ public sealed partial class PluginHost
         Raise(slot.Id, PluginEventKind.Stopped, reason);
     }
 
-    private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit)
+    private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit, string temp)
     {
-        slot.WatchRegistration?.Dispose();
+        if (!ReferenceEquals(slot.Worker, worker))
+        {
+            slot.Spares.Remove(worker);
+        }
+        else
+        {
+            slot.WatchRegistration?.Dispose();
+        }
+
         try
         {
-            var temp = Home.TempDirectory(slot.Id);
             if (Directory.Exists(temp))
             {
                 Directory.Delete(temp, recursive: true);

@@ -19,6 +19,7 @@ internal static unsafe class Program
 
     private static int Main(string[] args)
     {
+        StartupTrace.Mark("launcher-start");
         // 1. Parse the spec. Nothing has been changed yet, so any failure here is harmless.
         if (!TryReadSpec(args, out LaunchSpec? spec, out string? error))
         {
@@ -120,6 +121,7 @@ internal static unsafe class Program
 
             // 11. execve with our own environment (execv forwards environ unchanged).
             step = "execve";
+            StartupTrace.Mark("launcher-exec");
             Interop.execv(executable, argv);
             int errno = Interop.LastErrno;
             GC.KeepAlive(pins);

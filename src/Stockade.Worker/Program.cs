@@ -1,6 +1,8 @@
+using Stockade.Linux.Launch;
 using Stockade.Worker;
 
 // Composition only; the order is the contract: confine first, then protect the protocol stream, then load plugin code.
+StartupTrace.Mark("worker-main");
 var arguments = WorkerArguments.Parse(args);
 if (arguments.Error is not null)
 {
@@ -25,6 +27,13 @@ if (loaded.Error is not null)
 {
     await Console.Error.WriteLineAsync($"stockade-worker: {loaded.Error}");
     return WorkerExitCodes.BadPlugin;
+}
+
+StartupTrace.Mark("plugin-loaded");
+if (StartupTrace.Enabled)
+{
+    protocolInput = new TracedStream(protocolInput, "first-frame-read");
+    protocolOutput = new TracedStream(protocolOutput, "initialize-answered");
 }
 
 return await WorkerServer.RunAsync(loaded, protocolInput, protocolOutput);

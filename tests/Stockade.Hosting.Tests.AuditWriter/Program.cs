@@ -9,14 +9,29 @@ using Stockade.Hosting.Store;
 //   kv <home> <count> <tag>           write <count> key-value entries for plugin "shared" (exit 0)
 //   open-store <home>                 open the store and write a plugin; exit 3 with the StoreException message
 //   bench <dir> <count> <fsync>       append <count> records fire-and-forget, print records/s
+//   host <home> <runtime> <plugin>... load every plugin folder in one PluginHost, print "ready", wait to be killed
 return args switch
 {
     ["append", var home, var count, var tag] => await AppendAsync(home, int.Parse(count, CultureInfo.InvariantCulture), tag),
     ["kv", var home, var count, var tag] => WriteKeyValues(home, int.Parse(count, CultureInfo.InvariantCulture), tag),
     ["open-store", var home] => OpenStore(home),
     ["bench", var dir, var count, var fsync] => await BenchAsync(dir, int.Parse(count, CultureInfo.InvariantCulture), Enum.Parse<AuditFsyncPolicy>(fsync, ignoreCase: true)),
+    ["host", var home, var runtime, .. var plugins] when plugins.Length > 0 => await HostAsync(home, runtime, plugins),
     _ => Usage(),
 };
+
+static async Task<int> HostAsync(string home, string runtime, string[] plugins)
+{
+    var host = new Stockade.Hosting.PluginHost(new Stockade.Hosting.PluginHostOptions { Home = home, RuntimeDirectory = runtime });
+    foreach (var plugin in plugins)
+    {
+        await host.LoadAsync(plugin);
+    }
+
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+    return 0;
+}
 
 static async Task<int> AppendAsync(string home, int count, string tag)
 {
@@ -108,6 +123,6 @@ static async Task<int> BenchAsync(string dir, int count, AuditFsyncPolicy fsync)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: append <home> <count> <tag> | kv <home> <count> <tag> | open-store <home> | bench <dir> <count> <interval|always|never>");
+    Console.Error.WriteLine("usage: append <home> <count> <tag> | kv <home> <count> <tag> | open-store <home> | bench <dir> <count> <interval|always|never> | host <home> <runtime> <plugin>...");
     return 1;
 }

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Stockade.Bench.Harness;
+using Stockade.Hosting;
+using Stockade.Protocol;
 
 namespace Stockade.Bench.Benchmarks;
 
@@ -9,6 +13,10 @@ namespace Stockade.Bench.Benchmarks;
 /// </summary>
 internal static class StartupBenchmark
 {
+    // Stockade.Linux's StartupTrace: the variable that turns the marks on and the prefix of each stderr line.
+    private const string TraceVariable = "STOCKADE_TRACE_STARTUP";
+    private const string TracePrefix = "stockade-trace: ";
+
     public static async Task RunAsync(Report report, int iterations)
     {
         Console.WriteLine($"startup: {iterations} iterations each, alternating");
@@ -29,6 +37,156 @@ internal static class StartupBenchmark
         report.Add(new Figure("worker ready p50 (launcher+Landlock+seccomp+canary → initialize)", Report.Us(worker.Median),
             $"plain .NET child first message p50 {Report.Us(plain.Median)}", Report.Num(ratio, "F2") + "×", "≤ 1.3×", ratio <= 1.3));
         report.Note($"worker ready p99 {Report.Us(worker.P99)}, plain child p99 {Report.Us(plain.P99)} ({iterations} runs each)");
+
+        await PhasesAsync(report, Math.Max(5, iterations / 2)).ConfigureAwait(false);
+        await PrewarmedAsync(report, plain, Math.Max(5, iterations / 2)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a cold start goes: the launcher and the worker print CLOCK_MONOTONIC marks (STOCKADE_TRACE_STARTUP=1), and
+    /// each phase is the median gap from the previous mark (the first from the spawn call).
+    /// </summary>
+    private static async Task PhasesAsync(Report report, int runs)
+    {
+        var gaps = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var i = -1; i < runs; i++)
+        {
+            var (info, root) = BenchWorker.Plan();
+            info.Environment[TraceVariable] = "1";
+            var marks = new List<(string Phase, long Ticks)>();
+            var start = Stopwatch.GetTimestamp();
+            using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the launcher");
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line && line.StartsWith(TracePrefix, StringComparison.Ordinal))
+                {
+                    var parts = line[TracePrefix.Length..].Split(' ');
+                    lock (marks)
+                    {
+                        marks.Add((parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture)));
+                    }
+                }
+            };
+            process.BeginErrorReadLine();
+            var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, NoHandler.Instance);
+            peer.Start();
+            var parameters = new InitializeParams("samples.hello", "sandboxed", BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
+            await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams).ConfigureAwait(false);
+            var ready = Stopwatch.GetTimestamp();
+            await peer.DisposeAsync().ConfigureAwait(false);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            Directory.Delete(root, recursive: true);
+            if (i < 0)
+            {
+                continue;
+            }
+
+            lock (marks)
+            {
+                marks.Add(("host-has-answer", ready));
+                var previous = start;
+                foreach (var (phase, ticks) in marks.OrderBy(m => m.Ticks))
+                {
+                    if (!gaps.TryGetValue(phase, out var list))
+                    {
+                        gaps[phase] = list = [];
+                        order.Add(phase);
+                    }
+
+                    list.Add(Stopwatch.GetElapsedTime(previous, ticks).TotalMilliseconds);
+                    previous = ticks;
+                }
+            }
+        }
+
+        var text = string.Join(", ", order.Select(p => $"{p} +{Median(gaps[p]).ToString("F1", CultureInfo.InvariantCulture)} ms"));
+        report.Note($"cold start phases (median gap from the previous mark, {runs} traced runs): spawn → {text}");
+        Console.WriteLine($"  phases: {text}");
+    }
+
+    /// <summary>
+    /// A plugin with <c>prewarm: 1</c> in a real <see cref="PluginHost"/>: its worker is killed, and the clock runs
+    /// from the call that finds it dead to that call's answer (the restart takes the spare). Against the same
+    /// plain-child baseline as the cold row; the cold row is unchanged.
+    /// </summary>
+    private static async Task PrewarmedAsync(Report report, Samples plain, int runs)
+    {
+        var root = Directory.CreateTempSubdirectory("stockade-bench-prewarm-").FullName;
+        var plugin = Path.Combine(root, "plugin");
+        CopyDirectory(Path.Combine(BenchPaths.HelloPluginDirectory, "bin"), Path.Combine(plugin, "bin"));
+        File.Copy(Path.Combine(BenchPaths.HelloPluginDirectory, "plugin.yaml"), Path.Combine(plugin, "plugin.yaml"));
+        File.AppendAllText(Path.Combine(plugin, "plugin.yaml"), "prewarm: 1\n");
+        var warm = new Samples();
+        var host = new PluginHost(new PluginHostOptions { Home = Path.Combine(root, "home"), RuntimeDirectory = AppContext.BaseDirectory,
+            // No restart back-off (it grows by 1 s per restart inside the window) and no disabling: the row measures
+            // the start, not the restart policy.
+            MaxRestarts = 1000, RestartWindow = TimeSpan.FromMilliseconds(1) });
+        try
+        {
+            var loaded = await host.LoadAsync(plugin).ConfigureAwait(false);
+            var input = JsonSerializer.SerializeToElement(new { name = "Ada" });
+            for (var i = -1; i < runs; i++)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (host.SparePids(loaded.Id).Count == 0 && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(20).ConfigureAwait(false);
+                }
+
+                using (var worker = Process.GetProcessById(loaded.ProcessId!.Value))
+                {
+                    worker.Kill();
+                    await worker.WaitForExitAsync().ConfigureAwait(false);
+                }
+
+                // Let the host see the exit (a restart needs the old worker gone), then time the call that restarts.
+                await Task.Delay(200).ConfigureAwait(false);
+                var start = Stopwatch.GetTimestamp();
+                await host.InvokeAsync(loaded.Id, "greet", input).ConfigureAwait(false);
+                if (i >= 0)
+                {
+                    warm.AddTicks(Stopwatch.GetTimestamp() - start);
+                }
+            }
+        }
+        finally
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            Directory.Delete(root, recursive: true);
+        }
+
+        var ratio = warm.Median / plain.Median;
+        report.Add(new Figure("worker ready from a prewarmed spare p50 (killed worker → next call answered, prewarm: 1)", Report.Us(warm.Median),
+            $"plain .NET child first message p50 {Report.Us(plain.Median)}", Report.Num(ratio, "F2") + "×", "≤ 1.3×", ratio <= 1.3));
+        report.Note($"prewarmed restart p99 {Report.Us(warm.P99)} ({runs} runs; includes the greet call itself)");
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private sealed class NoHandler : IJsonRpcHandler
+    {
+        public static NoHandler Instance { get; } = new();
+
+        public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) =>
+            throw RpcException.MethodNotFound(method);
+
+        public ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private static async Task<long> PlainChildFirstMessageAsync()

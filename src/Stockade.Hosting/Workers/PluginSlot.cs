@@ -13,6 +13,9 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
 
     public WorkerProcess? Worker { get; set; }
 
+    /// <summary>Idle workers started ahead of demand (manifest <c>prewarm</c>).</summary>
+    public SparePool Spares { get; } = new();
+
     public PluginBroker? Broker { get; set; }
 
     public IDisposable? WatchRegistration { get; set; }

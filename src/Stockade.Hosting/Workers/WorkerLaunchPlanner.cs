@@ -13,17 +13,9 @@ namespace Stockade.Hosting.Workers;
 internal static class WorkerLaunchPlanner
 {
     private const LandlockFsAccess ReadOnly = LandlockFsAccess.ReadFile | LandlockFsAccess.ReadDir;
-    private const LandlockFsAccess ReadExecute = ReadOnly | LandlockFsAccess.Execute;
     private const LandlockFsAccess ReadWrite = ReadOnly | LandlockFsAccess.WriteFile | LandlockFsAccess.RemoveFile
         | LandlockFsAccess.RemoveDir | LandlockFsAccess.MakeReg | LandlockFsAccess.MakeDir | LandlockFsAccess.MakeSym
         | LandlockFsAccess.Truncate | LandlockFsAccess.Refer;
-
-    /// <summary>Files an unprivileged process may read without revealing anything of the host's.</summary>
-    private static readonly string[] RuntimeReadOnly =
-    [
-        "/usr/lib/x86_64-linux-gnu", "/etc/ld.so.cache", "/sys/fs/cgroup", "/sys/devices/system/cpu",
-        "/sys/devices/system/node", "/dev/urandom", "/dev/random", "/dev/zero", "/etc/localtime", "/usr/share/zoneinfo",
-    ];
 
     private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11"];
 
@@ -152,22 +144,21 @@ internal static class WorkerLaunchPlanner
             rules[path] = rules.TryGetValue(path, out var existing) ? existing | access : access;
         }
 
-        Add("/dev/null", LandlockFsAccess.ReadFile | LandlockFsAccess.WriteFile);
-        foreach (var path in RuntimeReadOnly)
+        // The system part (interpreter, libraries, procfs/sysfs, devices, time zone) has one source of truth.
+        foreach (var rule in DotnetRuntimeRules.System())
         {
-            Add(path, ReadOnly);
+            Add(rule.Path, Join(rule.Access));
         }
 
-        Add(WorkerRuntime.RealPath("/lib64/ld-linux-x86-64.so.2"), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
-        Add("/proc/self", ReadOnly | LandlockFsAccess.WriteFile);
-        Add("/proc/meminfo", LandlockFsAccess.ReadFile);
         Add(request.PluginDirectory, ReadOnly);
         Add(request.DataDirectory, ReadWrite);
         Add(request.TempDirectory, ReadWrite);
         if (request.IsDotnet)
         {
-            Add(Path.GetDirectoryName(runtime.DotnetPath)!, ReadExecute);
-            Add(runtime.WorkerDirectory, ReadOnly);
+            foreach (var rule in DotnetRuntimeRules.For(Path.GetDirectoryName(runtime.DotnetPath)!, runtime.WorkerDirectory, []))
+            {
+                Add(rule.Path, Join(rule.Access));
+            }
         }
         else
         {
@@ -212,9 +203,12 @@ internal static class WorkerLaunchPlanner
             BindTcpPorts = [],
             ScopeSignals = true,
             ScopeAbstractSockets = true,
-            PinPaths = ["/proc/self", "/proc/meminfo"],
+            PinPaths = [.. DotnetRuntimeRules.PinPaths],
         };
     }
+
+    private static LandlockFsAccess Join(IEnumerable<LandlockFsAccess> access) =>
+        access.Aggregate(LandlockFsAccess.None, (all, one) => all | one);
 
     private static LandlockFsAccess[] Split(LandlockFsAccess access) =>
         [.. Enum.GetValues<LandlockFsAccess>().Where(v => v != LandlockFsAccess.None && access.HasFlag(v))];

@@ -17,12 +17,18 @@ internal static class CanarySelfTest
         ArgumentNullException.ThrowIfNull(options);
         return new CanaryReport(
         [
-            ForbiddenRead(options.ForbiddenReadPath),
-            ForbiddenWrite(options.ForbiddenWriteDirectory),
-            InternetSocket(options.ConnectPort),
-            Exec(options.ExecPath),
-            SignalParent(),
+            Traced(ForbiddenRead(options.ForbiddenReadPath)),
+            Traced(ForbiddenWrite(options.ForbiddenWriteDirectory)),
+            Traced(InternetSocket(options.ConnectPort)),
+            Traced(Exec(options.ExecPath)),
+            Traced(SignalParent()),
         ]);
+    }
+
+    private static CanaryProbeResult Traced(CanaryProbeResult result)
+    {
+        Launch.StartupTrace.Mark("canary-" + result.Name);
+        return result;
     }
 
     private static CanaryProbeResult ForbiddenRead(string path)

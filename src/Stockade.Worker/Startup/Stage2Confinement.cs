@@ -1,4 +1,5 @@
 using Stockade.Linux.Canary;
+using Stockade.Linux.Launch;
 using Stockade.Linux.Seccomp;
 
 namespace Stockade.Worker;
@@ -21,12 +22,16 @@ internal static class Stage2Confinement
             Refuse($"seccomp could not be installed: {ex.Message}");
         }
 
+        StartupTrace.Mark("seccomp-installed");
+
         var threads = ThreadAudit.AllThreadsInSeccompFilterMode();
         if (!threads.AllInFilterMode)
         {
             var unconfined = string.Join(", ", threads.Unconfined.Select(t => $"{t.ToString()}"));
             Refuse($"not every thread is confined by seccomp ({threads.Error ?? unconfined})");
         }
+
+        StartupTrace.Mark("threads-audited");
 
         var canary = CanarySelfTest.Run(new CanaryOptions());
         if (!canary.AllBlocked)
