@@ -98,9 +98,14 @@ internal sealed class RuleIndex
             // (or "$ALIAS", "$ALIAS/a" for a scope not yet resolved). Paths are normalised: no "//", no
             // trailing slash but for the root, no "." or "..".
             var start = 0;
+            var lengths = category.PathLengths;
             if (text[0] == '/')
             {
-                TryBucket(lookup, "/", requested, ref best, ref found);
+                if (HasLength(lengths, 1))
+                {
+                    TryBucket(lookup, "/", requested, ref best, ref found);
+                }
+
                 start = 1;
             }
 
@@ -108,7 +113,11 @@ internal sealed class RuleIndex
             {
                 var slash = text.IndexOf('/', start);
                 var end = slash < 0 ? text.Length : slash;
-                TryBucket(lookup, text.AsSpan(0, end), requested, ref best, ref found);
+                if (HasLength(lengths, end))
+                {
+                    TryBucket(lookup, text.AsSpan(0, end), requested, ref best, ref found);
+                }
+
                 start = end + 1;
             }
         }
@@ -128,6 +137,10 @@ internal sealed class RuleIndex
 
         return found;
     }
+
+    // Bit n (n < 63) is set when some literal path has n characters; bit 63 stands for every longer one. Skipping
+    // a hash lookup for a length no literal path has changes no answer.
+    private static bool HasLength(ulong lengths, int length) => (lengths & (1UL << Math.Min(length, 63))) != 0;
 
     private static void TryBucket(
         FrozenDictionary<string, Entry[]>.AlternateLookup<ReadOnlySpan<char>> lookup,
@@ -171,6 +184,8 @@ internal sealed class RuleIndex
         public FrozenDictionary<string, Entry[]> Paths { get; } = paths;
 
         public FrozenDictionary<string, Entry[]>.AlternateLookup<ReadOnlySpan<char>> PathLookup { get; } = paths.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public ulong PathLengths { get; } = paths.Keys.Aggregate(0UL, (mask, key) => mask | (1UL << Math.Min(key.Length, 63)));
 
         public Entry[] Others { get; } = others;
     }
