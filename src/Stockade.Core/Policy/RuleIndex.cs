@@ -66,7 +66,15 @@ internal sealed class RuleIndex
             }
         }
 
-        _exact = exact.ToFrozenDictionary(StringComparer.Ordinal);
+        // An exact hit is final unless a pattern rule of its category comes earlier in the policy.
+        var firstPattern = categories.ToDictionary(
+            c => c.Key,
+            c => Math.Min(c.Value.Others.Count > 0 ? c.Value.Others[0].Position : int.MaxValue, c.Value.Paths.Values.Select(b => b[0].Position).DefaultIfEmpty(int.MaxValue).Min()),
+            StringComparer.Ordinal);
+        _exact = exact.ToFrozenDictionary(
+            e => e.Key,
+            e => e.Value with { Final = !firstPattern.TryGetValue(e.Value.Rule.Permission.Category, out var first) || first > e.Value.Position },
+            StringComparer.Ordinal);
         _categories = categories.ToFrozenDictionary(
             c => c.Key,
             c => new CategoryRules(c.Value.Paths.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. c.Value.Others]),
@@ -80,6 +88,11 @@ internal sealed class RuleIndex
         SandboxPolicy.Rule? found = null;
         if (requested.PathScope is null && _exact.Count > 0 && _exact.TryGetValue(requested.ToString(), out var hit))
         {
+            if (hit.Final)
+            {
+                return hit.Rule;
+            }
+
             best = hit.Position;
             found = hit.Rule;
         }
@@ -177,7 +190,7 @@ internal sealed class RuleIndex
             || permission.EnvScope is { IsPrefix: false }
             || permission.HostPattern is { IsWildcard: false, Port: not null });
 
-    private readonly record struct Entry(int Position, SandboxPolicy.Rule Rule);
+    private readonly record struct Entry(int Position, SandboxPolicy.Rule Rule, bool Final = false);
 
     private sealed class CategoryRules(FrozenDictionary<string, Entry[]> paths, Entry[] others)
     {
