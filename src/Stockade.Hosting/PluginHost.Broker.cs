@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Stockade.Core.Audit;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Audit;
 using Stockade.Hosting.Broker.Http;
 using Stockade.Hosting.Broker.RateLimiting;
 using Stockade.Hosting.Monitoring;
@@ -14,6 +15,7 @@ public sealed partial class PluginHost
 {
     private BrokeredHttp? _http;
     private BrokerRateLimiter? _rateLimiter;
+    private string? _auditFailure;
 
     internal ILogger Logger => _logger;
 
@@ -88,7 +90,38 @@ public sealed partial class PluginHost
 
     internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
 
+    /// <summary>
+    /// Why brokered calls are refused after the audit log lost records, or null while it works. Once set it stays
+    /// set: a call that cannot be audited is not performed (fail secure), until the host is restarted.
+    /// </summary>
+    internal string? AuditFailure => Volatile.Read(ref _auditFailure);
+
+    /// <summary>Puts a brokered call's record in the audit queue (in order, never dropped) without waiting for the write.</summary>
+    internal ValueTask<Task<AuditRecord>> AuditQueuedAsync(AuditEntry entry) => Audit.QueueAsync(entry);
+
+    /// <summary>Refuses every further brokered call, naming the audit failure (the first reason is kept).</summary>
+    internal void RefuseBrokeredCalls(AuditWriteException failure)
+    {
+        var reason = $"the audit log in {Audit.Directory} could not be written ({failure.Message}); brokered calls are refused "
+            + "because they cannot be audited: fix the audit folder (free space, permissions, a stray file or folder in the way) and restart the host";
+        if (Interlocked.CompareExchange(ref _auditFailure, reason, null) is null)
+        {
+            Log.AuditFailedBrokerClosed(_logger, failure, Audit.Directory);
+        }
+    }
+
+    private void OnAuditWriteFailed(object? sender, AuditWriteFailedEventArgs e)
+    {
+        // Records lost (not a late fsync or head update): what a broker queued may not be on file.
+        if (e.RecordsLost > 0)
+        {
+            RefuseBrokeredCalls(e.Exception);
+        }
+    }
+
     internal void RaiseDenied(string pluginId, string message) => Raise(pluginId, PluginEventKind.PermissionDenied, message);
+
+    internal void RaiseKilled(string pluginId, string message) => Raise(pluginId, PluginEventKind.Killed, message);
 
     /// <summary>One immutable pair, swapped atomically, so a reader never sees a catalog with another list's source.</summary>
     private sealed record CatalogCache(IReadOnlyList<string> Source, PermissionCatalog Catalog);

@@ -44,6 +44,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Home.EnsureCreated();
         Store = new StockadeStore(Home.Root, _time);
         Audit = new AuditLog(new AuditLogOptions { Directory = Home.AuditDirectory }, Store, _time, _loggerFactory.CreateLogger<AuditLog>());
+        Audit.WriteFailed += OnAuditWriteFailed;
         Services = new HostServiceRegistry();
         Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;

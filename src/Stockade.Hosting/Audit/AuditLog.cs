@@ -92,6 +92,23 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="entry"/> in the writer's ordered queue and completes as soon as it is there, without
+    /// waiting for the write: the record gets its place (and sequence) behind everything queued before it and is
+    /// never dropped (this waits while the queue is full). The returned task completes with the written record, or
+    /// faults with <see cref="AuditWriteException"/> when it could not be written (after <see cref="WriteFailed"/>
+    /// was raised). For callers that must not act before their record is sequenced, but need not wait for the disk.
+    /// </summary>
+    /// <param name="entry">What to record.</param>
+    internal ValueTask<Task<AuditRecord>> QueueAsync(AuditEntry entry)
+    {
+        Validate(entry);
+        ThrowIfDisposed();
+        var completion = new TaskCompletionSource<AuditRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = new Pending(entry, completion);
+        return _queue.Writer.TryWrite(pending) ? new ValueTask<Task<AuditRecord>>(completion.Task) : WhenQueuedAsync(pending, completion.Task);
+    }
+
     /// <summary>Completes when everything queued before the call is written and forced to disk (unless the policy is <see cref="AuditFsyncPolicy.Never"/>).</summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
@@ -124,6 +141,12 @@ public sealed class AuditLog : IAsyncDisposable
         {
             throw new ObjectDisposedException(nameof(AuditLog), "The audit log was disposed; open a new AuditLog to append.");
         }
+    }
+
+    private async ValueTask<Task<AuditRecord>> WhenQueuedAsync(Pending pending, Task<AuditRecord> written)
+    {
+        await EnqueueAsync(pending, CancellationToken.None);
+        return written;
     }
 
     // Misuse is rejected at the call site so that one bad entry can never fail a batch of good ones.

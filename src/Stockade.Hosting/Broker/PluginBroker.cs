@@ -5,6 +5,7 @@ using System.Text.Json;
 using Stockade.Core.Audit;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Audit;
 using Stockade.Hosting.Broker.Http;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Workers;
@@ -54,6 +55,12 @@ internal sealed class PluginBroker : IJsonRpcHandler
 
     public async ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken)
     {
+        if (_host.AuditFailure is { } auditFailure)
+        {
+            // Fail secure: a call that cannot be audited is not performed.
+            throw new RpcException(RpcErrorCode.PermissionDenied, $"'{PluginId}' was refused: {auditFailure}");
+        }
+
         switch (method)
         {
             case ProtocolMethods.HostHttpRequest:
@@ -207,7 +214,49 @@ internal sealed class PluginBroker : IJsonRpcHandler
         await RateLimitAsync(permission).ConfigureAwait(false);
         if (auditAction is not null)
         {
-            await _host.AuditEntryAsync(new AuditEntry(auditAction, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = permission, Resource = resource }).ConfigureAwait(false);
+            await AuditAllowedAsync(new AuditEntry(auditAction, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = permission, Resource = resource }).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sequences the record of an allowed call into the audit queue before the call is performed, without waiting
+    /// for the disk (DESIGN §3 order kept: check → rate limit → audit → perform). If the write later fails, this
+    /// worker is stopped and the host refuses every further brokered call (see <see cref="OnAuditLost"/>).
+    /// </summary>
+    private async ValueTask AuditAllowedAsync(AuditEntry entry)
+    {
+        var written = await _host.AuditQueuedAsync(entry).ConfigureAwait(false);
+        if (written.IsCompleted)
+        {
+            if (written.IsFaulted)
+            {
+                OnAuditLost(written.Exception);
+            }
+
+            return;
+        }
+
+        _ = written.ContinueWith(
+            static (task, state) => ((PluginBroker)state!).OnAuditLost(task.Exception),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void OnAuditLost(AggregateException? error)
+    {
+        var failure = error?.InnerException as AuditWriteException
+            ?? new AuditWriteException($"the audit record could not be written: {error?.InnerException?.Message}", error?.InnerException ?? error!);
+        _host.RefuseBrokeredCalls(failure);
+        Log.AuditLostWorkerStopped(_host.Logger, PluginId);
+        var worker = _slot.Worker;
+        if (worker is not null && !worker.HasExited && ReferenceEquals(_slot.Broker, this))
+        {
+            var message = $"stopped because the audit record of one of its brokered calls could not be written ({failure.Message}); fix the audit folder and restart the host";
+            _slot.ResourceKill = ("audit", message);
+            worker.Kill($"audit: {failure.Message}");
+            _host.RaiseKilled(PluginId, message);
         }
     }
 
@@ -241,6 +290,15 @@ internal sealed class PluginBroker : IJsonRpcHandler
             }
         }
 
+        // Rate limit before performing, so that a refused request never leaves the host. Only a granted
+        // destination counts: an ungranted one is refused (and audited) by the egress check below instead.
+        var host = Uri.TryCreate(p.Url, UriKind.Absolute, out var uri) ? $"{uri.IdnHost}:{uri.Port}" : p.Url;
+        var permission = $"network:request={host}";
+        if (uri is not null && IsGranted(permission))
+        {
+            await RateLimitAsync(permission).ConfigureAwait(false);
+        }
+
         var egress = new PolicyEgress(IsGranted);
         var result = await _host.Http.SendAsync(new BrokeredHttpRequest(p.Method, p.Url, headers, p.Body), egress, cancellationToken).ConfigureAwait(false);
         if (!result.IsResponse)
@@ -254,12 +312,10 @@ internal sealed class PluginBroker : IJsonRpcHandler
             throw new RpcException(result.Code!, result.Message ?? "request failed");
         }
 
-        var host = Uri.TryCreate(p.Url, UriKind.Absolute, out var uri) ? $"{uri.IdnHost}:{uri.Port}" : p.Url;
-        await RateLimitAsync($"network:request={host}").ConfigureAwait(false);
-        await _host.AuditEntryAsync(new AuditEntry(AuditActions.NetworkRequest, AuditDecision.Allow, AuditLayer.Broker)
+        await AuditAllowedAsync(new AuditEntry(AuditActions.NetworkRequest, AuditDecision.Allow, AuditLayer.Broker)
         {
             Plugin = PluginId,
-            Permission = $"network:request={host}",
+            Permission = permission,
             Resource = uri is null ? p.Url : uri.GetLeftPart(UriPartial.Path),
             Details = new Dictionary<string, string> { ["method"] = p.Method, ["status"] = result.Status.ToString(CultureInfo.InvariantCulture), ["bytes"] = result.Body.Length.ToString(CultureInfo.InvariantCulture) },
         }).ConfigureAwait(false);
@@ -275,7 +331,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
             await RateLimitAsync(result.Permission ?? $"{p.Service}:call").ConfigureAwait(false);
             if (result.Audited)
             {
-                await _host.AuditEntryAsync(new AuditEntry(AuditActions.ServiceCall, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = result.Permission, Resource = $"{p.Service}.{p.Method}" }).ConfigureAwait(false);
+                await AuditAllowedAsync(new AuditEntry(AuditActions.ServiceCall, AuditDecision.Allow, AuditLayer.Broker) { Plugin = PluginId, Permission = result.Permission, Resource = $"{p.Service}.{p.Method}" }).ConfigureAwait(false);
             }
 
             return result.Value;

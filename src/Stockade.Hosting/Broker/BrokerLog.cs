@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace Stockade.Hosting;
+
+/// <summary>The broker's log messages (event ids 1090–1099 of the host's range).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1090, LogLevel.Critical, "The audit log in {Directory} lost records: every brokered call is refused from now on")]
+    public static partial void AuditFailedBrokerClosed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(1091, LogLevel.Error, "Plugin {PluginId}: the audit record of a brokered call could not be written; its worker is stopped")]
+    public static partial void AuditLostWorkerStopped(ILogger logger, string pluginId);
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Stockade.Hosting.Tests.Audit;
+using Stockade.Hosting.Tests.Host;
+
+namespace Stockade.Hosting.Tests.Broker;
+
+/// <summary>
+/// The broker queues an allowed call's audit record before performing the call but does not wait for the disk.
+/// These tests make the audit log unwritable mid-run (a folder where the next daily file must go) under real
+/// confined workers and check that the host fails secure: the worker whose record was lost is stopped, every
+/// further brokered call of every plugin is refused naming the audit failure, and the host keeps serving.
+/// </summary>
+public sealed class BrokerAuditFailureTests : IAsyncLifetime
+{
+    private const string Id = "t.auditfail";
+    private const string Bystander = "t.bystander";
+    private static readonly DateTimeOffset Today = new(DateTimeOffset.UtcNow.UtcDateTime.Date.AddHours(12), TimeSpan.Zero);
+    private readonly HostWorld _world = new();
+    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    private readonly ConcurrentQueue<PluginEvent> _events = new();
+    private readonly ManualTimeProvider _time = new(Today);
+    private PluginHost _host = null!;
+    private int _port;
+    private int _requests;
+
+    public async Task InitializeAsync()
+    {
+        _server.Start();
+        _port = ((IPEndPoint)_server.LocalEndpoint).Port;
+        _ = ServeAsync();
+        _host = new PluginHost(
+            new PluginHostOptions
+            {
+                Home = _world.Home,
+                NameResolver = (name, _) => Task.FromResult(name == "api.test.local" ? new[] { IPAddress.Loopback } : Array.Empty<IPAddress>()),
+            },
+            timeProvider: _time);
+        _host.PluginEvent += (_, e) => _events.Enqueue(e);
+        foreach (var id in new[] { Id, Bystander })
+        {
+            await _host.LoadAsync(
+                _world.Misbehave(id, permissions: $"    - network:request=api.test.local:{_port}\n    - network:request=127.0.0.1:{_port}"),
+                new PluginLoadOptions { Level = "sandboxed", Grants = [$"network:request=api.test.local:{_port}", $"network:request=127.0.0.1:{_port}"] });
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _server.Stop();
+        _world.Dispose();
+    }
+
+    [Fact]
+    public async Task BrokeredCall_AuditFileUnwritable_WorkerStoppedFurtherCallsRefusedHostServes()
+    {
+        (await Fetch(Id)).GetString().ShouldBe("hello from the test server");
+        await _host.Audit.FlushAsync();
+
+        // The next record goes to tomorrow's file, where a folder now stands.
+        var blocker = Directory.CreateDirectory(Path.Combine(_host.Home.AuditDirectory, $"audit-{Today.AddDays(1):yyyy-MM-dd}.jsonl"));
+        _time.Set(Today.AddDays(1));
+        try
+        {
+            await Fetch(Id); // performed: its record was queued first; the write fails afterwards
+        }
+        catch (PluginKilledException)
+        {
+            // the failure may arrive while the call is still answering
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!_events.Any(e => e.PluginId == Id && e.Kind == PluginEventKind.Killed) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        _events.ShouldContain(e => e.PluginId == Id && e.Kind == PluginEventKind.Killed && e.Message.Contains("audit", StringComparison.Ordinal));
+        _host.AuditFailure.ShouldNotBeNull().ShouldContain("audit log");
+
+        // Every further brokered call is refused, for another plugin too, and never reaches the server.
+        var served = Volatile.Read(ref _requests);
+        var refused = await Should.ThrowAsync<PluginException>(() => Fetch(Bystander));
+        refused.Message.ShouldContain("audit log");
+        refused.Message.ShouldContain("restart the host");
+        Volatile.Read(ref _requests).ShouldBe(served);
+
+        // The host keeps running: a call that needs no broker is served.
+        (await _host.InvokeAsync(Bystander, "ping", HostWorld.Json(new { }))).GetString().ShouldBe("pong");
+
+        // Fixing the folder does not reopen the broker by itself: the stopped plugin restarts, and is still refused.
+        blocker.Delete();
+        var again = await Should.ThrowAsync<PluginException>(() => Fetch(Id));
+        again.Message.ShouldContain("audit log");
+        Volatile.Read(ref _requests).ShouldBe(served);
+    }
+
+    private Task<System.Text.Json.JsonElement> Fetch(string id) =>
+        _host.InvokeAsync(id, "fetch", HostWorld.Json(new { url = $"http://api.test.local:{_port}/hello" }));
+
+    private async Task ServeAsync()
+    {
+        while (true)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _server.AcceptTcpClientAsync();
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _requests);
+            using (client)
+            {
+                var stream = client.GetStream();
+                var buffer = new byte[4096];
+                _ = await stream.ReadAsync(buffer);
+                const string Payload = "hello from the test server";
+                var response = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {Payload.Length}\r\nConnection: close\r\n\r\n{Payload}";
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(response));
+            }
+        }
+    }
+}
