@@ -77,7 +77,7 @@ public sealed partial class JsonRpcPeer
         }
 
         _pending[id] = pending;
-        if (IsClosed || !_outbox.Writer.TryWrite(message))
+        if (IsClosed || !Send(message))
         {
             message.Dispose();
             if (_pending.TryRemove(id, out _))
@@ -109,7 +109,7 @@ public sealed partial class JsonRpcPeer
 
         _abandoned[id] = 0;
         pending.TrySetCanceled(token);
-        Enqueue(WriteMessage(id, static (writer, value) =>
+        Send(WriteMessage(id, static (writer, value) =>
         {
             writer.WriteString("method"u8, CancelMethod);
             writer.WriteStartObject("params"u8);
@@ -140,9 +140,8 @@ public sealed partial class JsonRpcPeer
                 s.writeParameters(writer, s.state);
             }
         });
-        if (!_outbox.Writer.TryWrite(message))
+        if (!Send(message))
         {
-            message.Dispose();
             return ValueTask.FromException(ClosedError());
         }
 

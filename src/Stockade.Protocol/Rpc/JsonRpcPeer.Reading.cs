@@ -229,7 +229,7 @@ public sealed partial class JsonRpcPeer
 
         if (answer is not null)
         {
-            Enqueue(answer);
+            Send(answer);
         }
 
         call.MarkFinished();
