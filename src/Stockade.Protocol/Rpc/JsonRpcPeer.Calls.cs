@@ -55,7 +55,9 @@ public sealed partial class JsonRpcPeer
         ThrowIfClosed();
         await _outgoingSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var id = Interlocked.Increment(ref _nextId);
-        var pending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Synchronous continuations: the reading loop hands its reading to another thread before completing this, and
+        // every other completion (close, cancellation) is posted to the pool, so the caller never runs inside them.
+        var pending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.None);
         PooledBufferWriter message;
         try
         {
@@ -108,7 +110,7 @@ public sealed partial class JsonRpcPeer
         }
 
         _abandoned[id] = 0;
-        pending.TrySetCanceled(token);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.pending.TrySetCanceled(state.token), (pending, token), preferLocal: false);
         Send(WriteMessage(id, static (writer, value) =>
         {
             writer.WriteString("method"u8, CancelMethod);

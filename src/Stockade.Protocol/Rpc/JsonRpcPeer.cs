@@ -40,6 +40,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     private int _writing;
     private int _finished;
     private string? _violation;
+    private Delivery _delivery;
+    private IncomingRequest _request;
     private Exception? _closeReason;
 
     /// <summary>Creates a peer reading frames from <paramref name="input"/> and writing frames to <paramref name="output"/>.</summary>
@@ -158,7 +160,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         {
             if (_pending.TryRemove(id, out var pending))
             {
-                pending.TrySetException(reason);
+                // On a pool thread: the callers' code must not run inside Close.
+                new Delivery(pending, default, reason).CompleteLater();
             }
         }
 
