@@ -61,9 +61,11 @@ public sealed partial class JsonRpcPeer
                     continue;
                 }
 
-                if (_reader.HasBufferedBytes)
+                if (_reader.HasBufferedBytes || !_pending.IsEmpty || Volatile.Read(ref _incomingInFlight) > 1)
                 {
-                    // More frames are already here: keep reading, and let pool threads run the caller or the handler.
+                    // More frames are already here, or more are expected soon because other calls are in flight: keep
+                    // reading, and let pool threads run the caller or the handler (one hand-over per frame, as a batch
+                    // of answers would otherwise cost one reader hand-over each).
                     delivery.CompleteLater();
                     request.StartLater(this);
                     continue;

@@ -10,7 +10,7 @@ public sealed partial class JsonRpcPeer
     // which then writes (its own message and whatever else is queued) without a hand-over to another thread. A write
     // the stream cannot take at once goes on asynchronously and keeps the flag until the queue is empty, so a caller
     // never waits on a stalled reader on the other side: its message waits in the queue instead.
-    private void Pump()
+    private void Pump(bool inline = true)
     {
         var reader = _outbox.Reader;
         while (Volatile.Read(ref _started) != 0 && (reader.Count > 0 || reader.Completion.IsCompleted))
@@ -21,22 +21,48 @@ public sealed partial class JsonRpcPeer
                 return;
             }
 
-            var drained = DrainAsync();
-            if (!drained.IsCompletedSuccessfully)
+            if (!inline)
             {
-                _ = CompleteDrainAsync(drained);
+                ThreadPool.UnsafeQueueUserWorkItem(static peer => peer.DrainHeld(), this, preferLocal: false);
                 return;
             }
 
-            if (!drained.Result)
+            if (!DrainHeldOnce())
             {
-                // Closed: the flag stays taken so that nothing is written after the streams are gone.
                 return;
             }
-
-            // A full fence, so that the queue is read again only after the flag is visibly free.
-            Interlocked.Exchange(ref _writing, 0);
         }
+    }
+
+    // With the flag held: drains the queue on a pool thread, then goes on like Pump.
+    private void DrainHeld()
+    {
+        if (DrainHeldOnce())
+        {
+            Pump();
+        }
+    }
+
+    // With the flag held: writes what is queued. Returns true when the flag was let go and the queue should be looked at
+    // again; false when an asynchronous write keeps it (its continuation goes on) or the peer has finished.
+    private bool DrainHeldOnce()
+    {
+        var drained = DrainAsync();
+        if (!drained.IsCompletedSuccessfully)
+        {
+            _ = CompleteDrainAsync(drained);
+            return false;
+        }
+
+        if (!drained.Result)
+        {
+            // Closed: the flag stays taken so that nothing is written after the streams are gone.
+            return false;
+        }
+
+        // A full fence, so that the queue is read again only after the flag is visibly free.
+        Interlocked.Exchange(ref _writing, 0);
+        return true;
     }
 
     private async Task CompleteDrainAsync(ValueTask<bool> drained)
@@ -111,7 +137,9 @@ public sealed partial class JsonRpcPeer
         _completion.TrySetResult();
     }
 
-    // Queues a message and writes it from this thread when nobody else is writing. Returns false when the peer is closed.
+    // Queues a message and, when nobody else is writing, writes it from this thread — unless other calls are in flight
+    // either way: then more messages are about to follow, and a pool thread writes them together a moment later, one
+    // system call for the batch instead of one per message. Returns false when the peer is closed.
     private bool Send(PooledBufferWriter message)
     {
         if (!_outbox.Writer.TryWrite(message))
@@ -120,7 +148,8 @@ public sealed partial class JsonRpcPeer
             return false;
         }
 
-        Pump();
+        var outgoing = _limits.MaxInFlight - _outgoingSlots.CurrentCount;
+        Pump(inline: outgoing <= 1 && Volatile.Read(ref _incomingInFlight) == 0);
         return true;
     }
 
