@@ -27,6 +27,9 @@ public sealed class FrameReader
         _maxFrameBytes = maxFrameBytes;
     }
 
+    // True when bytes of a further frame are already buffered, so the next read may not need the stream.
+    internal bool HasBufferedBytes => _end > _start;
+
     /// <summary>
     /// Reads the next frame. Returns <see langword="null"/> when the stream ends cleanly between frames.
     /// </summary>

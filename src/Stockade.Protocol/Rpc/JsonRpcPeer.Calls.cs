@@ -55,7 +55,9 @@ public sealed partial class JsonRpcPeer
         ThrowIfClosed();
         await _outgoingSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var id = Interlocked.Increment(ref _nextId);
-        var pending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Synchronous continuations: the reading loop hands its reading to another thread before completing this, and
+        // every other completion (close, cancellation) is posted to the pool, so the caller never runs inside them.
+        var pending = new TaskCompletionSource<JsonElement>(TaskCreationOptions.None);
         PooledBufferWriter message;
         try
         {
@@ -77,7 +79,7 @@ public sealed partial class JsonRpcPeer
         }
 
         _pending[id] = pending;
-        if (IsClosed || !_outbox.Writer.TryWrite(message))
+        if (IsClosed || !Send(message))
         {
             message.Dispose();
             if (_pending.TryRemove(id, out _))
@@ -108,8 +110,8 @@ public sealed partial class JsonRpcPeer
         }
 
         _abandoned[id] = 0;
-        pending.TrySetCanceled(token);
-        Enqueue(WriteMessage(id, static (writer, value) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.pending.TrySetCanceled(state.token), (pending, token), preferLocal: false);
+        Send(WriteMessage(id, static (writer, value) =>
         {
             writer.WriteString("method"u8, CancelMethod);
             writer.WriteStartObject("params"u8);
@@ -140,9 +142,8 @@ public sealed partial class JsonRpcPeer
                 s.writeParameters(writer, s.state);
             }
         });
-        if (!_outbox.Writer.TryWrite(message))
+        if (!Send(message))
         {
-            message.Dispose();
             return ValueTask.FromException(ClosedError());
         }
 

@@ -45,11 +45,39 @@ public sealed partial class JsonRpcPeer
                     violation = await ProcessAsync(frame.Payload).ConfigureAwait(false);
                 }
 
+                var delivery = _delivery;
+                var request = _request;
+                _delivery = default;
+                _request = default;
                 if (violation is not null)
                 {
+                    delivery.CompleteLater();
                     Close(violation, new ProtocolViolationException(violation));
                     return;
                 }
+
+                if (delivery.IsEmpty && request.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (_reader.HasBufferedBytes || !_pending.IsEmpty || Volatile.Read(ref _incomingInFlight) > 1)
+                {
+                    // More frames are already here, or more are expected soon because other calls are in flight: keep
+                    // reading, and let pool threads run the caller or the handler (one hand-over per frame, as a batch
+                    // of answers would otherwise cost one reader hand-over each).
+                    delivery.CompleteLater();
+                    request.StartLater(this);
+                    continue;
+                }
+
+                // Nothing more to read yet: a pool thread takes over the reading, and this thread runs the caller's
+                // continuation or the request's handler at once. Reading never waits for a caller's or a handler's code,
+                // so a handler that hangs cannot keep $/cancel or the end of the stream from being read.
+                ThreadPool.QueueUserWorkItem(static peer => _ = peer.ReadLoopAsync(), this, preferLocal: false);
+                delivery.Complete();
+                request.StartHere(this);
+                return;
             }
         }
         catch (Exception e)
@@ -147,7 +175,7 @@ public sealed partial class JsonRpcPeer
         _outgoingSlots.Release();
         if (hasResult)
         {
-            pending.TrySetResult(result.Clone());
+            _delivery = new Delivery(pending, result.Clone(), null);
             return null;
         }
 
@@ -156,7 +184,7 @@ public sealed partial class JsonRpcPeer
             || !error.TryGetProperty("message"u8, out var messageElement) || messageElement.ValueKind != JsonValueKind.String)
         {
             var violation = $"error of response {id} must be an object with an integer \"code\" and a string \"message\"";
-            pending.TrySetException(new ProtocolViolationException(violation));
+            _delivery = new Delivery(pending, default, new ProtocolViolationException(violation));
             return violation;
         }
 
@@ -172,7 +200,7 @@ public sealed partial class JsonRpcPeer
             }
         }
 
-        pending.TrySetException(new RemoteRpcException(code, number, messageElement.GetString()!, data));
+        _delivery = new Delivery(pending, default, new RemoteRpcException(code, number, messageElement.GetString()!, data));
         return null;
     }
 
@@ -190,7 +218,7 @@ public sealed partial class JsonRpcPeer
             return $"request id {id} is already in flight";
         }
 
-        _ = Task.Run(() => AnswerAsync(id, method, parameters, call));
+        _request = new IncomingRequest(id, method, parameters, call);
         return null;
     }
 
@@ -229,7 +257,7 @@ public sealed partial class JsonRpcPeer
 
         if (answer is not null)
         {
-            Enqueue(answer);
+            Send(answer);
         }
 
         call.MarkFinished();
@@ -270,5 +298,55 @@ public sealed partial class JsonRpcPeer
         }
 
         return null;
+    }
+
+    // The outcome of one of our calls, read by the reading loop and handed to the caller after the frame is done with.
+    // The caller's task runs its continuations synchronously, so whoever completes it runs the caller's code.
+    private readonly record struct Delivery(TaskCompletionSource<JsonElement>? Target, JsonElement Result, Exception? Error)
+    {
+        public bool IsEmpty => Target is null;
+
+        public void Complete()
+        {
+            if (Error is null)
+            {
+                Target?.TrySetResult(Result);
+            }
+            else
+            {
+                Target?.TrySetException(Error);
+            }
+        }
+
+        public void CompleteLater()
+        {
+            if (Target is not null)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static delivery => delivery.Complete(), this, preferLocal: false);
+            }
+        }
+    }
+
+    // A request accepted by the reading loop, to be answered once the frame is done with.
+    private readonly record struct IncomingRequest(string? Id, string Method, JsonElement? Parameters, IncomingCall? Call)
+    {
+        public bool IsEmpty => Call is null;
+
+        public void StartHere(JsonRpcPeer peer)
+        {
+            if (Call is not null)
+            {
+                _ = peer.AnswerAsync(Id!, Method, Parameters, Call);
+            }
+        }
+
+        public void StartLater(JsonRpcPeer peer)
+        {
+            if (Call is not null)
+            {
+                var request = this;
+                _ = Task.Run(() => peer.AnswerAsync(request.Id!, request.Method, request.Parameters, request.Call!));
+            }
+        }
     }
 }

@@ -6,21 +6,93 @@ public sealed partial class JsonRpcPeer
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
-    private async Task RunWriterAsync()
+    // The single writer is whoever holds _writing: usually the thread that queued a message and found nobody writing,
+    // which then writes (its own message and whatever else is queued) without a hand-over to another thread. A write
+    // the stream cannot take at once goes on asynchronously and keeps the flag until the queue is empty, so a caller
+    // never waits on a stalled reader on the other side: its message waits in the queue instead.
+    private void Pump(bool inline = true)
     {
+        var reader = _outbox.Reader;
+        while (Volatile.Read(ref _started) != 0 && (reader.Count > 0 || reader.Completion.IsCompleted))
+        {
+            if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            {
+                // The writer in charge looks at the queue again after letting go of the flag.
+                return;
+            }
+
+            if (!inline)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static peer => peer.DrainHeld(), this, preferLocal: false);
+                return;
+            }
+
+            if (!DrainHeldOnce())
+            {
+                return;
+            }
+        }
+    }
+
+    // With the flag held: drains the queue on a pool thread, then goes on like Pump.
+    private void DrainHeld()
+    {
+        if (DrainHeldOnce())
+        {
+            Pump();
+        }
+    }
+
+    // With the flag held: writes what is queued. Returns true when the flag was let go and the queue should be looked at
+    // again; false when an asynchronous write keeps it (its continuation goes on) or the peer has finished.
+    private bool DrainHeldOnce()
+    {
+        var drained = DrainAsync();
+        if (!drained.IsCompletedSuccessfully)
+        {
+            _ = CompleteDrainAsync(drained);
+            return false;
+        }
+
+        if (!drained.Result)
+        {
+            // Closed: the flag stays taken so that nothing is written after the streams are gone.
+            return false;
+        }
+
+        // A full fence, so that the queue is read again only after the flag is visibly free.
+        Interlocked.Exchange(ref _writing, 0);
+        return true;
+    }
+
+    private async Task CompleteDrainAsync(ValueTask<bool> drained)
+    {
+        if (await drained.ConfigureAwait(false))
+        {
+            Interlocked.Exchange(ref _writing, 0);
+            Pump();
+        }
+    }
+
+    // Writes everything queued as one batch. Returns false once the peer has finished (the flag must then stay taken).
+    private async ValueTask<bool> DrainAsync()
+    {
+        var reader = _outbox.Reader;
         try
         {
-            var reader = _outbox.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            var wrote = false;
+            while (reader.TryRead(out var message))
             {
-                while (reader.TryRead(out var message))
+                using (message)
                 {
-                    using (message)
-                    {
-                        await _writer.WriteFrameAsync(message.WrittenMemory).ConfigureAwait(false);
-                    }
+                    await _writer.WriteFrameAsync(message.WrittenMemory).ConfigureAwait(false);
                 }
 
+                wrote = true;
+            }
+
+            if (wrote)
+            {
                 // The queue is empty: whatever was gathered leaves in one write.
                 await _writer.FlushAsync().ConfigureAwait(false);
             }
@@ -28,14 +100,26 @@ public sealed partial class JsonRpcPeer
         catch (Exception e)
         {
             Close(violation: null, new IOException($"Writing to the other side failed: {e.Message}", e));
+            await FinishAsync().ConfigureAwait(false);
+            return false;
         }
 
-        await FinishAsync(Task.CompletedTask).ConfigureAwait(false);
+        if (reader.Completion.IsCompleted)
+        {
+            await FinishAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        return true;
     }
 
-    private async Task FinishAsync(Task before)
+    private async Task FinishAsync()
     {
-        await before.ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
         while (_outbox.Reader.TryRead(out var unsent))
         {
             unsent.Dispose();
@@ -53,12 +137,20 @@ public sealed partial class JsonRpcPeer
         _completion.TrySetResult();
     }
 
-    private void Enqueue(PooledBufferWriter message)
+    // Queues a message and, when nobody else is writing, writes it from this thread — unless other calls are in flight
+    // either way: then more messages are about to follow, and a pool thread writes them together a moment later, one
+    // system call for the batch instead of one per message. Returns false when the peer is closed.
+    private bool Send(PooledBufferWriter message)
     {
         if (!_outbox.Writer.TryWrite(message))
         {
             message.Dispose();
+            return false;
         }
+
+        var outgoing = _limits.MaxInFlight - _outgoingSlots.CurrentCount;
+        Pump(inline: outgoing <= 1 && Volatile.Read(ref _incomingInFlight) == 0);
+        return true;
     }
 
     private static PooledBufferWriter WriteMessage<TState>(TState state, Action<Utf8JsonWriter, TState> body)

@@ -7,7 +7,8 @@ namespace Stockade.Protocol;
 /// <summary>
 /// One end of a JSON-RPC 2.0 connection over framed streams; the host uses it to talk to a worker and the worker to
 /// talk to the host. Incoming requests run concurrently (at most <see cref="ProtocolLimits.MaxInFlight"/>), outgoing
-/// calls are correlated by id, and writes are serialised and batched by a single writer loop.
+/// calls are correlated by id, and writes are serialised: the thread that sends a message writes it itself when nobody
+/// else is writing, otherwise it is queued and the writer in charge writes it in its batch.
 /// </summary>
 /// <remarks>
 /// Everything the other side sends is validated; hostile input never throws out of the reading loop. On the first
@@ -16,7 +17,8 @@ namespace Stockade.Protocol;
 /// </remarks>
 public sealed partial class JsonRpcPeer : IAsyncDisposable
 {
-    private static readonly UnboundedChannelOptions OutboxOptions = new() { SingleReader = true };
+    // Read by whichever thread holds the writer flag, one at a time but not always the same thread.
+    private static readonly UnboundedChannelOptions OutboxOptions = new() { SingleReader = false };
 
     private readonly Stream _input;
     private readonly Stream _output;
@@ -35,7 +37,11 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     private long _nextId;
     private int _incomingInFlight;
     private int _started;
+    private int _writing;
+    private int _finished;
     private string? _violation;
+    private Delivery _delivery;
+    private IncomingRequest _request;
     private Exception? _closeReason;
 
     /// <summary>Creates a peer reading frames from <paramref name="input"/> and writing frames to <paramref name="output"/>.</summary>
@@ -85,7 +91,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         }
 
         _ = Task.Run(ReadLoopAsync);
-        _ = Task.Run(RunWriterAsync);
+        Pump();
     }
 
     /// <summary>
@@ -108,7 +114,13 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         _outbox.Writer.TryComplete();
         if (Volatile.Read(ref _started) == 0)
         {
-            await FinishAsync(Task.CompletedTask).ConfigureAwait(false);
+            // Never started: nothing was written and nothing will be.
+            Interlocked.Exchange(ref _writing, 1);
+            await FinishAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Pump();
         }
 
         await Completion.ConfigureAwait(false);
@@ -148,7 +160,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         {
             if (_pending.TryRemove(id, out var pending))
             {
-                pending.TrySetException(reason);
+                // On a pool thread: the callers' code must not run inside Close.
+                new Delivery(pending, default, reason).CompleteLater();
             }
         }
 
@@ -164,6 +177,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         if (completeOutbox)
         {
             _outbox.Writer.TryComplete();
+            Pump();
         }
 
         return true;
