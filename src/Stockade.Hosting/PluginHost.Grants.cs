@@ -205,10 +205,96 @@ public sealed partial class PluginHost
 
         foreach (var slot in _slots.Values)
         {
+            CheckInstalledState(slot);
             if (ApplyStoredGrants(slot, force: false) == GrantsApplied.Kernel)
             {
                 _ = RestartUnderNewPolicyAsync(slot, CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>
+    /// Follows what a person did to an installed, loaded plugin from another process (the CLI): 'stockade disable'
+    /// or 'stockade uninstall' stops its worker and spares within about <see cref="GrantCheckInterval"/>, and calls
+    /// are refused saying how to bring it back; 'stockade enable' lets the next call start it again.
+    /// </summary>
+    private void CheckInstalledState(PluginSlot slot)
+    {
+        if (!slot.Plugin.IsInstalled)
+        {
+            return;
+        }
+
+        PluginRecord? record;
+        try
+        {
+            record = Store.GetPlugin(slot.Id);
+        }
+        catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
+        {
+            return; // keep the state in force; the next look tries again
+        }
+
+        var off = record is null || !record.Enabled;
+        if (off == slot.OffInStore)
+        {
+            return;
+        }
+
+        slot.OffInStore = off;
+        _ = off ? StopTurnedOffAsync(slot, record is null) : TurnOnAsync(slot);
+    }
+
+    private async Task StopTurnedOffAsync(PluginSlot slot, bool uninstalled)
+    {
+        var reason = uninstalled ? "it was uninstalled ('stockade uninstall')" : "a person disabled it ('stockade disable')";
+        try
+        {
+            await slot.StartLock.WaitAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            slot.DisabledReason = reason;
+            slot.DisabledNextStep = uninstalled ? "install it again: stockade install <its folder>" : $"enable it again: stockade enable {slot.Id}";
+            await StopWorkerAsync(slot, reason, CancellationToken.None).ConfigureAwait(false);
+            await DiscardSparesAsync(slot, close: false).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PluginException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            Raise(slot.Id, PluginEventKind.Crashed, $"could not stop it after {reason}: {ex.Message}");
+        }
+        finally
+        {
+            slot.StartLock.Release();
+        }
+    }
+
+    private async Task TurnOnAsync(PluginSlot slot)
+    {
+        try
+        {
+            await slot.StartLock.WaitAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            // Enabled again by a person: serve from the next call, with a fresh restart budget.
+            slot.DisabledReason = null;
+            slot.DisabledNextStep = null;
+            slot.Restarts.Clear();
+        }
+        finally
+        {
+            slot.StartLock.Release();
         }
     }
 

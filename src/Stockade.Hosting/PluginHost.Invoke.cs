@@ -105,7 +105,7 @@ public sealed partial class PluginHost
             if (slot.DisabledReason is not null)
             {
                 throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' is disabled: {slot.DisabledReason}",
-                    nextStep: $"fix the cause, then re-enable it: stockade enable {slot.Id}");
+                    nextStep: slot.DisabledNextStep ?? $"fix the cause, then re-enable it: stockade enable {slot.Id}");
             }
 
             var now = _time.GetUtcNow();
@@ -116,11 +116,14 @@ public sealed partial class PluginHost
 
             if (slot.Restarts.Count >= _options.MaxRestarts)
             {
-                slot.DisabledReason = $"its worker ended {slot.Restarts.Count + 1} times within {_options.RestartWindow.TotalMinutes:0} minutes";
                 if (slot.Plugin.IsInstalled)
                 {
+                    slot.OffInStore = true; // the store poll must not take this for a person's 'disable'
                     Store.SetEnabled(slot.Id, false);
                 }
+
+                slot.DisabledReason = $"its worker ended {slot.Restarts.Count + 1} times within {_options.RestartWindow.TotalMinutes:0} minutes";
+                slot.DisabledNextStep = null;
 
                 await AuditAsync(AuditActions.PluginDisabled, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = slot.DisabledReason }).ConfigureAwait(false);
                 throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' was disabled: {slot.DisabledReason}",

@@ -23,8 +23,14 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
     /// <summary>Restart times inside the restart window.</summary>
     public Queue<DateTimeOffset> Restarts { get; } = new();
 
-    /// <summary>Set when the plugin was disabled after too many restarts; a person must re-enable it.</summary>
+    /// <summary>Set when the plugin was disabled (after too many restarts, or by a person); a person must re-enable it.</summary>
     public string? DisabledReason { get; set; }
+
+    /// <summary>What to do about <see cref="DisabledReason"/> (the command that enables or reinstalls it).</summary>
+    public string? DisabledNextStep { get; set; }
+
+    /// <summary>True while the store says the installed plugin is disabled or uninstalled (set by the host's store poll).</summary>
+    public bool OffInStore { get; set; }
 
     /// <summary>True while the host itself is stopping the worker (its exit is not a crash).</summary>
     public bool Stopping { get; set; }
