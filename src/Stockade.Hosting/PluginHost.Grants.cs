@@ -69,7 +69,7 @@ public sealed partial class PluginHost
     /// The installed copy must be the one that was installed (files hash), and at strict and unrestricted
     /// it must carry a valid signature from a trusted key.
     /// </summary>
-    private void VerifyInstalledCopy(PluginRecord record, string directory, string levelText)
+    private async Task VerifyInstalledCopyAsync(PluginRecord record, string directory, string levelText)
     {
         string? problem = null;
         var integrity = false;
@@ -102,8 +102,8 @@ public sealed partial class PluginHost
             return;
         }
 
-        AuditAsync(AuditActions.SignatureFailure, AuditDecision.Deny, AuditLayer.Loader, record.Id, resource: directory,
-            details: new Dictionary<string, string> { ["status"] = status, ["version"] = record.Version }).AsTask().GetAwaiter().GetResult();
+        await AuditAsync(AuditActions.SignatureFailure, AuditDecision.Deny, AuditLayer.Loader, record.Id, resource: directory,
+            details: new Dictionary<string, string> { ["status"] = status, ["version"] = record.Version }).ConfigureAwait(false);
         throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' was not loaded: {problem}", [problem],
             integrity ? $"reinstall it from a copy you trust: stockade install <folder> (the files may have been tampered with)" : "sign it and trust the key ('stockade trust add'), or run it at another level.",
             integrity);

@@ -27,7 +27,7 @@ public sealed partial class PluginHost
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrDirectory);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         options ??= new PluginLoadOptions();
-        var plugin = ResolvePlugin(idOrDirectory, options);
+        var plugin = await ResolvePluginAsync(idOrDirectory, options).ConfigureAwait(false);
         var slot = new PluginSlot(plugin);
         if (!_slots.TryAdd(plugin.Id, slot))
         {
@@ -91,7 +91,7 @@ public sealed partial class PluginHost
     /// <summary>The pids of a plugin's idle spares (tests and diagnostics).</summary>
     internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
-    private LoadedPlugin ResolvePlugin(string idOrDirectory, PluginLoadOptions options)
+    private async Task<LoadedPlugin> ResolvePluginAsync(string idOrDirectory, PluginLoadOptions options)
     {
         string directory;
         bool installed;
@@ -107,7 +107,7 @@ public sealed partial class PluginHost
 
             directory = Home.InstallDirectory(record.Id, record.Version);
             installed = true;
-            VerifyInstalledCopy(record, directory, options.Level ?? _options.DefaultLevel);
+            await VerifyInstalledCopyAsync(record, directory, options.Level ?? _options.DefaultLevel).ConfigureAwait(false);
             stored = Store.GetGrants(record.Id);
             grants = [.. stored.Select(ToGrant).OfType<Grant>()];
         }
@@ -138,7 +138,7 @@ public sealed partial class PluginHost
         }
 
         var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
-        var effective = DecideLevel(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade);
+        var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
         var policy = BuildPolicy(manifest, grants, effective, directory);
         var plugin = new LoadedPlugin(manifest, directory, policy, requested, GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), installed);
         if (installed)
@@ -211,7 +211,7 @@ public sealed partial class PluginHost
             ? level
             : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: unrestricted, limited, sandboxed, strict.");
 
-    private SecurityLevel DecideLevel(string pluginId, SecurityLevel requested, bool allowDowngrade)
+    private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
     {
         var best = GuaranteeReport.HighestLevel(KernelFeatures);
         if (requested <= best)
@@ -222,14 +222,14 @@ public sealed partial class PluginHost
         var missing = GuaranteeReport.MissingFor(requested, KernelFeatures);
         if (!allowDowngrade)
         {
-            AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader, pluginId,
-                details: new Dictionary<string, string> { ["requested"] = Name(requested), ["best"] = Name(best), ["missing"] = string.Join("; ", missing) }).AsTask().GetAwaiter().GetResult();
+            await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader, pluginId,
+                details: new Dictionary<string, string> { ["requested"] = Name(requested), ["best"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
             throw new LevelNotEnforceableException(pluginId, Name(requested), Name(best), missing);
         }
 
         Log.Downgraded(_logger, pluginId, Name(requested), Name(best));
-        AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader, pluginId,
-            details: new Dictionary<string, string> { ["requested"] = Name(requested), ["effective"] = Name(best), ["missing"] = string.Join("; ", missing) }).AsTask().GetAwaiter().GetResult();
+        await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader, pluginId,
+            details: new Dictionary<string, string> { ["requested"] = Name(requested), ["effective"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
         return best;
     }
 
