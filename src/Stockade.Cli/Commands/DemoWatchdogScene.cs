@@ -167,6 +167,15 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
 
         console.Output.Write(table);
+        var throttled = _events.FirstOrDefault(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Throttled);
+        var killed = _events.FirstOrDefault(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Killed);
+        if (throttled is not null && killed is not null)
+        {
+            console.Output.MarkupLine(Markup.Escape(
+                $"The spinner used {Format(WatchdogResource.CpuPercent, throttled.Event.Observed)} of a core when throttled and {Format(WatchdogResource.CpuPercent, killed.Event.Observed)} when killed: " +
+                "nice 19 only yields to other runnable work, so the kill is what ends a spinner on a core nobody else wants."));
+        }
+
         var afterKills = stoppedAt is { } s ? replies.Count(r => r >= s) : 0;
         console.Output.MarkupLine($"[green]{Markup.Escape(benignId)} answered {replies.Count} calls during the scene, {afterKills} of them after both misbehaving calls were stopped.[/]");
     }
@@ -183,7 +192,8 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
         catch (PluginKilledException ex)
         {
-            return $"killed by the watchdog ({ex.Resource}); the caller got {nameof(PluginKilledException)}";
+            var resource = ex.Resource == "cpupercent" ? "CPU" : ex.Resource;
+            return $"killed by the watchdog ({resource}); the caller got {nameof(PluginKilledException)}";
         }
         catch (PluginException ex)
         {
