@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Stockade.Cli.Tests;
 
 public sealed class DemoTests
@@ -18,6 +20,55 @@ public sealed class DemoTests
         result.Stdout.ShouldContain("exit code 8 (integrity failure)");
         result.Stderr.ShouldContain("stockade grant samples.notes file:read=");
         result.Stdout.ShouldContain("audit log intact");
+        WatchdogSceneShouldHavePlayed(result.Stdout);
         Directory.GetDirectories(Path.GetTempPath(), $"stockade-demo-{Environment.ProcessId}").ShouldBeEmpty();
+    }
+
+    /// <summary>Issue #7: the hog and the spinner are warned, throttled and killed while the benign plugin keeps answering.</summary>
+    [Fact]
+    public async Task Demo_WatchdogScene_WarnsThrottlesAndKillsWhileTheBenignPluginServes()
+    {
+        var result = await CliRunner.RunAsync("demo", "--scene", "watchdog");
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        WatchdogSceneShouldHavePlayed(result.Stdout);
+        result.Stdout.ShouldNotContain("tour complete");
+        Directory.GetDirectories(Path.GetTempPath(), $"stockade-demo-{Environment.ProcessId}").ShouldBeEmpty();
+    }
+
+    private static void WatchdogSceneShouldHavePlayed(string stdout)
+    {
+        var lines = stdout.Split('\n').Select(l => l.TrimEnd()).ToArray();
+        int First(string pattern) => Array.FindIndex(lines, l => Regex.IsMatch(l, pattern));
+
+        var started = First(@"^\s+\+[\d.]+s\s+call\s+samples\.hog grow .* started$");
+        var spinnerWarned = First(@"watchdog samples\.spinner warned: CPU [\d.]+ % \(limit 10 %\)");
+        var spinnerThrottled = First(@"watchdog samples\.spinner throttled after 3 violations: CPU [\d.]+ % \(limit 10 %\); mechanism: nice 19");
+        var spinnerKilled = First(@"watchdog samples\.spinner killed after 15 violations: CPU [\d.]+ % \(limit 10 %\)");
+        var hogWarned = First(@"watchdog samples\.hog warned: memory \(RSS\) [\d.]+ MiB \(limit 128\.0 MiB\)");
+        var hogKilled = First(@"watchdog samples\.hog killed at once \(hard limit\): memory \(RSS\) 1[2-9]\d\.\d MiB \(limit 128\.0 MiB\)");
+        var hogCallEnded = First(@"call\s+samples\.hog grow ended: killed by the watchdog \(memory\)");
+        var spinCallEnded = First(@"call\s+samples\.spinner spin ended: killed by the watchdog \(CPU\)");
+        var summary = First("^watchdog events$|watchdog events");
+        var scene = string.Join('\n', lines);
+
+        started.ShouldBeGreaterThanOrEqualTo(0, scene);
+        spinnerWarned.ShouldBeGreaterThan(started, scene);
+        spinnerThrottled.ShouldBeGreaterThan(spinnerWarned, scene);
+        spinnerKilled.ShouldBeGreaterThan(spinnerThrottled, scene);
+        hogWarned.ShouldBeGreaterThan(started, scene);
+        hogKilled.ShouldBeGreaterThan(hogWarned, scene);
+        hogCallEnded.ShouldBeGreaterThan(hogKilled, scene);
+        spinCallEnded.ShouldBeGreaterThan(spinnerKilled, scene);
+        summary.ShouldBeGreaterThan(Math.Max(hogCallEnded, spinCallEnded), scene);
+
+        // The benign plugin answered throughout: after the misbehaving calls started, between them and the
+        // kills, and after both were killed.
+        var lastKill = Math.Max(hogCallEnded, spinCallEnded);
+        int Replies(int from, int to) => lines[(from + 1)..to].Count(l => Regex.IsMatch(l, @"benign\s+samples\.hello greet → \{""message"":""Hello, Ada!""\} in [\d.]+ ms"));
+        Replies(started, Math.Min(hogKilled, spinnerKilled)).ShouldBeGreaterThanOrEqualTo(2, scene);
+        Replies(lastKill, summary).ShouldBeGreaterThanOrEqualTo(2, scene);
+        lines[started..summary].ShouldNotContain(l => l.Contains("greet failed", StringComparison.Ordinal), scene);
+        stdout.ShouldMatch(@"samples\.hello answered \d+ calls during the scene, [2-9]\d* of them after both misbehaving calls were stopped");
     }
 }

@@ -16,3 +16,14 @@ public sealed record RunInput(string FileName, IReadOnlyList<string>? Arguments 
 public sealed record ExhaustReport(long Count, string? Error);
 
 public sealed record FetchInput(string Url);
+
+/// <summary>How <c>grow</c> takes memory: a step every <paramref name="StepMs"/> ms until <paramref name="MaxMb"/>.</summary>
+/// <param name="MbPerStep">MiB taken (and touched) per step.</param>
+/// <param name="StepMs">Pause between steps, so a watchdog sees the growth.</param>
+/// <param name="Memory">
+/// <c>managed</c>: byte arrays, which the worker's GC heap hard limit stops with an <see cref="OutOfMemoryException"/>;
+/// <c>shared</c>: a shared anonymous mapping, which neither the GC heap limit nor RLIMIT_DATA counts, so only
+/// the watchdog's resident-memory limit stops it.
+/// </param>
+/// <param name="MaxMb">Where it stops on its own.</param>
+public sealed record GrowInput(int MbPerStep = 8, int StepMs = 250, string Memory = "managed", int MaxMb = 2048);

@@ -26,12 +26,12 @@ public sealed class MisbehavePlugin : IPlugin
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Returns "pong"; shows the worker is alive.</summary>
     /// <summary>Fetches a URL with the SDK's HttpClient, which the broker performs on the plugin's behalf.</summary>
     [PluginMethod("fetch")]
     public async Task<string> FetchAsync(FetchInput input, CancellationToken cancellationToken) =>
         await Context.Http.GetStringAsync(new Uri(input.Url), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Returns "pong"; shows the worker is alive.</summary>
     [PluginMethod("ping")]
     public string Ping() => "pong";
 
@@ -126,6 +126,64 @@ public sealed class MisbehavePlugin : IPlugin
             var count = Hoard.Count * 16L;
             Hoard.Clear();
             return new ExhaustReport(count, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Takes <see cref="GrowInput.MbPerStep"/> MiB every <see cref="GrowInput.StepMs"/> ms and keeps it, so the
+    /// growth is slow enough for a watchdog to warn before the limit; reports how far it got if something other
+    /// than a kill stops it (an <see cref="OutOfMemoryException"/>, a refused mapping, or <see cref="GrowInput.MaxMb"/>).
+    /// </summary>
+    [PluginMethod("grow")]
+    public ExhaustReport Grow(GrowInput input)
+    {
+        var shared = string.Equals(input.Memory, "shared", StringComparison.Ordinal);
+        if (!shared && !string.Equals(input.Memory, "managed", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"memory must be 'managed' or 'shared', not '{input.Memory}'.", nameof(input));
+        }
+
+        var step = Math.Max(1, input.MbPerStep) * 1024L * 1024L;
+        var mappings = new List<IntPtr>();
+        long taken = 0;
+        try
+        {
+            while (taken < input.MaxMb)
+            {
+                if (shared)
+                {
+                    var mapping = SharedMemory.MapTouched(step, out var errno);
+                    if (mapping == IntPtr.Zero)
+                    {
+                        return new ExhaustReport(taken, $"mmap refused with errno {errno}");
+                    }
+
+                    mappings.Add(mapping);
+                }
+                else
+                {
+                    var block = new byte[step];
+                    Array.Fill(block, (byte)1);
+                    Hoard.Add(block);
+                }
+
+                taken += step / (1024 * 1024);
+                Thread.Sleep(Math.Max(0, input.StepMs));
+            }
+
+            return new ExhaustReport(taken, null);
+        }
+        catch (OutOfMemoryException e)
+        {
+            return new ExhaustReport(taken, $"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            Hoard.Clear();
+            foreach (var mapping in mappings)
+            {
+                SharedMemory.Unmap(mapping, step);
+            }
         }
     }
 

@@ -15,7 +15,9 @@ internal static class DemoCommand
     public static Command Create(CliConsole console)
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the throwaway home afterwards (its path is printed)." };
-        var command = new Command("demo", "The guided tour: validate, install, run, confine, revoke, audit — on a throwaway home.") { keep };
+        var scene = new Option<string?>("--scene") { Description = "Play one scene only: watchdog (a memory hog and a CPU spinner warned, throttled and killed while a well-behaved plugin keeps serving)." };
+        scene.AcceptOnlyFromAmong("watchdog");
+        var command = new Command("demo", "The guided tour: validate, install, run, confine, revoke, audit — on a throwaway home.") { keep, scene };
         CliApplication.SetHandler(command, console, async (parse, ct) =>
         {
             var samples = FindSamples();
@@ -24,7 +26,7 @@ internal static class DemoCommand
             var tour = new Tour(console, home, samples);
             try
             {
-                return await tour.RunAsync(ct);
+                return parse.GetValue(scene) is null ? await tour.RunAsync(ct) : await tour.RunWatchdogSceneAsync(ct);
             }
             finally
             {
@@ -95,6 +97,8 @@ internal static class DemoCommand
             await Cli(ct, "run", "samples.hello", "crash");
             await Cli(ct, "run", "samples.hello", "greet", "--input", """{"name":"again"}""");
 
+            await WatchdogSceneAsync(ct);
+
             Step("A hostile plugin tries to escape; the kernel stops every attempt");
             await HostileAsync(hostile, ct);
 
@@ -111,6 +115,20 @@ internal static class DemoCommand
             console.Output.Write(new Rule("[green]tour complete[/]").LeftJustified());
             console.Output.MarkupLine("Next: [bold]stockade --help[/], README.md, docs/architecture.md.");
             return ExitCodes.Success;
+        }
+
+        /// <summary><c>stockade demo --scene watchdog</c>: the benign plugin is installed first, as in the tour.</summary>
+        public async Task<int> RunWatchdogSceneAsync(CancellationToken ct)
+        {
+            await Cli(ct, "install", Path.Combine(samples, "plugins", "hello-csharp"), "--grant", "all", "--yes");
+            await WatchdogSceneAsync(ct);
+            return ExitCodes.Success;
+        }
+
+        private async Task WatchdogSceneAsync(CancellationToken ct)
+        {
+            Step("Resource abuse: a memory hog and a CPU spinner are warned, throttled and killed; a well-behaved plugin keeps serving");
+            await new DemoWatchdogScene(console, home, samples, "samples.hello").RunAsync(ct);
         }
 
         /// <summary>What is caught before any plugin code runs: undeclared use, tampering, conflicts.</summary>

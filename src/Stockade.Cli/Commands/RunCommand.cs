@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Stockade.Cli.Infrastructure;
@@ -8,7 +9,7 @@ using Stockade.Hosting;
 
 namespace Stockade.Cli.Commands;
 
-/// <summary><c>stockade run &lt;id|plugin-dir&gt; [method] [--input JSON] [--level L] [--json]</c>.</summary>
+/// <summary><c>stockade run &lt;id|plugin-dir&gt; [method] [--input JSON] [--level L] [--stats] [--json]</c>.</summary>
 internal static class RunCommand
 {
     public static Command Create(CliConsole console)
@@ -19,7 +20,7 @@ internal static class RunCommand
         var level = new Option<string?>("--level") { Description = "unrestricted | limited | sandboxed (default) | strict." };
         var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
         var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage after the call." };
+        var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage to stderr at every watchdog sample while the call runs, and after it." };
         var json = GlobalOptions.Json();
         var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, json };
         CliApplication.SetHandler(command, console, async (parse, ct) =>
@@ -43,6 +44,7 @@ internal static class RunCommand
             var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = parse.GetValue(grants) ?? [] };
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade));
             var methodName = parse.GetValue(method);
+            var showStats = parse.GetValue(stats);
             var watch = Stopwatch.StartNew();
             try
             {
@@ -50,7 +52,17 @@ internal static class RunCommand
                 JsonElement? result = null;
                 if (methodName is not null)
                 {
-                    result = await host.InvokeAsync(plugin.Id, methodName, inputJson, ct);
+                    using var callDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    var streaming = showStats ? StreamUsageAsync(console, host, plugin.Id, callDone.Token) : Task.CompletedTask;
+                    try
+                    {
+                        result = await host.InvokeAsync(plugin.Id, methodName, inputJson, ct);
+                    }
+                    finally
+                    {
+                        await callDone.CancelAsync();
+                        await streaming;
+                    }
                 }
 
                 var usage = host.GetUsage(plugin.Id);
@@ -64,7 +76,7 @@ internal static class RunCommand
                         level = plugin.EffectiveLevel.ToString().ToLowerInvariant(),
                         result,
                         elapsedMs = watch.ElapsedMilliseconds,
-                        usage = parse.GetValue(stats) ? usage : null,
+                        usage = showStats ? usage : null,
                     });
                 }
                 else
@@ -83,9 +95,12 @@ internal static class RunCommand
                         console.Output.MarkupLine($"[green]started[/] {Markup.Escape(plugin.Id)} at level [bold]{plugin.EffectiveLevel.ToString().ToLowerInvariant()}[/]; exports: {Markup.Escape(string.Join(", ", plugin.Methods))}");
                     }
 
-                    if (parse.GetValue(stats) && usage is not null)
+                    if (showStats)
                     {
-                        UsageRenderer.Write(console, plugin.Id, usage);
+                        // stderr, like the lines printed while the call ran: stdout stays the result alone.
+                        console.Error.WriteLine(usage is null
+                            ? $"usage of {plugin.Id}: not sampled yet (the watchdog samples every second; the worker ran for less)"
+                            : $"usage of {plugin.Id} after the call: {UsageRenderer.Line(usage, total: true)}");
                     }
                 }
 
@@ -115,5 +130,28 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Prints each new watchdog sample of the plugin to stderr until <paramref name="ct"/> is cancelled (the call ended).</summary>
+    private static async Task StreamUsageAsync(CliConsole console, PluginHost host, string pluginId, CancellationToken ct)
+    {
+        var started = Stopwatch.StartNew();
+        var seen = host.GetUsage(pluginId)?.SampledAt;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (await poll.WaitForNextTickAsync(ct))
+            {
+                if (host.GetUsage(pluginId) is { } usage && usage.SampledAt != seen)
+                {
+                    seen = usage.SampledAt;
+                    console.Error.WriteLine($"usage of {pluginId} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The call ended.
+        }
     }
 }

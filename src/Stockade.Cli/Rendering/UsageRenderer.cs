@@ -1,28 +1,22 @@
 using System.Globalization;
-using Spectre.Console;
-using Stockade.Cli.Infrastructure;
 using Stockade.Hosting.Monitoring;
 
 namespace Stockade.Cli.Rendering;
 
-/// <summary>Prints a worker's resource usage as a small table.</summary>
+/// <summary>Formats a worker's resource usage for people.</summary>
 internal static class UsageRenderer
 {
-    public static void Write(CliConsole console, string pluginId, ResourceUsage usage)
+    /// <summary>One line: CPU, RSS, threads, open files and disk in <c>$PLUGIN_DATA</c> (<c>n/a</c> until the folder is first scanned).</summary>
+    public static string Line(ResourceUsage usage, bool total)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title($"usage of {Markup.Escape(pluginId)}");
-        table.AddColumn("resource");
-        table.AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("CPU", $"{usage.CpuPercent.ToString("0.#", CultureInfo.InvariantCulture)} % (total {usage.CpuTime.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s)");
-        table.AddRow("memory (RSS)", Bytes(usage.MemoryBytes));
-        table.AddRow("threads", usage.Threads.ToString(CultureInfo.InvariantCulture));
-        table.AddRow("open files", usage.OpenFiles.ToString(CultureInfo.InvariantCulture));
-        if (usage.DiskBytes is long disk)
+        var cpu = usage.CpuPercent.ToString("0.#", CultureInfo.InvariantCulture) + " %";
+        if (total)
         {
-            table.AddRow("disk in $PLUGIN_DATA", Bytes(disk));
+            cpu += $" (total {usage.CpuTime.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s)";
         }
 
-        console.Output.Write(table);
+        var disk = usage.DiskBytes is long d ? Bytes(d) : "n/a";
+        return $"CPU {cpu}, RSS {Bytes(usage.MemoryBytes)}, threads {usage.Threads.ToString(CultureInfo.InvariantCulture)}, open files {usage.OpenFiles.ToString(CultureInfo.InvariantCulture)}, disk in $PLUGIN_DATA {disk}";
     }
 
     public static string Bytes(long bytes) => bytes switch
