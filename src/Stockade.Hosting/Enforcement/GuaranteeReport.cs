@@ -70,7 +70,7 @@ public static class GuaranteeReport
                 ? new("signals to the host and abstract Unix sockets", EnforcementLayer.Kernel, features.LandlockAbi >= 6 ? "Landlock scopes (ABI ≥ 6)" : "not available below Landlock ABI 6")
                 : new("signals to the host and abstract Unix sockets", EnforcementLayer.None, "not enforced at this level"),
             new("environment: only granted variables; secret-looking names only by exact grant", EnforcementLayer.Kernel, "allow-listed envp built by the host, passed by execve"),
-            new($"memory ≤ {policy.Resources.MemoryMb} MB", EnforcementLayer.Kernel, "RLIMIT_DATA + DOTNET_GCHeapHardLimit; the watchdog kills at the limit"),
+            new($"memory ≤ {policy.Resources.MemoryMb} MB", EnforcementLayer.Kernel, "RLIMIT_DATA + DOTNET_GCHeapHardLimit for private memory; shared anonymous mappings escape both (no delegated memory cgroup), so for them the watchdog's kill at the limit, within one sampling interval, is the bound"),
             new($"open files ≤ {policy.Resources.OpenFiles}", EnforcementLayer.Kernel, "RLIMIT_NOFILE"),
             new($"single file ≤ {policy.Resources.MaxFileMb} MB", EnforcementLayer.Kernel, "RLIMIT_FSIZE (SIGXFSZ ignored: writes fail with EFBIG)"),
             new($"CPU ≤ {policy.Resources.CpuPercent} % of a core", EnforcementLayer.Watchdog, "sampled every second; warn → throttle → kill"),
