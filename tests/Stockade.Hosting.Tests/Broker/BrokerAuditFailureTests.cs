@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Stockade.Hosting.Tests.Audit;
 using Stockade.Hosting.Tests.Host;
+using Stockade.Hosting.Tests.Broker.Http;
 
 namespace Stockade.Hosting.Tests.Broker;
 
@@ -19,18 +20,15 @@ public sealed class BrokerAuditFailureTests : IAsyncLifetime
     private const string Bystander = "t.bystander";
     private static readonly DateTimeOffset Today = new(DateTimeOffset.UtcNow.UtcDateTime.Date.AddHours(12), TimeSpan.Zero);
     private readonly HostWorld _world = new();
-    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    private readonly LoopbackHttpServer _server = new(_ => ServerResponse.Text(200, "hello from the test server"));
     private readonly ConcurrentQueue<PluginEvent> _events = new();
     private readonly ManualTimeProvider _time = new(Today);
     private PluginHost _host = null!;
     private int _port;
-    private int _requests;
 
     public async Task InitializeAsync()
     {
-        _server.Start();
-        _port = ((IPEndPoint)_server.LocalEndpoint).Port;
-        _ = ServeAsync();
+        _port = _server.Port;
         _host = new PluginHost(
             new PluginHostOptions
             {
@@ -50,7 +48,7 @@ public sealed class BrokerAuditFailureTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        _server.Stop();
+        await _server.DisposeAsync();
         _world.Dispose();
     }
 
@@ -82,11 +80,11 @@ public sealed class BrokerAuditFailureTests : IAsyncLifetime
         _host.AuditFailure.ShouldNotBeNull().ShouldContain("audit log");
 
         // Every further brokered call is refused, for another plugin too, and never reaches the server.
-        var served = Volatile.Read(ref _requests);
+        var served = _server.Requests.Count;
         var refused = await Should.ThrowAsync<PluginException>(() => Fetch(Bystander));
         refused.Message.ShouldContain("audit log");
         refused.Message.ShouldContain("restart the host");
-        Volatile.Read(ref _requests).ShouldBe(served);
+        _server.Requests.Count.ShouldBe(served);
 
         // The host keeps running: a call that needs no broker is served.
         (await _host.InvokeAsync(Bystander, "ping", HostWorld.Json(new { }))).GetString().ShouldBe("pong");
@@ -95,36 +93,9 @@ public sealed class BrokerAuditFailureTests : IAsyncLifetime
         blocker.Delete();
         var again = await Should.ThrowAsync<PluginException>(() => Fetch(Id));
         again.Message.ShouldContain("audit log");
-        Volatile.Read(ref _requests).ShouldBe(served);
+        _server.Requests.Count.ShouldBe(served);
     }
 
     private Task<System.Text.Json.JsonElement> Fetch(string id) =>
         _host.InvokeAsync(id, "fetch", HostWorld.Json(new { url = $"http://api.test.local:{_port}/hello" }));
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _server.AcceptTcpClientAsync();
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _requests);
-            using (client)
-            {
-                var stream = client.GetStream();
-                var buffer = new byte[4096];
-                _ = await stream.ReadAsync(buffer);
-                const string Payload = "hello from the test server";
-                var response = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {Payload.Length}\r\nConnection: close\r\n\r\n{Payload}";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response));
-            }
-        }
-    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Tests.Broker.Http;
 
 namespace Stockade.Hosting.Tests.Host;
 
@@ -16,17 +17,14 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
 {
     private const string Id = "t.ratelimit";
     private readonly HostWorld _world = new();
-    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    private readonly LoopbackHttpServer _server = new(_ => ServerResponse.Text(200, "hello from the test server"));
     private readonly ConcurrentQueue<PluginEvent> _events = new();
     private PluginHost _host = null!;
     private int _port;
-    private int _requests;
 
     public async Task InitializeAsync()
     {
-        _server.Start();
-        _port = ((IPEndPoint)_server.LocalEndpoint).Port;
-        _ = ServeAsync();
+        _port = _server.Port;
         _host = new PluginHost(new PluginHostOptions
         {
             Home = _world.Home,
@@ -41,7 +39,7 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        _server.Stop();
+        await _server.DisposeAsync();
         _world.Dispose();
     }
 
@@ -54,7 +52,7 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
             (await Fetch(url)).GetString().ShouldBe("hello from the test server");
         }
 
-        var served = Volatile.Read(ref _requests);
+        var served = _server.Requests.Count;
 
         var refused = await Should.ThrowAsync<PluginFailedException>(() => Fetch(url));
 
@@ -63,7 +61,7 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
         refused.Message.ShouldContain("rate limit");
         var retryAfter = RetryAfter(refused.Message);
         retryAfter.ShouldBeInRange(TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(3));
-        Volatile.Read(ref _requests).ShouldBe(served, "a request over the limit must not leave the host");
+        _server.Requests.Count.ShouldBe(served, "a request over the limit must not leave the host");
 
         await _host.Audit.FlushAsync();
         var refusal = new AuditReader(_host.Home.AuditDirectory)
@@ -82,7 +80,7 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
         _events.ShouldContain(e => e.PluginId == Id && e.Kind == PluginEventKind.Throttled && e.Message.Contains("rate limit", StringComparison.Ordinal));
         await _host.Audit.FlushAsync();
         new AuditReader(_host.Home.AuditDirectory).Query(new AuditQuery { Plugin = Id, Action = "plugin.throttled" }).ShouldNotBeEmpty();
-        Volatile.Read(ref _requests).ShouldBe(served, "no request over the limit may leave the host");
+        _server.Requests.Count.ShouldBe(served, "no request over the limit may leave the host");
 
         // After the retry-after the plugin is served again (the bucket refills on a timer: allow it a few late ticks).
         await Task.Delay(retryAfter);
@@ -110,31 +108,4 @@ public sealed class BrokerRateLimitEndToEndTests : IAsyncLifetime
     }
 
     private Task<System.Text.Json.JsonElement> Fetch(string url) => _host.InvokeAsync(Id, "fetch", HostWorld.Json(new { url }));
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _server.AcceptTcpClientAsync();
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _requests);
-            using (client)
-            {
-                var stream = client.GetStream();
-                var buffer = new byte[4096];
-                _ = await stream.ReadAsync(buffer);
-                const string Payload = "hello from the test server";
-                var response = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {Payload.Length}\r\nConnection: close\r\n\r\n{Payload}";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response));
-            }
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Stockade.Hosting.Tests.Broker.Http;
 
 namespace Stockade.Hosting.Tests.Host;
 
@@ -12,16 +13,13 @@ namespace Stockade.Hosting.Tests.Host;
 public sealed class BrokeredHttpEndToEndTests : IAsyncLifetime
 {
     private readonly HostWorld _world = new();
-    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    private readonly LoopbackHttpServer _server = new(_ => ServerResponse.Text(200, "hello from the test server"));
     private PluginHost _host = null!;
     private int _port;
-    private int _requests;
 
     public async Task InitializeAsync()
     {
-        _server.Start();
-        _port = ((IPEndPoint)_server.LocalEndpoint).Port;
-        _ = ServeAsync();
+        _port = _server.Port;
         _host = new PluginHost(new PluginHostOptions
         {
             Home = _world.Home,
@@ -43,7 +41,7 @@ public sealed class BrokeredHttpEndToEndTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();
-        _server.Stop();
+        await _server.DisposeAsync();
         _world.Dispose();
     }
 
@@ -65,40 +63,13 @@ public sealed class BrokeredHttpEndToEndTests : IAsyncLifetime
     [InlineData("http://127.0.0.2:{0}/")]
     public async Task Fetch_NotGranted_IsRefusedAndNeverReachesTheServer(string pattern)
     {
-        var before = Volatile.Read(ref _requests);
+        var before = _server.Requests.Count;
 
         var ex = await Should.ThrowAsync<PluginException>(() => _host.InvokeAsync("t.http", "fetch", Json(new { url = string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, _port) })));
 
         ex.Message.ShouldContain("denied", Case.Insensitive);
-        Volatile.Read(ref _requests).ShouldBe(before);
+        _server.Requests.Count.ShouldBe(before);
     }
 
     private static JsonElement Json(object value) => JsonSerializer.SerializeToElement(value);
-
-    private async Task ServeAsync()
-    {
-        while (true)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _server.AcceptTcpClientAsync();
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _requests);
-            using (client)
-            {
-                var stream = client.GetStream();
-                var buffer = new byte[4096];
-                _ = await stream.ReadAsync(buffer);
-                var payload = "hello from the test server";
-                var response = $"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {payload.Length}\r\nConnection: close\r\n\r\n{payload}";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response));
-            }
-        }
-    }
 }
