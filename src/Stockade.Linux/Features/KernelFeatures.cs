@@ -82,11 +82,25 @@ public static class KernelFeatures
 
         var start = new ProcessStartInfo(options.UnsharePath)
         {
-            ArgumentList = { "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true" },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (options.WorkerUserId is { } uid && uid != (int)Interop.geteuid())
+        {
+            // Test what the worker's user can do, the way stage 0 starts it (setpriv, then unshare).
+            start.FileName = "/usr/bin/setpriv";
+            foreach (string argument in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", options.UnsharePath })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
+        foreach (string argument in new[] { "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         try
         {
             using Process process = Process.Start(start)!;
@@ -97,7 +111,8 @@ public static class KernelFeatures
             }
 
             string error = process.StandardError.ReadToEnd().Trim();
-            return process.ExitCode == 0 ? (true, null) : (false, $"unshare exited with {process.ExitCode}: {error}");
+            string who = start.FileName == options.UnsharePath ? string.Empty : $" as uid {options.WorkerUserId}";
+            return process.ExitCode == 0 ? (true, null) : (false, $"unshare{who} exited with {process.ExitCode}: {error}");
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {

@@ -49,4 +49,29 @@ public sealed class KernelFeaturesTests
         report.DelegatedCgroupUsable.ShouldBe(false);
         report.HighestEnforceableLevel.ShouldNotBe(EnforceableLevel.Strict);
     }
+
+    [LandlockAsRootFact]
+    public void Probe_WithWorkerUser_TestsUserNamespacesAsThatUser()
+    {
+        // A stand-in for unshare that refuses unless it runs as the worker's uid, then does the real thing.
+        string folder = Directory.CreateTempSubdirectory("stockade-probe-").FullName;
+        try
+        {
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+            string script = Path.Combine(folder, "unshare");
+            File.WriteAllText(script, "#!/bin/sh\n[ \"$(id -u)\" = 65534 ] || { echo \"ran as uid $(id -u)\" >&2; exit 3; }\nexec /usr/bin/unshare \"$@\"\n");
+            File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+
+            KernelFeatureReport asWorker = KernelFeatures.Probe(new KernelFeatureProbeOptions { UnsharePath = script, WorkerUserId = 65534 });
+            KernelFeatureReport asCaller = KernelFeatures.Probe(new KernelFeatureProbeOptions { UnsharePath = script });
+
+            asWorker.UserNamespacesUsable.ShouldBeTrue(asWorker.UserNamespacesDetail);
+            asCaller.UserNamespacesUsable.ShouldBeFalse();
+            asCaller.UserNamespacesDetail.ShouldNotBeNull().ShouldContain("ran as uid 0");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
