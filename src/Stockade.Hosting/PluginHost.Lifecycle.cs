@@ -300,13 +300,18 @@ public sealed partial class PluginHost
             return;
         }
 
+        if (Interlocked.Exchange(ref _staleSparesSwept, 1) == 0)
+        {
+            SweepStaleSpareFolders();
+        }
+
         slot.Spares.StartFill(async () =>
         {
             while (_disposed == 0 && slot.Spares.Count < slot.Plugin.Manifest.Prewarm && _slots.TryGetValue(slot.Id, out var current) && ReferenceEquals(current, slot))
             {
                 var closing = slot.Spares.Closing;
                 var policy = slot.Plugin.Policy;
-                var temp = Home.TempDirectory(slot.Id) + ".spare-" + slot.Spares.NextSequence().ToString(CultureInfo.InvariantCulture);
+                var temp = Home.TempDirectory(slot.Id) + ".spare-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + slot.Spares.NextSequence().ToString(CultureInfo.InvariantCulture);
                 ReadyWorker spare;
                 try
                 {
@@ -341,6 +346,40 @@ public sealed partial class PluginHost
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Removes the temporary folders of spares whose host is gone (<c>temp/&lt;id&gt;.spare-&lt;host pid&gt;-&lt;n&gt;</c>;
+    /// a host killed with SIGKILL cannot clean up). Folders of a host still running, this one or another on the same
+    /// home, are left alone.
+    /// </summary>
+    private void SweepStaleSpareFolders()
+    {
+        var root = Path.GetDirectoryName(Home.TempDirectory("x"))!;
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(root, "*.spare-*"))
+        {
+            var name = Path.GetFileName(folder);
+            var tail = name[(name.LastIndexOf(".spare-", StringComparison.Ordinal) + ".spare-".Length)..];
+            var dash = tail.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !int.TryParse(tail.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var hostPid) || Directory.Exists($"/proc/{hostPid}"))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: the next host to start prewarming tries again.
+            }
+        }
     }
 
     /// <summary>Kills every spare of the slot (a new policy, or the plugin is going away); with close, no new ones start.</summary>

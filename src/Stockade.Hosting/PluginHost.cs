@@ -26,6 +26,7 @@ public sealed partial class PluginHost : IAsyncDisposable
     private readonly Lazy<KernelFeatureReport> _features;
     private readonly Lazy<WorkerRuntime> _runtime;
     private int _disposed;
+    private int _staleSparesSwept;
 
     /// <summary>Creates a host over <see cref="PluginHostOptions.Home"/>; creates the home's folders and store.</summary>
     public PluginHost(PluginHostOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)

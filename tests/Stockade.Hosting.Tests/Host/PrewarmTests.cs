@@ -98,6 +98,22 @@ public sealed class PrewarmTests : IAsyncLifetime
         pids.Where(Alive).ShouldBeEmpty("a worker or a spare outlived DisposeAsync");
     }
 
+    [Fact]
+    public async Task Prewarm_AfterAHostWasKilled_RemovesItsSpareFoldersButNotALiveHosts()
+    {
+        using var gone = System.Diagnostics.Process.Start("/bin/true")!;
+        await gone.WaitForExitAsync();
+        var temp = Path.GetDirectoryName(Host.Home.TempDirectory("x"))!;
+        var stale = Directory.CreateDirectory(Path.Combine(temp, $"t.old.spare-{gone.Id}-1")).FullName;
+        var live = Directory.CreateDirectory(Path.Combine(temp, $"t.old.spare-{Environment.ProcessId}-999")).FullName;
+
+        await Host.LoadAsync(World.Misbehave("t.warmsweep", extra: "prewarm: 1"), new PluginLoadOptions { Level = "sandboxed" });
+        await SparesAsync("t.warmsweep", 1);
+
+        Directory.Exists(stale).ShouldBeFalse("the folder of a spare whose host is gone was left behind");
+        Directory.Exists(live).ShouldBeTrue("the folder of a running host's spare was removed");
+    }
+
     private async Task<IReadOnlyList<int>> SparesAsync(string pluginId, int count)
     {
         await UntilAsync(() => Host.SparePids(pluginId).Count >= count);
