@@ -129,7 +129,8 @@ internal static class ProcfsReader
             var counts = new DescriptorCounts();
             if (!ForEachEntry(fd, counts, static (DescriptorCounts c, int dirFd, ReadOnlySpan<byte> entry) =>
             {
-                if (!TryParsePid(entry, out _))
+                // Descriptor names are decimal numbers from 0 (stdin) up; "." and ".." are not descriptors.
+                if (!IsDecimal(entry))
                 {
                     return;
                 }
@@ -182,6 +183,9 @@ internal static class ProcfsReader
         pid = (int)value;
         return true;
     }
+
+    private static bool IsDecimal(ReadOnlySpan<byte> name) =>
+        !name.IsEmpty && name.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
     private static bool TryFormatPidPath(int pid, ReadOnlySpan<byte> name, Span<byte> path)
     {

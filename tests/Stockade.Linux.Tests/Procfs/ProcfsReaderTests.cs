@@ -68,6 +68,7 @@ public sealed class ProcfsReaderTests
         sockets.ShouldBe(links.Count(l => l.StartsWith("socket:", StringComparison.Ordinal)));
         sockets.ShouldBe(3);
         files.ShouldBeGreaterThanOrEqualTo(7, "stdin, stdout, stderr, three sockets and the open file");
+        links.ShouldContain(l => l.StartsWith("pipe:", StringComparison.Ordinal), "descriptor 0, the redirected stdin, is counted too");
     }
 
     [Fact]
