@@ -542,8 +542,59 @@ public sealed partial class PluginHost
         await worker.DisposeAsync().ConfigureAwait(false);
         slot.Worker = null;
         slot.Plugin.ProcessId = null;
+        RemoveFolder(Home.TempDirectory(slot.Id)); // under the start lock: no replacement is using it yet
         await AuditAsync(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = reason }).ConfigureAwait(false);
         Raise(slot.Id, PluginEventKind.Stopped, reason);
+    }
+
+    /// <summary>
+    /// Deletes an ended worker's temporary folder. The plugin's own folder (<c>temp/&lt;id&gt;</c>) is reused by the next
+    /// worker, and a restart may already have wiped and recreated it for its replacement: it is deleted only under the
+    /// start lock and while no other worker holds the slot; otherwise the next start wipes it anyway.
+    /// </summary>
+    private void RemoveTempOfEndedWorker(PluginSlot slot, WorkerProcess worker, string temp)
+    {
+        var shared = string.Equals(temp, Home.TempDirectory(slot.Id), StringComparison.Ordinal);
+        var locked = false;
+        try
+        {
+            if (shared)
+            {
+                locked = slot.StartLock.Wait(0);
+                if (!locked || (slot.Worker is not null && !ReferenceEquals(slot.Worker, worker)))
+                {
+                    return;
+                }
+            }
+
+            RemoveFolder(temp);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Best effort; the next start wipes it again.
+        }
+        finally
+        {
+            if (locked)
+            {
+                slot.StartLock.Release();
+            }
+        }
+    }
+
+    private static void RemoveFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort; the next start wipes it again.
+        }
     }
 
     private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit, string temp)
@@ -557,20 +608,7 @@ public sealed partial class PluginHost
             slot.WatchRegistration?.Dispose();
         }
 
-        try
-        {
-            if (Directory.Exists(temp))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // Best effort; the next start wipes it again.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        RemoveTempOfEndedWorker(slot, worker, temp);
 
         if (slot.Stopping || !ReferenceEquals(slot.Worker, worker))
         {

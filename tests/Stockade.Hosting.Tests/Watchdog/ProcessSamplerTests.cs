@@ -61,7 +61,9 @@ public class ProcessSamplerTests
             "os.execv('/bin/sleep', ['sleep', '30'])");
         sleeper.ReadLine(Startup);
         var exec = Stopwatch.StartNew();
-        while (File.ReadAllText($"/proc/{sleeper.Pid}/comm").Trim() != "sleep" && exec.Elapsed < Startup)
+        // After the exec, the dynamic loader briefly holds libc open: wait until only the expected 25 are left.
+        while ((File.ReadAllText($"/proc/{sleeper.Pid}/comm").Trim() != "sleep" || Directory.GetFileSystemEntries($"/proc/{sleeper.Pid}/fd").Length != 25)
+            && exec.Elapsed < Startup)
         {
             Thread.Sleep(10);
         }

@@ -2,40 +2,9 @@ using System.Buffers.Text;
 
 namespace Stockade.Hosting.Monitoring.Sampling;
 
-/// <summary>Allocation-free reading and parsing of small <c>/proc</c> text files.</summary>
+/// <summary>Allocation-free parsing of small <c>/proc</c> text files (read by <c>Stockade.Linux.Procfs.ProcfsReader</c>).</summary>
 internal static class ProcFile
 {
-    /// <summary>Reads <paramref name="path"/> into <paramref name="buffer"/>.</summary>
-    /// <returns>The bytes read, or -1 when the file is gone (ENOENT, ESRCH: the process exited) or unreadable.</returns>
-    public static int TryRead(string path, Span<byte> buffer)
-    {
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var total = 0;
-            while (total < buffer.Length)
-            {
-                var read = RandomAccess.Read(handle, buffer[total..], total);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
-            }
-
-            return total;
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return -1;
-        }
-    }
-
     /// <summary>Parses the number that follows <paramref name="key"/> (spaces and tabs skipped), e.g. <c>VmRSS:\t  1234 kB</c>.</summary>
     public static bool TryParseKeyed(ReadOnlySpan<byte> text, ReadOnlySpan<byte> key, out long value)
     {

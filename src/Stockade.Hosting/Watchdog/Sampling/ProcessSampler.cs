@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Enumeration;
+using Stockade.Linux.Procfs;
 
 namespace Stockade.Hosting.Monitoring.Sampling;
 
@@ -9,9 +10,9 @@ namespace Stockade.Hosting.Monitoring.Sampling;
 /// </summary>
 /// <remarks>
 /// Safe to call from several threads: all per-read state is local, and the process tree is swapped
-/// in whole by <see cref="Refresh"/>. Parsing works on stack buffers; what still allocates is the
-/// path strings and, with details, one small object per open descriptor (the only way to <c>readlink</c>
-/// without P/Invoke). One <c>stat</c> read is the cheapest complete source of what hard limits need:
+/// in whole by <see cref="Refresh"/>. Files are read through <see cref="ProcfsReader"/> (bare
+/// <c>open</c>/<c>read</c>/<c>close</c> into stack buffers, one <c>readlinkat</c> per descriptor, no strings).
+/// One <c>stat</c> read is the cheapest complete source of what hard limits need:
 /// <c>status</c> costs about four times as much to generate and the descriptor walk a hundred times.
 /// </remarks>
 internal sealed class ProcessSampler : IUsageSource
@@ -29,14 +30,6 @@ internal sealed class ProcessSampler : IUsageSource
     private const int IoBufferSize = 512;
 
     private static readonly long PageSize = Environment.SystemPageSize;
-
-    private static readonly EnumerationOptions FlatOptions = new()
-    {
-        AttributesToSkip = 0,
-        IgnoreInaccessible = true,
-        RecurseSubdirectories = false,
-        ReturnSpecialDirectories = false,
-    };
 
     private static readonly EnumerationOptions TreeOptions = new()
     {
@@ -140,7 +133,7 @@ internal sealed class ProcessSampler : IUsageSource
         one = default;
         Span<byte> buffer = stackalloc byte[StatBufferSize];
 
-        var read = ProcFile.TryRead(ProcessTree.StatPath(pid), buffer);
+        var read = ProcfsReader.ReadPidFile(pid, "stat"u8, buffer);
         if (read <= 0 || !ProcFile.TryParseStat(buffer[..read], out var stat) || stat.Exited)
         {
             return false;
@@ -155,7 +148,7 @@ internal sealed class ProcessSampler : IUsageSource
         }
 
         long? readBytes = null, writeBytes = null;
-        read = ProcFile.TryRead($"/proc/{pid}/io", buffer[..IoBufferSize]);
+        read = ProcfsReader.ReadPidFile(pid, "io"u8, buffer[..IoBufferSize]);
         if (read > 0
             && ProcFile.TryParseKeyed(buffer[..read], "\nread_bytes:"u8, out var r)
             && ProcFile.TryParseKeyed(buffer[..read], "\nwrite_bytes:"u8, out var w))
@@ -164,50 +157,10 @@ internal sealed class ProcessSampler : IUsageSource
             writeBytes = w;
         }
 
-        var (files, sockets) = CountDescriptors(pid);
+        // Another user's process without ptrace access, or one that exited while listed: counted as none, as before.
+        _ = ProcfsReader.CountDescriptors(pid, out var files, out var sockets);
         one = new Single(stat.StartTime, stat.CpuTicks, memory, stat.Threads, files, sockets, readBytes, writeBytes);
         return true;
-    }
-
-    private static (int Files, int Sockets) CountDescriptors(int pid)
-    {
-        var files = 0;
-        var sockets = 0;
-        try
-        {
-            var entries = new FileSystemEnumerable<bool>($"/proc/{pid}/fd", static (ref FileSystemEntry entry) => IsSocket(ref entry), FlatOptions);
-            foreach (var isSocket in entries)
-            {
-                files++;
-                if (isSocket)
-                {
-                    sockets++;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The process exited while its descriptors were listed; the next tick drops it.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Another user's process without ptrace access: its descriptors cannot be counted.
-        }
-
-        return (files, sockets);
-    }
-
-    private static bool IsSocket(ref FileSystemEntry entry)
-    {
-        try
-        {
-            return entry.ToFileSystemInfo().LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true;
-        }
-        catch (IOException)
-        {
-            // The descriptor was closed between listing and reading the link.
-            return false;
-        }
     }
 
     /// <summary>The counters of one process, before summing.</summary>

@@ -1,4 +1,4 @@
-using System.IO.Enumeration;
+using Stockade.Linux.Procfs;
 
 namespace Stockade.Hosting.Monitoring.Sampling;
 
@@ -16,34 +16,25 @@ namespace Stockade.Hosting.Monitoring.Sampling;
 /// </remarks>
 internal sealed class ProcessTree
 {
-    private static readonly EnumerationOptions ProcOptions = new()
-    {
-        AttributesToSkip = 0,
-        IgnoreInaccessible = true,
-        RecurseSubdirectories = false,
-        ReturnSpecialDirectories = false,
-    };
-
     private readonly Dictionary<int, List<int>> _children;
 
     private ProcessTree(Dictionary<int, List<int>> children) => _children = children;
 
-    /// <summary>Scans <c>/proc</c> once.</summary>
+    /// <summary>Scans <c>/proc</c> once: one <c>getdents64</c> listing, then <c>open</c>, <c>read</c>, <c>close</c> of each <c>stat</c>.</summary>
     public static ProcessTree Scan()
     {
         var children = new Dictionary<int, List<int>>();
-        var pids = new FileSystemEnumerable<int>(
-            "/proc",
-            static (ref FileSystemEntry entry) => ParsePid(entry.FileName),
-            ProcOptions)
+        var pids = new List<int>(256);
+        if (!ProcfsReader.ListPids(pids))
         {
-            ShouldIncludePredicate = static (ref FileSystemEntry entry) => entry.IsDirectory && ParsePid(entry.FileName) > 0,
-        };
+            // Without the listing no child can be counted; a sample that pretended otherwise would let a child's memory hide.
+            throw new IOException("Cannot list /proc, so the watchdog cannot count the children of watched processes; mount procfs at /proc.");
+        }
 
         Span<byte> buffer = stackalloc byte[512];
         foreach (var pid in pids)
         {
-            var read = ProcFile.TryRead(StatPath(pid), buffer);
+            var read = ProcfsReader.ReadPidFile(pid, "stat"u8, buffer);
             if (read <= 0 || !ProcFile.TryParseStat(buffer[..read], out var stat) || stat.ParentPid <= 2)
             {
                 continue;
@@ -95,23 +86,5 @@ internal sealed class ProcessTree
                 into.Add(pid);
             }
         }
-    }
-
-    internal static string StatPath(int pid) => $"/proc/{pid}/stat";
-
-    private static int ParsePid(ReadOnlySpan<char> name)
-    {
-        var value = 0;
-        foreach (var c in name)
-        {
-            if (c is < '0' or > '9' || value > int.MaxValue / 10)
-            {
-                return 0;
-            }
-
-            value = (value * 10) + (c - '0');
-        }
-
-        return value;
     }
 }
