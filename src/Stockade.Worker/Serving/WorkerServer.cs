@@ -47,9 +47,9 @@ internal sealed class WorkerServer : IJsonRpcHandler
 
     public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => method switch
     {
-        ProtocolMethods.Initialize => InitializeAsync(Read(parameters, ProtocolJsonContext.Default.InitializeParams), cancellationToken),
-        ProtocolMethods.Invoke => InvokeAsync(Read(parameters, ProtocolJsonContext.Default.InvokeParams), cancellationToken),
-        ProtocolMethods.Hook => HookAsync(Read(parameters, ProtocolJsonContext.Default.HookParams), cancellationToken),
+        ProtocolMethods.Initialize => InitializeAsync(WorkerMessages.ReadInitialize(parameters), cancellationToken),
+        ProtocolMethods.Invoke => InvokeAsync(WorkerMessages.ReadInvoke(parameters), cancellationToken),
+        ProtocolMethods.Hook => HookAsync(WorkerMessages.ReadHook(parameters), cancellationToken),
         ProtocolMethods.Shutdown => ShutdownAsync(),
         _ => throw RpcException.MethodNotFound(method),
     };
@@ -67,7 +67,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
         var context = new PluginContext(_peer!, parameters);
         await CallPluginAsync(() => _plugin.InitializeAsync(context, cancellationToken), cancellationToken).ConfigureAwait(false);
         var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion);
-        return JsonSerializer.SerializeToElement(result, ProtocolJsonContext.Default.InitializeResult);
+        return WorkerMessages.WriteInitializeResult(result);
     }
 
     private ValueTask<JsonElement?> InvokeAsync(InvokeParams parameters, CancellationToken cancellationToken)
@@ -155,19 +155,6 @@ internal sealed class WorkerServer : IJsonRpcHandler
         if (Volatile.Read(ref _initialized) == 0)
         {
             throw new RpcException(RpcErrorCode.InvalidParams, "the plugin is not initialised yet; send initialize first");
-        }
-    }
-
-    private static T Read<T>(JsonElement? parameters, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return (parameters is { } value ? value.Deserialize(type) : default)
-                ?? throw new RpcException(RpcErrorCode.InvalidParams, $"params must be a {typeof(T).Name} object");
-        }
-        catch (JsonException e)
-        {
-            throw new RpcException(RpcErrorCode.InvalidParams, $"params do not fit {typeof(T).Name}: {e.Message}");
         }
     }
 }
