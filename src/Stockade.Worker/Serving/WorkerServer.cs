@@ -47,9 +47,9 @@ internal sealed class WorkerServer : IJsonRpcHandler
 
     public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => method switch
     {
-        ProtocolMethods.Initialize => InitializeAsync(Read(parameters, ProtocolJsonContext.Default.InitializeParams), cancellationToken),
-        ProtocolMethods.Invoke => InvokeAsync(Read(parameters, ProtocolJsonContext.Default.InvokeParams), cancellationToken),
-        ProtocolMethods.Hook => HookAsync(Read(parameters, ProtocolJsonContext.Default.HookParams), cancellationToken),
+        ProtocolMethods.Initialize => InitializeAsync(WorkerMessages.ReadInitialize(parameters), cancellationToken),
+        ProtocolMethods.Invoke => InvokeAsync(WorkerMessages.ReadInvoke(parameters), cancellationToken),
+        ProtocolMethods.Hook => HookAsync(WorkerMessages.ReadHook(parameters), cancellationToken),
         ProtocolMethods.Shutdown => ShutdownAsync(),
         _ => throw RpcException.MethodNotFound(method),
     };
@@ -65,9 +65,19 @@ internal sealed class WorkerServer : IJsonRpcHandler
         }
 
         var context = new PluginContext(_peer!, parameters);
-        await CallPluginAsync(() => _plugin.InitializeAsync(context, cancellationToken), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Awaited here rather than through CallPluginAsync's delegates: fewer state machines to JIT-compile before the
+            // first answer (docs/performance.md, start-up).
+            await _plugin.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsPluginFault(e, cancellationToken))
+        {
+            throw await PluginErrorAsync(e).ConfigureAwait(false);
+        }
+
         var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion);
-        return JsonSerializer.SerializeToElement(result, ProtocolJsonContext.Default.InitializeResult);
+        return WorkerMessages.WriteInitializeResult(result);
     }
 
     private ValueTask<JsonElement?> InvokeAsync(InvokeParams parameters, CancellationToken cancellationToken)
@@ -108,13 +118,6 @@ internal sealed class WorkerServer : IJsonRpcHandler
         }
     }
 
-    private async ValueTask CallPluginAsync(Func<ValueTask> call, CancellationToken cancellationToken) =>
-        await CallPluginAsync(async () =>
-        {
-            await call().ConfigureAwait(false);
-            return (JsonElement?)null;
-        }, cancellationToken).ConfigureAwait(false);
-
     // Runs plugin code; anything it throws becomes a structured plugin_error, and a Landlock denial is reported first.
     private async ValueTask<JsonElement?> CallPluginAsync(Func<ValueTask<JsonElement?>> call, CancellationToken cancellationToken)
     {
@@ -122,32 +125,33 @@ internal sealed class WorkerServer : IJsonRpcHandler
         {
             return await call().ConfigureAwait(false);
         }
-        catch (RpcException)
+        catch (Exception e) when (IsPluginFault(e, cancellationToken))
         {
-            throw;
+            throw await PluginErrorAsync(e).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception e)
-        {
-            if (e is UnauthorizedAccessException denied && DenialReport.FromException(denied) is { } denial)
-            {
-                try
-                {
-                    await _peer!.NotifyAsync(ProtocolMethods.HostDenial, denial, ProtocolJsonContext.Default.DenialParams, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception notifyFailure) when (notifyFailure is IOException or ObjectDisposedException or ProtocolViolationException)
-                {
-                    // The connection is closing; the error answer below will not arrive either.
-                }
-            }
+    }
 
-            var data = JsonSerializer.SerializeToElement(
-                new PluginErrorData(e.GetType().FullName ?? e.GetType().Name, e.Message, PluginStackTrace.Of(e)), WorkerJsonContext.Default.PluginErrorData);
-            throw new RpcException(RpcErrorCode.PluginError, $"{e.GetType().Name}: {e.Message}", data);
+    // Protocol errors and the caller's own cancellation pass through as they are; anything else is the plugin's fault.
+    private static bool IsPluginFault(Exception e, CancellationToken cancellationToken) =>
+        e is not RpcException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private async ValueTask<RpcException> PluginErrorAsync(Exception e)
+    {
+        if (e is UnauthorizedAccessException denied && DenialReport.FromException(denied) is { } denial)
+        {
+            try
+            {
+                await _peer!.NotifyAsync(ProtocolMethods.HostDenial, denial, ProtocolJsonContext.Default.DenialParams, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception notifyFailure) when (notifyFailure is IOException or ObjectDisposedException or ProtocolViolationException)
+            {
+                // The connection is closing; the error answer below will not arrive either.
+            }
         }
+
+        var data = JsonSerializer.SerializeToElement(
+            new PluginErrorData(e.GetType().FullName ?? e.GetType().Name, e.Message, PluginStackTrace.Of(e)), WorkerJsonContext.Default.PluginErrorData);
+        return new RpcException(RpcErrorCode.PluginError, $"{e.GetType().Name}: {e.Message}", data);
     }
 
     private void EnsureInitialized()
@@ -155,19 +159,6 @@ internal sealed class WorkerServer : IJsonRpcHandler
         if (Volatile.Read(ref _initialized) == 0)
         {
             throw new RpcException(RpcErrorCode.InvalidParams, "the plugin is not initialised yet; send initialize first");
-        }
-    }
-
-    private static T Read<T>(JsonElement? parameters, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return (parameters is { } value ? value.Deserialize(type) : default)
-                ?? throw new RpcException(RpcErrorCode.InvalidParams, $"params must be a {typeof(T).Name} object");
-        }
-        catch (JsonException e)
-        {
-            throw new RpcException(RpcErrorCode.InvalidParams, $"params do not fit {typeof(T).Name}: {e.Message}");
         }
     }
 }
