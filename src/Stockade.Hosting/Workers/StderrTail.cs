@@ -4,7 +4,9 @@ namespace Stockade.Hosting.Workers;
 
 /// <summary>
 /// Keeps the last lines a worker wrote to stderr (bounded in lines and characters, since the
-/// worker is untrusted) so a crash or a refused start can be explained to a person.
+/// worker is untrusted) so a crash or a refused start can be explained to a person. A crash report's
+/// message comes before its stack; when the stack alone outgrows the tail, the last message line is
+/// kept in front of it so the reason is not lost.
 /// </summary>
 internal sealed class StderrTail
 {
@@ -12,6 +14,9 @@ internal sealed class StderrTail
     private const int MaxLineLength = 2000;
     private readonly Queue<string> _lines = new();
     private readonly Lock _gate = new();
+    private long _added;
+    private string? _lastMessage;
+    private long _lastMessageAt;
 
     public void Add(string line)
     {
@@ -22,6 +27,12 @@ internal sealed class StderrTail
 
         lock (_gate)
         {
+            if (!line.TrimStart().StartsWith("at ", StringComparison.Ordinal))
+            {
+                (_lastMessage, _lastMessageAt) = (line, _added);
+            }
+
+            _added++;
             _lines.Enqueue(line);
             while (_lines.Count > MaxLines)
             {
@@ -34,7 +45,13 @@ internal sealed class StderrTail
     {
         lock (_gate)
         {
-            return [.. _lines];
+            var first = _added - _lines.Count;
+            if (_lastMessage is null || _lastMessageAt >= first)
+            {
+                return [.. _lines];
+            }
+
+            return [_lastMessage, $"… {first - _lastMessageAt - 1} more lines …", .. _lines];
         }
     }
 
