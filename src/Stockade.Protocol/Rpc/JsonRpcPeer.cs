@@ -68,7 +68,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
 
     /// <summary>
     /// Raised once, from the reading loop, when the other side breaks the protocol; the peer then closes.
-    /// Subscribe before <see cref="Start"/>. Exceptions thrown by subscribers are ignored.
+    /// Subscribe before <see cref="Start()"/>. Exceptions thrown by subscribers are ignored.
     /// </summary>
     public event EventHandler<ProtocolViolationEventArgs>? ProtocolViolated;
 
@@ -81,16 +81,34 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     /// </summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Starts the reading and writing loops. Call once.</summary>
+    /// <summary>Starts reading with <see cref="JsonRpcReadMode.Asynchronous"/> reads, and writing. Call once.</summary>
     /// <exception cref="InvalidOperationException">The peer was already started.</exception>
-    public void Start()
+    public void Start() => Start(JsonRpcReadMode.Asynchronous);
+
+    /// <summary>Starts reading the way <paramref name="mode"/> says, and writing. Call once.</summary>
+    /// <exception cref="InvalidOperationException">The peer was already started.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined mode.</exception>
+    public void Start(JsonRpcReadMode mode)
     {
+        if (mode is not (JsonRpcReadMode.Asynchronous or JsonRpcReadMode.DedicatedThreads))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Choose JsonRpcReadMode.Asynchronous or JsonRpcReadMode.DedicatedThreads.");
+        }
+
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("The peer is already started; call Start once.");
         }
 
-        _ = Task.Run(ReadLoopAsync);
+        if (mode == JsonRpcReadMode.DedicatedThreads)
+        {
+            StartDedicatedReading();
+        }
+        else
+        {
+            _ = Task.Run(ReadLoopAsync);
+        }
+
         Pump();
     }
 
@@ -165,6 +183,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
             }
         }
 
+        // Standby reading threads (dedicated mode) wake up, see the peer closed and end.
+        WakeStandbyReaders();
         try
         {
             _input.Dispose();

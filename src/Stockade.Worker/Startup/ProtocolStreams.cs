@@ -1,13 +1,15 @@
 using System.IO.Pipes;
 using Microsoft.Win32.SafeHandles;
+using Stockade.Protocol;
 
 namespace Stockade.Worker;
 
 /// <summary>
-/// The protocol's stdin and stdout as pipe streams when they are pipes (as the host starts the worker): their
-/// asynchronous reads and writes go through the runtime's event loop, where console streams block a thread-pool
-/// thread per read and hand every call over to it (docs/performance.md). <see langword="null"/> for anything else
-/// (a file, a terminal), for which the caller keeps the console streams.
+/// The protocol's stdin and stdout as pipe streams when they are pipes (as the host starts the worker). Input is read
+/// with blocking reads (plain read(2)) on the peer's own reading threads (<see cref="JsonRpcReadMode.DedicatedThreads"/>);
+/// output is written asynchronously through the runtime's event loop, which completes at once while the pipe has room
+/// (docs/performance.md). <see langword="null"/> for anything else (a file, a terminal), for which the caller keeps the
+/// console streams.
 /// </summary>
 internal static class ProtocolStreams
 {
