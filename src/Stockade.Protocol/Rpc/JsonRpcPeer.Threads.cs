@@ -40,8 +40,15 @@ public sealed partial class JsonRpcPeer
     {
         try
         {
-            while (TryReadNext(out var delivery, out var request))
+            while (true)
             {
+                if (!TryReadNext(out var delivery, out var request))
+                {
+                    // This thread led and its read has returned (or the peer closed before it read): nothing reads any more.
+                    DisposeInput();
+                    return;
+                }
+
                 if (delivery.IsEmpty && request.IsEmpty)
                 {
                     continue;

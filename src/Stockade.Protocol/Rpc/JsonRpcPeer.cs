@@ -185,13 +185,9 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
 
         // Standby reading threads (dedicated mode) wake up, see the peer closed and end.
         WakeStandbyReaders();
-        try
+        if (_leadership is null)
         {
-            _input.Dispose();
-        }
-        catch (Exception)
-        {
-            // Closing an already broken stream may fail; the peer is closed either way.
+            DisposeInput();
         }
 
         if (completeOutbox)
@@ -204,6 +200,21 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     }
 
     private bool IsClosed => Volatile.Read(ref _closeReason) is not null;
+
+    // Asynchronous mode: from Close, which ends a pending read. Dedicated mode: from the reading thread once its blocking
+    // read has returned, because disposing some streams (the runtime's socket-backed pipe streams) waits for a blocking
+    // read to finish and would hang Close.
+    private void DisposeInput()
+    {
+        try
+        {
+            _input.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing an already broken stream may fail; the peer is closed either way.
+        }
+    }
 
     private sealed class IncomingCall(CancellationTokenSource cancellation)
     {

@@ -13,9 +13,9 @@ public enum JsonRpcReadMode
     /// Blocking reads (<see cref="Stream.Read(Span{byte})"/>) on threads the peer owns, for a process that serves one peer
     /// (a worker). A frame reaching the peer wakes only the thread blocked on it; that thread gives the reading to an idle
     /// standby thread before it runs the request's handler, so a handler that blocks never stops reading. With more calls
-    /// in flight, or no standby available, handlers go to the thread pool as in <see cref="Asynchronous"/>. The reading
-    /// thread that is blocked when the peer closes returns only when the stream ends or fails (closing the stream does not
-    /// interrupt a blocking read), so use this mode for a process whose input ends with it, or whose other side closes it.
+    /// in flight, or no standby available, handlers go to the thread pool as in <see cref="Asynchronous"/>. Closing the
+    /// peer does not interrupt a blocking read: the input stream is disposed by the reading thread once its read returns
+    /// (the stream ends or fails), so use this mode for a process whose input ends with it, or whose other side closes it.
     /// </summary>
     DedicatedThreads,
 }
