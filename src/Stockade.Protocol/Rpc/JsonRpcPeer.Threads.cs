@@ -13,13 +13,13 @@ public sealed partial class JsonRpcPeer
     // handlers go to the pool, as in the asynchronous mode.
     private const int MaxReaderThreads = 4;
 
-    private SemaphoreSlim? _leadership;
+    // Idle standby threads, each waiting on its own event; null in the asynchronous mode. Also the lock for itself.
+    private Stack<ManualResetEventSlim>? _standby;
     private int _readerThreads;
-    private int _idleReaders;
 
     private void StartDedicatedReading()
     {
-        _leadership = new SemaphoreSlim(0);
+        _standby = new Stack<ManualResetEventSlim>(MaxReaderThreads);
         _readerThreads = 1;
         StartReaderThread();
     }
@@ -38,6 +38,9 @@ public sealed partial class JsonRpcPeer
     // lead again.
     private void ReadOnThisThread()
     {
+        // Not spinning before it blocks: on a machine with few cores a spinning standby takes the CPU the other side needs
+        // to read the answer this thread has just written.
+        using var turn = new ManualResetEventSlim(initialState: false, spinCount: 0);
         try
         {
             while (true)
@@ -65,7 +68,7 @@ public sealed partial class JsonRpcPeer
 
                 delivery.Complete();
                 request.StartHere(this);
-                if (!AwaitLeadership())
+                if (!AwaitLeadership(turn))
                 {
                     return;
                 }
@@ -144,17 +147,16 @@ public sealed partial class JsonRpcPeer
     // Called by the leader only. True when another thread now leads (an idle standby woken, or a new thread started).
     private bool TryHandOverReading()
     {
-        var idle = Volatile.Read(ref _idleReaders);
-        while (idle > 0)
+        ManualResetEventSlim? standby = null;
+        lock (_standby!)
         {
-            var seen = Interlocked.CompareExchange(ref _idleReaders, idle - 1, idle);
-            if (seen == idle)
-            {
-                _leadership!.Release();
-                return true;
-            }
+            _standby.TryPop(out standby);
+        }
 
-            idle = seen;
+        if (standby is not null)
+        {
+            standby.Set();
+            return true;
         }
 
         if (Interlocked.Increment(ref _readerThreads) > MaxReaderThreads)
@@ -177,13 +179,39 @@ public sealed partial class JsonRpcPeer
     }
 
     // A thread that ran its handler waits here until the leader hands it the reading; false once the peer has closed.
-    private bool AwaitLeadership()
+    private bool AwaitLeadership(ManualResetEventSlim turn)
     {
-        Interlocked.Increment(ref _idleReaders);
-        _leadership!.Wait();
+        turn.Reset();
+        lock (_standby!)
+        {
+            // Close marks the peer closed before it wakes the standbys under this lock: a thread either is woken there or
+            // sees the peer closed here.
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            _standby.Push(turn);
+        }
+
+        turn.Wait();
         return !IsClosed;
     }
 
-    // From Close: more releases than there are threads, so every standby (and any thread about to wait) returns.
-    private void WakeStandbyReaders() => _leadership?.Release(MaxReaderThreads);
+    // From Close: every standby wakes, sees the peer closed and ends.
+    private void WakeStandbyReaders()
+    {
+        if (_standby is null)
+        {
+            return;
+        }
+
+        lock (_standby)
+        {
+            while (_standby.TryPop(out var standby))
+            {
+                standby.Set();
+            }
+        }
+    }
 }

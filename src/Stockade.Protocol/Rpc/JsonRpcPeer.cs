@@ -185,7 +185,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
 
         // Standby reading threads (dedicated mode) wake up, see the peer closed and end.
         WakeStandbyReaders();
-        if (_leadership is null)
+        if (_standby is null)
         {
             DisposeInput();
         }
