@@ -13,7 +13,8 @@ namespace Stockade.Protocol;
 /// <remarks>
 /// Everything the other side sends is validated; hostile input never throws out of the reading loop. On the first
 /// protocol violation the peer raises <see cref="ProtocolViolated"/> once, fails every pending call and closes.
-/// The peer owns both streams and disposes them when it closes.
+/// The peer owns both streams and disposes them when it closes (with <see cref="JsonRpcReadMode.DedicatedThreads"/>, the
+/// input once the blocking read pending at that moment has returned).
 /// </remarks>
 public sealed partial class JsonRpcPeer : IAsyncDisposable
 {
