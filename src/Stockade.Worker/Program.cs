@@ -17,7 +17,7 @@ if (arguments.Seccomp)
 
 // Take the real stdout for the protocol before any plugin code runs, then point Console at stderr and an empty stdin,
 // so a plugin's Console.WriteLine or Console.ReadLine cannot corrupt or steal protocol frames.
-var protocolInput = ProtocolStreams.Open(0, System.IO.Pipes.PipeDirection.In) ?? Console.OpenStandardInput();
+var protocolInput = ProtocolStreams.OpenInput() ?? Console.OpenStandardInput();
 var protocolOutput = ProtocolStreams.Open(1, System.IO.Pipes.PipeDirection.Out) ?? Console.OpenStandardOutput();
 Console.SetOut(Console.Error);
 Console.SetIn(TextReader.Null);

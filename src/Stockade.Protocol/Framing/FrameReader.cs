@@ -47,20 +47,7 @@ public sealed class FrameReader
             throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
         }
 
-        var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start, HeaderSize));
-        _start += HeaderSize;
-        if (length == 0)
-        {
-            throw new ProtocolViolationException("frame of length 0 (every message must carry a payload)");
-        }
-
-        if (length > (uint)_maxFrameBytes)
-        {
-            throw new ProtocolViolationException(
-                $"frame of {length} bytes exceeds the {ProtocolLimits.DescribeSize(_maxFrameBytes)} limit");
-        }
-
-        var size = (int)length;
+        var size = TakeHeader();
         var payload = ArrayPool<byte>.Shared.Rent(size);
         try
         {
@@ -108,11 +95,107 @@ public sealed class FrameReader
         }
     }
 
+    /// <summary>
+    /// Reads the next frame with blocking reads on the calling thread (<see cref="Stream.Read(Span{byte})"/>), for a
+    /// thread dedicated to reading. Same results and violations as <see cref="ReadFrameAsync"/>.
+    /// </summary>
+    internal Frame? ReadFrame()
+    {
+        var headerBytes = Fill(HeaderSize);
+        if (headerBytes == 0)
+        {
+            return null;
+        }
+
+        if (headerBytes < HeaderSize)
+        {
+            throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
+        }
+
+        var size = TakeHeader();
+        var payload = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var copied = Math.Min(size, _end - _start);
+            _buffer.AsSpan(_start, copied).CopyTo(payload);
+            _start += copied;
+            while (copied < size)
+            {
+                // Straight into the payload: a thread that blocks until the frame is whole gains nothing from staging.
+                var read = _stream.Read(payload.AsSpan(copied, size - copied));
+                if (read == 0)
+                {
+                    throw Truncated(copied, size);
+                }
+
+                copied += read;
+            }
+
+            return new Frame(payload, size);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+    }
+
+    // Consumes the buffered 4-byte header and checks the length against the limits before any payload is read.
+    private int TakeHeader()
+    {
+        var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start, HeaderSize));
+        _start += HeaderSize;
+        if (length == 0)
+        {
+            throw new ProtocolViolationException("frame of length 0 (every message must carry a payload)");
+        }
+
+        if (length > (uint)_maxFrameBytes)
+        {
+            throw new ProtocolViolationException(
+                $"frame of {length} bytes exceeds the {ProtocolLimits.DescribeSize(_maxFrameBytes)} limit");
+        }
+
+        return (int)length;
+    }
+
     private static ProtocolViolationException Truncated(int got, int expected) =>
         new($"stream ended inside a frame after {got} of {expected} payload bytes");
 
     // Makes at least `wanted` bytes available in the staging buffer unless the stream ends first;
     // returns how many are available.
+    private int Fill(int wanted)
+    {
+        if (_end - _start >= wanted)
+        {
+            return _end - _start;
+        }
+
+        Compact();
+        while (_end < wanted)
+        {
+            var read = _stream.Read(_buffer.AsSpan(_end));
+            if (read == 0)
+            {
+                break;
+            }
+
+            _end += read;
+        }
+
+        return _end - _start;
+    }
+
+    private void Compact()
+    {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+    }
+
     private async ValueTask<int> FillAsync(int wanted, CancellationToken cancellationToken)
     {
         wanted = Math.Min(wanted, BufferSize);
@@ -121,13 +204,7 @@ public sealed class FrameReader
             return _end - _start;
         }
 
-        if (_start > 0)
-        {
-            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-            _end -= _start;
-            _start = 0;
-        }
-
+        Compact();
         while (_end < wanted)
         {
             var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);

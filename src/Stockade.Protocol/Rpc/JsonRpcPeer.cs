@@ -13,7 +13,8 @@ namespace Stockade.Protocol;
 /// <remarks>
 /// Everything the other side sends is validated; hostile input never throws out of the reading loop. On the first
 /// protocol violation the peer raises <see cref="ProtocolViolated"/> once, fails every pending call and closes.
-/// The peer owns both streams and disposes them when it closes.
+/// The peer owns both streams and disposes them when it closes (with <see cref="JsonRpcReadMode.DedicatedThreads"/>, the
+/// input once the blocking read pending at that moment has returned).
 /// </remarks>
 public sealed partial class JsonRpcPeer : IAsyncDisposable
 {
@@ -68,7 +69,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
 
     /// <summary>
     /// Raised once, from the reading loop, when the other side breaks the protocol; the peer then closes.
-    /// Subscribe before <see cref="Start"/>. Exceptions thrown by subscribers are ignored.
+    /// Subscribe before <see cref="Start()"/>. Exceptions thrown by subscribers are ignored.
     /// </summary>
     public event EventHandler<ProtocolViolationEventArgs>? ProtocolViolated;
 
@@ -81,16 +82,34 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     /// </summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Starts the reading and writing loops. Call once.</summary>
+    /// <summary>Starts reading with <see cref="JsonRpcReadMode.Asynchronous"/> reads, and writing. Call once.</summary>
     /// <exception cref="InvalidOperationException">The peer was already started.</exception>
-    public void Start()
+    public void Start() => Start(JsonRpcReadMode.Asynchronous);
+
+    /// <summary>Starts reading the way <paramref name="mode"/> says, and writing. Call once.</summary>
+    /// <exception cref="InvalidOperationException">The peer was already started.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a defined mode.</exception>
+    public void Start(JsonRpcReadMode mode)
     {
+        if (mode is not (JsonRpcReadMode.Asynchronous or JsonRpcReadMode.DedicatedThreads))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Choose JsonRpcReadMode.Asynchronous or JsonRpcReadMode.DedicatedThreads.");
+        }
+
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("The peer is already started; call Start once.");
         }
 
-        _ = Task.Run(ReadLoopAsync);
+        if (mode == JsonRpcReadMode.DedicatedThreads)
+        {
+            StartDedicatedReading();
+        }
+        else
+        {
+            _ = Task.Run(ReadLoopAsync);
+        }
+
         Pump();
     }
 
@@ -165,13 +184,11 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
             }
         }
 
-        try
+        // Standby reading threads (dedicated mode) wake up, see the peer closed and end.
+        WakeStandbyReaders();
+        if (_standby is null)
         {
-            _input.Dispose();
-        }
-        catch (Exception)
-        {
-            // Closing an already broken stream may fail; the peer is closed either way.
+            DisposeInput();
         }
 
         if (completeOutbox)
@@ -184,6 +201,21 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     }
 
     private bool IsClosed => Volatile.Read(ref _closeReason) is not null;
+
+    // Asynchronous mode: from Close, which ends a pending read. Dedicated mode: from the reading thread once its blocking
+    // read has returned, because disposing some streams (the runtime's socket-backed pipe streams) waits for a blocking
+    // read to finish and would hang Close.
+    private void DisposeInput()
+    {
+        try
+        {
+            _input.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing an already broken stream may fail; the peer is closed either way.
+        }
+    }
 
     private sealed class IncomingCall(CancellationTokenSource cancellation)
     {

@@ -116,7 +116,15 @@ internal sealed class PluginMethod
                 break;
         }
 
-        return value is null ? null : JsonSerializer.SerializeToElement(value, value.GetType(), PluginJson.Options);
+        return value switch
+        {
+            null => null,
+            // A JsonElement is its own JSON: the serializer would write it out and parse it back. Clone returns an element
+            // that already owns its document (the input, say) as it is, and copies one whose document the plugin may
+            // dispose; a disposed one throws here, inside the plugin call, as the serializer did.
+            JsonElement { ValueKind: not JsonValueKind.Undefined } element => element.Clone(),
+            _ => JsonSerializer.SerializeToElement(value, value.GetType(), PluginJson.Options),
+        };
     }
 
     private object? Bind(ParameterInfo parameter, JsonElement? input)

@@ -27,7 +27,9 @@ internal sealed class WorkerServer : IJsonRpcHandler
         var server = new WorkerServer(loaded.Plugin!, loaded.Dispatcher!);
         var peer = new JsonRpcPeer(input, output, ProtocolLimits.Default, server);
         server._peer = peer;
-        peer.Start();
+        // The worker serves this one peer: blocking reads on its own threads wake one thread per frame and need neither
+        // the thread pool nor the socket engine for the first frame (docs/performance.md, invoke path, session 11).
+        peer.Start(JsonRpcReadMode.DedicatedThreads);
 
         await Task.WhenAny(server._shutdownRequested.Task, peer.Completion).ConfigureAwait(false);
         if (!server._shutdownRequested.Task.IsCompleted)

@@ -6,8 +6,11 @@ namespace Stockade.Protocol.Tests;
 
 // The paths where the sending thread writes its own frame, where the reading thread hands its reading over before
 // running a caller or a handler, and where a write fails under concurrent senders.
-public sealed class JsonRpcPeerConcurrencyTests
+public class JsonRpcPeerConcurrencyTests
 {
+    // The peer under test (the answering side) reads this way; a subclass runs every test again in the other mode.
+    protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -15,7 +18,7 @@ public sealed class JsonRpcPeerConcurrencyTests
     {
         const int Senders = 8;
         const int PerSender = 400;
-        await using var harness = PeerHarness.Start(new JsonRpcMethodTable());
+        await using var harness = PeerHarness.Start(Mode, new JsonRpcMethodTable());
 
         // Sizes from a few bytes to beyond the writer's 64 KiB buffer, so gathered frames, direct large writes and
         // writes that the pipe cannot take at once (its pause threshold) all meet concurrent senders.
@@ -56,7 +59,7 @@ public sealed class JsonRpcPeerConcurrencyTests
     [Fact]
     public async Task InvokeAsync_OtherSideStopsReading_CallerIsNotHeldByTheWriteAndCancels()
     {
-        await using var harness = PeerHarness.Start(new JsonRpcMethodTable());
+        await using var harness = PeerHarness.Start(Mode, new JsonRpcMethodTable());
 
         // Nobody reads the peer's output: a 1 MiB message stalls the writer on the pipe's pause threshold.
         var big = TestHandlers.Json($$"""{"pad":"{{new string('x', 1024 * 1024)}}"}""");
@@ -79,7 +82,7 @@ public sealed class JsonRpcPeerConcurrencyTests
         var inbound = new Pipe();
         var output = new FailingStream(failAfterWrites: 1);
         var peer = new JsonRpcPeer(inbound.Reader.AsStream(), output, null, new JsonRpcMethodTable());
-        peer.Start();
+        peer.Start(Mode);
         await using var _ = peer;
 
         // The first frame is written (and never answered); every write after it fails.
@@ -108,7 +111,7 @@ public sealed class JsonRpcPeerConcurrencyTests
     [Fact]
     public async Task InvokeAsync_CallerBlocksInItsContinuation_OtherAnswersStillArrive()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
         using var release = new ManualResetEventSlim();
@@ -140,7 +143,7 @@ public sealed class JsonRpcPeerConcurrencyTests
             unblock.Wait(token);
             return ValueTask.FromResult<JsonElement?>(null);
         });
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), table);
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), table);
         await using var _ = client;
         await using var __ = server;
         using var cancel = new CancellationTokenSource();

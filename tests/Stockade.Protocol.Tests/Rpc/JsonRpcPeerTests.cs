@@ -2,14 +2,17 @@ using System.Text.Json;
 
 namespace Stockade.Protocol.Tests;
 
-public sealed class JsonRpcPeerTests
+public class JsonRpcPeerTests
 {
+    // The peer under test (the answering side) reads this way; a subclass runs every test again in the other mode.
+    protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task InvokeAsync_EchoRequest_ReturnsParams()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -22,7 +25,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_TypedParamsAndResult_UseSourceGeneratedMetadata()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -35,7 +38,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_ManyConcurrentCalls_EachGetsItsOwnAnswer()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -50,7 +53,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_BothDirectionsAtOnce_Work()
     {
-        var (left, right) = PeerHarness.StartPair(TestHandlers.Standard(), TestHandlers.Standard());
+        var (left, right) = PeerHarness.StartPair(Mode, TestHandlers.Standard(), TestHandlers.Standard());
         await using var _ = left;
         await using var __ = right;
 
@@ -64,7 +67,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_HandlerThrowsRpcException_FaultsWithItsCodeAndData()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -79,7 +82,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_HandlerThrowsOtherException_FaultsWithInternalAndPeerKeepsServing()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -93,7 +96,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_UnknownMethod_FaultsWithMethodNotFound()
     {
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard());
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard());
         await using var _ = client;
         await using var __ = server;
 
@@ -107,7 +110,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task InvokeAsync_UnknownMethodWhenViolationConfigured_ClosesWithViolation()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard(), ProtocolLimits.Default with { UnknownMethodIsViolation = true });
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard(), ProtocolLimits.Default with { UnknownMethodIsViolation = true });
 
         await harness.SendJsonAsync("""{"jsonrpc":"2.0","id":1,"method":"host.secret"}""");
         await harness.WaitClosedAsync();
@@ -119,7 +122,7 @@ public sealed class JsonRpcPeerTests
     public async Task InvokeAsync_CallerCancels_HandlerTokenFiresAndCallIsCancelled()
     {
         var cancelled = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), TestHandlers.Standard(cancelled));
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), TestHandlers.Standard(cancelled));
         await using var _ = client;
         await using var __ = server;
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
@@ -146,7 +149,7 @@ public sealed class JsonRpcPeerTests
 
             return ValueTask.CompletedTask;
         });
-        var (client, server) = PeerHarness.StartPair(new JsonRpcMethodTable(), table);
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), table);
         await using var _ = client;
         await using var __ = server;
 
@@ -162,7 +165,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task Completion_OtherSideEndsStream_FailsPendingCallsWithIOException()
     {
-        await using var harness = PeerHarness.Start(new JsonRpcMethodTable());
+        await using var harness = PeerHarness.Start(Mode, new JsonRpcMethodTable());
         var pending = harness.Peer.InvokeAsync("echo");
         (await harness.ReceiveAsync()).GetProperty("method").GetString().ShouldBe("echo");
 
@@ -177,7 +180,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task DisposeAsync_CallPending_FaultsWithObjectDisposed()
     {
-        await using var harness = PeerHarness.Start(new JsonRpcMethodTable());
+        await using var harness = PeerHarness.Start(Mode, new JsonRpcMethodTable());
         var pending = harness.Peer.InvokeAsync("echo");
 
         await harness.Peer.DisposeAsync();
@@ -188,7 +191,7 @@ public sealed class JsonRpcPeerTests
     [Fact]
     public async Task HandleRequest_ErrorAnswer_CarriesStableCodeInData()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
 
         await harness.SendJsonAsync("""{"jsonrpc":"2.0","id":"a-7","method":"fail","params":{}}""");
         var answer = await harness.ReceiveAsync();

@@ -3,8 +3,11 @@ using System.Text;
 
 namespace Stockade.Protocol.Tests;
 
-public sealed class JsonRpcPeerViolationTests
+public class JsonRpcPeerViolationTests
 {
+    // The peer under test (the answering side) reads this way; a subclass runs every test again in the other mode.
+    protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     public static TheoryData<string, string> BadMessages => new()
@@ -25,7 +28,7 @@ public sealed class JsonRpcPeerViolationTests
     [MemberData(nameof(BadMessages))]
     public async Task ReadLoop_BadMessage_ReportsViolationOnceAndCloses(string json, string expectedReason)
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
         var pending = harness.Peer.InvokeAsync("echo");
 
         await harness.SendJsonAsync(json);
@@ -39,7 +42,7 @@ public sealed class JsonRpcPeerViolationTests
     [Fact]
     public async Task ReadLoop_OversizeFrame_ReportsLimitWithoutReadingThePayload()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
         var header = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(header, 20_000_000);
 
@@ -52,7 +55,7 @@ public sealed class JsonRpcPeerViolationTests
     [Fact]
     public async Task ReadLoop_ZeroLengthFrame_ReportsViolation()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
 
         await harness.SendRawAsync([0, 0, 0, 0]);
         await harness.WaitClosedAsync();
@@ -63,7 +66,7 @@ public sealed class JsonRpcPeerViolationTests
     [Fact]
     public async Task ReadLoop_TruncatedFrame_ReportsViolation()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
         var frame = PeerHarness.Frame(Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","method":"x"}"""));
 
         await harness.SendRawAsync(frame[..10]);
@@ -77,7 +80,7 @@ public sealed class JsonRpcPeerViolationTests
     public async Task ReadLoop_MoreRequestsThanMaxInFlight_ReportsFlood()
     {
         var limits = ProtocolLimits.Default with { MaxInFlight = 4 };
-        await using var harness = PeerHarness.Start(TestHandlers.Standard(), limits);
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard(), limits);
 
         for (var id = 1; id <= 5; id++)
         {
@@ -92,7 +95,7 @@ public sealed class JsonRpcPeerViolationTests
     public async Task ReadLoop_RequestsWithinMaxInFlight_AreAllAnswered()
     {
         var limits = ProtocolLimits.Default with { MaxInFlight = 4 };
-        await using var harness = PeerHarness.Start(TestHandlers.Standard(), limits);
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard(), limits);
 
         for (var round = 0; round < 3; round++)
         {
@@ -113,7 +116,7 @@ public sealed class JsonRpcPeerViolationTests
     [Fact]
     public async Task ReadLoop_DuplicateIdInFlight_ReportsViolation()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
 
         await harness.SendJsonAsync("""{"jsonrpc":"2.0","id":7,"method":"block"}""");
         await harness.SendJsonAsync("""{"jsonrpc":"2.0","id":7,"method":"block"}""");
@@ -125,7 +128,7 @@ public sealed class JsonRpcPeerViolationTests
     [Fact]
     public async Task ProtocolViolated_SubscriberThrows_PeerStillCloses()
     {
-        await using var harness = PeerHarness.Start(TestHandlers.Standard());
+        await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
         harness.Peer.ProtocolViolated += (_, _) => throw new InvalidOperationException("subscriber bug");
 
         await harness.SendJsonAsync("not json");

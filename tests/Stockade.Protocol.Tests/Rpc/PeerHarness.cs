@@ -26,24 +26,25 @@ internal sealed class PeerHarness : IAsyncDisposable
 
     public int ViolationEvents => Volatile.Read(ref _violations);
 
-    public static PeerHarness Start(IJsonRpcHandler handler, ProtocolLimits? limits = null)
+    public static PeerHarness Start(JsonRpcReadMode mode, IJsonRpcHandler handler, ProtocolLimits? limits = null)
     {
         var inbound = new Pipe();
         var outbound = new Pipe();
         var peer = new JsonRpcPeer(inbound.Reader.AsStream(), outbound.Writer.AsStream(), limits, handler);
         var harness = new PeerHarness(peer, inbound.Writer.AsStream(), outbound.Reader.AsStream());
-        peer.Start();
+        peer.Start(mode);
         return harness;
     }
 
-    public static (JsonRpcPeer Left, JsonRpcPeer Right) StartPair(IJsonRpcHandler left, IJsonRpcHandler right, ProtocolLimits? limits = null)
+    // The right peer (the one answering, as a worker does) reads in `rightMode`; the left one, like the host, asynchronously.
+    public static (JsonRpcPeer Left, JsonRpcPeer Right) StartPair(JsonRpcReadMode rightMode, IJsonRpcHandler left, IJsonRpcHandler right, ProtocolLimits? limits = null)
     {
         var leftToRight = new Pipe();
         var rightToLeft = new Pipe();
         var leftPeer = new JsonRpcPeer(rightToLeft.Reader.AsStream(), leftToRight.Writer.AsStream(), limits, left);
         var rightPeer = new JsonRpcPeer(leftToRight.Reader.AsStream(), rightToLeft.Writer.AsStream(), limits, right);
         leftPeer.Start();
-        rightPeer.Start();
+        rightPeer.Start(rightMode);
         return (leftPeer, rightPeer);
     }
 
