@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.Buffers.Text;
+using System.Globalization;
 
 namespace Stockade.Linux.Procfs;
 
@@ -160,7 +159,7 @@ internal static class ProcfsReader
     {
         prefix.CopyTo(path);
         var at = prefix.Length;
-        if (id <= 0 || !Utf8Formatter.TryFormat(id, path[at..], out var written))
+        if (id <= 0 || !id.TryFormat(path[at..], out var written, default, CultureInfo.InvariantCulture))
         {
             return false;
         }
@@ -302,7 +301,8 @@ internal static class ProcfsReader
             var offset = 0;
             while (offset + DirentNameOffset < all.Length)
             {
-                var length = BinaryPrimitives.ReadUInt16LittleEndian(all[(offset + DirentReclenOffset)..]);
+                // d_reclen, little-endian (x86_64); read by hand so the worker's thread audit needs no System.Memory.
+                var length = all[offset + DirentReclenOffset] | (all[offset + DirentReclenOffset + 1] << 8);
                 if (length <= DirentNameOffset || offset + length > all.Length)
                 {
                     return false;
