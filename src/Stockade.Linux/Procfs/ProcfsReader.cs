@@ -301,7 +301,7 @@ internal static class ProcfsReader
             var offset = 0;
             while (offset + DirentNameOffset < all.Length)
             {
-                // d_reclen, little-endian (x86_64); read by hand so the worker's thread audit needs no System.Memory.
+                // d_reclen, little-endian (x86_64), read by hand.
                 var length = all[offset + DirentReclenOffset] | (all[offset + DirentReclenOffset + 1] << 8);
                 if (length <= DirentNameOffset || offset + length > all.Length)
                 {

@@ -62,7 +62,7 @@ internal static class ThreadAudit
             status = end < 0 ? [] : status[(end + 1)..];
             if (line.StartsWith("Name:"u8))
             {
-                name = Encoding.UTF8.GetString(TrimBlanks(line[5..]));
+                name = NameText(TrimBlanks(line[5..]));
             }
             else if (line.StartsWith("Seccomp:"u8))
             {
@@ -71,6 +71,27 @@ internal static class ThreadAudit
         }
 
         return new ThreadSeccompState(threadId, name, mode);
+    }
+
+    // Thread names are for messages only. The first Encoding.UTF8.GetString of the process cost about 4 ms here, so an
+    // ASCII name (every runtime thread's) is widened by hand; anything else still goes through the decoder.
+    private static string NameText(ReadOnlySpan<byte> name)
+    {
+        foreach (byte b in name)
+        {
+            if (b >= 0x80)
+            {
+                return Encoding.UTF8.GetString(name);
+            }
+        }
+
+        var chars = new char[name.Length];
+        for (var i = 0; i < name.Length; i++)
+        {
+            chars[i] = (char)name[i];
+        }
+
+        return new string(chars);
     }
 
     // The modes are 0, 1 and 2: one to three decimal digits, nothing else (no sign, no spaces inside).

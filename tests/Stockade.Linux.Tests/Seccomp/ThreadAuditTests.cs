@@ -70,6 +70,15 @@ public sealed class ThreadAuditTests
         ThreadAudit.ParseStatus(1, Encoding.ASCII.GetBytes(status)).SeccompMode.ShouldBe(mode);
     }
 
+    [Theory]
+    [InlineData("Name:\t.NET SigHandler\nSeccomp:\t2\n", ".NET SigHandler")]
+    [InlineData("Name:\tr\u00e9seau\nSeccomp:\t2\n", "r\u00e9seau")]
+    [InlineData("Seccomp:\t2\n", "?")]
+    public void ParseStatus_Name_IsDecodedAsUtf8(string status, string name)
+    {
+        ThreadAudit.ParseStatus(1, Encoding.UTF8.GetBytes(status)).Name.ShouldBe(name);
+    }
+
     [Fact]
     public void ParseStatus_StatusCutBeforeItsSeccompLine_CountsAsUnconfined()
     {
