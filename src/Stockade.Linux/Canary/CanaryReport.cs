@@ -4,5 +4,20 @@ namespace Stockade.Linux.Canary;
 internal sealed record CanaryReport(IReadOnlyList<CanaryProbeResult> Probes)
 {
     /// <summary>True when every applicable probe was blocked by the kernel; an inconclusive probe fails closed.</summary>
-    internal bool AllBlocked => Probes.All(p => p.Outcome is CanaryOutcome.Blocked or CanaryOutcome.Skipped);
+    internal bool AllBlocked
+    {
+        get
+        {
+            // A loop, not Enumerable.All: this runs before the plugin loads and needs nothing of System.Linq.
+            for (var i = 0; i < Probes.Count; i++)
+            {
+                if (Probes[i].Outcome is not (CanaryOutcome.Blocked or CanaryOutcome.Skipped))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 }

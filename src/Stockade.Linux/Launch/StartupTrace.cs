@@ -17,22 +17,49 @@ internal static class StartupTrace
     /// <summary>The prefix of every trace line on stderr.</summary>
     public const string Prefix = "stockade-trace: ";
 
+    private const int SysWrite = 1;
+    private const int StandardError = 2;
+
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable(Variable) == "1";
 
     /// <summary>Prints one phase mark when tracing is on; never throws (a closed stderr only loses the mark).</summary>
-    public static void Mark(string phase)
+    /// <remarks>
+    /// The line goes to descriptor 2 with one <c>write(2)</c>, not through <see cref="Console.Error"/>: the first mark
+    /// would otherwise set up the console writer and put that cost into the phase it measures (it showed as part of
+    /// seccomp-installed before session 11), and one write keeps the lines of several threads whole.
+    /// </remarks>
+    public static unsafe void Mark(string phase)
     {
         if (!Enabled)
         {
             return;
         }
 
-        try
+        long now = Stopwatch.GetTimestamp();
+        Span<byte> line = stackalloc byte[160];
+        var at = 0;
+        foreach (char c in Prefix)
         {
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Prefix}{phase} {Stopwatch.GetTimestamp()}"));
+            line[at++] = (byte)c;
         }
-        catch (IOException)
+
+        foreach (char c in phase)
         {
+            if (at >= line.Length - 24)
+            {
+                break;
+            }
+
+            line[at++] = c is > ' ' and < (char)127 ? (byte)c : (byte)'?';
+        }
+
+        line[at++] = (byte)' ';
+        _ = now.TryFormat(line[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
+        line[at++] = (byte)'\n';
+        fixed (byte* bytes = line)
+        {
+            _ = Interop.Syscall(SysWrite, StandardError, (nint)bytes, at);
         }
     }
 }

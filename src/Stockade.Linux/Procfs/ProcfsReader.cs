@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.Buffers.Text;
+using System.Globalization;
 
 namespace Stockade.Linux.Procfs;
 
@@ -27,81 +26,49 @@ internal static class ProcfsReader
     /// <param name="name">The file under the process's folder, e.g. <c>"stat"u8</c>; at most 32 bytes.</param>
     /// <param name="buffer">Where the bytes go; a longer file is cut at its length.</param>
     /// <returns>The bytes read, or −1 when the process is gone or the file unreadable.</returns>
-    public static unsafe int ReadPidFile(int pid, ReadOnlySpan<byte> name, Span<byte> buffer)
+    public static int ReadPidFile(int pid, ReadOnlySpan<byte> name, Span<byte> buffer)
     {
         Span<byte> path = stackalloc byte[PathBufferSize];
-        if (!TryFormatPidPath(pid, name, path))
-        {
-            return -1;
-        }
-
-        int fd;
-        fixed (byte* p = path)
-        {
-            fd = Interop.OpenBytes(p, Interop.O_RDONLY | Interop.O_CLOEXEC, 0);
-        }
-
-        if (fd < 0)
-        {
-            return -1;
-        }
-
-        try
-        {
-            var total = 0;
-            fixed (byte* b = buffer)
-            {
-                while (total < buffer.Length)
-                {
-                    var read = Interop.ReadBytes(fd, b + total, (nuint)(buffer.Length - total));
-                    if (read < 0)
-                    {
-                        return -1;
-                    }
-
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    total += (int)read;
-                }
-            }
-
-            return total;
-        }
-        finally
-        {
-            _ = Interop.close(fd);
-        }
+        return TryFormatPath("/proc/"u8, pid, name, path) ? ReadFile(path, buffer) : -1;
     }
 
-    /// <summary>Adds the pid of every process in <c>/proc</c> to <paramref name="into"/>.</summary>
-    /// <returns><see langword="false"/> when <c>/proc</c> could not be listed (not mounted, or an error mid-way).</returns>
-    public static unsafe bool ListPids(List<int> into)
+    /// <summary>Reads <c>/proc/self/task/&lt;tid&gt;/&lt;name&gt;</c>, a file of one thread of this process.</summary>
+    /// <param name="threadId">The thread, as listed by <see cref="ListOwnThreads"/>.</param>
+    /// <param name="name">The file under the thread's folder, e.g. <c>"status"u8</c>; at most 32 bytes.</param>
+    /// <param name="buffer">Where the bytes go; a longer file is cut at its length.</param>
+    /// <returns>The bytes read, or −1 when the thread has exited or the file is unreadable.</returns>
+    public static int ReadOwnThreadFile(int threadId, ReadOnlySpan<byte> name, Span<byte> buffer)
     {
-        ArgumentNullException.ThrowIfNull(into);
-        var fd = OpenDirectory("/proc\0"u8);
+        Span<byte> path = stackalloc byte[PathBufferSize];
+        return TryFormatPath("/proc/self/task/"u8, threadId, name, path) ? ReadFile(path, buffer) : -1;
+    }
+
+    /// <summary>Whether <c>/proc/self/task/&lt;tid&gt;</c> can still be opened (the thread has not exited).</summary>
+    public static bool OwnThreadExists(int threadId)
+    {
+        Span<byte> path = stackalloc byte[PathBufferSize];
+        if (!TryFormatPath("/proc/self/task/"u8, threadId, [], path))
+        {
+            return false;
+        }
+
+        var fd = OpenDirectory(path);
         if (fd < 0)
         {
             return false;
         }
 
-        try
-        {
-            return ForEachEntry(fd, into, static (List<int> list, int _, ReadOnlySpan<byte> entry) =>
-            {
-                if (TryParsePid(entry, out var pid))
-                {
-                    list.Add(pid);
-                }
-            });
-        }
-        finally
-        {
-            _ = Interop.close(fd);
-        }
+        _ = Interop.close(fd);
+        return true;
     }
+
+    /// <summary>Adds the id of every thread of this process (the entries of <c>/proc/self/task</c>) to <paramref name="into"/>.</summary>
+    /// <returns><see langword="false"/> when the folder could not be listed (no <c>/proc</c>, or an error mid-way).</returns>
+    public static bool ListOwnThreads(List<int> into) => ListNumericEntries("/proc/self/task\0"u8, into);
+
+    /// <summary>Adds the pid of every process in <c>/proc</c> to <paramref name="into"/>.</summary>
+    /// <returns><see langword="false"/> when <c>/proc</c> could not be listed (not mounted, or an error mid-way).</returns>
+    public static bool ListPids(List<int> into) => ListNumericEntries("/proc\0"u8, into);
 
     /// <summary>Counts the open descriptors of <paramref name="pid"/> and how many of them are sockets.</summary>
     /// <param name="pid">The process.</param>
@@ -113,7 +80,7 @@ internal static class ProcfsReader
         files = 0;
         sockets = 0;
         Span<byte> path = stackalloc byte[PathBufferSize];
-        if (!TryFormatPidPath(pid, "fd"u8, path))
+        if (!TryFormatPath("/proc/"u8, pid, "fd"u8, path))
         {
             return false;
         }
@@ -187,12 +154,12 @@ internal static class ProcfsReader
     private static bool IsDecimal(ReadOnlySpan<byte> name) =>
         !name.IsEmpty && name.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
 
-    private static bool TryFormatPidPath(int pid, ReadOnlySpan<byte> name, Span<byte> path)
+    // <prefix><id>/<name>\0, or <prefix><id>\0 when name is empty.
+    private static bool TryFormatPath(ReadOnlySpan<byte> prefix, int id, ReadOnlySpan<byte> name, Span<byte> path)
     {
-        var prefix = "/proc/"u8;
         prefix.CopyTo(path);
         var at = prefix.Length;
-        if (pid <= 0 || !Utf8Formatter.TryFormat(pid, path[at..], out var written))
+        if (id <= 0 || !id.TryFormat(path[at..], out var written, default, CultureInfo.InvariantCulture))
         {
             return false;
         }
@@ -203,11 +170,83 @@ internal static class ProcfsReader
             return false;
         }
 
-        path[at++] = (byte)'/';
-        name.CopyTo(path[at..]);
-        at += name.Length;
+        if (!name.IsEmpty)
+        {
+            path[at++] = (byte)'/';
+            name.CopyTo(path[at..]);
+            at += name.Length;
+        }
+
         path[at] = 0;
         return true;
+    }
+
+    private static unsafe int ReadFile(ReadOnlySpan<byte> nulTerminatedPath, Span<byte> buffer)
+    {
+        int fd;
+        fixed (byte* p = nulTerminatedPath)
+        {
+            fd = Interop.OpenBytes(p, Interop.O_RDONLY | Interop.O_CLOEXEC, 0);
+        }
+
+        if (fd < 0)
+        {
+            return -1;
+        }
+
+        try
+        {
+            var total = 0;
+            fixed (byte* b = buffer)
+            {
+                while (total < buffer.Length)
+                {
+                    var read = Interop.ReadBytes(fd, b + total, (nuint)(buffer.Length - total));
+                    if (read < 0)
+                    {
+                        return -1;
+                    }
+
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    total += (int)read;
+                }
+            }
+
+            return total;
+        }
+        finally
+        {
+            _ = Interop.close(fd);
+        }
+    }
+
+    private static bool ListNumericEntries(ReadOnlySpan<byte> nulTerminatedDirectory, List<int> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        var fd = OpenDirectory(nulTerminatedDirectory);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return ForEachEntry(fd, into, static (List<int> list, int _, ReadOnlySpan<byte> entry) =>
+            {
+                if (TryParsePid(entry, out var id))
+                {
+                    list.Add(id);
+                }
+            });
+        }
+        finally
+        {
+            _ = Interop.close(fd);
+        }
     }
 
     private static unsafe int OpenDirectory(ReadOnlySpan<byte> nulTerminatedPath)
@@ -262,7 +301,8 @@ internal static class ProcfsReader
             var offset = 0;
             while (offset + DirentNameOffset < all.Length)
             {
-                var length = BinaryPrimitives.ReadUInt16LittleEndian(all[(offset + DirentReclenOffset)..]);
+                // d_reclen, little-endian (x86_64), read by hand.
+                var length = all[offset + DirentReclenOffset] | (all[offset + DirentReclenOffset + 1] << 8);
                 if (length <= DirentNameOffset || offset + length > all.Length)
                 {
                     return false;

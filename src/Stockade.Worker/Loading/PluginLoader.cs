@@ -64,7 +64,11 @@ internal static class PluginLoader
         error = null;
         if (typeName is not null)
         {
-            var named = assembly.GetType(typeName, throwOnError: false);
+            // A plain full name is found among the exported types by comparison: Assembly.GetType parses the name first,
+            // and the parser's first use JIT-compiled its vectorised search code, about 15 ms of every worker start
+            // (docs/performance.md, session 11). Any other spelling (nested, generic, escaped), or exported types that do
+            // not load, still go to the parser, so the same names are found as before.
+            var named = FindByFullName(assembly, typeName) ?? assembly.GetType(typeName, throwOnError: false);
             if (named is null || !IsPluginType(named))
             {
                 error = $"type '{typeName}' is not a public, non-abstract class implementing IPlugin in '{assembly.GetName().Name}'; fix 'entryType' in plugin.yaml";
@@ -74,10 +78,10 @@ internal static class PluginLoader
             return named;
         }
 
-        Type[] candidates;
+        Type[] exported;
         try
         {
-            candidates = [.. assembly.GetExportedTypes().Where(IsPluginType)];
+            exported = assembly.GetExportedTypes();
         }
         catch (Exception e) when (e is ReflectionTypeLoadException or FileNotFoundException or FileLoadException)
         {
@@ -85,17 +89,66 @@ internal static class PluginLoader
             return null;
         }
 
-        switch (candidates.Length)
+        // Loops rather than LINQ: System.Linq is not otherwise needed before the plugin runs.
+        Type? found = null;
+        var count = 0;
+        foreach (var candidate in exported)
+        {
+            if (IsPluginType(candidate))
+            {
+                found ??= candidate;
+                count++;
+            }
+        }
+
+        switch (count)
         {
             case 1:
-                return candidates[0];
+                return found;
             case 0:
                 error = $"'{assembly.GetName().Name}' has no public class implementing Stockade.Plugin.IPlugin";
                 return null;
             default:
-                error = $"'{assembly.GetName().Name}' has {candidates.Length} IPlugin classes ({string.Join(", ", candidates.Select(t => t.FullName))}); choose one with 'entryType' in plugin.yaml (--type)";
+                error = $"'{assembly.GetName().Name}' has {count} IPlugin classes ({PluginTypeNames(exported)}); choose one with 'entryType' in plugin.yaml (--type)";
                 return null;
         }
+    }
+
+    private static Type? FindByFullName(Assembly assembly, string fullName)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception e) when (e is ReflectionTypeLoadException or FileNotFoundException or FileLoadException)
+        {
+            return null;
+        }
+
+        foreach (var type in types)
+        {
+            if (string.Equals(type.FullName, fullName, StringComparison.Ordinal))
+            {
+                return type;
+            }
+        }
+
+        return null;
+    }
+
+    private static string PluginTypeNames(Type[] types)
+    {
+        var names = new List<string>();
+        foreach (var type in types)
+        {
+            if (IsPluginType(type))
+            {
+                names.Add(type.FullName ?? type.Name);
+            }
+        }
+
+        return string.Join(", ", names);
     }
 
     private static bool IsPluginType(Type type) =>

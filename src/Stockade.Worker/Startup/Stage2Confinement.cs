@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text;
 using Stockade.Linux.Canary;
 using Stockade.Linux.Launch;
 using Stockade.Linux.Seccomp;
@@ -9,6 +11,10 @@ namespace Stockade.Worker;
 /// check that every thread reports seccomp mode 2, then a canary self-test (a forbidden read, write,
 /// TCP connect, exec and signal to the parent must all fail). Any failure refuses to serve.
 /// </summary>
+/// <remarks>
+/// The messages for a refusal are built in methods of their own, so the start path (every worker) does not load or
+/// JIT-compile what only a refusal needs (docs/performance.md, session 11).
+/// </remarks>
 internal static class Stage2Confinement
 {
     public static void Apply(bool allowExec)
@@ -19,7 +25,7 @@ internal static class Stage2Confinement
         }
         catch (Exception ex)
         {
-            Refuse($"seccomp could not be installed: {ex.Message}");
+            Refuse("seccomp could not be installed: " + ex.Message);
         }
 
         StartupTrace.Mark("seccomp-installed");
@@ -27,8 +33,7 @@ internal static class Stage2Confinement
         var threads = ThreadAudit.AllThreadsInSeccompFilterMode();
         if (!threads.AllInFilterMode)
         {
-            var unconfined = string.Join(", ", threads.Unconfined.Select(t => $"{t.ToString()}"));
-            Refuse($"not every thread is confined by seccomp ({threads.Error ?? unconfined})");
+            RefuseUnconfined(threads);
         }
 
         StartupTrace.Mark("threads-audited");
@@ -36,12 +41,33 @@ internal static class Stage2Confinement
         var canary = CanarySelfTest.Run(new CanaryOptions());
         if (!canary.AllBlocked)
         {
-            var leaks = canary.Probes.Where(p => p.Outcome is CanaryOutcome.Allowed or CanaryOutcome.Inconclusive)
-                .Select(p => $"{p.Name}: {p.Outcome} ({p.Detail})");
-            Refuse($"the canary self-test found a hole, refusing to load the plugin: {string.Join("; ", leaks)}");
+            RefuseLeaks(canary);
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RefuseUnconfined(ThreadAuditResult threads)
+    {
+        var unconfined = string.Join(", ", threads.Unconfined.Select(t => t.ToString()));
+        Refuse($"not every thread is confined by seccomp ({threads.Error ?? unconfined})");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RefuseLeaks(CanaryReport canary)
+    {
+        var leaks = new StringBuilder();
+        foreach (var probe in canary.Probes)
+        {
+            if (probe.Outcome is CanaryOutcome.Allowed or CanaryOutcome.Inconclusive)
+            {
+                leaks.Append(leaks.Length == 0 ? string.Empty : "; ").Append($"{probe.Name}: {probe.Outcome} ({probe.Detail})");
+            }
+        }
+
+        Refuse($"the canary self-test found a hole, refusing to load the plugin: {leaks}");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Refuse(string message)
     {
         Console.Error.WriteLine($"stockade-worker: {message}");

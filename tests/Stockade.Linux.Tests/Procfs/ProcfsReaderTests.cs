@@ -40,6 +40,56 @@ public sealed class ProcfsReaderTests
     }
 
     [Fact]
+    public void ListOwnThreads_ThreadStartedNow_MatchesTheTaskFolder()
+    {
+        using var parked = new ManualResetEventSlim();
+        var extra = new Thread(() => parked.Wait()) { IsBackground = true, Name = "procfs-extra" };
+        extra.Start();
+        try
+        {
+            var before = TaskFolderIds();
+            var threads = new List<int>();
+
+            ProcfsReader.ListOwnThreads(threads).ShouldBeTrue();
+
+            threads.ShouldContain(Environment.ProcessId, "the main thread's id is the pid");
+            threads.ShouldBe(threads.Distinct(), "each thread once");
+            threads.Count(t => ReadStatus(t).StartsWith("Name:\tprocfs-extra\n", StringComparison.Ordinal)).ShouldBe(1, "the thread started just before is listed");
+            before.Intersect(TaskFolderIds()).ShouldBeSubsetOf(threads, "threads alive across both listings are listed");
+        }
+        finally
+        {
+            parked.Set();
+            extra.Join();
+        }
+    }
+
+    [Fact]
+    public void ReadOwnThreadFile_MainThreadStatus_IsTheProcessStatus()
+    {
+        var status = ReadStatus(Environment.ProcessId);
+
+        status.ShouldStartWith("Name:\t");
+        status.ShouldContain($"\nPid:\t{Environment.ProcessId}\n");
+        status.ShouldContain("\nSeccomp:\t");
+    }
+
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ReadOwnThreadFile_NoSuchThread_ReturnsMinusOneAndDoesNotExist(int threadId)
+    {
+        Span<byte> buffer = stackalloc byte[64];
+
+        ProcfsReader.ReadOwnThreadFile(threadId, "status"u8, buffer).ShouldBe(-1);
+        ProcfsReader.OwnThreadExists(threadId).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void OwnThreadExists_MainThread_IsTrue() => ProcfsReader.OwnThreadExists(Environment.ProcessId).ShouldBeTrue();
+
+    [Fact]
     public void ListPids_ChildStartedNow_ListsItAndThisProcess()
     {
         using var child = StartPython("import time; print('ready', flush=True); time.sleep(60)");
@@ -93,6 +143,16 @@ public sealed class ProcfsReaderTests
         ProcfsReader.TryParsePid(Encoding.ASCII.GetBytes(name), out var parsed).ShouldBe(expected);
         parsed.ShouldBe(pid);
     }
+
+    private static string ReadStatus(int threadId)
+    {
+        var buffer = new byte[8192];
+        var read = ProcfsReader.ReadOwnThreadFile(threadId, "status"u8, buffer);
+        return read < 0 ? string.Empty : Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
+    private static List<int> TaskFolderIds() =>
+        [.. Directory.GetDirectories("/proc/self/task").Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture))];
 
     private static Child StartPython(string code)
     {
