@@ -1,74 +1,88 @@
 namespace Stockade.Protocol;
 
-// JsonRpcReadMode.DedicatedThreads: leader/follower reading on threads the peer owns. One thread at a time (the leader)
-// blocks in read(2); when a frame brings a request (or an answer) and nothing else is in flight, the leader makes an idle
-// standby thread (or a new one, up to MaxReaderThreads) the leader, then runs the handler itself and writes the answer
-// from there. The frame therefore wakes exactly one thread, as in a plain blocking ping-pong, instead of the runtime's
-// epoll thread and then a pool thread; the standby's wake-up happens beside the call, not on its path. Reading never
-// waits for a handler: leadership moves before any handler code runs, and when no standby can take it the handler goes to
-// the pool and the leader keeps reading.
+// JsonRpcReadMode.DedicatedThreads: reading with blocking read(2) on threads the peer owns, with a lazy take-over.
+//
+// One thread at a time (the leader) reads. When a frame brings a request (or an answer) and nothing else is in flight, the
+// leader runs the handler itself and writes the answer from there, then reads on: a frame wakes exactly one thread, as in
+// a plain blocking ping-pong. A second thread, the watcher, makes sure reading never waits long for a handler: it looks
+// every WatchInterval, and when it finds the same handler still running on the leader at two looks in a row it takes the
+// reading over (the handler may block its thread for good: $/cancel and the end of the stream must still be read). The
+// former leader finishes its handler, sees it has lost the reading, and becomes the watcher or parks. The watcher sleeps
+// without a timeout once no handler has run on the leader for IdleLooksBeforeSleep looks, and the next handler wakes it.
+//
+// Waking a standby thread for every request instead (the first version of this mode) cost about 15 us of the round trip:
+// a futex wake and a context switch on the critical path, on 2 cores. The price of the lazy take-over: a request that
+// arrives while the only handler in flight runs on the leader waits for it to finish, or for the take-over, at most two
+// watch intervals. With more than one call in flight, or frames already buffered, handlers go to the pool and the leader
+// keeps reading, as in the asynchronous mode.
 public sealed partial class JsonRpcPeer
 {
-    // Enough for a sequential caller (two threads alternate) and a few handlers that block their thread; beyond that the
-    // handlers go to the pool, as in the asynchronous mode.
+    // The leader, the watcher, and threads whose handler blocked when they lost the reading; beyond that the handlers go
+    // to the pool.
     private const int MaxReaderThreads = 4;
 
-    // Idle standby threads, each waiting on its own event; null in the asynchronous mode. Also the lock for itself.
+    // How often the watcher looks at the leader while handlers run there; a blocked handler holds the reading for one to
+    // two of these.
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(5);
+
+    // Looks without any handler run on the leader before the watcher sleeps until the next one (≈ 100 ms).
+    private const int IdleLooksBeforeSleep = 20;
+
+    // Threads parked with nothing to do, each on its own event; null in the asynchronous mode. Also the lock for itself
+    // and for _watcherTurn.
     private Stack<ManualResetEventSlim>? _standby;
+
+    // The event of the thread in the watcher role, or null when no thread watches (the leader then runs nothing itself).
+    private ManualResetEventSlim? _watcherTurn;
     private int _readerThreads;
+
+    // Handlers run by the leader: (generation << 1) | 1 while one runs, (generation << 1) while none does. The leader
+    // starts a run with a new generation; the run ends by a compare-and-swap of its own value, which fails once the
+    // watcher has taken the reading over (a swap to the next generation, not running).
+    private long _leaderRun;
+
+    // 1 while the watcher sleeps without a timeout; the leader starting a handler wakes it.
+    private int _watcherAsleep;
 
     private void StartDedicatedReading()
     {
         _standby = new Stack<ManualResetEventSlim>(MaxReaderThreads);
-        _readerThreads = 1;
-        StartReaderThread();
+        _readerThreads = 2;
+        StartReaderThread(lead: true);
+        StartReaderThread(lead: false);
     }
 
-    private void StartReaderThread()
+    private void StartReaderThread(bool lead)
     {
-        var thread = new Thread(static peer => ((JsonRpcPeer)peer!).ReadOnThisThread())
+        var thread = new Thread(static state =>
+        {
+            var (peer, lead) = ((JsonRpcPeer, bool))state!;
+            peer.RunReaderThread(lead);
+        })
         {
             IsBackground = true,
             Name = "Stockade protocol reader",
         };
-        thread.UnsafeStart(this);
+        thread.UnsafeStart((this, lead));
     }
 
-    // The body of every reading thread: lead (read until something must run), hand the reading over, run it, then wait to
-    // lead again.
-    private void ReadOnThisThread()
+    // The body of every reading thread: lead until the reading is taken over, then watch (or park) until it takes the
+    // reading over itself; until the peer closes.
+    private void RunReaderThread(bool lead)
     {
-        // Not spinning before it blocks: on a machine with few cores a spinning standby takes the CPU the other side needs
-        // to read the answer this thread has just written.
+        // Not spinning before it blocks: on a machine with few cores a spinning thread takes the CPU the other side needs.
         using var turn = new ManualResetEventSlim(initialState: false, spinCount: 0);
         try
         {
             while (true)
             {
-                if (!TryReadNext(out var delivery, out var request))
+                if (!lead && !WatchUntilTakeOver(turn))
                 {
-                    // This thread led and its read has returned (or the peer closed before it read): nothing reads any more.
-                    DisposeInput();
                     return;
                 }
 
-                if (delivery.IsEmpty && request.IsEmpty)
-                {
-                    continue;
-                }
-
-                if (_reader.HasBufferedBytes || !_pending.IsEmpty || Volatile.Read(ref _incomingInFlight) > 1 || !TryHandOverReading())
-                {
-                    // More frames are here or expected (other calls in flight), or no thread can take the reading: keep
-                    // reading and let pool threads run the caller or the handler.
-                    delivery.CompleteLater();
-                    request.StartLater(this);
-                    continue;
-                }
-
-                delivery.Complete();
-                request.StartHere(this);
-                if (!AwaitLeadership(turn))
+                lead = false;
+                if (!Lead())
                 {
                     return;
                 }
@@ -78,6 +92,194 @@ public sealed partial class JsonRpcPeer
         {
             // Only a defect of this class can land here; close rather than let it end the process.
             Close(violation: null, new IOException($"The reading loop failed: {e.Message}", e));
+        }
+    }
+
+    // Reads and runs until the watcher takes the reading over (true) or the peer closes (false).
+    private bool Lead()
+    {
+        EnsureWatcher();
+        while (true)
+        {
+            if (!TryReadNext(out var delivery, out var request))
+            {
+                // This thread led and its read has returned (or the peer closed before it read): nothing reads any more.
+                DisposeInput();
+                return false;
+            }
+
+            if (delivery.IsEmpty && request.IsEmpty)
+            {
+                continue;
+            }
+
+            if (_reader.HasBufferedBytes || !_pending.IsEmpty || Volatile.Read(ref _incomingInFlight) > 1
+                || Volatile.Read(ref _watcherTurn) is null)
+            {
+                // More frames are here or expected (other calls in flight), or no thread watches this one: keep reading
+                // and let pool threads run the caller or the handler.
+                delivery.CompleteLater();
+                request.StartLater(this);
+                continue;
+            }
+
+            var run = BeginLeaderRun();
+            delivery.Complete();
+            request.StartHere(this);
+            if (Interlocked.CompareExchange(ref _leaderRun, run & ~1L, run) != run)
+            {
+                // The watcher took the reading over while the handler ran.
+                return true;
+            }
+        }
+    }
+
+    private long BeginLeaderRun()
+    {
+        var run = ((Volatile.Read(ref _leaderRun) >> 1) + 1) << 1 | 1;
+
+        // A full fence between publishing the run and reading _watcherAsleep (and the reverse in the watcher): one of the
+        // two always sees the other, so the watcher cannot fall asleep on a running handler.
+        Interlocked.Exchange(ref _leaderRun, run);
+        if (Volatile.Read(ref _watcherAsleep) == 1 && Interlocked.Exchange(ref _watcherAsleep, 0) == 1)
+        {
+            Volatile.Read(ref _watcherTurn)?.Set();
+        }
+
+        return run;
+    }
+
+    // Called by a thread that has just become the leader: when no thread watches, a parked one is made the watcher, or a
+    // new one started (up to MaxReaderThreads). Without a watcher the leader runs no handler itself.
+    private void EnsureWatcher()
+    {
+        lock (_standby!)
+        {
+            if (_watcherTurn is not null || IsClosed)
+            {
+                return;
+            }
+
+            if (_standby.TryPop(out var parked))
+            {
+                _watcherTurn = parked;
+                parked.Set();
+                return;
+            }
+        }
+
+        if (Interlocked.Increment(ref _readerThreads) > MaxReaderThreads)
+        {
+            Interlocked.Decrement(ref _readerThreads);
+            return;
+        }
+
+        try
+        {
+            StartReaderThread(lead: false);
+        }
+        catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
+        {
+            // No thread to be had (a process or memory limit): handlers go to the pool until a thread watches again.
+            Interlocked.Decrement(ref _readerThreads);
+        }
+    }
+
+    // The watcher role: true once this thread has taken the reading over, false once the peer has closed. A thread that
+    // finds another watcher parks first, until it is made the watcher.
+    private bool WatchUntilTakeOver(ManualResetEventSlim turn)
+    {
+        bool parked;
+        lock (_standby!)
+        {
+            // Close marks the peer closed before it wakes the parked threads and the watcher under this lock: a thread
+            // either is woken there or sees the peer closed here.
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            parked = _watcherTurn is not null;
+            if (parked)
+            {
+                turn.Reset();
+                _standby.Push(turn);
+            }
+            else
+            {
+                _watcherTurn = turn;
+            }
+        }
+
+        if (parked)
+        {
+            // Woken either by Close or by EnsureWatcher, which made this thread the watcher before waking it.
+            turn.Wait();
+            if (IsClosed)
+            {
+                return false;
+            }
+        }
+
+        var seen = Volatile.Read(ref _leaderRun);
+        var idleLooks = 0;
+        while (true)
+        {
+            turn.Reset();
+            turn.Wait(WatchInterval);
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            var now = Volatile.Read(ref _leaderRun);
+            if (now != seen)
+            {
+                seen = now;
+                idleLooks = 0;
+                continue;
+            }
+
+            if ((now & 1) == 1)
+            {
+                // The same handler has run on the leader for a whole interval: take the reading over.
+                if (Interlocked.CompareExchange(ref _leaderRun, ((now >> 1) + 1) << 1, now) == now)
+                {
+                    lock (_standby)
+                    {
+                        _watcherTurn = null;
+                    }
+
+                    return true;
+                }
+
+                // The handler ended just now; look again later.
+                seen = Volatile.Read(ref _leaderRun);
+                continue;
+            }
+
+            if (++idleLooks < IdleLooksBeforeSleep)
+            {
+                continue;
+            }
+
+            // Nothing ran on the leader for a while: sleep until the next handler starts (BeginLeaderRun wakes this
+            // thread) or the peer closes.
+            turn.Reset();
+            Interlocked.Exchange(ref _watcherAsleep, 1);
+            if ((Volatile.Read(ref _leaderRun) & 1) == 0)
+            {
+                turn.Wait();
+            }
+
+            Interlocked.Exchange(ref _watcherAsleep, 0);
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            seen = Volatile.Read(ref _leaderRun);
+            idleLooks = 0;
         }
     }
 
@@ -144,61 +346,7 @@ public sealed partial class JsonRpcPeer
         return true;
     }
 
-    // Called by the leader only. True when another thread now leads (an idle standby woken, or a new thread started).
-    private bool TryHandOverReading()
-    {
-        ManualResetEventSlim? standby = null;
-        lock (_standby!)
-        {
-            _standby.TryPop(out standby);
-        }
-
-        if (standby is not null)
-        {
-            standby.Set();
-            return true;
-        }
-
-        if (Interlocked.Increment(ref _readerThreads) > MaxReaderThreads)
-        {
-            Interlocked.Decrement(ref _readerThreads);
-            return false;
-        }
-
-        try
-        {
-            StartReaderThread();
-            return true;
-        }
-        catch (Exception e) when (e is OutOfMemoryException or ThreadStartException)
-        {
-            // No thread to be had (a process or memory limit): this thread keeps reading and the handler goes to the pool.
-            Interlocked.Decrement(ref _readerThreads);
-            return false;
-        }
-    }
-
-    // A thread that ran its handler waits here until the leader hands it the reading; false once the peer has closed.
-    private bool AwaitLeadership(ManualResetEventSlim turn)
-    {
-        turn.Reset();
-        lock (_standby!)
-        {
-            // Close marks the peer closed before it wakes the standbys under this lock: a thread either is woken there or
-            // sees the peer closed here.
-            if (IsClosed)
-            {
-                return false;
-            }
-
-            _standby.Push(turn);
-        }
-
-        turn.Wait();
-        return !IsClosed;
-    }
-
-    // From Close: every standby wakes, sees the peer closed and ends.
+    // From Close: parked threads and the watcher wake, see the peer closed and end.
     private void WakeStandbyReaders()
     {
         if (_standby is null)
@@ -212,6 +360,8 @@ public sealed partial class JsonRpcPeer
             {
                 standby.Set();
             }
+
+            _watcherTurn?.Set();
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
             await client.InvokeAsync("where").WaitAsync(Patience);
         }
 
-        // The thread that read the request ran it after handing the reading to a standby: no pool thread in between.
+        // The thread that read the request ran it itself (a watcher stands by to take the reading over): no pool thread.
         poolThreads.ShouldBe(0);
     }
 
@@ -80,6 +80,37 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
         }
 
         (await client.InvokeAsync("echo", TestHandlers.Json("[]")).WaitAsync(Patience)).GetArrayLength().ShouldBe(0);
+        server.ViolationReason.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task HandleRequest_HandlerBlocksAfterTheWatcherFellAsleep_WatcherWakesTakesOverAndCancelIsRead()
+    {
+        using var entered = new ManualResetEventSlim();
+        var table = TestHandlers.Standard().AddRequest("stuck", (_, token) =>
+        {
+            entered.Set();
+            token.WaitHandle.WaitOne();
+            token.ThrowIfCancellationRequested();
+            return ValueTask.FromResult<JsonElement?>(null);
+        });
+        var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), table);
+        await using var _ = client;
+        await using var __ = server;
+        (await client.InvokeAsync("echo", TestHandlers.Json("[1]")).WaitAsync(Patience)).GetArrayLength().ShouldBe(1);
+
+        // Long enough without a call for the watcher to stop looking and sleep until the next handler starts.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        using var cancel = new CancellationTokenSource();
+        var stuck = client.InvokeAsync("stuck", cancellationToken: cancel.Token);
+        entered.Wait(Patience).ShouldBeTrue();
+
+        // The handler holds the thread that read it; only a watcher that woke up and took the reading over reads these.
+        var echo = await client.InvokeAsync("echo", TestHandlers.Json("[1,2,3]")).WaitAsync(Patience);
+        await cancel.CancelAsync();
+
+        echo.GetArrayLength().ShouldBe(3);
+        await Should.ThrowAsync<OperationCanceledException>(() => stuck.WaitAsync(Patience));
         server.ViolationReason.ShouldBeNull();
     }
 
