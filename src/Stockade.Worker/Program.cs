@@ -19,8 +19,7 @@ if (arguments.Seccomp)
 // so a plugin's Console.WriteLine or Console.ReadLine cannot corrupt or steal protocol frames.
 var protocolInput = ProtocolStreams.OpenInput() ?? Console.OpenStandardInput();
 var protocolOutput = ProtocolStreams.Open(1, System.IO.Pipes.PipeDirection.Out) ?? Console.OpenStandardOutput();
-Console.SetOut(Console.Error);
-Console.SetIn(TextReader.Null);
+ProtocolStreams.RedirectConsole();
 
 var loaded = PluginLoader.Load(arguments);
 if (loaded.Error is not null)

@@ -16,7 +16,9 @@ internal sealed class HostLog(JsonRpcPeer peer) : IPluginLog
 
     private void Write(string level, string message)
     {
-        var sent = peer.NotifyAsync(ProtocolMethods.HostLog, new LogParams(level, message ?? string.Empty), ProtocolJsonContext.Default.LogParams);
+        // Written by hand, not through ProtocolJsonContext.Default.LogParams: the serializer's metadata for the record
+        // cost about 20 ms on the first line, which most plugins write from InitializeAsync (docs/performance.md).
+        var sent = peer.NotifyAsync(ProtocolMethods.HostLog, WorkerMessages.WriteLog(level, message ?? string.Empty));
 
         // Notifications are queued synchronously: the task is already complete, successfully or not.
         if (!sent.IsCompletedSuccessfully)

@@ -8,15 +8,14 @@ namespace Stockade.Worker;
 // and turns the outcome into JSON. The shape is checked once at load; calls reuse the cached reflection.
 internal sealed class PluginMethod
 {
-    // Parsed rather than serialised: touching the reflection-based serializer here would cost start-up time.
-    private static readonly JsonElement JsonNull = JsonDocument.Parse("null").RootElement;
-
     private readonly MethodInfo _method;
     private readonly ParameterInfo? _input;
     private readonly int _inputIndex;
     private readonly int _tokenIndex;
     private readonly int _arity;
-    private readonly bool _inputMayBeNull;
+    // Whether a null input may bind: 0 not looked at yet, 1 yes, 2 no. Found on the first null input, not at load:
+    // NullabilityInfoContext reads the nullable attributes by reflection, on the way to the first answer otherwise.
+    private int _inputNullability;
     private readonly ReturnKind _returnKind;
     private readonly PropertyInfo? _taskResult;
     private readonly MethodInfo? _valueTaskAsTask;
@@ -39,9 +38,6 @@ internal sealed class PluginMethod
             {
                 _inputIndex = i;
                 _input = parameters[i];
-                _inputMayBeNull = parameters[i].HasDefaultValue
-                    || Nullable.GetUnderlyingType(parameters[i].ParameterType) is not null
-                    || (!parameters[i].ParameterType.IsValueType && new NullabilityInfoContext().Create(parameters[i]).WriteState != NullabilityState.NotNull);
             }
         }
 
@@ -65,9 +61,24 @@ internal sealed class PluginMethod
     {
         problem = null;
         var parameters = method.GetParameters();
-        var inputs = parameters.Count(p => p.ParameterType != typeof(CancellationToken));
-        var tokens = parameters.Length - inputs;
-        if (method.IsStatic || method.IsGenericMethodDefinition || inputs > 1 || tokens > 1 || parameters.Any(p => p.ParameterType.IsByRef))
+        // Loops rather than LINQ: System.Linq would be loaded for this alone at start-up.
+        int inputs = 0, tokens = 0;
+        var byRef = false;
+        foreach (var parameter in parameters)
+        {
+            if (parameter.ParameterType == typeof(CancellationToken))
+            {
+                tokens++;
+            }
+            else
+            {
+                inputs++;
+            }
+
+            byRef |= parameter.ParameterType.IsByRef;
+        }
+
+        if (method.IsStatic || method.IsGenericMethodDefinition || inputs > 1 || tokens > 1 || byRef)
         {
             problem = $"method '{method.Name}' ('{name}') must be a non-generic instance method with at most one input parameter and one CancellationToken";
             return null;
@@ -134,10 +145,10 @@ internal sealed class PluginMethod
         {
             if (type == typeof(JsonElement))
             {
-                return JsonNull;
+                return JsonNullElement.Value;
             }
 
-            if (!_inputMayBeNull)
+            if (!InputMayBeNull(parameter))
             {
                 throw new RpcException(RpcErrorCode.InvalidParams, $"'{Name}' needs an input of type {type.Name}");
             }
@@ -158,6 +169,28 @@ internal sealed class PluginMethod
         {
             throw new RpcException(RpcErrorCode.InvalidParams, $"the input of '{Name}' does not fit {type.Name}: {e.Message}");
         }
+    }
+
+    private bool InputMayBeNull(ParameterInfo parameter)
+    {
+        var known = Volatile.Read(ref _inputNullability);
+        if (known == 0)
+        {
+            var mayBeNull = parameter.HasDefaultValue
+                || Nullable.GetUnderlyingType(parameter.ParameterType) is not null
+                || (!parameter.ParameterType.IsValueType && new NullabilityInfoContext().Create(parameter).WriteState != NullabilityState.NotNull);
+            known = mayBeNull ? 1 : 2;
+            Volatile.Write(ref _inputNullability, known);
+        }
+
+        return known == 1;
+    }
+
+    // The JSON null bound to a JsonElement input, parsed on first use (a nested class so that its static constructor runs
+    // only then). Parsed rather than serialised: touching the reflection-based serializer would cost start-up time.
+    private static class JsonNullElement
+    {
+        public static readonly JsonElement Value = JsonDocument.Parse("null").RootElement;
     }
 
     private enum ReturnKind

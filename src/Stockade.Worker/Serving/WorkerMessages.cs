@@ -116,6 +116,26 @@ internal static class WorkerMessages
         return document.RootElement.Clone();
     }
 
+    /// <summary>
+    /// The <c>host.log</c> parameters (<see cref="LogParams"/>). Through the serializer, the first log line of a plugin
+    /// (most log in <c>InitializeAsync</c>) built <see cref="LogParams"/>' metadata on the way to the first answer:
+    /// ≈ 20 ms at start-up (docs/performance.md, start-up, session 11 initialize).
+    /// </summary>
+    public static JsonElement WriteLog(string level, string message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + message.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("level", level);
+            writer.WriteString("message", message);
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
     private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
     {
         writer.WriteStartArray(name);

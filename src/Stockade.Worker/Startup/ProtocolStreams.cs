@@ -1,4 +1,5 @@
 using System.IO.Pipes;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Stockade.Protocol;
 
@@ -44,5 +45,50 @@ internal static class ProtocolStreams
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Points <see cref="Console.Out"/> at standard error and <see cref="Console.In"/> at an empty reader, so that a
+    /// plugin's Console.WriteLine or Console.ReadLine cannot corrupt or steal protocol frames. Call it after taking
+    /// descriptors 0 and 1 for the protocol and before any plugin code runs. The stderr writer itself is created on the
+    /// first write: <c>Console.SetOut(Console.Error)</c> set up the console's encoding and writer (≈ 7 ms) on the way to
+    /// the first answer for plugins that never write to the console.
+    /// </summary>
+    public static void RedirectConsole()
+    {
+        Console.SetOut(new StandardErrorWriter());
+        Console.SetIn(TextReader.Null);
+    }
+
+    // Everything goes to Console.Error, looked up on each call (created by the console on the first). Console.SetOut wraps
+    // this in a synchronised writer, as it did Console.Error.
+    private sealed class StandardErrorWriter : TextWriter
+    {
+        public override Encoding Encoding => Console.Error.Encoding;
+
+        public override IFormatProvider FormatProvider => Console.Error.FormatProvider;
+
+        [System.Diagnostics.CodeAnalysis.AllowNull]
+        public override string NewLine
+        {
+            get => Console.Error.NewLine;
+            set => Console.Error.NewLine = value;
+        }
+
+        public override void Write(char value) => Console.Error.Write(value);
+
+        public override void Write(char[] buffer, int index, int count) => Console.Error.Write(buffer, index, count);
+
+        public override void Write(ReadOnlySpan<char> buffer) => Console.Error.Write(buffer);
+
+        public override void Write(string? value) => Console.Error.Write(value);
+
+        public override void WriteLine() => Console.Error.WriteLine();
+
+        public override void WriteLine(ReadOnlySpan<char> buffer) => Console.Error.WriteLine(buffer);
+
+        public override void WriteLine(string? value) => Console.Error.WriteLine(value);
+
+        public override void Flush() => Console.Error.Flush();
     }
 }

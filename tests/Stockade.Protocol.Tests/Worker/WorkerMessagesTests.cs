@@ -90,6 +90,19 @@ public sealed class WorkerMessagesTests
         Should.Throw<RpcException>(() => WorkerMessages.ReadHook(Parse("""{"name":true}"""))).Code.ShouldBe(RpcErrorCode.InvalidParams);
     }
 
+    [Theory]
+    [InlineData("info", "hello plugin ready, data in /tmp/d")]
+    [InlineData("warning", "quote \" backslash \\ newline \n tab \t <tag> & é 😀 \u0001")]
+    [InlineData("debug", "")]
+    public void WriteLog_AnyText_ReadsBackAsTheSameLogParams(string level, string message)
+    {
+        var written = WorkerMessages.WriteLog(level, message);
+
+        var read = written.Deserialize(ProtocolJsonContext.Default.LogParams);
+        read.ShouldBe(new LogParams(level, message));
+        written.GetRawText().ShouldStartWith("""{"level":""");
+    }
+
     [Fact]
     public void WriteInitializeResult_AnyResult_SameJsonAsTheSerializer()
     {
