@@ -56,39 +56,40 @@ internal static class ProtocolStreams
     /// </summary>
     public static void RedirectConsole()
     {
-        Console.SetOut(new StandardErrorWriter());
+        Console.SetOut(new StandardErrorWriter(Console.OpenStandardError));
         Console.SetIn(TextReader.Null);
     }
+}
 
-    // Everything goes to Console.Error, looked up on each call (created by the console on the first). Console.SetOut wraps
-    // this in a synchronised writer, as it did Console.Error.
-    private sealed class StandardErrorWriter : TextWriter
+/// <summary>
+/// A writer over a stream opened on its first write (standard error, for <see cref="Console.Out"/>). It owns its own
+/// stream writer rather than forwarding to <see cref="Console.Error"/>: a plugin that merges its streams with
+/// <c>Console.SetError(Console.Out)</c> would otherwise send every write round in a circle until the stack overflows.
+/// <see cref="Console.SetOut"/> wraps it in a synchronised writer; line ends come from this writer's own
+/// <see cref="TextWriter.NewLine"/> (the base class writes them through <see cref="Write(string)"/>).
+/// </summary>
+internal sealed class StandardErrorWriter(Func<Stream> open) : TextWriter
+{
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+    private StreamWriter? _target;
+
+    public override Encoding Encoding => Utf8;
+
+    private StreamWriter Target => _target ?? Open();
+
+    public override void Write(char value) => Target.Write(value);
+
+    public override void Write(char[] buffer, int index, int count) => Target.Write(buffer, index, count);
+
+    public override void Write(ReadOnlySpan<char> buffer) => Target.Write(buffer);
+
+    public override void Write(string? value) => Target.Write(value);
+
+    public override void Flush() => _target?.Flush();
+
+    private StreamWriter Open()
     {
-        public override Encoding Encoding => Console.Error.Encoding;
-
-        public override IFormatProvider FormatProvider => Console.Error.FormatProvider;
-
-        [System.Diagnostics.CodeAnalysis.AllowNull]
-        public override string NewLine
-        {
-            get => Console.Error.NewLine;
-            set => Console.Error.NewLine = value;
-        }
-
-        public override void Write(char value) => Console.Error.Write(value);
-
-        public override void Write(char[] buffer, int index, int count) => Console.Error.Write(buffer, index, count);
-
-        public override void Write(ReadOnlySpan<char> buffer) => Console.Error.Write(buffer);
-
-        public override void Write(string? value) => Console.Error.Write(value);
-
-        public override void WriteLine() => Console.Error.WriteLine();
-
-        public override void WriteLine(ReadOnlySpan<char> buffer) => Console.Error.WriteLine(buffer);
-
-        public override void WriteLine(string? value) => Console.Error.WriteLine(value);
-
-        public override void Flush() => Console.Error.Flush();
+        var writer = new StreamWriter(open(), Utf8, bufferSize: 256) { AutoFlush = true };
+        return Interlocked.CompareExchange(ref _target, writer, null) ?? writer;
     }
 }
