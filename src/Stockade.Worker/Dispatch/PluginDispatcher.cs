@@ -48,6 +48,21 @@ internal sealed class PluginDispatcher
 
     public PluginMethod? FindMethod(string name) => _methods.GetValueOrDefault(name);
 
+    /// <summary>Prepares every method and hook for its first call (<see cref="PluginMethod.Prepare"/>).</summary>
+    public void PrepareAll()
+    {
+        PluginJson.WarmUp();
+        foreach (var method in _methods.Values)
+        {
+            method.Prepare();
+        }
+
+        foreach (var hook in _hooks.Values)
+        {
+            hook.Prepare();
+        }
+    }
+
     public PluginMethod? FindHook(string name) => _hooks.GetValueOrDefault(name);
 
     private static IEnumerable<(string Name, Dictionary<string, PluginMethod> Table, string Kind)> Names(

@@ -11,4 +11,17 @@ internal static class PluginJson
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
+
+    /// <summary>
+    /// Runs the reflection-based serializer once each way on a record of the worker's own (string and number members, a
+    /// parameterised constructor), so that the code a plugin's first call binds and answers with is compiled ahead:
+    /// instantiations over reference types share their code, so this covers most of what a plugin's own records need.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var sample = JsonSerializer.Deserialize<WarmUpRecord>("""{"name":"a","count":1,"tags":["b"]}"""u8, Options);
+        _ = JsonSerializer.SerializeToElement(sample, Options);
+    }
+
+    private sealed record WarmUpRecord(string Name, int Count, IReadOnlyList<string> Tags);
 }

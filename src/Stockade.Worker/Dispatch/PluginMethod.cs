@@ -57,6 +57,40 @@ internal sealed class PluginMethod
 
     public string Name { get; }
 
+    /// <summary>
+    /// Builds ahead of the first call what that call would otherwise build on its way: the serializer's metadata for the
+    /// input and result types and the method's compiled code. Calls no plugin method; anything that fails here is left
+    /// for the call to report.
+    /// </summary>
+    public void Prepare()
+    {
+        try
+        {
+            if (_input is not null && _input.ParameterType != typeof(JsonElement))
+            {
+                PluginJson.Options.GetTypeInfo(_input.ParameterType);
+            }
+
+            var result = _returnKind switch
+            {
+                ReturnKind.Value => _method.ReturnType,
+                ReturnKind.TaskOfT or ReturnKind.ValueTaskOfT => _method.ReturnType.GetGenericArguments()[0],
+                _ => null,
+            };
+            if (result is not null && result != typeof(JsonElement) && result != typeof(object))
+            {
+                PluginJson.Options.GetTypeInfo(result);
+            }
+
+            System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(_method.MethodHandle);
+        }
+#pragma warning disable CA1031 // a head start only: the call itself binds, runs and reports whatever failed here
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     public static PluginMethod? TryCreate(string name, MethodInfo method, out string? problem)
     {
         problem = null;

@@ -79,6 +79,14 @@ internal sealed class WorkerServer : IJsonRpcHandler
         }
 
         var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion);
+        // Off the path of this answer (a pool thread, while the answer is written): what the first call would otherwise
+        // build inside it — the console writer, the serializer's metadata of the plugin's types, the methods' code. Moved
+        // out of the start-up path, it landed in the first call, which is what a prewarmed spare is kept ready for.
+        ThreadPool.UnsafeQueueUserWorkItem(static dispatcher =>
+        {
+            ProtocolStreams.PrepareConsole();
+            dispatcher.PrepareAll();
+        }, _dispatcher, preferLocal: false);
         return WorkerMessages.WriteInitializeResult(result);
     }
 

@@ -56,9 +56,20 @@ internal static class ProtocolStreams
     /// </summary>
     public static void RedirectConsole()
     {
-        Console.SetOut(new StandardErrorWriter(Console.OpenStandardError));
+        var output = new StandardErrorWriter(Console.OpenStandardError);
+        s_consoleOut = output;
+        Console.SetOut(output);
         Console.SetIn(TextReader.Null);
     }
+
+    /// <summary>
+    /// Builds the writer behind <see cref="Console.Out"/> now. Queued once <c>initialize</c> is answered, off the path of
+    /// any answer, so that a plugin's first <c>Console.WriteLine</c> does not build it inside its first call (which is
+    /// what a prewarmed spare is kept for).
+    /// </summary>
+    public static void PrepareConsole() => s_consoleOut?.Prepare();
+
+    private static StandardErrorWriter? s_consoleOut;
 }
 
 /// <summary>
@@ -86,6 +97,9 @@ internal sealed class StandardErrorWriter(Func<Stream> open) : TextWriter
     public override void Write(string? value) => Target.Write(value);
 
     public override void Flush() => _target?.Flush();
+
+    /// <summary>Opens the stream and builds the writer now rather than on the first write.</summary>
+    public void Prepare() => _ = Target;
 
     private StreamWriter Open()
     {
