@@ -36,24 +36,15 @@ public sealed class FrameReader
     /// <exception cref="ProtocolViolationException">The frame is empty, larger than the limit, or cut short by the end of the stream.</exception>
     public async ValueTask<Frame?> ReadFrameAsync(CancellationToken cancellationToken = default)
     {
-        var headerBytes = await FillAsync(HeaderSize, cancellationToken).ConfigureAwait(false);
-        if (headerBytes == 0)
+        if (!TryTakeHeader(await FillAsync(HeaderSize, cancellationToken).ConfigureAwait(false), out var size))
         {
             return null;
         }
 
-        if (headerBytes < HeaderSize)
-        {
-            throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
-        }
-
-        var size = TakeHeader();
         var payload = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            var copied = Math.Min(size, _end - _start);
-            _buffer.AsSpan(_start, copied).CopyTo(payload);
-            _start += copied;
+            var copied = TakeBuffered(payload, size);
             while (copied < size)
             {
                 if (size - copied >= BufferSize)
@@ -101,24 +92,15 @@ public sealed class FrameReader
     /// </summary>
     internal Frame? ReadFrame()
     {
-        var headerBytes = Fill(HeaderSize);
-        if (headerBytes == 0)
+        if (!TryTakeHeader(Fill(HeaderSize), out var size))
         {
             return null;
         }
 
-        if (headerBytes < HeaderSize)
-        {
-            throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
-        }
-
-        var size = TakeHeader();
         var payload = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            var copied = Math.Min(size, _end - _start);
-            _buffer.AsSpan(_start, copied).CopyTo(payload);
-            _start += copied;
+            var copied = TakeBuffered(payload, size);
             while (copied < size)
             {
                 // Straight into the payload: a thread that blocks until the frame is whole gains nothing from staging.
@@ -140,9 +122,21 @@ public sealed class FrameReader
         }
     }
 
-    // Consumes the buffered 4-byte header and checks the length against the limits before any payload is read.
-    private int TakeHeader()
+    // Given how many bytes the fill made available: false when the stream ended cleanly between frames; otherwise
+    // consumes the 4-byte header and checks the length against the limits before any payload is read.
+    private bool TryTakeHeader(int headerBytes, out int size)
     {
+        size = 0;
+        if (headerBytes == 0)
+        {
+            return false;
+        }
+
+        if (headerBytes < HeaderSize)
+        {
+            throw new ProtocolViolationException($"stream ended after {headerBytes} of {HeaderSize} frame header bytes");
+        }
+
         var length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_start, HeaderSize));
         _start += HeaderSize;
         if (length == 0)
@@ -156,7 +150,17 @@ public sealed class FrameReader
                 $"frame of {length} bytes exceeds the {ProtocolLimits.DescribeSize(_maxFrameBytes)} limit");
         }
 
-        return (int)length;
+        size = (int)length;
+        return true;
+    }
+
+    // Moves what is already buffered of a payload of `size` bytes into it; returns how many bytes that was.
+    private int TakeBuffered(byte[] payload, int size)
+    {
+        var copied = Math.Min(size, _end - _start);
+        _buffer.AsSpan(_start, copied).CopyTo(payload);
+        _start += copied;
+        return copied;
     }
 
     private static ProtocolViolationException Truncated(int got, int expected) =>

@@ -42,17 +42,12 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
         const int Stuck = 7;
         var entered = 0;
         using var allEntered = new ManualResetEventSlim();
-        var table = TestHandlers.Standard().AddRequest("stuck", (_, token) =>
+        var table = WithStuckHandler(() =>
         {
-            // Blocks its thread until cancelled, like a plugin method that never awaits.
             if (Interlocked.Increment(ref entered) == Stuck)
             {
                 allEntered.Set();
             }
-
-            token.WaitHandle.WaitOne();
-            token.ThrowIfCancellationRequested();
-            return ValueTask.FromResult<JsonElement?>(null);
         });
         var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), table);
         await using var _ = client;
@@ -87,13 +82,7 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
     public async Task HandleRequest_HandlerBlocksAfterTheWatcherFellAsleep_WatcherWakesTakesOverAndCancelIsRead()
     {
         using var entered = new ManualResetEventSlim();
-        var table = TestHandlers.Standard().AddRequest("stuck", (_, token) =>
-        {
-            entered.Set();
-            token.WaitHandle.WaitOne();
-            token.ThrowIfCancellationRequested();
-            return ValueTask.FromResult<JsonElement?>(null);
-        });
+        var table = WithStuckHandler(() => entered.Set());
         var (client, server) = PeerHarness.StartPair(Mode, new JsonRpcMethodTable(), table);
         await using var _ = client;
         await using var __ = server;
@@ -123,4 +112,15 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
         peer.Start(JsonRpcReadMode.DedicatedThreads);
         await peer.Completion.WaitAsync(Patience);
     }
+
+    // The standard handlers plus "stuck", which calls `entered` and then blocks its thread until cancelled, like a plugin
+    // method that never awaits.
+    private static JsonRpcMethodTable WithStuckHandler(Action entered) =>
+        TestHandlers.Standard().AddRequest("stuck", (_, token) =>
+        {
+            entered();
+            token.WaitHandle.WaitOne();
+            token.ThrowIfCancellationRequested();
+            return ValueTask.FromResult<JsonElement?>(null);
+        });
 }
