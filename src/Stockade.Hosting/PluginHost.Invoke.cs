@@ -87,8 +87,11 @@ public sealed partial class PluginHost
 
     private async Task<WorkerProcess> EnsureWorkerAsync(PluginSlot slot, CancellationToken cancellationToken)
     {
+        // Not a worker being stopped because the plugin was turned off (the reason is set before the stop, under the
+        // start lock): such a call waits for the lock and is refused with the reason, instead of reaching a worker that
+        // is shutting down and reporting it as crashed.
         var worker = slot.Worker;
-        if (worker is not null && !worker.HasExited)
+        if (worker is not null && !worker.HasExited && slot.DisabledReason is null)
         {
             return worker;
         }
@@ -96,16 +99,16 @@ public sealed partial class PluginHost
         await slot.StartLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            worker = slot.Worker;
-            if (worker is not null && !worker.HasExited)
-            {
-                return worker;
-            }
-
             if (slot.DisabledReason is not null)
             {
                 throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' is disabled: {slot.DisabledReason}",
                     nextStep: slot.DisabledNextStep ?? $"fix the cause, then re-enable it: stockade enable {slot.Id}");
+            }
+
+            worker = slot.Worker;
+            if (worker is not null && !worker.HasExited)
+            {
+                return worker;
             }
 
             var now = _time.GetUtcNow();
