@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using Stockade.Linux;
+using Stockade.Linux.Canary;
 using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
 using Stockade.Linux.Rlimits;
@@ -35,7 +36,7 @@ internal static unsafe class Program
 
             // The filter names the address of `executable`: the one execve it lets through is ours.
             Interop.sock_filter[]? seccomp = spec.Seccomp is { } filter
-                ? WorkerSeccompPolicy.BuildForLauncherExec(filter.AllowExec, (ulong)executable)
+                ? WorkerSeccompPolicy.BuildForLauncherExec(filter.Profile, filter.AllowExec, (ulong)executable)
                 : null;
             Directory.SetCurrentDirectory(spec.WorkingDirectory);
 
@@ -117,6 +118,14 @@ internal static unsafe class Program
             if (seccomp is not null)
             {
                 SeccompFilter.InstallOnAllThreads(seccomp);
+
+                // 10b. The canary under the plugin's own filter: a probe that gets through refuses the exec.
+                step = "run the canary";
+                var canary = CanarySelfTest.RunBeforeExec(new CanaryOptions { UnixSocketPath = spec.Seccomp!.CanarySocketPath });
+                if (!canary.AllBlocked)
+                {
+                    return Fail(LauncherExitCodes.ConfinementUnavailable, "the canary found a hole under the seccomp filter, not starting the plugin: " + canary.Holes());
+                }
             }
 
             // 11. execve with our own environment (execv forwards environ unchanged).

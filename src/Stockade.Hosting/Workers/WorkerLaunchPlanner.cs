@@ -114,7 +114,9 @@ internal static class WorkerLaunchPlanner
 
             // The .NET worker installs its filter itself (stage 2, all threads); an executable plugin
             // cannot, so the launcher installs the same filter just before it execs one.
-            Seccomp = request.Seccomp && !request.IsDotnet ? new LaunchSeccomp { AllowExec = request.AllowExec } : null,
+            Seccomp = request.Seccomp && !request.IsDotnet
+                ? new LaunchSeccomp { AllowExec = request.AllowExec, Profile = LaunchSeccomp.ProfileFor(request.Interpreter) }
+                : null,
             // Under namespaces setpriv already switched user (see Plan).
             User = request.UserId is int uid && !request.Namespaces ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
             ParentDeathSignal = 9,

@@ -14,4 +14,16 @@ internal sealed record CanaryOptions
 
     /// <summary>An executable the worker must not exec.</summary>
     public string ExecPath { get; init; } = "/bin/sh";
+
+    /// <summary>
+    /// A directory the worker may write (its temp folder; by default the working directory, which the launcher sets to
+    /// it), where the setuid probe creates a file, tries to give it the setuid bit, and removes it.
+    /// </summary>
+    public string WritableDirectory { get; init; } = ".";
+
+    /// <summary>
+    /// A pathname Unix socket the host listens on, connected to if <c>socket(AF_UNIX)</c> unexpectedly succeeds;
+    /// <see langword="null"/> when the host prepared none (the refused <c>socket</c> call is then the proof).
+    /// </summary>
+    public string? UnixSocketPath { get; init; }
 }

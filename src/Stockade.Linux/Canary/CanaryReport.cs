@@ -20,4 +20,20 @@ internal sealed record CanaryReport(IReadOnlyList<CanaryProbeResult> Probes)
             return true;
         }
     }
+
+    /// <summary>The probes that were not blocked, as one line for a refusal message.</summary>
+    internal string Holes()
+    {
+        var holes = new System.Text.StringBuilder();
+        foreach (CanaryProbeResult probe in Probes)
+        {
+            if (probe.Outcome is CanaryOutcome.Allowed or CanaryOutcome.Inconclusive)
+            {
+                holes.Append(holes.Length == 0 ? string.Empty : "; ").Append(probe.Name).Append(": ").Append(probe.Outcome.ToString())
+                    .Append(" (").Append(probe.Detail).Append(')');
+            }
+        }
+
+        return holes.ToString();
+    }
 }

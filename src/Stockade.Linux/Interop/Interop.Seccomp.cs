@@ -23,7 +23,7 @@ internal static partial class Interop
     // classic BPF opcodes (linux/bpf_common.h)
     internal const ushort BPF_LD = 0x00, BPF_JMP = 0x05, BPF_RET = 0x06;
     internal const ushort BPF_W = 0x00, BPF_ABS = 0x20, BPF_K = 0x00;
-    internal const ushort BPF_JEQ = 0x10, BPF_JGE = 0x30, BPF_JSET = 0x40;
+    internal const ushort BPF_JA = 0x00, BPF_JEQ = 0x10, BPF_JGE = 0x30, BPF_JSET = 0x40;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct sock_filter

@@ -6,6 +6,9 @@ internal enum SeccompArgumentTest
     /// <summary>Matches when the argument differs from the value.</summary>
     NotEqual,
 
+    /// <summary>Matches when the argument is the value.</summary>
+    Equal,
+
     /// <summary>Matches when any bit of the mask is set.</summary>
     AnyBitSet,
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Stockade.Linux.Canary;
 using Stockade.Linux.Launch;
 using Stockade.Linux.Seccomp;
@@ -9,7 +8,8 @@ namespace Stockade.Worker;
 /// <summary>
 /// Stage 2 confinement, before any plugin code is loaded: seccomp with TSYNC on every thread, a
 /// check that every thread reports seccomp mode 2, then a canary self-test (a forbidden read, write,
-/// TCP connect, exec and signal to the parent must all fail). Any failure refuses to serve.
+/// TCP connect, exec, signal to the parent, Unix socket, prlimit on the parent, clearing the parent-death signal,
+/// a setuid bit, SysV shared memory and inotify must all fail). Any failure refuses to serve.
 /// </summary>
 /// <remarks>
 /// The messages for a refusal are built in methods of their own, so the start path (every worker) does not load or
@@ -53,19 +53,8 @@ internal static class Stage2Confinement
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RefuseLeaks(CanaryReport canary)
-    {
-        var leaks = new StringBuilder();
-        foreach (var probe in canary.Probes)
-        {
-            if (probe.Outcome is CanaryOutcome.Allowed or CanaryOutcome.Inconclusive)
-            {
-                leaks.Append(leaks.Length == 0 ? string.Empty : "; ").Append($"{probe.Name}: {probe.Outcome} ({probe.Detail})");
-            }
-        }
-
-        Refuse($"the canary self-test found a hole, refusing to load the plugin: {leaks}");
-    }
+    private static void RefuseLeaks(CanaryReport canary) =>
+        Refuse("the canary self-test found a hole, refusing to load the plugin: " + canary.Holes());
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Refuse(string message)
