@@ -8,6 +8,7 @@ using Stockade.Linux.Seccomp;
 
 // Usage: probe confine [--allow-exec] [--read PATH] [--write-dir DIR]   → one JSON object on stdout
 //        probe x32                                                       → must be killed by SIGSYS
+//        probe workload [--allow-exec] --write-dir DIR                   → what a plugin does, under the filter: one line per step
 string mode = args.Length > 0 ? args[0] : "confine";
 bool allowExec = args.Contains("--allow-exec");
 var options = new CanaryOptions
@@ -26,6 +27,11 @@ if (mode == "x32")
     Interop.Syscall(39 | Interop.X32_SYSCALL_BIT);
     Console.WriteLine("survived");
     return 0;
+}
+
+if (mode == "workload")
+{
+    return await Workload.RunAsync(ValueOf("--write-dir") ?? ".", allowExec);
 }
 
 ThreadAuditResult audit = ThreadAudit.AllThreadsInSeccompFilterMode();

@@ -60,11 +60,11 @@ public static class GuaranteeReport
                 ? new("files: only $PLUGIN_DATA, $TEMP (read-write), the plugin folder (read-only) and granted paths", EnforcementLayer.Kernel, landlock)
                 : new("files: only granted paths", EnforcementLayer.None, $"not enforced at '{level.ToName()}': the plugin can use any file its uid can"),
             kernel
-                ? new("network: no direct sockets; HTTP only through the broker to granted hosts", EnforcementLayer.Kernel, "seccomp (no AF_INET/AF_INET6 sockets) + Landlock TCP rules; broker checks host patterns and resolved addresses")
+                ? new("network: no direct sockets; HTTP only through the broker to granted hosts", EnforcementLayer.Kernel, "seccomp (no socket() at all) + Landlock TCP rules; broker checks host patterns and resolved addresses")
                 : new("network: HTTP only to granted hosts", EnforcementLayer.Broker, "broker checks brokered requests only; direct sockets are not blocked at this level"),
             kernel
                 ? new(policy.AllowExec ? "processes: only the granted executables" : "processes: no exec, no fork", EnforcementLayer.Kernel,
-                    runtime == PluginRuntime.Dotnet ? "seccomp (execve/fork) + Landlock EXECUTE" : "Landlock EXECUTE (executable plugins: seccomp not installed, see docs/kernel-compatibility.md)")
+                    runtime == PluginRuntime.Dotnet ? "seccomp (execve/fork) + Landlock EXECUTE" : "seccomp installed by the launcher (execve/fork) + Landlock EXECUTE")
                 : new("processes: only the granted executables", EnforcementLayer.None, "not enforced at this level"),
             kernel
                 ? new("signals to the host and abstract Unix sockets", EnforcementLayer.Kernel, features.LandlockAbi >= 6 ? "Landlock scopes (ABI ≥ 6)" : "not available below Landlock ABI 6")
@@ -78,8 +78,17 @@ public static class GuaranteeReport
             new($"threads ≤ {policy.Resources.Threads}", EnforcementLayer.Watchdog, "sampled; warn → throttle → kill"),
             new($"call time ≤ {policy.Timeouts.Call.TotalSeconds:0.###} s, init ≤ {policy.Timeouts.Init.TotalSeconds:0.###} s, hooks ≤ {policy.Timeouts.Hook.TotalSeconds:0.###} s", EnforcementLayer.Kernel, "the host kills the worker process at the timeout"),
             new("brokered calls (hosts, services, config, store): declared ∩ granted, rate-limited, audited", EnforcementLayer.Broker, "permission check → rate limit → audit → perform"),
-            new("worker dies with the host", EnforcementLayer.Kernel, "PR_SET_PDEATHSIG from a dedicated spawner thread"),
+            new("worker dies with the host", EnforcementLayer.Kernel, kernel ? "PR_SET_PDEATHSIG from a dedicated spawner thread; seccomp keeps the plugin from clearing it" : "PR_SET_PDEATHSIG from a dedicated spawner thread"),
         };
+        if (kernel)
+        {
+            // The allow-list's classes (issue 14): what the red team reached by name or by pid.
+            list.Add(new("no reach into other processes or kernel objects: pid calls only on itself, no Unix sockets, no SysV IPC, no keyrings, no inotify/fanotify, no setuid bits",
+                EnforcementLayer.Kernel, "seccomp allow-list (default EPERM), checked at start by the canary"));
+            list.Add(HostDiagnosticsEndpoint.FindOpenSocket() is { } socket
+                ? new("the host's .NET diagnostics endpoint", EnforcementLayer.Kernel, "out of the worker's reach (seccomp: no socket()); WARNING: " + HostDiagnosticsEndpoint.Warning(socket))
+                : new("the host's .NET diagnostics endpoint", EnforcementLayer.Kernel, "off in this host"));
+        }
         if (policy.Resources.CpuTimeSeconds is int cpu)
         {
             list.Add(new($"CPU time ≤ {cpu} s", EnforcementLayer.Kernel, "RLIMIT_CPU (SIGXCPU)"));

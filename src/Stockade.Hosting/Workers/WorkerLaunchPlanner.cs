@@ -17,7 +17,8 @@ internal static class WorkerLaunchPlanner
         | LandlockFsAccess.RemoveDir | LandlockFsAccess.MakeReg | LandlockFsAccess.MakeDir | LandlockFsAccess.MakeSym
         | LandlockFsAccess.Truncate | LandlockFsAccess.Refer;
 
-    private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11"];
+    // /etc/ssl/openssl.cnf: Node.js refuses to start when it cannot read its OpenSSL configuration.
+    private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11", "/etc/ssl/openssl.cnf"];
 
     public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid)
     {

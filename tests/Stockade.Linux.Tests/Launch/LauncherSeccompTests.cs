@@ -18,6 +18,12 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
 {
     private const int EPERM = 1, EACCES = 13;
     private const string Python = "/usr/bin/python3";
+    private const string Node = "/usr/bin/node";
+    private static readonly LandlockFsAccess[] ReadWrite =
+    [
+        LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir, LandlockFsAccess.WriteFile, LandlockFsAccess.MakeReg, LandlockFsAccess.RemoveFile,
+        LandlockFsAccess.Truncate,
+    ];
 
     private const string ProbeScript = """
         import os, socket, sys, threading
@@ -133,6 +139,52 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
     }
 
     [LandlockAsRootTheory]
+    [MemberData(nameof(Identities))]
+    public void Launch_HelloNodePluginUnderSeccomp_AnswersGreetAndUsesTimersFilesAndCrypto(string identity)
+    {
+        File.Exists(Node).ShouldBeTrue("the Node sample needs Node.js at " + Node);
+        string plugin = Path.Combine(sandbox.Root, "hello-node");
+        if (!Directory.Exists(plugin))
+        {
+            RepositoryPaths.CopyReadable(RepositoryPaths.Sample("hello-node"), plugin);
+        }
+
+        byte[] input =
+        [
+            .. Frame("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"""),
+            .. Frame("""{"jsonrpc":"2.0","id":2,"method":"invoke","params":{"method":"greet","input":{"name":"Ada"}}}"""),
+            .. Frame("""{"jsonrpc":"2.0","id":3,"method":"invoke","params":{"method":"remember","input":{"text":"kept"}}}"""),
+            .. Frame("""{"jsonrpc":"2.0","id":4,"method":"shutdown"}"""),
+        ];
+        LaunchSpec spec = PythonSpec([Node, Path.Combine(plugin, "plugin.js")], plugin, new LaunchSeccomp { Profile = SeccompProfile.Node }, Node);
+        spec.Landlock!.PathRules = [.. spec.Landlock.PathRules, SandboxFixture.Rule(sandbox.Writable, ReadWrite), SandboxFixture.Rule("/etc/ssl/openssl.cnf", LandlockFsAccess.ReadFile)];
+
+        ProcessResult result = Launch(identity, spec, input, new Dictionary<string, string> { ["PLUGIN_DATA"] = sandbox.Writable });
+
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        List<JsonElement> answers = Unframe(result.StandardOutput);
+        answers.Count.ShouldBe(4, result.StandardOutput + result.StandardError);
+        answers[1].GetProperty("result").GetProperty("message").GetString().ShouldBe("Hello, Ada!");
+        answers[2].GetProperty("result").GetProperty("text").GetString().ShouldBe("kept", answers[2].ToString());
+    }
+
+    [LandlockAsRootFact]
+    public void Launch_CanaryFindsAHole_RefusesToExecThePlugin()
+    {
+        // The Native profile with exec granted, launched as root without Landlock scopes: kill(parent, 0) gets through,
+        // so the launcher must refuse before the plugin runs.
+        LaunchSpec spec = PythonSpec([Python, "-c", "print('plugin-ran')"], sandbox.Allowed, new LaunchSeccomp { Profile = SeccompProfile.Python });
+        spec.Landlock!.ScopeSignals = false;
+
+        ProcessResult result = Launch("root", spec, standardInput: null);
+
+        result.ExitCode.ShouldBe(LauncherExitCodes.ConfinementUnavailable, result.StandardError);
+        result.StandardError.ShouldContain("canary");
+        result.StandardError.ShouldContain("signal: Allowed");
+        result.StandardOutput.ShouldNotContain("plugin-ran");
+    }
+
+    [LandlockAsRootTheory]
     [InlineData(false)]
     [InlineData(true)]
     public void Launch_UnderStrictStageZero_SeesOnlyLoopbackAFewPidsAndStaysConfined(bool asNobody)
@@ -197,7 +249,7 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
         return result.Values();
     }
 
-    private ProcessResult Launch(string identity, LaunchSpec spec, byte[]? standardInput)
+    private ProcessResult Launch(string identity, LaunchSpec spec, byte[]? standardInput, Dictionary<string, string>? extraEnvironment = null)
     {
         if (identity == "nobody")
         {
@@ -205,16 +257,21 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
         }
 
         var environment = new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin", ["LANG"] = "C.UTF-8", ["HOME"] = sandbox.Writable };
+        foreach (var (name, value) in extraEnvironment ?? [])
+        {
+            environment[name] = value;
+        }
+
         return sandbox.Launch(spec, throughSetpriv: identity == "setpriv-nobody", environment, standardInput);
     }
 
     // The rules WorkerLaunchPlanner gives an interpreted plugin: the interpreter and the loader executable,
     // the interpreter's libraries readable, the plugin folder read-only.
-    private LaunchSpec PythonSpec(string[] arguments, string pluginDirectory, LaunchSeccomp? seccomp)
+    private LaunchSpec PythonSpec(string[] arguments, string pluginDirectory, LaunchSeccomp? seccomp, string interpreter = Python)
     {
         var rules = new List<LaunchPathRule>
         {
-            SandboxFixture.Rule(new FileInfo(Python).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Python,
+            SandboxFixture.Rule(new FileInfo(interpreter).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? interpreter,
                 LandlockFsAccess.ReadFile, LandlockFsAccess.Execute),
             SandboxFixture.Rule(new FileInfo("/lib64/ld-linux-x86-64.so.2").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/lib64/ld-linux-x86-64.so.2",
                 LandlockFsAccess.ReadFile, LandlockFsAccess.Execute),
@@ -228,7 +285,7 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
 
         return new LaunchSpec
         {
-            Executable = Python,
+            Executable = interpreter,
             Arguments = arguments,
             WorkingDirectory = sandbox.Writable,
             Landlock = new LaunchLandlock { Required = true, PathRules = rules, PinPaths = ["/proc/self"], ScopeSignals = true, ScopeAbstractSockets = true },

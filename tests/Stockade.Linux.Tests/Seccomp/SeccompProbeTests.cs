@@ -32,6 +32,25 @@ public sealed class SeccompProbeTests(SandboxFixture sandbox) : IClassFixture<Sa
         root.GetProperty("newThread").GetString().ShouldBe("ok");
     }
 
+    [LandlockAsRootTheory]
+    [InlineData("root", false)]
+    [InlineData("nobody", false)]
+    [InlineData("setpriv-nobody", false)]
+    [InlineData("nobody", true)]
+    public void Worker_UnderTheAllowList_RunsWhatAPluginRuntimeDoes(string identity, bool allowExec)
+    {
+        // GC under pressure, 64 threads, the thread pool, timers, Task.Delay, file I/O, crypto, JSON and, when
+        // granted, Process.Start: a call missing from the .NET profile fails one of these steps.
+        ProcessResult result = LaunchProbe(identity, "workload", allowExec ? ["--allow-exec"] : []);
+
+        result.StandardOutput.ShouldContain("failures=0", customMessage: result.StandardOutput + result.StandardError);
+        result.ExitCode.ShouldBe(0, result.StandardError);
+        if (allowExec)
+        {
+            result.StandardOutput.ShouldContain("process=ok");
+        }
+    }
+
     [LandlockAsRootFact]
     public void Worker_X32Syscall_IsKilledBySigsys()
     {
@@ -41,18 +60,20 @@ public sealed class SeccompProbeTests(SandboxFixture sandbox) : IClassFixture<Sa
         result.ExitCode.ShouldBe(128 + 31);
     }
 
-    private ProcessResult LaunchProbe(string identity, string mode)
+    private ProcessResult LaunchProbe(string identity, string mode, string[]? extra = null)
     {
         string probeDirectory = CopyProbe();
+        var rules = DotnetRuntimeRules.For(DotnetRoot, probeDirectory, [sandbox.Writable]).ToList();
+        rules.Add(SandboxFixture.Rule("/usr/bin/echo", Stockade.Linux.Landlock.LandlockFsAccess.ReadFile, Stockade.Linux.Landlock.LandlockFsAccess.Execute));
         var spec = new LaunchSpec
         {
             Executable = $"{DotnetRoot}/dotnet",
-            Arguments = ["dotnet", Path.Combine(probeDirectory, "Stockade.Linux.Tests.Probe.dll"), mode, "--read", sandbox.Secret, "--write-dir", sandbox.Outside],
+            Arguments = ["dotnet", Path.Combine(probeDirectory, "Stockade.Linux.Tests.Probe.dll"), mode, "--read", sandbox.Secret, "--write-dir", mode == "workload" ? sandbox.Writable : sandbox.Outside, .. extra ?? []],
             WorkingDirectory = sandbox.Writable,
             Rlimits = new LaunchRlimits { OpenFiles = 256, FileSizeBytes = 256L << 20, CoreBytes = 0 },
             Landlock = new LaunchLandlock
             {
-                PathRules = DotnetRuntimeRules.For(DotnetRoot, probeDirectory, [sandbox.Writable]),
+                PathRules = rules,
                 PinPaths = DotnetRuntimeRules.PinPaths,
             },
             User = identity == "nobody" ? new LaunchUser { Uid = SandboxFixture.Nobody, Gid = SandboxFixture.Nobody } : null,
