@@ -73,6 +73,8 @@ async function handle(request) {
   }
 }
 
+// Requests are answered in order, one after the other, so a shutdown never overtakes the calls before it.
+let queue = Promise.resolve();
 let buffered = Buffer.alloc(0);
 process.stdin.on('data', (chunk) => {
   buffered = Buffer.concat([buffered, chunk]);
@@ -89,7 +91,7 @@ process.stdin.on('data', (chunk) => {
     } catch {
       continue; // not JSON: nothing to answer
     }
-    handle(request);
+    queue = queue.then(() => handle(request));
   }
 });
-process.stdin.on('end', () => process.exit(0));
+process.stdin.on('end', () => queue.then(() => process.exit(0)));

@@ -17,7 +17,7 @@ public static class HostDiagnosticsEndpoint
         }
 
         string prefix = $"dotnet-diagnostic-{Environment.ProcessId}-";
-        foreach (string folder in new[] { Environment.GetEnvironmentVariable("TMPDIR"), "/tmp" })
+        foreach (string? folder in new[] { Environment.GetEnvironmentVariable("TMPDIR"), "/tmp" })
         {
             if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
             {
