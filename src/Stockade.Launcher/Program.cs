@@ -51,7 +51,7 @@ internal static unsafe class Program
             step = "mount a private /tmp";
             if (spec.PrivateTmpBytes is { } tmpBytes)
             {
-                MountPrivateTmp(tmpBytes);
+                MountPrivateTmp(tmpBytes, KeptUnderTmp(spec));
             }
 
             // 4. No privileges: securebits locked, bounding set emptied, the dedicated user taken, every
@@ -183,14 +183,58 @@ internal static unsafe class Program
     }
 
     // A mount namespace of our own first, so the tmpfs can never land on the host's /tmp, whoever started us;
-    // propagation private so nothing leaks back to a parent namespace.
-    private static void MountPrivateTmp(long bytes)
+    // propagation private so nothing leaks back to a parent namespace. What the spec names under /tmp (a home or a
+    // plugin folder there) is opened before the mount and bound back after it: the worker's /tmp then shows exactly
+    // the paths it has rules for, and nothing else of the host's /tmp (sockets, other programs' files).
+    private static void MountPrivateTmp(long bytes, List<string> keep)
     {
         Interop.Check(Interop.unshare(Interop.CLONE_NEWNS), "unshare(CLONE_NEWNS)");
         Interop.Check(Interop.mount(null, "/", null, (nuint)(Interop.MS_REC | Interop.MS_PRIVATE), null), "mount(/, MS_REC|MS_PRIVATE)");
+        var held = new List<(string Path, SafeFdHandle Fd, bool Directory)>();
+        foreach (string path in keep)
+        {
+            SafeFdHandle fd = Interop.open(path, Interop.O_PATH | Interop.O_CLOEXEC, 0);
+            if (fd.IsInvalid)
+            {
+                Interop.Check(-1, $"open(\"{path}\", O_PATH) to keep it under the private /tmp");
+            }
+
+            held.Add((path, fd, Directory.Exists(path)));
+        }
+
         string options = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"size={bytes},mode=0700");
         Interop.Check(Interop.mount("tmpfs", "/tmp", "tmpfs", (nuint)(Interop.MS_NOSUID | Interop.MS_NODEV | Interop.MS_NOEXEC), options),
             $"mount(tmpfs on /tmp, nosuid,nodev,noexec,{options})");
+        foreach ((string path, SafeFdHandle fd, bool directory) in held)
+        {
+            Directory.CreateDirectory(directory ? path : Path.GetDirectoryName(path)!);
+            if (!directory)
+            {
+                File.WriteAllBytes(path, []);
+            }
+
+            string source = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/proc/self/fd/{fd.Fd}");
+            Interop.Check(Interop.mount(source, path, null, (nuint)(Interop.MS_BIND | Interop.MS_REC), null), $"mount(--bind {path} into the private /tmp)");
+            fd.Dispose();
+        }
+    }
+
+    // Paths under /tmp the target needs (its rules, working directory, executable), outermost first, nested ones dropped.
+    private static List<string> KeptUnderTmp(LaunchSpec spec)
+    {
+        IEnumerable<string> named = (spec.Landlock?.PathRules.Select(r => r.Path) ?? [])
+            .Append(spec.WorkingDirectory).Append(spec.Executable);
+        var keep = new List<string>();
+        foreach (string path in named.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p))).Distinct(StringComparer.Ordinal).OrderBy(p => p.Length))
+        {
+            if (path.StartsWith("/tmp/", StringComparison.Ordinal) && Path.Exists(path)
+                && !keep.Any(k => path.StartsWith(k + "/", StringComparison.Ordinal)))
+            {
+                keep.Add(path);
+            }
+        }
+
+        return keep;
     }
 
     private static void ApplyRlimits(LaunchRlimits limits)
