@@ -46,8 +46,9 @@ public sealed class StockadeHome
     /// <summary>
     /// Creates the top-level folders and sets their modes, also on a home made by an older version or moved here:
     /// the home, <c>data/</c> and <c>temp/</c> are traversable only (0711) so a worker running under its own uid
-    /// reaches its own folders and cannot list anyone else's; the audit log and config are private to the host's
-    /// user (0700), as is <c>stockade.db</c> (0600, set by the store); installed copies are world-readable (0755)
+    /// reaches its own folders and cannot list anyone else's; the audit log is private to the host's
+    /// user (0700), as is <c>stockade.db</c> (0600, set by the store); <c>config/</c> (<c>$CONFIG</c>) is traversable only,
+    /// so a plugin granted a path below it reaches that path and nothing else; installed copies are world-readable (0755)
     /// and owned by the host's user, so a worker reads them and cannot change them.
     /// </summary>
     public void EnsureCreated()
@@ -68,7 +69,7 @@ public sealed class StockadeHome
 
         Create(PluginsRoot, Readable, enforce: true);
         Create(AuditDirectory, Private, enforce: true);
-        Create(ConfigDirectory, Private, enforce: true);
+        Create(ConfigDirectory, TraverseOnly, enforce: true); // $CONFIG: a plugin granted a path below it must get through
         Create(Path.Combine(Root, "data"), TraverseOnly, enforce: true);
         Create(Path.Combine(Root, "temp"), TraverseOnly, enforce: true);
     }
