@@ -447,7 +447,7 @@ public sealed partial class PluginHost
         if (request.UserId is int uid)
         {
             var gid = request.GroupId ?? uid;
-            if ((UnreachableFor(uid, gid, Home.Root) ?? UnreachableFor(uid, gid, Path.Combine(plugin.Directory, "x"))) is { } blocked)
+            if ((UnreachableFor(uid, gid, Path.Combine(Home.Root, "data")) ?? UnreachableFor(uid, gid, Path.Combine(plugin.Directory, "x"))) is { } blocked)
             {
                 throw new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, $"plugin '{plugin.Id}' could not start: its worker runs as uid {uid} and {blocked}",
                     nextStep: $"keep the home and plugin folders where other users may traverse them (a root host's default home is {StockadeHome.RootDefault}), or chmod o+x the folder named.");

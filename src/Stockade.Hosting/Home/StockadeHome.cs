@@ -59,11 +59,13 @@ public sealed class StockadeHome
         bool created = Create(Root, TraverseOnly, enforce: false);
         if (!created && !OperatingSystem.IsWindows())
         {
-            // An existing home keeps what its owner chose, except that group and others may not write into it.
+            // An existing home (e.g. a 0700 temporary folder) keeps what its owner chose, except that group and
+            // others may not write into it and may traverse it: workers under their own uids reach their folders.
             UnixFileMode mode = File.GetUnixFileMode(Root);
-            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            UnixFileMode wanted = (mode & ~(UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            if (mode != wanted)
             {
-                File.SetUnixFileMode(Root, mode & ~(UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+                TrySetMode(Root, wanted);
             }
         }
 
