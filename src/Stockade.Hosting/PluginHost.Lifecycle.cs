@@ -140,7 +140,8 @@ public sealed partial class PluginHost
         var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
         var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
         var policy = BuildPolicy(manifest, grants, effective, directory);
-        var plugin = new LoadedPlugin(manifest, directory, policy, requested, GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), installed);
+        var user = WorkerIdentityOf(manifest.Id);
+        var plugin = new LoadedPlugin(manifest, directory, policy, requested, [.. GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), GuaranteeReport.Privileges(user.Describe(), user.Uid is not null)], installed);
         if (installed)
         {
             WatchGrants(plugin, stored);
@@ -418,6 +419,7 @@ public sealed partial class PluginHost
         Directory.CreateDirectory(data);
         Directory.CreateDirectory(temp);
         var confined = policy.Level >= SecurityLevel.Sandboxed;
+        var user = WorkerIdentityOf(plugin.Id);
         var request = new WorkerLaunchRequest
         {
             PluginId = plugin.Id,
@@ -439,12 +441,19 @@ public sealed partial class PluginHost
             MaxFileMb = policy.Resources.MaxFileMb,
             CpuTimeSeconds = policy.Resources.CpuTimeSeconds,
             Environment = GrantedEnvironment(policy),
-            UserId = _options.WorkerUserId,
-            GroupId = _options.WorkerGroupId,
+            UserId = user.Uid,
+            GroupId = user.Gid,
         };
-        if (request.UserId is not null)
+        if (request.UserId is int uid)
         {
-            PrepareForWorkerUser(request.UserId.Value, request.GroupId ?? request.UserId.Value, data, temp);
+            var gid = request.GroupId ?? uid;
+            if ((UnreachableFor(uid, gid, Path.Combine(Home.Root, "data")) ?? UnreachableFor(uid, gid, Path.Combine(plugin.Directory, "x"))) is { } blocked)
+            {
+                throw new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, $"plugin '{plugin.Id}' could not start: its worker runs as uid {uid} and {blocked}",
+                    nextStep: $"keep the home and plugin folders where other users may traverse them (a root host's default home is {StockadeHome.RootDefault}), or chmod o+x the folder named.");
+            }
+
+            PrepareForWorkerUser(uid, gid, data, temp);
         }
 
         var startInfo = WorkerLaunchPlanner.Plan(request, _runtime.Value, Environment.ProcessId);
@@ -505,15 +514,6 @@ public sealed partial class PluginHost
         }
 
         return granted;
-    }
-
-    private static void PrepareForWorkerUser(int uid, int gid, string data, string temp)
-    {
-        foreach (var dir in new[] { data, temp, Path.Combine(temp, "tmp") })
-        {
-            Directory.CreateDirectory(dir);
-            Linux.FileOwnership.Change(dir, uid, gid);
-        }
     }
 
     private async Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken)

@@ -49,7 +49,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Services = new HostServiceRegistry();
         Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;
-        _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe(new Linux.Features.KernelFeatureProbeOptions { WorkerUserId = options.WorkerUserId }));
+        _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe(new Linux.Features.KernelFeatureProbeOptions { WorkerUserId = options.WorkerUserId ?? (WorkerIdentity.HostIsRoot ? options.WorkerUidFirst : null) }));
         _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory));
     }
 

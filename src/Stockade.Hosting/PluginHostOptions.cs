@@ -28,13 +28,33 @@ public sealed class PluginHostOptions
     public string? RuntimeDirectory { get; set; }
 
     /// <summary>
-    /// When the host runs as root, run workers as this uid (and <see cref="WorkerGroupId"/>): root
-    /// bypasses RLIMIT_NPROC and file permissions, so a dedicated unprivileged uid is stronger.
+    /// Explicit override: run every worker as this uid (and <see cref="WorkerGroupId"/>) instead of the plugin's own
+    /// uid from <see cref="WorkerUidFirst"/>. Only a root host can switch; <see langword="null"/> (the default) gives
+    /// each plugin a uid of its own when the host is root, and keeps the host's uid otherwise.
     /// </summary>
     public int? WorkerUserId { get; set; }
 
-    /// <summary>Group for <see cref="WorkerUserId"/>.</summary>
+    /// <summary>Group for <see cref="WorkerUserId"/>; default: the same number as the uid.</summary>
     public int? WorkerGroupId { get; set; }
+
+    /// <summary>
+    /// First uid of the range a root host gives plugins their own uids from (gid = uid), one per plugin id, recorded
+    /// in the store so a plugin keeps it. Default <see cref="DefaultWorkerUidFirst"/> (0x70000000): above the
+    /// ranges systemd hands to containers (524288–1879048191), below the 0x7FFE0000 "foreign" range and the
+    /// signed-int boundary, and far from /etc/subuid's usual 100000+ blocks. Uids named in /etc/passwd are skipped.
+    /// </summary>
+    [Range(1000, int.MaxValue)]
+    public int WorkerUidFirst { get; set; } = DefaultWorkerUidFirst;
+
+    /// <summary>How many uids the range holds: 65536 by default.</summary>
+    [Range(1, int.MaxValue)]
+    public int WorkerUidCount { get; set; } = DefaultWorkerUidCount;
+
+    /// <summary>The default <see cref="WorkerUidFirst"/>: 1879048192 (0x70000000).</summary>
+    public const int DefaultWorkerUidFirst = 0x70000000;
+
+    /// <summary>The default <see cref="WorkerUidCount"/>: 65536.</summary>
+    public const int DefaultWorkerUidCount = 65536;
 
     /// <summary>Upper bound for any plugin's memory, in MiB.</summary>
     [Range(128, 1 << 20)]

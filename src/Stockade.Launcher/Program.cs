@@ -4,6 +4,7 @@ using Stockade.Linux;
 using Stockade.Linux.Canary;
 using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
+using Stockade.Linux.Privileges;
 using Stockade.Linux.Rlimits;
 using Stockade.Linux.Seccomp;
 
@@ -47,19 +48,30 @@ internal static unsafe class Program
                 File.WriteAllText(procs, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            // 3. Drop to the dedicated user (groups first: after setresuid we could not).
-            step = "switch user";
-            if (spec.User is { } user)
+            // 3. A private /tmp (strict): needs CAP_SYS_ADMIN, so before the drop.
+            step = "mount a private /tmp";
+            if (spec.PrivateTmpBytes is { } tmpBytes)
             {
-                SwitchUser(user);
+                MountPrivateTmp(tmpBytes, KeptUnderTmp(spec));
             }
 
-            // 4. Resource limits, with SIGXFSZ ignored so an oversize write is EFBIG, not death.
+            // 4. No privileges: securebits locked, bounding set emptied, the dedicated user taken, every
+            //    capability set cleared; then the kernel's own account is checked (fail secure).
+            step = "drop privileges";
+            bool complete = PrivilegeDrop.Apply(spec.User);
+            IReadOnlyList<string> kept = PrivilegeDrop.Verify(CapabilitySnapshot.OfCurrentThread(), complete, spec.User);
+            if (kept.Count > 0)
+            {
+                return Fail(LauncherExitCodes.ConfinementUnavailable,
+                    $"refusing to start: privileges remain after the drop: {string.Join("; ", kept)}");
+            }
+
+            // 5. Resource limits, with SIGXFSZ ignored so an oversize write is EFBIG, not death.
             step = "set rlimits";
             ApplyRlimits(spec.Rlimits);
             ResourceLimits.IgnoreFileSizeSignal();
 
-            // 5. Die with the parent (set after the uid change, which clears it), and check it is still there.
+            // 6. Die with the parent (set after the uid change, which clears it), and check it is still there.
             step = "set parent-death signal";
             if (spec.ParentDeathSignal is { } signal)
             {
@@ -71,14 +83,14 @@ internal static unsafe class Program
                 return Fail(LauncherExitCodes.SetupFailure, $"the parent process {parent} is gone (parent is now {Interop.getppid()}); not starting an orphan");
             }
 
-            // 6. no_new_privs: inherited across exec; Landlock and unprivileged seccomp need it.
+            // 7. no_new_privs: inherited across exec; Landlock and unprivileged seccomp need it.
             step = "set no_new_privs";
             if (spec.NoNewPrivileges)
             {
                 Interop.Check(Interop.prctl(Interop.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
             }
 
-            // 7. Landlock: probe, refuse what cannot be enforced, build one ruleset with pins and rules.
+            // 8. Landlock: probe, refuse what cannot be enforced, build one ruleset with pins and rules.
             step = "build the Landlock ruleset";
             List<SafeFdHandle> pins = [];
             LandlockRuleset? ruleset = null;
@@ -96,7 +108,7 @@ internal static unsafe class Program
                 AddRules(ruleset, landlock, pins);
             }
 
-            // 8. restrict_self. From here to execve only descriptor flags change.
+            // 9. restrict_self. From here to execve only descriptor flags change.
             step = "landlock_restrict_self";
             LandlockStatus status = ruleset?.RestrictSelf() ?? LandlockStatus.NotEnforced;
             if (spec.Landlock is { Required: true } && status != LandlockStatus.FullyEnforced)
@@ -105,7 +117,7 @@ internal static unsafe class Program
                     $"Landlock is required but only {status} on ABI {ruleset?.Abi}: the requested network or scope rights are unknown to this kernel");
             }
 
-            // 9. Close everything on exec except what the target must inherit.
+            // 10. Close everything on exec except what the target must inherit.
             step = "close_range";
             Interop.Check(Interop.close_range(3, uint.MaxValue, Interop.CLOSE_RANGE_CLOEXEC), "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
             foreach (int fd in spec.InheritFds.Concat(pins.Select(p => p.Fd)))
@@ -113,7 +125,7 @@ internal static unsafe class Program
                 Interop.KeepAcrossExec(fd);
             }
 
-            // 10. seccomp, last: after it, this process may make exactly one more execve, the one below.
+            // 11. seccomp, last: after it, this process may make exactly one more execve, the one below.
             step = "install the seccomp filter";
             if (seccomp is not null)
             {
@@ -128,7 +140,7 @@ internal static unsafe class Program
                 }
             }
 
-            // 11. execve with our own environment (execv forwards environ unchanged).
+            // 12. execve with our own environment (execv forwards environ unchanged).
             step = "execve";
             StartupTrace.Mark("launcher-exec");
             Interop.execv(executable, argv);
@@ -179,21 +191,59 @@ internal static unsafe class Program
         return argv;
     }
 
-    private static void SwitchUser(LaunchUser user)
+    // A mount namespace of our own first, so the tmpfs can never land on the host's /tmp, whoever started us;
+    // propagation private so nothing leaks back to a parent namespace. What the spec names under /tmp (a home or a
+    // plugin folder there) is opened before the mount and bound back after it: the worker's /tmp then shows exactly
+    // the paths it has rules for, and nothing else of the host's /tmp (sockets, other programs' files).
+    private static void MountPrivateTmp(long bytes, List<string> keep)
     {
-        if (Interop.geteuid() != 0)
+        Interop.Check(Interop.unshare(Interop.CLONE_NEWNS), "unshare(CLONE_NEWNS)");
+        Interop.Check(Interop.mount(null, "/", null, (nuint)(Interop.MS_REC | Interop.MS_PRIVATE), null), "mount(/, MS_REC|MS_PRIVATE)");
+        var held = new List<(string Path, SafeFdHandle Fd, bool Directory)>();
+        foreach (string path in keep)
         {
-            if (Interop.getuid() != user.Uid)
+            SafeFdHandle fd = Interop.open(path, Interop.O_PATH | Interop.O_CLOEXEC, 0);
+            if (fd.IsInvalid)
             {
-                throw new Win32Exception($"cannot switch to uid {user.Uid}: the launcher runs as uid {Interop.getuid()}, not root; start it as root or omit 'user'");
+                Interop.Check(-1, $"open(\"{path}\", O_PATH) to keep it under the private /tmp");
             }
 
-            return;
+            held.Add((path, fd, Directory.Exists(path)));
         }
 
-        Interop.Check(Interop.setgroups(0, null), "setgroups(0)");
-        Interop.Check(Interop.setresgid(user.Gid, user.Gid, user.Gid), $"setresgid({user.Gid})");
-        Interop.Check(Interop.setresuid(user.Uid, user.Uid, user.Uid), $"setresuid({user.Uid})");
+        string options = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"size={bytes},mode=0700");
+        Interop.Check(Interop.mount("tmpfs", "/tmp", "tmpfs", (nuint)(Interop.MS_NOSUID | Interop.MS_NODEV | Interop.MS_NOEXEC), options),
+            $"mount(tmpfs on /tmp, nosuid,nodev,noexec,{options})");
+        foreach ((string path, SafeFdHandle fd, bool directory) in held)
+        {
+            Directory.CreateDirectory(directory ? path : Path.GetDirectoryName(path)!);
+            if (!directory)
+            {
+                File.WriteAllBytes(path, []);
+            }
+
+            string source = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/proc/self/fd/{fd.Fd}");
+            Interop.Check(Interop.mount(source, path, null, (nuint)(Interop.MS_BIND | Interop.MS_REC), null), $"mount(--bind {path} into the private /tmp)");
+            fd.Dispose();
+        }
+    }
+
+    // Paths under /tmp the target needs (its rules, working directory, executable), outermost first, nested ones dropped.
+    private static List<string> KeptUnderTmp(LaunchSpec spec)
+    {
+        IEnumerable<string> named = (spec.Landlock?.PathRules.Select(r => r.Path) ?? [])
+            .Append(spec.WorkingDirectory).Append(spec.Executable);
+        var keep = new List<string>();
+        foreach (string path in named.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p))).Distinct(StringComparer.Ordinal).OrderBy(p => p.Length))
+        {
+            if (path.StartsWith("/tmp/", StringComparison.Ordinal) && Path.Exists(path)
+                && !keep.Any(k => path.StartsWith(k + "/", StringComparison.Ordinal)))
+            {
+                keep.Add(path);
+            }
+        }
+
+        return keep;
     }
 
     private static void ApplyRlimits(LaunchRlimits limits)

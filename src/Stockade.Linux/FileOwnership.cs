@@ -12,4 +12,13 @@ public static class FileOwnership
         ArgumentException.ThrowIfNullOrEmpty(path);
         Interop.Check(Interop.lchown(path, (uint)uid, (uint)gid), $"lchown({path}, {uid}, {gid})");
     }
+
+    /// <summary>The owner uid and gid of <paramref name="path"/> itself (a symlink is not followed).</summary>
+    public static unsafe (uint Uid, uint Gid) Of(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte* buffer = stackalloc byte[Interop.SizeOfStat];
+        Interop.Check(Interop.lstat(path, buffer), $"lstat({path})");
+        return (*(uint*)(buffer + Interop.StatUidOffset), *(uint*)(buffer + Interop.StatGidOffset));
+    }
 }

@@ -7,7 +7,7 @@ internal static class GlobalOptions
 {
     public static readonly Option<DirectoryInfo?> Home = new("--home")
     {
-        Description = "Stockade home folder (default: $STOCKADE_HOME, else ~/.stockade).",
+        Description = "Stockade home folder (default: $STOCKADE_HOME, else ~/.stockade; for root /var/lib/stockade).",
         Recursive = true,
     };
 
@@ -30,6 +30,26 @@ internal static class GlobalOptions
             return Path.GetFullPath(env);
         }
 
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".stockade");
+        var personal = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".stockade");
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return personal;
+        }
+
+        // Root: workers run under their own uids, which cannot pass /root (0700); the home lives in /var/lib.
+        try
+        {
+            if (Hosting.StockadeHome.MoveLegacyHome(personal, Hosting.StockadeHome.RootDefault) is { } moved)
+            {
+                Console.Error.WriteLine(moved);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.UsageOrNotFound, $"cannot move the home {personal} to {Hosting.StockadeHome.RootDefault}: {ex.Message}",
+                $"move it yourself (mv {personal} {Hosting.StockadeHome.RootDefault}), or keep using it with --home {personal} (workers then need o+x on /root).");
+        }
+
+        return Hosting.StockadeHome.RootDefault;
     }
 }

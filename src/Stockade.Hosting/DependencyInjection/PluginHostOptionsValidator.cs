@@ -29,6 +29,26 @@ internal sealed class PluginHostOptionsRules : IValidateOptions<PluginHostOption
             failures.Add("WorkerGroupId needs WorkerUserId.");
         }
 
+        if (options.WorkerUserId is 0 || options.WorkerGroupId is 0)
+        {
+            failures.Add("WorkerUserId and WorkerGroupId must not be 0: a worker never runs as root (leave them unset for a uid per plugin).");
+        }
+
+        if (options.WorkerUserId is < 0 || options.WorkerGroupId is < 0)
+        {
+            failures.Add("WorkerUserId and WorkerGroupId must be positive.");
+        }
+
+        var lastUid = (long)options.WorkerUidFirst + options.WorkerUidCount - 1;
+        if (options.WorkerUidFirst < 1000 || options.WorkerUidCount < 1 || lastUid > int.MaxValue)
+        {
+            failures.Add($"the worker uid range {options.WorkerUidFirst}+{options.WorkerUidCount} must start at 1000 or above (below are system accounts), hold at least one uid and end at or below {int.MaxValue}.");
+        }
+        else if (options.WorkerUidFirst <= 65534 && lastUid >= 65534)
+        {
+            failures.Add("the worker uid range must not contain 65534 (nobody, the overflow uid).");
+        }
+
         if (options.MaxCallTimeout <= TimeSpan.Zero)
         {
             failures.Add("MaxCallTimeout must be positive.");

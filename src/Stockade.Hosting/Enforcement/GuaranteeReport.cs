@@ -96,9 +96,20 @@ public static class GuaranteeReport
 
         if (level == SecurityLevel.Strict)
         {
-            list.Add(new("private /proc, no network interfaces, own pid namespace", EnforcementLayer.Kernel, "user/pid/net/mount namespaces via unshare(1)"));
+            list.Add(new("private /proc, no network interfaces, own pid namespace, own SysV/POSIX IPC, a private empty /tmp", EnforcementLayer.Kernel,
+                "user/pid/net/mount/IPC namespaces via unshare(1); the launcher mounts a tmpfs on /tmp (nosuid, nodev, noexec) as root of the user namespace, then drops every capability"));
         }
 
         return list;
     }
+
+    /// <summary>
+    /// The privilege guarantee of a worker: under which uid it runs (<paramref name="user"/>, from the host's choice)
+    /// and, when the host can switch (<paramref name="switched"/>), no capabilities at all.
+    /// </summary>
+    public static Guarantee Privileges(string user, bool switched) => switched
+        ? new($"no privileges: {user}", EnforcementLayer.Kernel,
+            "the launcher locks the securebits (NOROOT, NO_SETUID_FIXUP, KEEP_CAPS, NO_CAP_AMBIENT_RAISE), empties the bounding, ambient and inheritable sets, switches uid and checks /proc before exec (refuses otherwise)")
+        : new($"no privileges: {user}", EnforcementLayer.Kernel,
+            "the launcher clears every capability it holds and no_new_privs stops exec from granting any; the bounding set needs CAP_SETPCAP to empty and is left as the host has it");
 }

@@ -13,6 +13,12 @@ public sealed class StockadeHome
         Root = Path.GetFullPath(root);
     }
 
+    /// <summary>
+    /// The default home of a root host, <c>/var/lib/stockade</c> (DESIGN §9): its workers run under their own uids,
+    /// which cannot pass through <c>/root</c> (0700) to reach <c>~/.stockade</c>.
+    /// </summary>
+    public const string RootDefault = "/var/lib/stockade";
+
     /// <summary>The home folder itself.</summary>
     public string Root { get; }
 
@@ -38,29 +44,113 @@ public sealed class StockadeHome
     public string TempDirectory(string pluginId) => Path.Combine(Root, "temp", pluginId);
 
     /// <summary>
-    /// Creates the top-level folders. The store, audit log and config are private to the host's
-    /// user (0700); the home, <c>data/</c> and <c>temp/</c> are traversable only (0711) so a worker
-    /// running under a dedicated uid reaches its own folders and cannot list anyone else's; installed
-    /// copies are world-readable (0755) because the worker must read them.
+    /// Creates the top-level folders and sets their modes, also on a home made by an older version or moved here:
+    /// the home, <c>data/</c> and <c>temp/</c> are traversable only (0711) so a worker running under its own uid
+    /// reaches its own folders and cannot list anyone else's; the audit log is private to the host's
+    /// user (0700), as is <c>stockade.db</c> (0600, set by the store); <c>config/</c> (<c>$CONFIG</c>) is traversable only,
+    /// so a plugin granted a path below it reaches that path and nothing else; installed copies are world-readable (0755)
+    /// and owned by the host's user, so a worker reads them and cannot change them.
     /// </summary>
     public void EnsureCreated()
     {
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         const UnixFileMode TraverseOnly = Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         const UnixFileMode Readable = TraverseOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        Create(Root, TraverseOnly);
-        Create(PluginsRoot, Readable);
-        Create(AuditDirectory, Private);
-        Create(ConfigDirectory, Private);
-        Create(Path.Combine(Root, "data"), TraverseOnly);
-        Create(Path.Combine(Root, "temp"), TraverseOnly);
+        bool created = Create(Root, TraverseOnly, enforce: false);
+        if (!created && !OperatingSystem.IsWindows())
+        {
+            // An existing home (e.g. a 0700 temporary folder) keeps what its owner chose, except that group and
+            // others may not write into it and may traverse it: workers under their own uids reach their folders.
+            UnixFileMode mode = File.GetUnixFileMode(Root);
+            UnixFileMode wanted = (mode & ~(UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            if (mode != wanted)
+            {
+                TrySetMode(Root, wanted);
+            }
+        }
+
+        Create(PluginsRoot, Readable, enforce: true);
+        Create(AuditDirectory, Private, enforce: true);
+        Create(ConfigDirectory, TraverseOnly, enforce: true); // $CONFIG: a plugin granted a path below it must get through
+        Create(Path.Combine(Root, "data"), TraverseOnly, enforce: true);
+        Create(Path.Combine(Root, "temp"), TraverseOnly, enforce: true);
     }
 
-    private static void Create(string dir, UnixFileMode mode)
+    /// <summary>
+    /// Moves a root host's home from <paramref name="legacy"/> (<c>~/.stockade</c>, unreachable for worker uids) to
+    /// <paramref name="target"/> when the legacy one exists and the target does not: installed plugins, grants, data
+    /// and the audit chain move as they are (the chain holds no paths). A rename when both are on one file system,
+    /// else a copy that replaces the target in one rename and then removes the legacy folder.
+    /// </summary>
+    /// <returns>A sentence for the operator when a move happened, else null.</returns>
+    public static string? MoveLegacyHome(string legacy, string target)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(legacy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        if (!Directory.Exists(legacy) || Path.Exists(target) || new DirectoryInfo(legacy).LinkTarget is not null)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+        try
+        {
+            Directory.Move(legacy, target);
+        }
+        catch (IOException)
+        {
+            // Another file system: copy beside the target, then one rename makes it appear whole.
+            string staging = target + ".moving-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            CopyTree(legacy, staging);
+            Directory.Move(staging, target);
+            Directory.Delete(legacy, recursive: true);
+        }
+
+        return $"stockade: moved the home from {legacy} to {target} (a root host's workers run under their own uids and cannot reach /root); "
+            + "installed plugins, grants and the audit log came along. Use --home or STOCKADE_HOME to choose another place.";
+    }
+
+    private static void CopyTree(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(destination, File.GetUnixFileMode(source));
+        }
+
+        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            string to = Path.Combine(destination, entry.Name);
+            if (entry.LinkTarget is not null)
+            {
+                continue; // a home holds no links; one planted here is not carried along
+            }
+
+            if (entry is DirectoryInfo)
+            {
+                CopyTree(entry.FullName, to);
+            }
+            else
+            {
+                File.Copy(entry.FullName, to);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(to, File.GetUnixFileMode(entry.FullName));
+                }
+            }
+        }
+    }
+
+    private static bool Create(string dir, UnixFileMode mode, bool enforce)
     {
         if (Directory.Exists(dir))
         {
-            return;
+            if (enforce && !OperatingSystem.IsWindows() && File.GetUnixFileMode(dir) != mode)
+            {
+                TrySetMode(dir, mode);
+            }
+
+            return false;
         }
 
         if (OperatingSystem.IsWindows())
@@ -70,6 +160,26 @@ public sealed class StockadeHome
         else
         {
             Directory.CreateDirectory(dir, mode);
+            TrySetMode(dir, mode); // the umask may have taken bits away
+        }
+
+        return true;
+    }
+
+    private static void TrySetMode(string dir, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            File.SetUnixFileMode(dir, mode);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A home shared with another user (read-only use): the owner's modes stand.
         }
     }
 }

@@ -57,6 +57,7 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
         }
 
         Execute(Migrate);
+        RestrictToOwner();
     }
 
     /// <summary>The home folder (absolute).</summary>
@@ -106,6 +107,28 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
                 ("$now", Now()));
             return command.ExecuteNonQuery();
         });
+    }
+
+    // Grants, trusted keys and the audit head are the host's alone; SQLite gives -wal and -shm the database's mode.
+    private void RestrictToOwner()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (File.GetUnixFileMode(DatabasePath) != OwnerReadWrite)
+            {
+                File.SetUnixFileMode(DatabasePath, OwnerReadWrite);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Another user's home opened for reading: its owner's modes stand.
+        }
     }
 
     private static void Migrate(SqliteConnection connection)

@@ -54,5 +54,15 @@ internal static class StoreMigrations
             PRIMARY KEY(plugin_id, key)
         ) STRICT, WITHOUT ROWID;
         """,
+        // 2: the uid each plugin's workers run under when the host is root. Not tied to the plugins table: a plugin
+        // run from a folder has one too, and an uninstalled plugin keeps its uid so a reinstall finds its data
+        // still owned by it and no other plugin ever inherits files made under that uid.
+        """
+        CREATE TABLE worker_uids(
+            plugin_id    TEXT PRIMARY KEY,
+            uid          INTEGER NOT NULL UNIQUE,
+            allocated_at TEXT NOT NULL
+        ) STRICT;
+        """,
     ];
 }

@@ -17,6 +17,9 @@ internal static class WorkerLaunchPlanner
         | LandlockFsAccess.RemoveDir | LandlockFsAccess.MakeReg | LandlockFsAccess.MakeDir | LandlockFsAccess.MakeSym
         | LandlockFsAccess.Truncate | LandlockFsAccess.Refer;
 
+    /// <summary>Size of the private tmpfs on /tmp at strict: 64 MiB, memory the worker's cgroup (where one exists) is charged for.</summary>
+    internal const long PrivateTmpBytes = 64L * 1024 * 1024;
+
     // /etc/ssl/openssl.cnf: Node.js refuses to start when it cannot read its OpenSSL configuration.
     private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11", "/etc/ssl/openssl.cnf"];
 
@@ -27,11 +30,13 @@ internal static class WorkerLaunchPlanner
         if (request.Namespaces)
         {
             // Stage 0: setpriv ties the namespace's waiter to the host's life (PDEATHSIG), unshare
-            // gives a private /proc, no network and its own pid namespace; --kill-child ends the
+            // gives a private /proc, no network, its own pid and IPC namespaces; --kill-child ends the
             // sandbox when the waiter dies. unshare(CLONE_NEWUSER) cannot be called from a
             // multithreaded .NET process, hence the utilities.
-            // A dedicated worker user is taken by setpriv *before* unshare: --map-current-user maps only
-            // the caller's uid, so a launcher that switched later would ask for an unmapped uid (EINVAL).
+            // The worker's user is taken by setpriv *before* unshare, so the user namespace belongs to that
+            // uid, never to root. --map-root-user makes the launcher root *inside* it (the worker's uid
+            // outside), with the capabilities to mount its private /tmp; it then drops every one of them
+            // and locks the securebits before exec (LaunchSpec.PrivateTmpBytes, PrivilegeDrop).
             // setpriv sets PDEATHSIG after its own uid change, so the tie to the host survives.
             info.FileName = "/usr/bin/setpriv";
             if (request.UserId is int uid)
@@ -42,7 +47,7 @@ internal static class WorkerLaunchPlanner
                 info.ArgumentList.Add("--clear-groups");
             }
 
-            foreach (var arg in new[] { "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", runtime.LauncherPath })
+            foreach (var arg in new[] { "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--map-root-user", "--net", "--pid", "--ipc", "--fork", "--mount", "--mount-proc", "--kill-child", "--", runtime.LauncherPath })
             {
                 info.ArgumentList.Add(arg);
             }
@@ -120,6 +125,7 @@ internal static class WorkerLaunchPlanner
                 : null,
             // Under namespaces setpriv already switched user (see Plan).
             User = request.UserId is int uid && !request.Namespaces ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
+            PrivateTmpBytes = request.Namespaces ? PrivateTmpBytes : null,
             ParentDeathSignal = 9,
 
             // Inside a pid namespace the parent is not nameable (getppid() == 0); the check only
@@ -156,6 +162,12 @@ internal static class WorkerLaunchPlanner
         Add(request.PluginDirectory, ReadOnly);
         Add(request.DataDirectory, ReadWrite);
         Add(request.TempDirectory, ReadWrite);
+        if (request.Namespaces)
+        {
+            // The launcher opens this path after mounting the worker's own tmpfs on it: the rule names the private
+            // /tmp, never the host's (where its diagnostics and other programs' sockets live).
+            Add("/tmp", ReadWrite);
+        }
         if (request.IsDotnet)
         {
             foreach (var rule in DotnetRuntimeRules.For(Path.GetDirectoryName(runtime.DotnetPath)!, runtime.WorkerDirectory, []))

@@ -21,7 +21,7 @@ public sealed class KernelFeatureReport
     /// <summary><c>PR_SET_NO_NEW_PRIVS</c> is available.</summary>
     public required bool NoNewPrivileges { get; init; }
 
-    /// <summary><c>unshare --user --map-current-user --net --pid --fork --mount --mount-proc true</c> succeeded.</summary>
+    /// <summary><c>unshare --user --map-root-user --net --pid --ipc --fork --mount --mount-proc true</c> succeeded (as the worker uid when the host switches).</summary>
     public required bool UserNamespacesUsable { get; init; }
 
     /// <summary>Why user namespaces are unusable (exit code, timeout, missing tool), or <see langword="null"/>.</summary>

@@ -96,7 +96,7 @@ public static class KernelFeatures
             }
         }
 
-        foreach (string argument in new[] { "--user", "--map-current-user", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true" })
+        foreach (string argument in new[] { "--user", "--map-root-user", "--net", "--pid", "--ipc", "--fork", "--mount", "--mount-proc", "--kill-child", "true" })
         {
             start.ArgumentList.Add(argument);
         }

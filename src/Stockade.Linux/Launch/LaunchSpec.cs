@@ -37,8 +37,19 @@ public sealed class LaunchSpec
     /// <summary>A delegated cgroup's <c>cgroup.procs</c> the launcher writes its pid to, or <see langword="null"/>.</summary>
     public string? CgroupProcsFile { get; set; }
 
-    /// <summary>Drop to this user when launched as root; <see langword="null"/> keeps the caller's identity.</summary>
+    /// <summary>
+    /// Drop to this user when launched as root; <see langword="null"/> keeps the caller's identity. Either way the
+    /// launcher drops every capability it holds (with CAP_SETPCAP also the bounding set, and it locks the
+    /// securebits) and verifies the result before exec.
+    /// </summary>
     public LaunchUser? User { get; set; }
+
+    /// <summary>
+    /// Mount a private tmpfs of this many bytes on <c>/tmp</c> (nosuid, nodev, noexec, mode 0700) in a mount
+    /// namespace of the launcher's own, before dropping privileges; <see langword="null"/> for none. Needs
+    /// CAP_SYS_ADMIN: root, or root inside the user namespace of <c>strict</c>.
+    /// </summary>
+    public long? PrivateTmpBytes { get; set; }
 
     /// <summary>Signal delivered when the parent thread dies (<c>PR_SET_PDEATHSIG</c>), e.g. 9; <see langword="null"/> for none.</summary>
     public int? ParentDeathSignal { get; set; }
@@ -178,6 +189,11 @@ public sealed class LaunchSpec
             {
                 problems.Add($"inheritFds contains {fd}; descriptors are ≥ 0");
             }
+        }
+
+        if (PrivateTmpBytes is { } tmpBytes && tmpBytes < 4096)
+        {
+            problems.Add($"privateTmpBytes {tmpBytes} is below one page (4096); omit it for no private /tmp");
         }
 
         if (ParentDeathSignal is { } signal && signal is < 1 or > 64)

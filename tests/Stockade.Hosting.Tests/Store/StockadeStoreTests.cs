@@ -39,7 +39,7 @@ public sealed class StockadeStoreTests : IDisposable
             }
         }
 
-        tables.ShouldBe(["audit_head", "config", "grants", "kv", "plugins", "trusted_keys"]);
+        tables.ShouldBe(["audit_head", "config", "grants", "kv", "plugins", "trusted_keys", "worker_uids"]);
     }
 
     [Fact]

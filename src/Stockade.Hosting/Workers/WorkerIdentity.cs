@@ -1,0 +1,92 @@
+using System.Globalization;
+using Stockade.Hosting.Store;
+
+namespace Stockade.Hosting.Workers;
+
+/// <summary>
+/// The user a plugin's workers run under. A root host gives every plugin a uid of its own from the configured range
+/// (recorded in the store, as Android gives each app its own uid), unless <see cref="PluginHostOptions.WorkerUserId"/>
+/// names one for all; an unprivileged host cannot switch, so its workers keep (and share) the host's uid.
+/// </summary>
+/// <param name="Uid">The uid, or null for the host's own.</param>
+/// <param name="Gid">The gid, or null for the host's own.</param>
+/// <param name="Kind">How it was chosen.</param>
+internal sealed record WorkerIdentity(int? Uid, int? Gid, WorkerIdentityKind Kind)
+{
+    /// <summary>True when this process runs as root (effective uid 0) and so can switch a worker's user.</summary>
+    public static bool HostIsRoot => Environment.IsPrivilegedProcess;
+
+    /// <summary>Chooses the identity of <paramref name="pluginId"/>'s workers (allocating its uid on first use).</summary>
+    public static WorkerIdentity For(string pluginId, PluginHostOptions options, StockadeStore store)
+    {
+        if (options.WorkerUserId is int configured)
+        {
+            return new WorkerIdentity(configured, options.WorkerGroupId ?? configured, WorkerIdentityKind.Configured);
+        }
+
+        if (!HostIsRoot)
+        {
+            return new WorkerIdentity(null, null, WorkerIdentityKind.HostUser);
+        }
+
+        var uid = store.WorkerUid(pluginId, options.WorkerUidFirst, options.WorkerUidCount, SystemAccounts.Contains);
+        return new WorkerIdentity(uid, uid, WorkerIdentityKind.PerPlugin);
+    }
+
+    /// <summary>One line for the guarantee report.</summary>
+    public string Describe() => Kind switch
+    {
+        WorkerIdentityKind.PerPlugin => string.Create(CultureInfo.InvariantCulture,
+            $"its own uid {Uid} (no other plugin shares it): cannot signal, trace or read the files of other plugins' workers"),
+        WorkerIdentityKind.Configured => string.Create(CultureInfo.InvariantCulture,
+            $"uid {Uid} set by PluginHostOptions.WorkerUserId, shared by every plugin of this host"),
+        _ => string.Create(CultureInfo.InvariantCulture,
+            $"the host's own uid {Environment.UserName} ({Linux.Interop.geteuid()}): an unprivileged host cannot switch users, so plugins share its uid and only Landlock (sandboxed, strict) keeps them out of each other's folders and the host's files"),
+    };
+
+    /// <summary>Uids that belong to accounts of this machine: never handed to a plugin.</summary>
+    private static class SystemAccounts
+    {
+        private static readonly Lazy<HashSet<int>> Uids = new(Read);
+
+        public static bool Contains(int uid) => Uids.Value.Contains(uid);
+
+        private static HashSet<int> Read()
+        {
+            var uids = new HashSet<int>();
+            foreach (var file in new[] { "/etc/passwd", "/etc/group" })
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(file))
+                    {
+                        var fields = line.Split(':');
+                        if (fields.Length > 2 && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                        {
+                            uids.Add(id);
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // No account database: nothing to avoid.
+                }
+            }
+
+            return uids;
+        }
+    }
+}
+
+/// <summary>How a worker's user was chosen.</summary>
+internal enum WorkerIdentityKind
+{
+    /// <summary>An unprivileged host: the host's own uid, shared by all its plugins.</summary>
+    HostUser,
+
+    /// <summary>A root host: the plugin's own uid from the range.</summary>
+    PerPlugin,
+
+    /// <summary><see cref="PluginHostOptions.WorkerUserId"/>.</summary>
+    Configured,
+}
