@@ -269,6 +269,9 @@ internal sealed unsafe class PluginFolder : IDisposable
         void WalkDirectory(int fd, string prefix, int depth)
         {
             var names = SafeTree.ReadNames(fd, Limits.MaxEntries - entries + 1);
+
+            // In name order, so the entry named in a refusal (the one past a total) is the same on every run.
+            names.Sort(static (a, b) => a.Name.AsSpan().SequenceCompareTo(b.Name));
             foreach (var (raw, _) in names)
             {
                 var name = DecodeName(raw, prefix);
