@@ -2,6 +2,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Stockade.Analysis.Metadata;
 using Stockade.Analysis.Rules;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Analysis;
 
@@ -27,14 +28,20 @@ public static class PluginAnalyzer
             return new AnalysisReport([], [], [new SkippedFile(pluginDir, "The plugin folder does not exist; check the path.")], 0);
         }
 
-        var root = Path.GetFullPath(pluginDir);
-        var files = Directory
-            .EnumerateFiles(root, "*.dll", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, MatchCasing = MatchCasing.CaseInsensitive })
-            .Select(path => (Full: path, Relative: Path.GetRelativePath(root, path).Replace('\\', '/')))
-            .Where(f => !f.Relative.Split('/').SkipLast(1).Contains("obj", StringComparer.Ordinal))
-            .Where(f => !options.SkippedFileNames.Contains(Path.GetFileName(f.Full)))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal);
-        return Analyze(files, options);
+        using var folder = PluginFolder.Open(pluginDir);
+        return AnalyzeFolder(folder, options);
+    }
+
+    /// <summary>Analyses the <c>.dll</c> files of a folder already walked, reading them through its descriptors.</summary>
+    /// <exception cref="PluginFolderRefusedException">A file changed while it was read, or the folder's time limit ran out.</exception>
+    internal static AnalysisReport AnalyzeFolder(PluginFolder folder, AnalysisOptions? options = null)
+    {
+        options ??= AnalysisOptions.Default;
+        var files = folder.Files
+            .Where(f => f.RelativePath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Where(f => !options.SkippedFileNames.Contains(Path.GetFileName(f.RelativePath)))
+            .Select(f => (f.RelativePath, (Func<byte[]>)(() => folder.ReadAllBytes(f.RelativePath))));
+        return Analyze(files, options, folder);
     }
 
     /// <summary>Analyses one assembly file. A file that is missing or not a managed assembly gives a report with one skipped entry.</summary>
@@ -43,27 +50,22 @@ public static class PluginAnalyzer
     public static AnalysisReport AnalyzeAssembly(string path, AnalysisOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Analyze([(path, Path.GetFileName(path))], options ?? AnalysisOptions.Default);
+        return Analyze([(Path.GetFileName(path), () => File.ReadAllBytes(path))], options ?? AnalysisOptions.Default, null);
     }
 
-    private static AnalysisReport Analyze(IEnumerable<(string Full, string Relative)> files, AnalysisOptions options)
+    private static AnalysisReport Analyze(IEnumerable<(string Relative, Func<byte[]> Read)> files, AnalysisOptions options, PluginFolder? folder)
     {
         var rules = AssemblyRules.All.Where(r => !options.DisabledRules.Contains(r.Id)).ToList();
         var findings = new List<AnalysisFinding>();
         var analyzed = new List<string>();
         var skipped = new List<SkippedFile>();
         var suppressed = 0;
-        foreach (var (full, relative) in files)
+        foreach (var (relative, read) in files)
         {
-            if (!File.Exists(full))
-            {
-                skipped.Add(new SkippedFile(relative, "The file does not exist; check the path."));
-                continue;
-            }
-
+            folder?.ThrowIfLate(relative);
             try
             {
-                using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
+                using var stream = new MemoryStream(read(), writable: false);
                 using var peReader = new PEReader(stream, PEStreamOptions.PrefetchEntireImage);
                 if (!peReader.HasMetadata)
                 {
@@ -82,7 +84,11 @@ public static class PluginAnalyzer
                 suppressed += scan.Suppressed;
                 analyzed.Add(relative);
             }
-            catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            catch (FileNotFoundException)
+            {
+                skipped.Add(new SkippedFile(relative, "The file does not exist; check the path."));
+            }
+            catch (Exception ex) when (ex is not PluginFolderRefusedException && ex is BadImageFormatException or InvalidOperationException or IOException or UnauthorizedAccessException)
             {
                 skipped.Add(new SkippedFile(relative, $"Could not be read as an assembly ({ex.Message}); rebuild the plugin or remove the file."));
             }

@@ -18,6 +18,8 @@ public sealed partial class PluginHost
 
     internal string DefaultLevel => _options.DefaultLevel;
 
+    internal Linux.FileSystem.PluginFolderLimits FolderLimits => _options.PluginFolderLimits;
+
     internal TimeProvider Time => _time;
 
     /// <summary>
@@ -78,7 +80,7 @@ public sealed partial class PluginHost
         {
             (problem, integrity, status) = ($"the installed copy {directory} is missing", true, "missing");
         }
-        else if (DirectoryHash.Compute(directory) != record.FilesHash)
+        else if (Installation.InstalledFiles.Hash(directory, FolderLimits) != record.FilesHash)
         {
             (problem, integrity, status) = ($"the installed copy in {directory} changed after it was installed", true, "files-changed");
         }

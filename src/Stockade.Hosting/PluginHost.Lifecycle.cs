@@ -254,16 +254,16 @@ public sealed partial class PluginHost
             }
         }
 
+        if (Interlocked.Exchange(ref _staleSparesSwept, 1) == 0)
+        {
+            TempFolders.SweepStale();
+        }
+
         var fromSpare = ready is not null;
         if (ready is null)
         {
-            var temp = Home.TempDirectory(plugin.Id);
-            if (Directory.Exists(temp))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-
-            ready = await LaunchWorkerAsync(slot, temp, spare: false, cancellationToken).ConfigureAwait(false);
+            // A folder of its own: nothing of an earlier worker (which may still be ending) is reused or deleted here.
+            ready = await LaunchWorkerAsync(slot, TempFolders.NewFolder(plugin.Id), spare: false, cancellationToken).ConfigureAwait(false);
         }
 
         ready.SpareWatch?.Dispose();
@@ -279,7 +279,8 @@ public sealed partial class PluginHost
         slot.ResourceKill = null;
         plugin.Methods = ready.Methods;
         plugin.ProcessId = worker.Pid;
-        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchdogLimits(policy), new WatchdogTarget(slot, worker));
+        slot.WorkerTemp = ready.TempDirectory;
+        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchdogLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
         Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
         var details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) };
         if (fromSpare)
@@ -301,18 +302,13 @@ public sealed partial class PluginHost
             return;
         }
 
-        if (Interlocked.Exchange(ref _staleSparesSwept, 1) == 0)
-        {
-            SweepStaleSpareFolders();
-        }
-
         slot.Spares.StartFill(async () =>
         {
             while (_disposed == 0 && slot.Spares.Count < slot.Plugin.Manifest.Prewarm && _slots.TryGetValue(slot.Id, out var current) && ReferenceEquals(current, slot))
             {
                 var closing = slot.Spares.Closing;
                 var policy = slot.Plugin.Policy;
-                var temp = Home.TempDirectory(slot.Id) + ".spare-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + slot.Spares.NextSequence().ToString(CultureInfo.InvariantCulture);
+                var temp = TempFolders.NewFolder(slot.Id);
                 ReadyWorker spare;
                 try
                 {
@@ -349,39 +345,11 @@ public sealed partial class PluginHost
         });
     }
 
-    /// <summary>
-    /// Removes the temporary folders of spares whose host is gone (<c>temp/&lt;id&gt;.spare-&lt;host pid&gt;-&lt;n&gt;</c>;
-    /// a host killed with SIGKILL cannot clean up). Folders of a host still running, this one or another on the same
-    /// home, are left alone.
-    /// </summary>
-    private void SweepStaleSpareFolders()
-    {
-        var root = Path.GetDirectoryName(Home.TempDirectory("x"))!;
-        if (!Directory.Exists(root))
-        {
-            return;
-        }
+    /// <summary>The workers' temporary folders (one each, removed through descriptors; see <see cref="WorkerTempFolders"/>).</summary>
+    private WorkerTempFolders TempFolders =>
+        LazyInitializer.EnsureInitialized(ref _tempFolders, () => new WorkerTempFolders(Path.Combine(Home.Root, "temp")));
 
-        foreach (var folder in Directory.EnumerateDirectories(root, "*.spare-*"))
-        {
-            var name = Path.GetFileName(folder);
-            var tail = name[(name.LastIndexOf(".spare-", StringComparison.Ordinal) + ".spare-".Length)..];
-            var dash = tail.IndexOf('-', StringComparison.Ordinal);
-            if (dash <= 0 || !int.TryParse(tail.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var hostPid) || Directory.Exists($"/proc/{hostPid}"))
-            {
-                continue;
-            }
-
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: the next host to start prewarming tries again.
-            }
-        }
-    }
+    private WorkerTempFolders? _tempFolders;
 
     /// <summary>Kills every spare of the slot (a new policy, or the plugin is going away); with close, no new ones start.</summary>
     private async Task DiscardSparesAsync(PluginSlot slot, bool close)
@@ -542,60 +510,18 @@ public sealed partial class PluginHost
         await worker.DisposeAsync().ConfigureAwait(false);
         slot.Worker = null;
         slot.Plugin.ProcessId = null;
-        RemoveFolder(Home.TempDirectory(slot.Id)); // under the start lock: no replacement is using it yet
+        if (slot.WorkerTemp is { } ended)
+        {
+            slot.WorkerTemp = null;
+            RemoveFolder(ended); // the worker has exited; its folder is its own, no replacement uses it
+        }
+
         await AuditAsync(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = reason }).ConfigureAwait(false);
         Raise(slot.Id, PluginEventKind.Stopped, reason);
     }
 
-    /// <summary>
-    /// Deletes an ended worker's temporary folder. The plugin's own folder (<c>temp/&lt;id&gt;</c>) is reused by the next
-    /// worker, and a restart may already have wiped and recreated it for its replacement: it is deleted only under the
-    /// start lock and while no other worker holds the slot; otherwise the next start wipes it anyway.
-    /// </summary>
-    private void RemoveTempOfEndedWorker(PluginSlot slot, WorkerProcess worker, string temp)
-    {
-        var shared = string.Equals(temp, Home.TempDirectory(slot.Id), StringComparison.Ordinal);
-        var locked = false;
-        try
-        {
-            if (shared)
-            {
-                locked = slot.StartLock.Wait(0);
-                if (!locked || (slot.Worker is not null && !ReferenceEquals(slot.Worker, worker)))
-                {
-                    return;
-                }
-            }
-
-            RemoveFolder(temp);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Best effort; the next start wipes it again.
-        }
-        finally
-        {
-            if (locked)
-            {
-                slot.StartLock.Release();
-            }
-        }
-    }
-
-    private static void RemoveFolder(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort; the next start wipes it again.
-        }
-    }
+    /// <summary>Deletes an ended worker's own temporary folder, through descriptors (a link planted in it is unlinked, never followed).</summary>
+    private static void RemoveFolder(string folder) => _ = WorkerTempFolders.Remove(folder);
 
     private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit, string temp)
     {
@@ -608,7 +534,7 @@ public sealed partial class PluginHost
             slot.WatchRegistration?.Dispose();
         }
 
-        RemoveTempOfEndedWorker(slot, worker, temp);
+        RemoveFolder(temp);
 
         if (slot.Stopping || !ReferenceEquals(slot.Worker, worker))
         {

@@ -106,4 +106,10 @@ public sealed class PluginHostOptions
     /// </summary>
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public Monitoring.WatchdogOptions Watchdog { get; set; } = new();
+
+    /// <summary>
+    /// What a plugin folder may hold when it is installed (sizes per file and in all, entries) and how long
+    /// reading it may take; default 64 MiB per file, 256 MiB in all, 10,000 entries, 2 minutes.
+    /// </summary>
+    public Linux.FileSystem.PluginFolderLimits PluginFolderLimits { get; set; } = Linux.FileSystem.PluginFolderLimits.Default;
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Stockade.Analysis.Metadata;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Analysis.EntryPoints;
 
@@ -37,7 +38,35 @@ public static class EntryValidator
 
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var folder = PluginFolder.Open(root);
+            return ValidateFolder(folder, entryRelativePath, entryTypeName);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            return Fail(null, $"The plugin folder is refused: {ex.Message}.");
+        }
+    }
+
+    /// <summary>Validates the entry of a folder already walked, reading it through its descriptors.</summary>
+    /// <exception cref="PluginFolderRefusedException">The entry changed while it was read, or the folder's time limit ran out.</exception>
+    internal static EntryValidationResult ValidateFolder(PluginFolder folder, string entryRelativePath, string? entryTypeName)
+    {
+        var root = folder.Root;
+        var path = Path.GetFullPath(Path.Combine(root, entryRelativePath));
+        if (Path.IsPathRooted(entryRelativePath) || !path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return Fail(null, $"The entry '{entryRelativePath}' is not a relative path inside the plugin folder; give it relative to the folder, without '..'.");
+        }
+
+        var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+        if (!folder.Contains(relative))
+        {
+            return Fail(null, $"The entry assembly '{entryRelativePath}' does not exist in '{root}' (or is under an obj/ folder); build the plugin or fix 'entry' in the manifest.");
+        }
+
+        try
+        {
+            using var stream = new MemoryStream(folder.ReadAllBytes(relative), writable: false);
             using var peReader = new PEReader(stream);
             if (!peReader.HasMetadata || !peReader.GetMetadataReader().IsAssembly)
             {
@@ -46,7 +75,7 @@ public static class EntryValidator
 
             return ValidateTypes(peReader.GetMetadataReader(), entryRelativePath, entryTypeName);
         }
-        catch (Exception ex) when (ex is BadImageFormatException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not PluginFolderRefusedException && ex is BadImageFormatException or IOException or UnauthorizedAccessException)
         {
             return Fail(null, $"'{entryRelativePath}' cannot be read as an assembly ({ex.Message}); rebuild the plugin.");
         }

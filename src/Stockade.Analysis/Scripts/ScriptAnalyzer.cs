@@ -1,3 +1,6 @@
+using System.Text;
+using Stockade.Linux.FileSystem;
+
 namespace Stockade.Analysis.Scripts;
 
 /// <summary>
@@ -17,31 +20,35 @@ public static class ScriptAnalyzer
             return new AnalysisReport([], [], [new SkippedFile(pluginDir, "The plugin folder does not exist; check the path.")], 0);
         }
 
-        var root = Path.GetFullPath(pluginDir);
-        var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Where(f => Language(f) is not null)
-            .Select(f => (Full: f, Relative: Path.GetRelativePath(root, f).Replace('\\', '/')))
-            .Where(f => !f.Relative.Split('/').SkipLast(1).Contains("obj", StringComparer.Ordinal))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal);
-        return Analyze(files);
+        using var folder = PluginFolder.Open(pluginDir);
+        return AnalyzeFolder(folder);
     }
+
+    /// <summary>Analyses the scripts of a folder already walked, reading them through its descriptors.</summary>
+    /// <exception cref="PluginFolderRefusedException">A file changed while it was read, or the folder's time limit ran out.</exception>
+    internal static AnalysisReport AnalyzeFolder(PluginFolder folder) =>
+        Analyze(folder.Files.Where(f => Language(f.RelativePath) is not null)
+            .Select(f => (f.RelativePath, (Func<byte[]>)(() => folder.ReadAllBytes(f.RelativePath)))), folder);
 
     /// <summary>Analyses one script; the language comes from the extension (<c>.py</c> or <c>.sh</c>).</summary>
     /// <param name="path">The script file; a missing file or another extension gives a report with one skipped entry.</param>
     public static AnalysisReport AnalyzeFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Analyze([(path, Path.GetFileName(path))]);
+        return Language(path) is null
+            ? Analyze([(Path.GetFileName(path), () => [])], null)
+            : Analyze([(Path.GetFileName(path), () => File.ReadAllBytes(path))], null);
     }
 
-    private static AnalysisReport Analyze(IEnumerable<(string Full, string Relative)> files)
+    private static AnalysisReport Analyze(IEnumerable<(string Relative, Func<byte[]> Read)> files, PluginFolder? folder)
     {
         var findings = new List<AnalysisFinding>();
         var analyzed = new List<string>();
         var skipped = new List<SkippedFile>();
-        foreach (var (full, relative) in files)
+        foreach (var (relative, read) in files)
         {
-            var language = Language(full);
+            folder?.ThrowIfLate(relative);
+            var language = Language(relative);
             if (language is null)
             {
                 skipped.Add(new SkippedFile(relative, "Only .py and .sh scripts are analysed."));
@@ -51,9 +58,13 @@ public static class ScriptAnalyzer
             string[] lines;
             try
             {
-                lines = File.ReadAllLines(full);
+                lines = Encoding.UTF8.GetString(read()).ReplaceLineEndings("\n").Split('\n');
+                if (lines.Length > 0 && lines[^1].Length == 0)
+                {
+                    lines = lines[..^1];
+                }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is not PluginFolderRefusedException && ex is IOException or UnauthorizedAccessException)
             {
                 skipped.Add(new SkippedFile(relative, $"Could not be read ({ex.Message})."));
                 continue;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Analysis.Signing;
 
@@ -13,21 +14,24 @@ internal static class CanonicalFileList
     private const string Separator = "  ";
 
     /// <summary>Relative path → lowercase SHA-256 hex, ordered.</summary>
+    /// <exception cref="PluginFolderRefusedException">The folder holds an entry that is not accepted, or is past the limits.</exception>
     public static SortedDictionary<string, string> Compute(string pluginDir)
     {
-        var root = Path.GetFullPath(pluginDir);
-        var entries = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-        foreach (var file in Directory.EnumerateFiles(root, "*", options))
-        {
-            var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (relative == SignatureDocument.FileName || relative.Split('/').SkipLast(1).Contains("obj", StringComparer.Ordinal))
-            {
-                continue;
-            }
+        using var folder = PluginFolder.Open(pluginDir);
+        return Compute(folder);
+    }
 
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            entries[relative] = Convert.ToHexStringLower(SHA256.HashData(stream));
+    /// <summary>Relative path → lowercase SHA-256 hex, ordered, of a folder already walked (files read through its descriptors).</summary>
+    public static SortedDictionary<string, string> Compute(PluginFolder folder)
+    {
+        var entries = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in folder.Files)
+        {
+            // obj/ folders are never walked (PluginFolder skips them), so only the signature itself is left out here.
+            if (file.RelativePath != SignatureDocument.FileName)
+            {
+                entries[file.RelativePath] = Convert.ToHexStringLower(SHA256.HashData(folder.ReadAllBytes(file.RelativePath)));
+            }
         }
 
         return entries;

@@ -15,4 +15,8 @@ public static class DirectoryHash
         ArgumentNullException.ThrowIfNull(pluginDir);
         return CanonicalFileList.HashText(CanonicalFileList.Serialize(CanonicalFileList.Compute(pluginDir)));
     }
+
+    /// <summary>The fingerprint of file hashes already computed (relative path → lowercase SHA-256 hex).</summary>
+    internal static string Compute(IEnumerable<KeyValuePair<string, string>> hashes) =>
+        CanonicalFileList.HashText(CanonicalFileList.Serialize(hashes.OrderBy(h => h.Key, StringComparer.Ordinal)));
 }

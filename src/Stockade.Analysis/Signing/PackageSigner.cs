@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Analysis.Signing;
 
@@ -79,7 +80,17 @@ public static class PackageSigner
             return new SigningResult(false, keyId, 0, "The key is a public key; signing needs the private key (<prefix>.key.pem).");
         }
 
-        var entries = CanonicalFileList.Compute(pluginDir);
+        SortedDictionary<string, string> entries;
+        try
+        {
+            using var folder = PluginFolder.Open(pluginDir);
+            entries = CanonicalFileList.Compute(folder);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            return new SigningResult(false, keyId, 0, $"The plugin folder cannot be signed: {ex.Message}.") { FolderRefused = true };
+        }
+
         var badName = entries.Keys.FirstOrDefault(p => p.Any(char.IsControl));
         if (badName is not null)
         {
@@ -95,9 +106,15 @@ public static class PackageSigner
             CanonicalFileList.HashText(fileList),
             fileList,
             Convert.ToBase64String(signature));
-        File.WriteAllText(
-            Path.Combine(pluginDir, SignatureDocument.FileName),
-            JsonSerializer.Serialize(document, SigningJsonContext.Default.SignatureDocument));
+        // Written beside and renamed over: a link planted at stockade.sig is replaced, never written through.
+        var target = Path.Combine(pluginDir, SignatureDocument.FileName);
+        var staging = target + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        using (var writer = new StreamWriter(staging, new UTF8Encoding(false), new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write }))
+        {
+            writer.Write(JsonSerializer.Serialize(document, SigningJsonContext.Default.SignatureDocument));
+        }
+
+        File.Move(staging, target, overwrite: true);
         return new SigningResult(true, keyId, entries.Count, null);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Analysis.Signing;
 
@@ -18,13 +19,20 @@ public static class PackageVerifier
     {
         ArgumentNullException.ThrowIfNull(pluginDir);
         ArgumentNullException.ThrowIfNull(trustStore);
-        var signaturePath = Path.Combine(pluginDir, SignatureDocument.FileName);
-        if (!File.Exists(signaturePath))
+        using var folder = PluginFolder.Open(pluginDir);
+        return VerifyFolder(folder, trustStore);
+    }
+
+    /// <summary>Verifies a folder already walked; its files are read through its descriptors.</summary>
+    internal static SignatureVerification VerifyFolder(PluginFolder folder, ITrustStore trustStore)
+    {
+        var pluginDir = folder.Root;
+        if (!folder.Contains(SignatureDocument.FileName))
         {
             return new SignatureVerification(SignatureStatus.Unsigned, null, $"'{pluginDir}' has no {SignatureDocument.FileName}; sign it with 'stockade sign' or install it at a level that accepts unsigned plugins.");
         }
 
-        var document = TryRead(signaturePath, out var readProblem);
+        var document = TryRead(folder, out var readProblem);
         if (document is null)
         {
             return new SignatureVerification(SignatureStatus.BadSignature, null, readProblem);
@@ -61,12 +69,12 @@ public static class PackageVerifier
             return new SignatureVerification(SignatureStatus.BadSignature, keyId, $"The file list in {SignatureDocument.FileName} is malformed; sign the plugin again.");
         }
 
-        return CompareFiles(pluginDir, keyId, signed);
+        return CompareFiles(folder, keyId, signed);
     }
 
-    private static SignatureVerification CompareFiles(string pluginDir, string keyId, Dictionary<string, string> signed)
+    private static SignatureVerification CompareFiles(PluginFolder folder, string keyId, Dictionary<string, string> signed)
     {
-        var current = CanonicalFileList.Compute(pluginDir);
+        var current = CanonicalFileList.Compute(folder);
         foreach (var (path, hash) in signed.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (!current.TryGetValue(path, out var actual))
@@ -93,14 +101,14 @@ public static class PackageVerifier
             && key.VerifyData(Encoding.UTF8.GetBytes(document.FileList), signature[..length], HashAlgorithmName.SHA256);
     }
 
-    private static SignatureDocument? TryRead(string path, out string problem)
+    private static SignatureDocument? TryRead(PluginFolder folder, out string problem)
     {
         SignatureDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize(File.ReadAllText(path), SigningJsonContext.Default.SignatureDocument);
+            document = JsonSerializer.Deserialize(folder.ReadAllBytes(SignatureDocument.FileName), SigningJsonContext.Default.SignatureDocument);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not PluginFolderRefusedException && ex is JsonException or NotSupportedException or IOException or UnauthorizedAccessException)
         {
             problem = $"{SignatureDocument.FileName} cannot be read ({ex.Message}); sign the plugin again.";
             return null;

@@ -61,7 +61,7 @@ internal static class SigningCommands
             var result = PackageSigner.Sign(folder.FullName, File.ReadAllText(keyFile.FullName));
             if (!result.Succeeded)
             {
-                throw new CliException(ExitCodes.UsageOrNotFound, $"cannot sign {folder.FullName}: {result.Problem}");
+                throw new CliException(result.FolderRefused ? ExitCodes.PluginRefused : ExitCodes.UsageOrNotFound, $"cannot sign {folder.FullName}: {result.Problem}");
             }
 
             console.Output.MarkupLine($"[green]signed[/] {result.FileCount} files with key [bold]{result.KeyId}[/] → {Markup.Escape(Path.Combine(folder.FullName, "stockade.sig"))}");

@@ -34,7 +34,7 @@ internal static class ValidateCommand
                 ValidationRenderer.Write(console, report);
             }
 
-            return Task.FromResult(report.IsIntegrityFailure ? ExitCodes.IntegrityFailure : report.IsValid ? ExitCodes.Success : ExitCodes.PluginRefused);
+            return Task.FromResult(report.IsIntegrityFailure ? ExitCodes.IntegrityFailure : report.IsTimeout ? ExitCodes.Timeout : report.IsValid ? ExitCodes.Success : ExitCodes.PluginRefused);
         });
         return command;
     }

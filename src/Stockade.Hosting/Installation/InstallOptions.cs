@@ -25,4 +25,7 @@ public sealed class InstallOptions
 
     /// <summary>The level to validate for; null uses the host's default level.</summary>
     public string? Level { get; init; }
+
+    /// <summary>What the plugin folder may hold and how long reading it may take; null uses the host's (<see cref="PluginHostOptions.PluginFolderLimits"/>).</summary>
+    public Linux.FileSystem.PluginFolderLimits? FolderLimits { get; init; }
 }

@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using Stockade.Analysis.Signing;
+using Stockade.Linux.FileSystem;
+
 namespace Stockade.Hosting.Installation;
 
 /// <summary>Copies a plugin folder into the home and makes the copy read-only (files 0444, folders 0555).</summary>
@@ -7,29 +11,58 @@ internal static class InstalledFiles
     private const UnixFileMode ReadOnlyDirectory = ReadOnlyFile | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
     private const UnixFileMode WritableDirectory = ReadOnlyDirectory | UnixFileMode.UserWrite;
 
-    /// <summary>Copies every file except <c>obj/</c> folders (which neither the signature nor the files hash covers); symbolic links are refused.</summary>
-    public static void Copy(string source, string target)
+    /// <summary>
+    /// Copies a walked plugin folder (every regular file and folder, <c>obj/</c> excepted by the walk) from its
+    /// descriptors: the bytes written are the bytes read and checked, whatever the source path holds by now.
+    /// Files are created new (<c>O_EXCL</c>, so nothing is written through a link) with mode 0600 until
+    /// <see cref="MakeReadOnly"/>; no mode bit of the source is carried over (no setuid, setgid or execute bit).
+    /// </summary>
+    /// <returns>The fingerprint of what was copied (<see cref="DirectoryHash"/>).</returns>
+    /// <exception cref="PluginFolderRefusedException">A file changed while it was read, or the time limit ran out.</exception>
+    public static string Copy(PluginFolder source, string target)
     {
         Directory.CreateDirectory(target);
-        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        foreach (var directory in source.Directories)
         {
-            if (entry.LinkTarget is not null)
+            Directory.CreateDirectory(Path.Combine(target, directory));
+        }
+
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in source.Files)
+        {
+            source.ThrowIfLate(file.RelativePath);
+            var bytes = source.ReadAllBytes(file.RelativePath);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
             {
-                throw new IOException($"'{entry.FullName}' is a symbolic link; a plugin folder must hold plain files only — replace the link with the file it points to");
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            var destination = Path.Combine(target, entry.Name);
-            if (entry is DirectoryInfo directory)
+            using (var stream = new FileStream(Path.Combine(target, file.RelativePath), options))
             {
-                if (directory.Name != "obj")
-                {
-                    Copy(directory.FullName, destination);
-                }
+                stream.Write(bytes);
             }
-            else
+
+            if (file.RelativePath != SignatureDocument.FileName)
             {
-                File.Copy(entry.FullName, destination);
+                hashes[file.RelativePath] = Convert.ToHexStringLower(SHA256.HashData(bytes));
             }
+        }
+
+        return DirectoryHash.Compute(hashes);
+    }
+
+    /// <summary>The fingerprint of an installed copy, read as hostile (a link or device planted in it is refused); null when it is refused.</summary>
+    public static string? Hash(string root, PluginFolderLimits limits)
+    {
+        try
+        {
+            using var folder = PluginFolder.Open(root, limits);
+            return DirectoryHash.Compute(CanonicalFileList.Compute(folder));
+        }
+        catch (PluginFolderRefusedException)
+        {
+            return null;
         }
     }
 
@@ -49,22 +82,8 @@ internal static class InstalledFiles
         SetMode(root, ReadOnlyDirectory);
     }
 
-    /// <summary>Deletes a copy made read-only by <see cref="MakeReadOnly"/>; a missing folder is fine.</summary>
-    public static void Delete(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            return;
-        }
-
-        SetMode(root, WritableDirectory);
-        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
-        {
-            SetMode(dir, WritableDirectory);
-        }
-
-        Directory.Delete(root, recursive: true);
-    }
+    /// <summary>Deletes a copy made read-only by <see cref="MakeReadOnly"/> (through descriptors, folders made writable as it goes); a missing folder is fine.</summary>
+    public static void Delete(string root) => SafeTree.Remove(root);
 
     private static void SetMode(string path, UnixFileMode mode)
     {

@@ -7,6 +7,7 @@ using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Validation;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Hosting.Installation;
 
@@ -38,8 +39,26 @@ public sealed class PluginInstaller
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceDirectory);
         ArgumentNullException.ThrowIfNull(options);
         var catalog = _host.Catalog;
-        var report = PluginValidator.Validate(sourceDirectory, options.Level ?? _host.DefaultLevel, _host.Store, catalog);
-        var id = report.PluginId ?? Path.GetFileName(Path.GetFullPath(sourceDirectory));
+        var full = Path.GetFullPath(sourceDirectory);
+        PluginFolder? folder = null;
+        ValidationReport report;
+        try
+        {
+            // Walked once as hostile; validation reads through it and the copy is made from its descriptors.
+            folder = PluginFolder.Open(full, options.FolderLimits ?? _host.FolderLimits);
+            report = PluginValidator.Validate(folder, options.Level ?? _host.DefaultLevel, _host.Store, catalog);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            report = PluginValidator.Validate(full, options.Level ?? _host.DefaultLevel, _host.Store, catalog);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            report = PluginValidator.Refused(full, ex);
+        }
+
+        using var _ = folder;
+        var id = report.PluginId ?? Path.GetFileName(full);
         if (!report.IsValid)
         {
             if (report.IsIntegrityFailure)
@@ -52,11 +71,20 @@ public sealed class PluginInstaller
                 integrity: report.IsIntegrityFailure);
         }
 
-        var manifest = ManifestReader.ReadDirectory(report.Directory, catalog).Manifest!;
+        var manifest = report.Manifest!;
         var requested = ParseRequestedGrants(manifest, options.Grants, catalog);
         var previous = _host.Store.GetPlugin(manifest.Id);
         var target = _host.Home.InstallDirectory(manifest.Id, manifest.Version);
-        var hash = PlaceCopy(report.Directory, manifest.Id, target);
+        string hash;
+        try
+        {
+            hash = PlaceCopy(folder!, manifest.Id, target);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            throw new PluginRefusedException(manifest.Id, $"plugin '{manifest.Id}' cannot be installed: '{ex.Entry}' {ex.Problem}", [], ex.NextStep);
+        }
+
         _host.Store.UpsertPlugin(new PluginRecord(manifest.Id, manifest.Version, report.Directory, _host.Time.GetUtcNow(), hash, previous?.Enabled ?? true, ManifestSummary(manifest)));
         if (previous is not null && previous.Version != manifest.Version)
         {
@@ -83,9 +111,10 @@ public sealed class PluginInstaller
         var record = Require(pluginId);
         _host.Store.RemovePlugin(pluginId);
         InstalledFiles.Delete(Path.Combine(_host.Home.PluginsRoot, record.Id));
-        if (purgeData && Directory.Exists(_host.Home.DataDirectory(record.Id)))
+        if (purgeData)
         {
-            Directory.Delete(_host.Home.DataDirectory(record.Id), recursive: true);
+            // The plugin writes there: removed through descriptors, a planted link is unlinked, never followed.
+            SafeTree.Remove(_host.Home.DataDirectory(record.Id));
         }
 
         Audit(AuditActions.PluginUninstalled, AuditDecision.Info, record.Id, null, by, new() { ["version"] = record.Version, ["dataPurged"] = purgeData ? "true" : "false" });
@@ -251,13 +280,12 @@ public sealed class PluginInstaller
                 $"grant only what the manifest declares ('stockade validate <folder>' lists it); nothing was installed.");
     }
 
-    private string PlaceCopy(string source, string pluginId, string target)
+    private string PlaceCopy(PluginFolder source, string pluginId, string target)
     {
         var staging = Path.Combine(_host.Home.PluginsRoot, pluginId, $".staging-{Guid.NewGuid():N}");
         try
         {
-            InstalledFiles.Copy(source, staging);
-            var hash = DirectoryHash.Compute(staging);
+            var hash = InstalledFiles.Copy(source, staging);
             InstalledFiles.MakeReadOnly(staging);
             InstalledFiles.Delete(target);
             Directory.Move(staging, target);

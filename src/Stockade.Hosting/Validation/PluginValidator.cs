@@ -7,6 +7,8 @@ using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Store;
+using System.Text;
+using Stockade.Linux.FileSystem;
 
 namespace Stockade.Hosting.Validation;
 
@@ -27,16 +29,64 @@ public static class PluginValidator
         ArgumentNullException.ThrowIfNull(options);
         if (options.Home is null)
         {
-            return Validate(pluginDirectory, options.Level, null, PermissionCatalog.Default);
+            return Validate(pluginDirectory, options.Level, null, PermissionCatalog.Default, options.FolderLimits);
         }
 
         using var store = new StockadeStore(options.Home);
-        return Validate(pluginDirectory, options.Level, store, PermissionCatalog.Default);
+        return Validate(pluginDirectory, options.Level, store, PermissionCatalog.Default, options.FolderLimits);
     }
 
-    internal static ValidationReport Validate(string pluginDirectory, string? levelText, StockadeStore? store, PermissionCatalog catalog)
+    /// <summary>
+    /// Validates a folder by path: it is walked first as hostile (<see cref="PluginFolder"/>); a refused entry or a
+    /// time limit reached is the report's one error, and nothing else of the folder is read.
+    /// </summary>
+    internal static ValidationReport Validate(string pluginDirectory, string? levelText, StockadeStore? store, PermissionCatalog catalog, PluginFolderLimits? limits = null)
     {
         var directory = Path.GetFullPath(pluginDirectory);
+        PluginFolder folder;
+        try
+        {
+            folder = PluginFolder.Open(directory, limits);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Validate(directory, null, levelText, store, catalog);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            return Refused(directory, ex);
+        }
+
+        using (folder)
+        {
+            return Validate(folder, levelText, store, catalog);
+        }
+    }
+
+    /// <summary>Validates a folder already walked; every file is read through its descriptors.</summary>
+    internal static ValidationReport Validate(PluginFolder folder, string? levelText, StockadeStore? store, PermissionCatalog catalog)
+    {
+        try
+        {
+            return Validate(folder.Root, folder, levelText, store, catalog);
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            return Refused(folder.Root, ex);
+        }
+    }
+
+    /// <summary>The report of a folder refused before anything in it was read.</summary>
+    internal static ValidationReport Refused(string directory, PluginFolderRefusedException ex) => new()
+    {
+        Directory = directory,
+        Items = [new ValidationItem("files", ValidationSeverities.Error, ex.TimedOut ? "timeout" : "refused", $"'{ex.Entry}' {ex.Problem}", ex.Entry, ex.NextStep)],
+        Signature = new SignatureSummary("not-checked", null, "the plugin folder was refused"),
+        IsTimeout = ex.TimedOut,
+    };
+
+    private static ValidationReport Validate(string directory, PluginFolder? folder, string? levelText, StockadeStore? store, PermissionCatalog catalog)
+    {
         var items = new List<ValidationItem>();
         var level = SecurityLevel.Sandboxed;
         if (levelText is not null && !SecurityLevelNames.TryParse(levelText, out level))
@@ -45,7 +95,7 @@ public static class PluginValidator
             level = SecurityLevel.Sandboxed;
         }
 
-        var read = ManifestReader.ReadDirectory(directory, catalog);
+        var read = ReadManifest(directory, folder, catalog, items);
         items.AddRange(read.Diagnostics.Select(d => new ValidationItem(
             "manifest", Severity(d.Severity), d.Code, d.Message, $"{d.File}:{d.Line}:{d.Column}", d.Hint)));
         var manifest = read.Manifest;
@@ -54,9 +104,14 @@ public static class PluginValidator
             return new ValidationReport { Directory = directory, Items = items, Signature = new SignatureSummary("not-checked", null, "the manifest could not be read") };
         }
 
-        CheckEntry(directory, manifest, items);
-        var (signature, integrity) = CheckSignature(directory, level, store, items);
-        CheckAnalysis(directory, manifest, level, items);
+        if (folder is null)
+        {
+            return new ValidationReport { Directory = directory, Items = items, Signature = new SignatureSummary("not-checked", null, "the plugin folder does not exist") };
+        }
+
+        CheckEntry(folder, manifest, items);
+        var (signature, integrity) = CheckSignature(folder, level, store, items);
+        CheckAnalysis(folder, manifest, level, items);
         var loadOrder = store is null ? [] : CheckConflicts(manifest, store, items);
         var grants = store is not null && store.GetPlugin(manifest.Id) is not null ? store.GetGrants(manifest.Id) : null;
         return new ValidationReport
@@ -70,7 +125,30 @@ public static class PluginValidator
             Signature = signature,
             Permissions = Views(manifest, grants, catalog),
             LoadOrder = loadOrder,
+            Manifest = manifest,
         };
+    }
+
+    /// <summary>The manifest, read through the folder's descriptors (a link or FIFO named plugin.yaml was refused by the walk).</summary>
+    private static ManifestReadResult ReadManifest(string directory, PluginFolder? folder, PermissionCatalog catalog, List<ValidationItem> items)
+    {
+        var yaml = folder?.Contains(ManifestReader.YamlFileName) == true;
+        var json = folder?.Contains(ManifestReader.JsonFileName) == true;
+        if (folder is null || (!yaml && !json))
+        {
+            return ManifestReader.ReadDirectory(directory, catalog); // reports the missing folder or manifest; reads nothing
+        }
+
+        if (yaml && json)
+        {
+            items.Add(new ValidationItem("manifest", ValidationSeverities.Error, ManifestDiagnosticCodes.File,
+                $"both {ManifestReader.YamlFileName} and {ManifestReader.JsonFileName} are present; {ManifestReader.YamlFileName} was read", ManifestReader.JsonFileName,
+                "delete one of them so there is no doubt which one applies"));
+        }
+
+        var name = yaml ? ManifestReader.YamlFileName : ManifestReader.JsonFileName;
+        var text = Encoding.UTF8.GetString(folder.ReadAllBytes(name));
+        return ManifestReader.Parse(text, Path.Combine(directory, name), yaml ? ManifestFormat.Yaml : ManifestFormat.Json, catalog);
     }
 
     /// <summary>The declared permissions as a person reviews them; with <paramref name="grants"/>, each one's decision.</summary>
@@ -100,17 +178,18 @@ public static class PluginValidator
         return ("not-granted", null);
     }
 
-    private static void CheckEntry(string directory, PluginManifest manifest, List<ValidationItem> items)
+    private static void CheckEntry(PluginFolder folder, PluginManifest manifest, List<ValidationItem> items)
     {
+        var directory = folder.Root;
         if (manifest.Runtime == PluginRuntime.Dotnet)
         {
-            var entry = EntryValidator.Validate(directory, manifest.Entry, manifest.EntryType);
+            var entry = EntryValidator.ValidateFolder(folder, manifest.Entry, manifest.EntryType);
             items.AddRange(entry.Problems.Select(p => new ValidationItem("entry", ValidationSeverities.Error, "entry", p, manifest.Entry, null)));
             return;
         }
 
-        var script = Path.GetFullPath(Path.Combine(directory, manifest.Entry));
-        if (!File.Exists(script))
+        var script = Path.GetRelativePath(directory, Path.GetFullPath(Path.Combine(directory, manifest.Entry))).Replace('\\', '/');
+        if (!folder.Contains(script))
         {
             items.Add(new ValidationItem("entry", ValidationSeverities.Error, "entry", $"the entry '{manifest.Entry}' does not exist in {directory}", manifest.Entry, "fix 'entry' in the manifest or add the file"));
         }
@@ -121,9 +200,9 @@ public static class PluginValidator
         }
     }
 
-    private static (SignatureSummary Summary, bool Integrity) CheckSignature(string directory, SecurityLevel level, StockadeStore? store, List<ValidationItem> items)
+    private static (SignatureSummary Summary, bool Integrity) CheckSignature(PluginFolder folder, SecurityLevel level, StockadeStore? store, List<ValidationItem> items)
     {
-        var signed = File.Exists(Path.Combine(directory, SignatureFileName));
+        var signed = folder.Contains(SignatureFileName);
         var required = level is SecurityLevel.Strict or SecurityLevel.Unrestricted;
         var levelName = PluginHost.Name(level);
         if (store is null)
@@ -139,7 +218,7 @@ public static class PluginValidator
             return (new SignatureSummary("not-checked", null, null), false);
         }
 
-        var result = PackageVerifier.Verify(directory, new StoreTrustStore(store));
+        var result = PackageVerifier.VerifyFolder(folder, new StoreTrustStore(store));
         var status = StatusName(result.Status);
         var integrity = result.Status is SignatureStatus.BadSignature or SignatureStatus.FileChanged or SignatureStatus.FileAdded or SignatureStatus.FileRemoved;
         if (integrity)
@@ -155,9 +234,9 @@ public static class PluginValidator
         return (new SignatureSummary(status, result.KeyId, result.Problem), integrity);
     }
 
-    private static void CheckAnalysis(string directory, PluginManifest manifest, SecurityLevel level, List<ValidationItem> items)
+    private static void CheckAnalysis(PluginFolder folder, PluginManifest manifest, SecurityLevel level, List<ValidationItem> items)
     {
-        var report = manifest.Runtime == PluginRuntime.Dotnet ? PluginAnalyzer.AnalyzeDirectory(directory) : ScriptAnalyzer.AnalyzeDirectory(directory);
+        var report = manifest.Runtime == PluginRuntime.Dotnet ? PluginAnalyzer.AnalyzeFolder(folder) : ScriptAnalyzer.AnalyzeFolder(folder);
         var declared = manifest.Permissions.All.Select(p => p.Permission.ToString()).ToArray();
         var comparison = report.CompareWith(declared, strict: level == SecurityLevel.Strict);
         foreach (var mismatch in comparison.Mismatches)

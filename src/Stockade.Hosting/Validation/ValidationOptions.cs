@@ -1,3 +1,6 @@
+
+using Stockade.Linux.FileSystem;
+
 namespace Stockade.Hosting.Validation;
 
 /// <summary>Options for <see cref="PluginValidator.Validate(string, ValidationOptions)"/>.</summary>
@@ -15,4 +18,10 @@ public sealed class ValidationOptions
     /// conflicts. Null checks neither against a home.
     /// </summary>
     public string? Home { get; init; }
+
+    /// <summary>
+    /// What the plugin folder may hold (sizes per file and in all, entries) and how long reading and checking it
+    /// may take; past them the folder is refused. Null uses <see cref="PluginFolderLimits.Default"/>.
+    /// </summary>
+    public PluginFolderLimits? FolderLimits { get; init; }
 }

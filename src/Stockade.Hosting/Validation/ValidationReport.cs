@@ -21,6 +21,12 @@ public sealed record ValidationReport
     /// <summary>True when the signature is bad or files changed, were added or removed after signing.</summary>
     public bool IsIntegrityFailure { get; init; }
 
+    /// <summary>Reading and checking the folder took longer than its time limit (<see cref="Linux.FileSystem.PluginFolderLimits.Timeout"/>); the report is incomplete.</summary>
+    public bool IsTimeout { get; init; }
+
+    /// <summary>The manifest that was validated, for the installer (read once, through the folder's descriptors).</summary>
+    internal Core.Manifest.PluginManifest? Manifest { get; init; }
+
     /// <summary>Every finding, in stage order (manifest, entry, signature, analysis, conflict).</summary>
     public IReadOnlyList<ValidationItem> Items { get; init; } = [];
 

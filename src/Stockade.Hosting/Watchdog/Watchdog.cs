@@ -74,11 +74,12 @@ public sealed class Watchdog : IAsyncDisposable
     /// <param name="dataDirectory">The folder whose size counts against <see cref="ResourceLimits.DiskBytes"/> (<c>$PLUGIN_DATA</c>); <see langword="null"/> for none.</param>
     /// <param name="limits">The limits to enforce; <see cref="ResourceLimits.Validate"/> must report no problem.</param>
     /// <param name="target">What throttles and kills the process.</param>
+    /// <param name="tempDirectory">The worker's own <c>$TEMP</c>, counted with <paramref name="dataDirectory"/> against <see cref="ResourceLimits.DiskBytes"/>; <see langword="null"/> for none.</param>
     /// <returns>Disposing it stops the watch; disposing twice is harmless. When the process has already exited, nothing is watched.</returns>
     /// <exception cref="ArgumentException"><paramref name="limits"/> holds a zero or negative limit, or <paramref name="pid"/> is not positive.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="pluginId"/> is already watched.</exception>
     /// <exception cref="ObjectDisposedException">The watchdog was disposed.</exception>
-    public IDisposable Watch(string pluginId, int pid, string? dataDirectory, ResourceLimits limits, IWatchdogTarget target)
+    public IDisposable Watch(string pluginId, int pid, string? dataDirectory, ResourceLimits limits, IWatchdogTarget target, string? tempDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);
@@ -100,7 +101,7 @@ public sealed class Watchdog : IAsyncDisposable
             return NoWatch.Instance;
         }
 
-        var process = new WatchedProcess(pluginId, pid, dataDirectory, limits, target, _options, baseline, baselineTimestamp);
+        var process = new WatchedProcess(pluginId, pid, dataDirectory, tempDirectory, limits, target, _options, baseline, baselineTimestamp);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -216,6 +217,33 @@ public sealed class Watchdog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The quota's figure: <c>$PLUGIN_DATA</c> plus the worker's <c>$TEMP</c>, one entry cap shared by both. A scan
+    /// that reaches the cap counts as over the limit (the walk is bounded; the plugin cannot make it unbounded).
+    /// </summary>
+    private long? MeasureDisk(WatchedProcess process)
+    {
+        long? total = null;
+        var entriesLeft = (long)_options.DiskMaxEntries;
+        foreach (var folder in new[] { process.DataDirectory, process.TempDirectory })
+        {
+            if (folder is null || _source.MeasureDisk(folder, _options.DiskScanBudget, entriesLeft) is not { } measure)
+            {
+                continue;
+            }
+
+            total = (total ?? 0) + measure.Bytes;
+            entriesLeft -= measure.Entries;
+            if (measure.TooMany || entriesLeft <= 0)
+            {
+                WatchdogLog.DiskTooManyEntries(_logger, process.PluginId, _options.DiskMaxEntries);
+                return process.DiskLimit is { } limit ? Math.Max(total.Value, limit + 1) : total;
+            }
+        }
+
+        return total;
+    }
+
     private void SampleOne(WatchedProcess process)
     {
         var now = _time.GetTimestamp();
@@ -227,9 +255,9 @@ public sealed class Watchdog : IAsyncDisposable
             return;
         }
 
-        if (process.DataDirectory is { } folder && --process.SamplesUntilDisk < 0)
+        if ((process.DataDirectory is not null || process.TempDirectory is not null) && --process.SamplesUntilDisk < 0)
         {
-            process.DiskBytes = _source.MeasureDisk(folder, _options.DiskScanBudget);
+            process.DiskBytes = MeasureDisk(process);
             process.SamplesUntilDisk = _options.DiskEvery - 1;
         }
 

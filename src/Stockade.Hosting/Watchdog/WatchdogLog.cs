@@ -23,6 +23,9 @@ internal static partial class WatchdogLog
     [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "Watchdog sample skipped: the previous one is still running; consider a longer interval than {Interval}")]
     public static partial void Overrun(ILogger logger, TimeSpan interval);
 
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Warning, Message = "Plugin {PluginId} holds more than {MaxEntries} entries in its data and temporary folders; counted as over its disk quota")]
+    public static partial void DiskTooManyEntries(ILogger logger, string pluginId, long maxEntries);
+
     [LoggerMessage(EventId = 7007, Level = LogLevel.Error, Message = "Watchdog sample of plugin {PluginId} (pid {Pid}) failed")]
     public static partial void SampleFailed(ILogger logger, Exception exception, string pluginId, int pid);
 }

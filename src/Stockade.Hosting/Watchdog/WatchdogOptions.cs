@@ -26,6 +26,14 @@ public sealed class WatchdogOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
     public TimeSpan DiskScanBudget { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Most entries (files, folders, links) one disk scan of a plugin's <c>$PLUGIN_DATA</c> and <c>$TEMP</c> walks.
+    /// A plugin holding more is over its disk quota whatever their sizes, so a million empty files cannot make the
+    /// scan take the host's CPU. Default 100,000 (about 50 ms of work here); at least 1.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int DiskMaxEntries { get; set; } = 100_000;
+
     /// <summary>Fraction of a limit at which a <see cref="WatchdogEventKind.ResourceWarning"/> is raised. Default 0.8; strictly between 0 and 1.</summary>
     [Range(0d, 1d, MinimumIsExclusive = true, MaximumIsExclusive = true)]
     public double WarnRatio { get; set; } = 0.8;

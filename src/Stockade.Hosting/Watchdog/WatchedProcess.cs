@@ -8,6 +8,7 @@ internal sealed class WatchedProcess(
     string pluginId,
     int pid,
     string? dataDirectory,
+    string? tempDirectory,
     ResourceLimits limits,
     IWatchdogTarget target,
     WatchdogOptions options,
@@ -21,6 +22,12 @@ internal sealed class WatchedProcess(
     public int Pid { get; } = pid;
 
     public string? DataDirectory { get; } = dataDirectory;
+
+    /// <summary>The worker's own <c>$TEMP</c>, which counts against the disk quota with <see cref="DataDirectory"/>.</summary>
+    public string? TempDirectory { get; } = tempDirectory;
+
+    /// <summary>The disk limit, to mark a folder with too many entries as over it.</summary>
+    public long? DiskLimit { get; } = limits.DiskBytes;
 
     public IWatchdogTarget Target { get; } = target;
 

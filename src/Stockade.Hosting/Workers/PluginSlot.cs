@@ -20,6 +20,9 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
 
     public IDisposable? WatchRegistration { get; set; }
 
+    /// <summary>The current worker's own temporary folder (<c>temp/&lt;id&gt;/&lt;worker&gt;/</c>).</summary>
+    public string? WorkerTemp { get; set; }
+
     /// <summary>Restart times inside the restart window.</summary>
     public Queue<DateTimeOffset> Restarts { get; } = new();
 

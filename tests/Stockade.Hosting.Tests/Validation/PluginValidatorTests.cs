@@ -24,6 +24,37 @@ public sealed class PluginValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_PastItsTimeLimit_ReportsTheTimeoutAsAnError()
+    {
+        var dir = PluginFixtures.Write(_temp.Combine("slow"), "fixtures.slow", "1.0.0", [], []);
+        for (var i = 0; i < 500; i++)
+        {
+            File.WriteAllText(Path.Combine(dir, $"f{i}.txt"), "x");
+        }
+
+        var report = PluginValidator.Validate(dir, new ValidationOptions { FolderLimits = Linux.FileSystem.PluginFolderLimits.Default with { Timeout = TimeSpan.FromTicks(1) } });
+
+        report.IsTimeout.ShouldBeTrue();
+        report.IsValid.ShouldBeFalse();
+        report.Errors.ShouldHaveSingleItem().Code.ShouldBe("timeout");
+        report.Errors[0].Message.ShouldContain("time limit");
+    }
+
+    [Fact]
+    public void Validate_LinkToDevZeroAsTheManifest_IsRefusedWithoutReadingIt()
+    {
+        var dir = Directory.CreateDirectory(_temp.Combine("zero")).FullName;
+        File.CreateSymbolicLink(Path.Combine(dir, "plugin.yaml"), "/dev/zero");
+
+        var report = PluginValidator.Validate(dir, new ValidationOptions());
+
+        var error = report.Errors.ShouldHaveSingleItem();
+        error.Code.ShouldBe("refused");
+        error.Location.ShouldBe("plugin.yaml");
+        error.Message.ShouldContain("symbolic link");
+    }
+
+    [Fact]
     public void Validate_DeclaredPermissions_DescribedInPlainWords()
     {
         var dir = PluginFixtures.Write(_temp.Combine("p"), "fixtures.words", "1.0.0", ["file:read=/srv/photos/**"], ["network:request=api.example.com:443"]);

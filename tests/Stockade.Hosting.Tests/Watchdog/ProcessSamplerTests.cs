@@ -134,29 +134,40 @@ public class ProcessSamplerTests
     }
 
     [Fact]
-    public void MeasureDisk_NestedAndHiddenFiles_SumsTheirSizesButNotLinks()
+    public void MeasureDisk_NestedHiddenFilesAndLinks_CountsTheFilesNotTheLinksTargets()
     {
         var root = Directory.CreateTempSubdirectory("stockade-disk-");
+        var outside = Directory.CreateTempSubdirectory("stockade-disk-outside-");
         try
         {
-            File.WriteAllBytes(Path.Combine(root.FullName, "a.bin"), new byte[1000]);
-            File.WriteAllBytes(Path.Combine(root.FullName, ".hidden"), new byte[200]);
+            File.WriteAllBytes(Path.Combine(root.FullName, "a.bin"), new byte[100_000]);
+            File.WriteAllBytes(Path.Combine(root.FullName, ".hidden"), new byte[20_000]);
             var nested = Directory.CreateDirectory(Path.Combine(root.FullName, "x", "y"));
-            File.WriteAllBytes(Path.Combine(nested.FullName, "b.bin"), new byte[30]);
-            File.CreateSymbolicLink(Path.Combine(root.FullName, "link"), Path.Combine(root.FullName, "a.bin"));
-            Directory.CreateSymbolicLink(Path.Combine(root.FullName, "dirlink"), nested.FullName);
+            File.WriteAllBytes(Path.Combine(nested.FullName, "b.bin"), new byte[3_000]);
+            File.WriteAllBytes(Path.Combine(outside.FullName, "big.bin"), new byte[4_000_000]);
+            File.CreateSymbolicLink(Path.Combine(root.FullName, "link"), Path.Combine(outside.FullName, "big.bin"));
+            Directory.CreateSymbolicLink(Path.Combine(root.FullName, "dirlink"), outside.FullName);
+            File.CreateSymbolicLink(Path.Combine(root.FullName, "root"), "/");
 
-            _sampler.MeasureDisk(root.FullName, TimeSpan.FromSeconds(5)).ShouldBe(1230);
+            var measure = _sampler.MeasureDisk(root.FullName, TimeSpan.FromSeconds(5), 1000).ShouldNotBeNull();
+
+            // Files count their size or their blocks, folders and links their blocks: at least the 123,000 bytes
+            // written, and far below the 4 MB behind the links.
+            measure.Bytes.ShouldBeGreaterThanOrEqualTo(123_000);
+            measure.Bytes.ShouldBeLessThan(1_000_000);
+            measure.Entries.ShouldBe(8);
+            measure.TooMany.ShouldBeFalse();
         }
         finally
         {
             root.Delete(recursive: true);
+            outside.Delete(recursive: true);
         }
     }
 
     [Fact]
     public void MeasureDisk_MissingFolder_ReturnsNull() =>
-        _sampler.MeasureDisk(Path.Combine(Path.GetTempPath(), $"stockade-missing-{Guid.NewGuid():N}"), TimeSpan.FromSeconds(1)).ShouldBeNull();
+        _sampler.MeasureDisk(Path.Combine(Path.GetTempPath(), $"stockade-missing-{Guid.NewGuid():N}"), TimeSpan.FromSeconds(1), 1000).ShouldBeNull();
 
     [Fact]
     public void TryParseStat_CommandWithSpacesAndParentheses_ReadsTheFieldsAfterIt()

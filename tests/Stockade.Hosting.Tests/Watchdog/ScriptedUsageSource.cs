@@ -53,9 +53,12 @@ internal sealed class ScriptedUsageSource : IUsageSource
         return true;
     }
 
-    public long? MeasureDisk(string directory, TimeSpan budget)
+    public DiskMeasure? MeasureDisk(string directory, TimeSpan budget, long maxEntries)
     {
         DiskScans++;
-        return Disk;
+        return Disk is { } bytes ? new DiskMeasure(bytes, 1, TooMany) : null;
     }
+
+    /// <summary>Makes every disk scan report that the entry cap was reached.</summary>
+    public bool TooMany { get; set; }
 }

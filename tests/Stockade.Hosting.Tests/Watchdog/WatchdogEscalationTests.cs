@@ -175,6 +175,33 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Sample_DiskScanReachesTheEntryCap_CountsAsOverTheLimitAndKills()
+    {
+        _watchdog.Watch(Plugin, Pid, "/data/acme.many", new ResourceLimits { DiskBytes = 1000 }, _target, "/temp/acme.many/w-1-2-3");
+        _source.Disk = 0;
+        _source.TooMany = true;
+
+        Tick(cpu: 0);
+
+        var killed = _target.Kills.ShouldHaveSingleItem().Event;
+        killed.Resource.ShouldBe(WatchdogResource.Disk);
+        killed.Observed.ShouldBe(1001);
+    }
+
+    [Fact]
+    public void Sample_DataAndTemp_AreSummedIntoOneDiskFigure()
+    {
+        _watchdog.Watch(Plugin, Pid, "/data/acme.both", new ResourceLimits { DiskBytes = 1000 }, _target, "/temp/acme.both/w-1-2-3");
+        _source.Disk = 600; // the scripted source answers 600 for each folder
+
+        Tick(cpu: 0);
+
+        var killed = _target.Kills.ShouldHaveSingleItem().Event;
+        killed.Resource.ShouldBe(WatchdogResource.Disk);
+        killed.Observed.ShouldBe(1200);
+    }
+
+    [Fact]
     public void Sample_FarBelowOpenFilesLimit_ReadsDescriptorsEveryFifthSampleAndKeepsTheCountBetween()
     {
         _source.Set(Pid, openFiles: 7);

@@ -16,7 +16,10 @@ internal interface IUsageSource
     /// <returns><see langword="false"/> when the process has exited (or is a zombie); that is normal, not an error.</returns>
     bool TryRead(int pid, bool details, out ProcessReading reading);
 
-    /// <summary>Sums the sizes of the files under <paramref name="directory"/>, giving up after <paramref name="budget"/>.</summary>
-    /// <returns>The bytes counted (a lower bound when the budget ran out), or <see langword="null"/> when the folder does not exist.</returns>
-    long? MeasureDisk(string directory, TimeSpan budget);
+    /// <summary>
+    /// Sums the space taken under <paramref name="directory"/> without following links, giving up after
+    /// <paramref name="budget"/> or <paramref name="maxEntries"/> entries.
+    /// </summary>
+    /// <returns>The bytes counted (a lower bound when the budget ran out) and whether the entry cap was hit, or <see langword="null"/> when the folder does not exist.</returns>
+    DiskMeasure? MeasureDisk(string directory, TimeSpan budget, long maxEntries);
 }

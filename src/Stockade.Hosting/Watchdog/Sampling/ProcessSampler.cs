@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.IO.Enumeration;
+using System.ComponentModel;
+using Stockade.Linux.FileSystem;
 using Stockade.Linux.Procfs;
 
 namespace Stockade.Hosting.Monitoring.Sampling;
@@ -30,15 +31,6 @@ internal sealed class ProcessSampler : IUsageSource
     private const int IoBufferSize = 512;
 
     private static readonly long PageSize = Environment.SystemPageSize;
-
-    private static readonly EnumerationOptions TreeOptions = new()
-    {
-        // Symbolic links are skipped: neither counted nor followed, so a link cannot make a folder count twice.
-        AttributesToSkip = FileAttributes.ReparsePoint,
-        IgnoreInaccessible = true,
-        RecurseSubdirectories = true,
-        ReturnSpecialDirectories = false,
-    };
 
     private volatile ProcessTree? _tree;
 
@@ -92,40 +84,24 @@ internal sealed class ProcessSampler : IUsageSource
     }
 
     /// <inheritdoc />
-    public long? MeasureDisk(string directory, TimeSpan budget)
+    /// <remarks>
+    /// Walked through directory descriptors (<see cref="SafeTree.Measure"/>): a link is counted as itself, never
+    /// followed (a link to <c>/</c> in <c>$PLUGIN_DATA</c> costs one entry), another device is not entered, a sparse
+    /// file counts its apparent size. The work per scan is bounded by <paramref name="maxEntries"/> and the budget.
+    /// </remarks>
+    public DiskMeasure? MeasureDisk(string directory, TimeSpan budget, long maxEntries)
     {
-        if (!Directory.Exists(directory))
-        {
-            return null;
-        }
-
-        var files = new FileSystemEnumerable<long>(directory, static (ref FileSystemEntry entry) => entry.Length, TreeOptions)
-        {
-            ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory,
-        };
-
-        var started = Stopwatch.GetTimestamp();
-        long total = 0;
-        var count = 0;
         try
         {
-            foreach (var length in files)
-            {
-                total += length;
-
-                // Checking the clock costs little, but not nothing: look every 64 files.
-                if ((++count & 63) == 0 && Stopwatch.GetElapsedTime(started) > budget)
-                {
-                    break;
-                }
-            }
+            return SafeTree.Measure(directory, maxEntries, budget) is { } usage
+                ? new DiskMeasure(usage.Bytes, usage.Entries, usage.TooMany || usage.TooDeep)
+                : null;
         }
-        catch (DirectoryNotFoundException)
+        catch (Win32Exception)
         {
-            // The folder was removed while it was walked; what was counted is still a lower bound.
+            // A folder that cannot be listed (removed while walked): nothing counted this time.
+            return null;
         }
-
-        return total;
     }
 
     private static bool TryReadOne(int pid, bool details, out Single one)
