@@ -88,7 +88,7 @@ internal static class RunCommand
 
                     if (result is { } r)
                     {
-                        console.RawOutput.WriteLine(JsonSerializer.Serialize(r, JsonOutput.Options));
+                        console.RawOutput.WriteLine(JsonOutput.Serialize(r));
                     }
                     else
                     {

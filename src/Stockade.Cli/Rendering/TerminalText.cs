@@ -39,6 +39,31 @@ internal static class TerminalText
             or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate,
     };
 
+    private static bool IsClean(string text, bool keepNewlines)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                if (Rune.GetUnicodeCategory(new Rune(c, text[i + 1])) == UnicodeCategory.Format)
+                {
+                    return false;
+                }
+
+                i++;
+                continue;
+            }
+
+            if (NeedsEscape(c) && !(keepNewlines && c == '\n'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static string Sanitise(string? text, bool keepNewlines, int maxLength)
     {
         if (string.IsNullOrEmpty(text))
@@ -46,17 +71,7 @@ internal static class TerminalText
             return string.Empty;
         }
 
-        var clean = true;
-        foreach (var c in text)
-        {
-            if (NeedsEscape(c) && !(keepNewlines && c == '\n'))
-            {
-                clean = false;
-                break;
-            }
-        }
-
-        if (clean && text.Length <= maxLength)
+        if (IsClean(text, keepNewlines) && text.Length <= maxLength)
         {
             return text;
         }
