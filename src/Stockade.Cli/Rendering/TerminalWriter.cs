@@ -54,6 +54,14 @@ internal sealed class TerminalWriter(TextWriter inner) : TextWriter
             return;
         }
 
+        if (value == NewLine || value == Environment.NewLine)
+        {
+            // The writer's own line end ("\r\n" on Windows) passes as it is.
+            FlushPending();
+            inner.Write(value);
+            return;
+        }
+
         if (_pendingHigh is not null)
         {
             foreach (var c in value)
@@ -80,18 +88,28 @@ internal sealed class TerminalWriter(TextWriter inner) : TextWriter
     public override void WriteLine(string? value)
     {
         Write(value);
-        Write(CoreNewLine);
+        WriteLine();
+    }
+
+    public override void WriteLine()
+    {
+        FlushPending();
+        inner.WriteLine();
     }
 
     public override void Flush()
+    {
+        FlushPending();
+        inner.Flush();
+    }
+
+    private void FlushPending()
     {
         if (_pendingHigh is { } high)
         {
             _pendingHigh = null;
             inner.Write(TerminalText.Block(high.ToString()));
         }
-
-        inner.Flush();
     }
 
     protected override void Dispose(bool disposing)
