@@ -442,7 +442,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }).ConfigureAwait(false);
         _host.RaiseDenied(PluginId, permission is null
             ? $"refused by the {layer}: {resource}"
-            : $"refused {permission} by the {layer}; to allow it: stockade grant {PluginId} {permission}");
+            : $"refused {permission} by the {layer}; to allow it: {GrantAdvice.Command(PluginId, permission)}");
     }
 
     private static RpcException Denied(string? permission, string message)
