@@ -180,18 +180,28 @@ public sealed partial class PluginHost
                     workerOutput: exited.Stderr, nextStep: "the host is unaffected; the worker restarts on the next call. The worker's last output is shown above.");
 
             case RemoteRpcException remote when remote.Code == RpcErrorCode.PermissionDenied:
-                return new PluginPermissionDeniedException(slot.Id, $"plugin '{slot.Id}' was refused: {remote.Message}", PermissionOf(remote), "broker", null);
+                // The answer's code, message and data are the worker's word. Only a refusal the host
+                // itself recorded during this call names a permission (and so a 'stockade grant' line);
+                // a plugin that merely says "permission denied" has failed, and names nothing.
+                if (slot.Broker?.LastDenialSince(denialsBefore) is { } refused)
+                {
+                    return new PluginPermissionDeniedException(slot.Id, $"plugin '{slot.Id}' was refused: {remote.Message}",
+                        HostPermission(refused.Permission), refused.Layer == "broker" ? "broker" : "kernel", refused.Resource);
+                }
+
+                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}' (it reports a refusal the host did not make): {remote.Message}",
+                    nextStep: "the error comes from the plugin's own code; the host refused nothing during this call.");
 
             case RemoteRpcException remote when remote.Code == RpcErrorCode.NotFound:
                 return new PluginNotFoundException(slot.Id, $"plugin '{slot.Id}': {remote.Message}", slot.Plugin.Methods.Count > 0 ? $"it exports: {string.Join(", ", slot.Plugin.Methods)}" : null);
 
             case RemoteRpcException remote:
                 var denial = slot.Broker?.LastDenialSince(denialsBefore);
-                if (denial is not null)
+                if (denial is not null && denial.Layer != "broker")
                 {
                     return new PluginPermissionDeniedException(slot.Id,
                         $"plugin '{slot.Id}' was refused {denial.Operation} of {denial.Resource} by the kernel ({denial.Layer}): {remote.Message}",
-                        denial.Permission, "kernel", denial.Resource);
+                        HostPermission(denial.Permission), "kernel", denial.Resource);
                 }
 
                 return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", RemoteType(remote), RemoteStack(remote),
@@ -202,6 +212,8 @@ public sealed partial class PluginHost
         }
     }
 
-    private static string? PermissionOf(RemoteRpcException ex) =>
-        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("permission", out var p) ? p.GetString() : null;
+    // A refused permission as the host prints it: parsed by the host's grammar and written back in its
+    // canonical form, or nothing (a kernel denial's path is the worker's report; it is never echoed raw).
+    private string? HostPermission(string? recorded) =>
+        recorded is not null && Permission.TryParse(recorded, Catalog, out var parsed, out _) ? parsed.ToString() : null;
 }

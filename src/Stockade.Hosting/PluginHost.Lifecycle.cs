@@ -475,7 +475,7 @@ public sealed partial class PluginHost
         var granted = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in source)
         {
-            if (policy.EnvironmentNames.Any(scope => scope.Matches(name)))
+            if (policy.EnvironmentNames.Any(scope => scope.Matches(name, value)))
             {
                 granted[name] = value;
             }

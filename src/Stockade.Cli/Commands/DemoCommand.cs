@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
 using Stockade.Hosting;
 
 namespace Stockade.Cli.Commands;
@@ -32,7 +33,7 @@ internal static class DemoCommand
             {
                 if (parse.GetValue(keep))
                 {
-                    console.Output.MarkupLine($"[grey]kept the demo home: {Markup.Escape(home)}[/]");
+                    console.Output.MarkupLine($"[grey]kept the demo home: {TerminalText.Markup(home)}[/]");
                 }
                 else
                 {
@@ -70,7 +71,7 @@ internal static class DemoCommand
             var python = Path.Combine(samples, "plugins", "hello-python");
             var broken = Path.Combine(samples, "manifests-broken", "unknown-key");
             console.Output.Write(new Rule("[bold]Stockade — the guided tour[/]").LeftJustified());
-            console.Output.MarkupLine($"A throwaway home: [grey]{Markup.Escape(home)}[/]. Every step below is a real command.\n");
+            console.Output.MarkupLine($"A throwaway home: [grey]{TerminalText.Markup(home)}[/]. Every step below is a real command.\n");
 
             Step("What can this machine enforce?");
             await Cli(ct, "doctor");
@@ -174,12 +175,12 @@ internal static class DemoCommand
         {
             _step++;
             console.Output.WriteLine();
-            console.Output.Write(new Rule($"[yellow]{_step}. {Markup.Escape(title)}[/]").LeftJustified());
+            console.Output.Write(new Rule($"[yellow]{_step}. {TerminalText.Markup(title)}[/]").LeftJustified());
         }
 
         private async Task<int> Cli(CancellationToken ct, params string[] args)
         {
-            console.Output.MarkupLine($"[blue]$ stockade {Markup.Escape(string.Join(' ', args.Select(Quote)))}[/]");
+            console.Output.MarkupLine($"[blue]$ stockade {TerminalText.Markup(string.Join(' ', args.Select(Quote)))}[/]");
             var code = await CliApplication.RunAsync([.. args, "--home", home], console, ct);
             console.Output.MarkupLine($"[grey]exit code {code}{Meaning(code)}[/]");
             return code;
@@ -204,7 +205,7 @@ internal static class DemoCommand
                 ("ptraceParent", "{}", "ptrace the host"),
                 ("fromThreads", JsonSerializer.Serialize(new { path = secret }), "read the secret from 5 kinds of threads"),
             };
-            console.Output.MarkupLine($"[blue]$ stockade run {Markup.Escape(hostile)} <attempt>[/]  (level sandboxed)");
+            console.Output.MarkupLine($"[blue]$ stockade run {TerminalText.Markup(hostile)} <attempt>[/]  (level sandboxed)");
             await using var host = new PluginHost(new PluginHostOptions { Home = home });
             var plugin = await host.LoadAsync(hostile, cancellationToken: ct);
             var table = new Table().Border(TableBorder.Rounded);
@@ -223,10 +224,10 @@ internal static class DemoCommand
                 }
                 catch (PluginException ex)
                 {
-                    (result, layer) = ($"[red]refused[/]: {Markup.Escape(ex.Message)}", ex is PluginPermissionDeniedException d ? d.Layer : "host");
+                    (result, layer) = ($"[red]refused[/]: {TerminalText.Markup(ex.Message)}", ex is PluginPermissionDeniedException d ? d.Layer : "host");
                 }
 
-                table.AddRow(Markup.Escape(what), result, Markup.Escape(layer));
+                table.AddRow(TerminalText.Markup(what), result, TerminalText.Markup(layer));
             }
 
             var accepted = listener.Pending();
@@ -260,7 +261,7 @@ internal static class DemoCommand
                 _ when error.Contains("Access", StringComparison.OrdinalIgnoreCase) || error.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) => "Landlock / seccomp (EACCES)",
                 _ => "kernel",
             };
-            return ($"[green]blocked[/]: {Markup.Escape(error.Length > 70 ? error[..70] + "…" : error)}", layer);
+            return ($"[green]blocked[/]: {TerminalText.Markup(error, 70)}", layer);
         }
 
         private static string Quote(string arg) => arg.Contains(' ', StringComparison.Ordinal) || arg.Contains('{', StringComparison.Ordinal) || arg.Contains('$', StringComparison.Ordinal) ? $"'{arg}'" : arg;

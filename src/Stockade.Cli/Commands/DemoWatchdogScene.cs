@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Spectre.Console;
 using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
 using Stockade.Hosting;
 using Stockade.Hosting.Monitoring;
 
@@ -45,7 +46,7 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         var spinner = CopyMisbehave(misbehave, Path.Combine(work, "spinner"), SpinnerId, $"{{ cpuPercent: {SpinnerCpuPercent} }}");
         var options = new WatchdogOptions { Interval = Interval, ThrottleAfter = 3, KillAfter = 15, DecayEvery = 25 };
 
-        console.Output.MarkupLine($"One host, three plugins: [bold]{Markup.Escape(benignId)}[/] (well-behaved), [bold]{HogId}[/] (memoryMb: {HogMemoryMb}) and [bold]{SpinnerId}[/] (cpuPercent: {SpinnerCpuPercent}).");
+        console.Output.MarkupLine($"One host, three plugins: [bold]{TerminalText.Markup(benignId)}[/] (well-behaved), [bold]{HogId}[/] (memoryMb: {HogMemoryMb}) and [bold]{SpinnerId}[/] (cpuPercent: {SpinnerCpuPercent}).");
         console.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"Watchdog: a sample every {Interval.TotalMilliseconds:0} ms; warn at {options.WarnRatio:P0} of a limit; throttle after {options.ThrottleAfter} violations, kill after {options.KillAfter}; memory is a hard limit (killed at once)."));
         console.Output.MarkupLine("[grey]Throttling lowers the worker to nice 19 (idle CPU priority): this machine has no delegated cgroup, so there is no cpu.max to set (docs/decisions.md, 11).[/]");
@@ -106,7 +107,7 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
         catch (PluginException ex)
         {
-            Line("benign", $"[red]{Markup.Escape(benignId)} greet failed[/]: {Markup.Escape(ex.Message)}", at, markup: true);
+            Line("benign", $"[red]{TerminalText.Markup(benignId)} greet failed[/]: {TerminalText.Markup(ex.Message)}", at, markup: true);
         }
     }
 
@@ -151,13 +152,13 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         {
             table.AddRow(
                 Seconds(at),
-                Markup.Escape(e.PluginId),
+                TerminalText.Markup(e.PluginId),
                 e.Kind.ToString(),
                 e.Resource.ToString(),
                 Format(e.Resource, e.Observed),
                 Format(e.Resource, e.Limit),
                 e.Violations.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(e.Kind switch
+                TerminalText.Markup(e.Kind switch
                 {
                     WatchdogEventKind.Throttled => mechanism ?? "",
                     WatchdogEventKind.Killed => "worker killed (SIGKILL)",
@@ -171,17 +172,17 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         var killed = _events.FirstOrDefault(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Killed);
         if (throttled is not null && killed is not null)
         {
-            console.Output.MarkupLine(Markup.Escape(
+            console.Output.MarkupLine(TerminalText.Markup(
                 $"The spinner used {Format(WatchdogResource.CpuPercent, throttled.Event.Observed)} of a core when throttled and {Format(WatchdogResource.CpuPercent, killed.Event.Observed)} when killed: " +
                 "nice 19 only yields to other runnable work, so the kill is what ends a spinner on a core nobody else wants."));
         }
 
         var afterKills = stoppedAt is { } s ? replies.Count(r => r >= s) : 0;
-        console.Output.MarkupLine($"[green]{Markup.Escape(benignId)} answered {replies.Count} calls during the scene, {afterKills} of them after both misbehaving calls were stopped.[/]");
+        console.Output.MarkupLine($"[green]{TerminalText.Markup(benignId)} answered {replies.Count} calls during the scene, {afterKills} of them after both misbehaving calls were stopped.[/]");
     }
 
     private void Line(string source, string text, TimeSpan? at = null, bool markup = false) =>
-        console.Output.MarkupLine($"  {Seconds(at ?? _clock.Elapsed),6}  {source,-8} {(markup ? text : Markup.Escape(text))}");
+        console.Output.MarkupLine($"  {Seconds(at ?? _clock.Elapsed),6}  {source,-8} {(markup ? text : TerminalText.Markup(text))}");
 
     private static async Task<string> Outcome(Task<JsonElement> call)
     {

@@ -60,14 +60,14 @@ internal static class DoctorCommand
                 return Task.FromResult(ExitCodes.Success);
             }
 
-            console.Output.MarkupLine($"[bold]Stockade doctor[/] — kernel {Markup.Escape(features.KernelRelease)}{(features.RunningAsRoot ? " (running as root: also test as an unprivileged user)" : "")}");
+            console.Output.MarkupLine($"[bold]Stockade doctor[/] — kernel {TerminalText.Markup(features.KernelRelease)}{(features.RunningAsRoot ? " (running as root: also test as an unprivileged user)" : "")}");
             var table = new Table().Border(TableBorder.Rounded);
             table.AddColumn("check");
             table.AddColumn("status");
             table.AddColumn("detail");
             foreach (var check in checks)
             {
-                table.AddRow(Markup.Escape(check.Name), check.Ok ? "[green]ok[/]" : "[yellow]missing[/]", Markup.Escape(check.Detail + (check.Fix is null ? "" : $" — {check.Fix}")));
+                table.AddRow(TerminalText.Markup(check.Name), check.Ok ? "[green]ok[/]" : "[yellow]missing[/]", TerminalText.Markup(check.Detail + (check.Fix is null ? "" : $" — {check.Fix}")));
             }
 
             console.Output.Write(table);
@@ -75,7 +75,7 @@ internal static class DoctorCommand
             {
                 console.Output.MarkupLine(level.available
                     ? $"  [green]✔[/] {level.level}"
-                    : $"  [red]✘[/] {level.level}: {Markup.Escape(string.Join("; ", level.missing))}");
+                    : $"  [red]✘[/] {level.level}: {TerminalText.Markup(string.Join("; ", level.missing))}");
             }
 
             console.Output.MarkupLine($"Highest level this machine can enforce: [bold]{highest.ToName()}[/]");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Spectre.Console;
 using Stockade.Cli.Infrastructure;
+using Stockade.Cli.Rendering;
 
 namespace Stockade.Cli.Commands;
 
@@ -40,10 +41,10 @@ internal static partial class InitCommand
                 WriteCSharp(folder.FullName, pluginId, name);
             }
 
-            console.Output.MarkupLine($"[green]created[/] {Markup.Escape(folder.FullName)} ({parse.GetValue(lang)}, id [bold]{Markup.Escape(pluginId)}[/])");
+            console.Output.MarkupLine($"[green]created[/] {TerminalText.Markup(folder.FullName)} ({parse.GetValue(lang)}, id [bold]{TerminalText.Markup(pluginId)}[/])");
             console.Output.MarkupLine(parse.GetValue(lang) == "python"
-                ? $"next: stockade validate {Markup.Escape(folder.FullName)} && stockade run {Markup.Escape(folder.FullName)} hello --input '{{\"name\":\"you\"}}'"
-                : $"next: dotnet build {Markup.Escape(folder.FullName)} -p:StockadeSdk=<path to Stockade.Plugin.dll> && stockade validate {Markup.Escape(folder.FullName)}");
+                ? $"next: stockade validate {TerminalText.Markup(folder.FullName)} && stockade run {TerminalText.Markup(folder.FullName)} hello --input '{{\"name\":\"you\"}}'"
+                : $"next: dotnet build {TerminalText.Markup(folder.FullName)} -p:StockadeSdk=<path to Stockade.Plugin.dll> && stockade validate {TerminalText.Markup(folder.FullName)}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;

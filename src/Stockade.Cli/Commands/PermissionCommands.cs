@@ -65,8 +65,8 @@ internal static class PermissionCommands
 
             var verb = grant ? "[green]granted[/]" : "[yellow]revoked[/]";
             console.Output.MarkupLine(change.Changed
-                ? $"{verb} {Markup.Escape(change.Permission)} for {Markup.Escape(change.PluginId)} ({Markup.Escape(change.Meaning)}); was {change.Before}, now {change.After}. A running host applies it at once."
-                : $"{Markup.Escape(change.PluginId)}: {Markup.Escape(change.Permission)} was already {change.After}; nothing changed.");
+                ? $"{verb} {TerminalText.Markup(change.Permission)} for {TerminalText.Markup(change.PluginId)} ({TerminalText.Markup(change.Meaning)}); was {TerminalText.Markup(change.Before)}, now {TerminalText.Markup(change.After)}. A running host applies it at once."
+                : $"{TerminalText.Markup(change.PluginId)}: {TerminalText.Markup(change.Permission)} was already {TerminalText.Markup(change.After)}; nothing changed.");
             return ExitCodes.Success;
         });
         return command;

@@ -51,11 +51,11 @@ internal static class PluginCommands
                 return ExitCodes.Success;
             }
 
-            console.Output.MarkupLine($"[green]{(result.Upgraded ? "upgraded" : "installed")}[/] [bold]{Markup.Escape(result.PluginId)}[/] {Markup.Escape(result.Version)} → {Markup.Escape(result.Directory)}");
+            console.Output.MarkupLine($"[green]{(result.Upgraded ? "upgraded" : "installed")}[/] [bold]{TerminalText.Markup(result.PluginId)}[/] {TerminalText.Markup(result.Version)} → {TerminalText.Markup(result.Directory)}");
             PermissionRenderer.Write(console, result.PluginId, result.Permissions);
             foreach (var warning in result.Warnings)
             {
-                console.Output.MarkupLine($"[yellow]warning[/] {Markup.Escape(warning.Code)}: {Markup.Escape(warning.Message)}");
+                console.Output.MarkupLine($"[yellow]warning[/] {TerminalText.Markup(warning.Code)}: {TerminalText.Markup(warning.Message)}");
             }
 
             return ExitCodes.Success;
@@ -79,7 +79,7 @@ internal static class PluginCommands
                 return Fail(console, ex, json: false);
             }
 
-            console.Output.MarkupLine($"[yellow]uninstalled[/] {Markup.Escape(parse.GetValue(id)!)}");
+            console.Output.MarkupLine($"[yellow]uninstalled[/] {TerminalText.Markup(parse.GetValue(id)!)}");
             return ExitCodes.Success;
         });
         return command;
@@ -113,7 +113,7 @@ internal static class PluginCommands
             table.AddColumn("from");
             foreach (var p in plugins)
             {
-                table.AddRow(Markup.Escape(p.Id), Markup.Escape(p.Version), p.Enabled ? "[green]enabled[/]" : "[yellow]disabled[/]", p.InstalledAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(p.Source));
+                table.AddRow(TerminalText.Markup(p.Id), TerminalText.Markup(p.Version), p.Enabled ? "[green]enabled[/]" : "[yellow]disabled[/]", p.InstalledAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), TerminalText.Markup(p.Source));
             }
 
             console.Output.Write(table);
@@ -138,7 +138,7 @@ internal static class PluginCommands
                 return Fail(console, ex, json: false);
             }
 
-            console.Output.MarkupLine($"{(enable ? "[green]enabled[/]" : "[yellow]disabled[/]")} {Markup.Escape(parse.GetValue(id)!)}");
+            console.Output.MarkupLine($"{(enable ? "[green]enabled[/]" : "[yellow]disabled[/]")} {TerminalText.Markup(parse.GetValue(id)!)}");
             return ExitCodes.Success;
         });
         return command;
@@ -157,6 +157,6 @@ internal static class PluginCommands
 
     private static bool AskPermission(CliConsole console, Hosting.Validation.PermissionView view) =>
         console.Output.Confirm(
-            $"Grant [bold]{Markup.Escape(view.Permission)}[/] ({Markup.Escape(view.Meaning)}){(view.Reason is null ? "" : $" — because: {Markup.Escape(view.Reason)}")}{(view.Required ? " [yellow](required)[/]" : " (optional)")}?",
+            $"Grant [bold]{TerminalText.Markup(view.Permission)}[/] ({TerminalText.Markup(view.Meaning)}){(view.Reason is null ? "" : $" — the plugin says: {TerminalText.Markup(view.Reason, 300)}")}{(view.Required ? " [yellow](required)[/]" : " (optional)")}?",
             defaultValue: false);
 }

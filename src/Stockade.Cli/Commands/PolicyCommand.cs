@@ -27,7 +27,7 @@ internal static class PolicyCommand
             table.AddColumn("what it means");
             foreach (var preset in LevelPresets.All)
             {
-                table.AddRow($"[bold]{preset.Name}[/]{(preset.Level == SecurityLevel.Sandboxed ? " (default)" : "")}", Markup.Escape(preset.Description));
+                table.AddRow($"[bold]{preset.Name}[/]{(preset.Level == SecurityLevel.Sandboxed ? " (default)" : "")}", TerminalText.Markup(preset.Description));
             }
 
             console.Output.Write(table);
@@ -52,7 +52,7 @@ internal static class PolicyCommand
                 return Task.FromResult(ExitCodes.Success);
             }
 
-            console.Output.MarkupLine($"[bold]{preset.Name}[/]: {Markup.Escape(preset.Description)}");
+            console.Output.MarkupLine($"[bold]{preset.Name}[/]: {TerminalText.Markup(preset.Description)}");
             var table = new Table().Border(TableBorder.Rounded);
             table.AddColumn("property");
             table.AddColumn("value");

@@ -83,24 +83,24 @@ internal static class RunCommand
                 {
                     if (plugin.EffectiveLevel != plugin.RequestedLevel)
                     {
-                        console.Error.WriteLine($"stockade: warning: '{plugin.Id}' runs at '{plugin.EffectiveLevel.ToString().ToLowerInvariant()}', not '{plugin.RequestedLevel.ToString().ToLowerInvariant()}' (downgrade allowed and audited)");
+                        console.Error.WriteLine($"stockade: warning: '{TerminalText.Line(plugin.Id)}' runs at '{plugin.EffectiveLevel.ToString().ToLowerInvariant()}', not '{plugin.RequestedLevel.ToString().ToLowerInvariant()}' (downgrade allowed and audited)");
                     }
 
                     if (result is { } r)
                     {
-                        console.RawOutput.WriteLine(JsonSerializer.Serialize(r, JsonOutput.Options));
+                        console.RawOutput.WriteLine(JsonOutput.Serialize(r));
                     }
                     else
                     {
-                        console.Output.MarkupLine($"[green]started[/] {Markup.Escape(plugin.Id)} at level [bold]{plugin.EffectiveLevel.ToString().ToLowerInvariant()}[/]; exports: {Markup.Escape(string.Join(", ", plugin.Methods))}");
+                        console.Output.MarkupLine($"[green]started[/] {TerminalText.Markup(plugin.Id)} at level [bold]{plugin.EffectiveLevel.ToString().ToLowerInvariant()}[/]; exports: {TerminalText.Markup(string.Join(", ", plugin.Methods))}");
                     }
 
                     if (showStats)
                     {
                         // stderr, like the lines printed while the call ran: stdout stays the result alone.
                         console.Error.WriteLine(usage is null
-                            ? $"usage of {plugin.Id}: not sampled yet (the watchdog samples every second; the worker ran for less)"
-                            : $"usage of {plugin.Id} after the call: {UsageRenderer.Line(usage, total: true)}");
+                            ? $"usage of {TerminalText.Line(plugin.Id)}: not sampled yet (the watchdog samples every second; the worker ran for less)"
+                            : $"usage of {TerminalText.Line(plugin.Id)} after the call: {UsageRenderer.Line(usage, total: true)}");
                     }
                 }
 
@@ -145,7 +145,7 @@ internal static class RunCommand
                 if (host.GetUsage(pluginId) is { } usage && usage.SampledAt != seen)
                 {
                     seen = usage.SampledAt;
-                    console.Error.WriteLine($"usage of {pluginId} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
+                    console.Error.WriteLine($"usage of {TerminalText.Line(pluginId)} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
                 }
             }
         }

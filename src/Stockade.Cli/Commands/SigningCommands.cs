@@ -33,7 +33,7 @@ internal static class SigningCommands
                 throw new CliException(ExitCodes.UsageOrNotFound, ex.Message, "choose a folder you can write.");
             }
 
-            console.Output.MarkupLine($"key [bold]{key.KeyId}[/]\n  private: {Markup.Escape(key.PrivateKeyPath)} (keep it secret)\n  public:  {Markup.Escape(key.PublicKeyPath)} (give it to 'stockade trust add')");
+            console.Output.MarkupLine($"key [bold]{key.KeyId}[/]\n  private: {TerminalText.Markup(key.PrivateKeyPath)} (keep it secret)\n  public:  {TerminalText.Markup(key.PublicKeyPath)} (give it to 'stockade trust add')");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
@@ -64,7 +64,7 @@ internal static class SigningCommands
                 throw new CliException(result.FolderRefused ? ExitCodes.PluginRefused : ExitCodes.UsageOrNotFound, $"cannot sign {folder.FullName}: {result.Problem}");
             }
 
-            console.Output.MarkupLine($"[green]signed[/] {result.FileCount} files with key [bold]{result.KeyId}[/] → {Markup.Escape(Path.Combine(folder.FullName, "stockade.sig"))}");
+            console.Output.MarkupLine($"[green]signed[/] {result.FileCount} files with key [bold]{result.KeyId}[/] → {TerminalText.Markup(Path.Combine(folder.FullName, "stockade.sig"))}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
@@ -115,7 +115,7 @@ internal static class SigningCommands
 
             foreach (var k in keys)
             {
-                console.Output.MarkupLine($"{k.KeyId}  {Markup.Escape(k.Name)}  added {k.AddedAt:yyyy-MM-dd}");
+                console.Output.MarkupLine($"{k.KeyId}  {TerminalText.Markup(k.Name)}  added {k.AddedAt:yyyy-MM-dd}");
             }
 
             return ExitCodes.Success;
@@ -132,7 +132,7 @@ internal static class SigningCommands
             }
 
             await host.Audit.AppendAsync(new AuditEntry("trust.removed", AuditDecision.Info, AuditLayer.Cli) { Resource = id });
-            console.Output.MarkupLine($"[yellow]removed[/] key {Markup.Escape(id)}");
+            console.Output.MarkupLine($"[yellow]removed[/] key {TerminalText.Markup(id)}");
             return ExitCodes.Success;
         });
         command.Subcommands.Add(add);

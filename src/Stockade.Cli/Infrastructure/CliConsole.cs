@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Stockade.Cli.Rendering;
 
 namespace Stockade.Cli.Infrastructure;
 
@@ -11,7 +12,7 @@ internal sealed class CliConsole
     public CliConsole(IAnsiConsole output, TextWriter error, TextWriter rawOutput, TextReader? input, bool interactive)
     {
         Output = output;
-        Error = error;
+        Error = error as TerminalWriter ?? new TerminalWriter(error);
         RawOutput = rawOutput;
         Input = input;
         IsInteractive = interactive;
@@ -20,7 +21,7 @@ internal sealed class CliConsole
     /// <summary>Human output (tables, colours when a terminal is attached).</summary>
     public IAnsiConsole Output { get; }
 
-    /// <summary>Errors and next steps.</summary>
+    /// <summary>Errors and next steps; everything written here is made terminal-safe (<see cref="TerminalWriter"/>).</summary>
     public TextWriter Error { get; }
 
     /// <summary>Machine output: exactly one JSON document per command.</summary>
@@ -63,12 +64,16 @@ internal sealed class CliConsole
         return new CliConsole(ansi, error, output, input, interactive: false);
     }
 
+    /// <summary>
+    /// One error as a person reads it: the message on one line (text inside it cannot start a line of
+    /// its own) and the next step, which may span lines (a debug dump).
+    /// </summary>
     public void WriteError(string message, string? nextStep = null)
     {
-        Error.WriteLine($"stockade: {message}");
+        Error.WriteLine($"stockade: {TerminalText.Line(message)}");
         if (!string.IsNullOrWhiteSpace(nextStep))
         {
-            Error.WriteLine($"  next: {nextStep}");
+            Error.WriteLine($"  next: {TerminalText.Block(nextStep)}");
         }
     }
 }

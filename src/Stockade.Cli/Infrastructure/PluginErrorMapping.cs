@@ -1,3 +1,4 @@
+using Stockade.Cli.Rendering;
 using Stockade.Hosting;
 
 namespace Stockade.Cli.Infrastructure;
@@ -31,48 +32,54 @@ internal static class PluginErrorMapping
         _ => "plugin_failed",
     };
 
-    /// <summary>Writes the failure for a person: the message, every problem, the worker's last words, the next step.</summary>
+    /// <summary>
+    /// Writes the failure for a person: the message, every problem, the worker's last words, the next
+    /// step. Every field may carry plugin text (its exception message and type, its stderr, manifest
+    /// values, method names), so each is one sanitised line; the only <c>stockade grant</c> line is the
+    /// one the host built from the permission it refused itself.
+    /// </summary>
     public static void WriteHuman(CliConsole console, PluginException ex)
     {
-        console.Error.WriteLine($"stockade: {ex.Message}");
+        var error = console.Error;
+        error.WriteLine($"stockade: {TerminalText.Line(ex.Message)}");
         switch (ex)
         {
             case PluginRefusedException refused:
                 foreach (var problem in refused.Problems)
                 {
-                    console.Error.WriteLine($"  {problem}");
+                    error.WriteLine($"  {TerminalText.Line(problem)}");
                 }
 
                 break;
             case LevelNotEnforceableException level:
                 foreach (var missing in level.Missing)
                 {
-                    console.Error.WriteLine($"  missing: {missing}");
+                    error.WriteLine($"  missing: {TerminalText.Line(missing)}");
                 }
 
                 break;
             case PluginFailedException failed:
                 if (failed.RemoteType is not null)
                 {
-                    console.Error.WriteLine($"  plugin exception: {failed.RemoteType}");
+                    error.WriteLine($"  plugin exception: {TerminalText.Line(failed.RemoteType, 200)}");
                 }
 
                 // The first lines say why (FailFast message, unhandled exception); the rest is stack.
                 foreach (var line in failed.WorkerOutput.Take(4))
                 {
-                    console.Error.WriteLine($"  worker: {line}");
+                    error.WriteLine($"  worker: {TerminalText.Line(line)}");
                 }
 
                 break;
             case PluginPermissionDeniedException denied when denied.GrantCommand is not null:
-                console.Error.WriteLine($"  permission that would allow it: {denied.Permission}");
-                console.Error.WriteLine($"  to allow it: {denied.GrantCommand}");
+                error.WriteLine($"  permission that would allow it: {TerminalText.Line(denied.Permission)}");
+                error.WriteLine($"  to allow it: {TerminalText.Line(denied.GrantCommand)}");
                 break;
         }
 
         if (ex.NextStep is not null)
         {
-            console.Error.WriteLine($"  next: {ex.NextStep}");
+            error.WriteLine($"  next: {TerminalText.Line(ex.NextStep)}");
         }
     }
 }

@@ -5,7 +5,11 @@ using Stockade.Core.Audit;
 
 namespace Stockade.Cli.Rendering;
 
-/// <summary>Audit records as a table a person can scan.</summary>
+/// <summary>
+/// Audit records as a table a person can scan. Plugin, action, permission, resource and details can
+/// all hold text a plugin chose (a path, a URL, a reason), so every cell passes through
+/// <see cref="TerminalText"/> before it is escaped for markup.
+/// </summary>
 internal static class AuditRenderer
 {
     public static void Write(CliConsole console, IReadOnlyList<AuditRecord> records)
@@ -35,12 +39,12 @@ internal static class AuditRenderer
             table.AddRow(
                 r.Seq.ToString(CultureInfo.InvariantCulture),
                 r.Ts.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                Markup.Escape(r.Plugin ?? "-"),
-                Markup.Escape(r.Action),
+                TerminalText.Markup(r.Plugin ?? "-", 80),
+                TerminalText.Markup(r.Action, 80),
                 decision,
                 r.Layer.ToString().ToLowerInvariant(),
-                Markup.Escape(Shorten(what, 60)),
-                Markup.Escape(Shorten(details, 70)));
+                TerminalText.Markup(Shorten(TerminalText.Line(what, 400), 60)),
+                TerminalText.Markup(Shorten(TerminalText.Line(details, 400), 70)));
         }
 
         console.Output.Write(table);

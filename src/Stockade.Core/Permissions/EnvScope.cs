@@ -2,7 +2,7 @@ namespace Stockade.Core.Permissions;
 
 /// <summary>
 /// An environment scope: an exact variable name, <c>PREFIX*</c>, or <c>*</c>. A prefix or <c>*</c> never
-/// matches a name that <see cref="SecretNames.LooksSecret"/>; such names must be granted exactly.
+/// matches a name that <see cref="SecretNames.LooksSecret(string)"/>; such names must be granted exactly.
 /// </summary>
 public sealed class EnvScope : IEquatable<EnvScope>
 {
@@ -67,6 +67,14 @@ public sealed class EnvScope : IEquatable<EnvScope>
 
         return name.StartsWith(Name, StringComparison.Ordinal) && !SecretNames.LooksSecret(name);
     }
+
+    /// <summary>
+    /// Whether the variable <paramref name="name"/> with <paramref name="value"/> may be passed under this
+    /// scope: as <see cref="Matches(string)"/>, and a prefix or <c>*</c> also refuses a value that carries
+    /// credentials (<see cref="SecretNames.ValueCarriesCredentials"/>), such as a URL with <c>user:pass@</c>.
+    /// </summary>
+    public bool Matches(string name, string? value) =>
+        Matches(name) && (!IsPrefix || !SecretNames.ValueCarriesCredentials(value));
 
     /// <summary>Whether every name <paramref name="other"/> allows is also allowed by this scope.</summary>
     public bool Contains(EnvScope other)

@@ -8,11 +8,14 @@ namespace Stockade.Core.Permissions;
 /// A network scope: <c>host[:port]</c>, <c>*.domain[:port]</c> or <c>*[:port]</c> (any host, allowed but flagged
 /// by <see cref="IsBroad"/>). Hosts are lower-cased with any trailing dot removed; non-ASCII names are refused
 /// (look-alike protection) and must be written in punycode (<c>xn--</c>); IPv4 literals and bracketed IPv6
-/// literals are exact hosts. No port means any port.
+/// literals are exact hosts. No port means any port. A wildcard (<c>*</c> or <c>*.domain</c>) names hosts,
+/// never addresses: it neither matches nor contains an IP literal in any spelling, nor <c>localhost</c>;
+/// those are reached only through a grant that names them exactly (<c>network:request=127.0.0.1:8080</c>).
 /// </summary>
 public sealed class HostPattern : IEquatable<HostPattern>
 {
     private const int MaxHostLength = 253;
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 
     private HostPattern(string host, bool wildcard, int? port, bool isIp)
     {
@@ -201,6 +204,13 @@ public sealed class HostPattern : IEquatable<HostPattern>
             return span.Equals(Host, StringComparison.OrdinalIgnoreCase);
         }
 
+        if (IsSpecialName(span) || LooksLikeIpLiteral(span))
+        {
+            // A wildcard names hosts, never addresses: an IP literal or a loopback name is reached only
+            // through a grant that names it exactly (decision 9).
+            return false;
+        }
+
         if (Host == "*")
         {
             return true;
@@ -225,12 +235,17 @@ public sealed class HostPattern : IEquatable<HostPattern>
             return !other.IsWildcard && Host == other.Host;
         }
 
+        if (other.IsIpLiteral || IsSpecialName(other.Host))
+        {
+            return false;
+        }
+
         if (Host == "*")
         {
             return true;
         }
 
-        if (other.Host == "*" || other.IsIpLiteral)
+        if (other.Host == "*")
         {
             return false;
         }
@@ -255,6 +270,60 @@ public sealed class HostPattern : IEquatable<HostPattern>
             : IsWildcard && Host != "*" ? "*." + Host
             : Host;
         return Port is { } p ? $"{host}:{p.ToString(CultureInfo.InvariantCulture)}" : host;
+    }
+
+    /// <summary>
+    /// Names that mean this machine whatever DNS says (RFC 6761 <c>localhost</c> and its subdomains,
+    /// <c>localhost.localdomain</c>, <c>ip6-localhost</c>, <c>ip6-loopback</c>): a wildcard never covers them.
+    /// </summary>
+    public static bool IsSpecialName(ReadOnlySpan<char> host)
+    {
+        if (host.Length > 1 && host[^1] == '.')
+        {
+            host = host[..^1];
+        }
+
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || host.Equals("localhost.localdomain", StringComparison.OrdinalIgnoreCase)
+            || host.Equals("ip6-localhost", StringComparison.OrdinalIgnoreCase)
+            || host.Equals("ip6-loopback", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="host"/> is an address rather than a name in any spelling a resolver or URL
+    /// parser may accept: an IPv6 literal (has ':'), or a host whose last label is a number (decimal,
+    /// octal or <c>0x</c> hex: WHATWG reads <c>2130706433</c>, <c>0x7f.1</c> and <c>0177.0.0.1</c> as IPv4).
+    /// </summary>
+    public static bool LooksLikeIpLiteral(ReadOnlySpan<char> host)
+    {
+        if (host.Length > 2 && host[0] == '[' && host[^1] == ']')
+        {
+            return true;
+        }
+
+        if (host.Contains(':'))
+        {
+            return true;
+        }
+
+        if (host.Length > 1 && host[^1] == '.')
+        {
+            host = host[..^1];
+        }
+
+        var last = host[(host.LastIndexOf('.') + 1)..];
+        if (last.Length == 0)
+        {
+            return false;
+        }
+
+        if (last.Length > 2 && last[0] == '0' && last[1] is 'x' or 'X')
+        {
+            return !last[2..].ContainsAnyExcept(HexDigits);
+        }
+
+        return !last.ContainsAnyExceptInRange('0', '9');
     }
 
     private static bool Finish(string host, bool wildcard, bool isIp, string? portPart, string text, out HostPattern? pattern, out string? error)

@@ -418,18 +418,19 @@ internal sealed class PluginBroker : IJsonRpcHandler
         var permission = p.Kind == "file" && path is not null && path.StartsWith('/')
             ? $"file:{(operation is "write" or "delete" ? operation : "read")}={path}"
             : null;
-        _denials.Enqueue(new DenialInfo(operation, path ?? p.Kind, permission, "Landlock"));
+        await DenyAsync(permission, path, "kernel", action, $"errno {p.Errno}", operation).ConfigureAwait(false);
+    }
+
+    private async ValueTask DenyAsync(string? permission, string? resource, string layer, string action, string? reason = null, string? operation = null)
+    {
+        // The host's own record of what it refused: the only source of a 'stockade grant' hint.
+        _denials.Enqueue(new DenialInfo(operation ?? action, resource ?? action, permission, layer == "kernel" ? "Landlock" : "broker"));
         while (_denials.Count > 32)
         {
             _denials.TryDequeue(out _);
         }
 
         Interlocked.Increment(ref _denialCount);
-        await DenyAsync(permission, path, "kernel", action, $"errno {p.Errno}").ConfigureAwait(false);
-    }
-
-    private async ValueTask DenyAsync(string? permission, string? resource, string layer, string action, string? reason = null)
-    {
         Log.Denied(_host.Logger, PluginId, permission, resource, layer);
         var details = reason is null ? null : new Dictionary<string, string> { ["reason"] = reason };
         await _host.AuditEntryAsync(new AuditEntry(action, AuditDecision.Deny, layer == "kernel" ? AuditLayer.Kernel : AuditLayer.Broker)
@@ -441,7 +442,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }).ConfigureAwait(false);
         _host.RaiseDenied(PluginId, permission is null
             ? $"refused by the {layer}: {resource}"
-            : $"refused {permission} by the {layer}; to allow it: stockade grant {PluginId} {permission}");
+            : $"refused {permission} by the {layer}; to allow it: {GrantAdvice.Command(PluginId, permission)}");
     }
 
     private static RpcException Denied(string? permission, string message)

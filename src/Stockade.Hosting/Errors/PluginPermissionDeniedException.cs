@@ -24,8 +24,12 @@ public sealed class PluginPermissionDeniedException : PluginException
     /// <summary>The path, host or name that was refused.</summary>
     public string? Resource { get; }
 
-    /// <summary>The <c>stockade grant</c> line that would allow the action (the plugin must declare it).</summary>
-    public string? GrantCommand => Permission is null ? null : $"stockade grant {PluginId} {Permission}";
+    /// <summary>
+    /// The <c>stockade grant</c> line that would allow the action (the plugin must declare it), its
+    /// arguments quoted for a shell. The host builds it from the permission its own broker or kernel
+    /// layer refused, never from text the plugin sent.
+    /// </summary>
+    public string? GrantCommand => Permission is null ? null : GrantAdvice.Command(PluginId, Permission);
 
     /// <inheritdoc />
     public override string? NextStep => GrantCommand is null

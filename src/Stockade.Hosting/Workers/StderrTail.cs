@@ -4,14 +4,15 @@ namespace Stockade.Hosting.Workers;
 
 /// <summary>
 /// Keeps the last lines a worker wrote to stderr (bounded in lines and characters, since the
-/// worker is untrusted) so a crash or a refused start can be explained to a person. A crash report's
+/// worker is untrusted: at most 42 lines of 2,100 characters, ~180 KiB) so a crash or a refused start can be explained to a person. A crash report's
 /// message comes before its stack; when the stack alone outgrows the tail, the last message line is
 /// kept in front of it so the reason is not lost.
 /// </summary>
 internal sealed class StderrTail
 {
     private const int MaxLines = 40;
-    private const int MaxLineLength = 2000;
+    // Longer than a pump line (StderrPump.MaxLineBytes) plus its "[line cut: …]" mark, so the mark survives.
+    private const int MaxLineLength = 2100;
     private readonly Queue<string> _lines = new();
     private readonly Lock _gate = new();
     private long _added;

@@ -12,8 +12,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan StderrDrainTimeout = TimeSpan.FromSeconds(2);
     private string? _violation;
     private int _killed;
+    private Task? _stderrPump;
 
     private WorkerProcess(Process process, JsonRpcPeer peer)
     {
@@ -54,22 +56,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
             worker.Kill($"protocol violation: {e.Reason}");
         };
 
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            worker.Stderr.Add(e.Data);
-            onStderrLine?.Invoke(e.Data);
-        };
+        // Stderr is read as bytes with a bounded line (StderrPump), never with BeginErrorReadLine; nothing
+        // the worker writes can throw out of the pump, a line handler or the Exited handler.
+        worker._stderrPump = Task.Run(() => StderrPump.RunAsync(process.StandardError.BaseStream, line => worker.OnStderrLine(line, onStderrLine)));
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => worker.OnExited();
-        process.BeginErrorReadLine();
+        process.Exited += (_, _) => _ = worker.OnExitedAsync();
         if (process.HasExited)
         {
-            worker.OnExited();
+            _ = worker.OnExitedAsync();
         }
 
         peer.Start();
@@ -164,24 +158,48 @@ internal sealed class WorkerProcess : IAsyncDisposable
     internal static string FormatTimeout(TimeSpan t) =>
         t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.###} s" : $"{t.TotalMilliseconds:0} ms";
 
-    private void OnExited()
+    private void OnStderrLine(string line, Action<string>? onStderrLine)
+    {
+        try
+        {
+            Stderr.Add(line);
+            onStderrLine?.Invoke(line);
+        }
+        catch (Exception)
+        {
+            // A logging provider or the tail failed: the line is lost, the host carries on.
+        }
+    }
+
+    // Runs on the Exited event: must never throw (an exception there ends the host process).
+    private async Task OnExitedAsync()
     {
         if (_exited.Task.IsCompleted)
         {
             return;
         }
 
-        int code;
+        var code = -1;
         try
         {
+            // The last lines (a crash message) arrive after the exit is seen: wait briefly for the end of
+            // stderr, bounded, since a child the worker left behind may hold the pipe open.
+            if (_stderrPump is { } pump)
+            {
+                await Task.WhenAny(pump, Task.Delay(StderrDrainTimeout)).ConfigureAwait(false);
+            }
+
             _process.WaitForExit();
             code = _process.ExitCode;
         }
-        catch (InvalidOperationException)
+        catch (Exception)
         {
+            // No exit code to read (the process object is gone): reported as -1.
             code = -1;
         }
-
-        _exited.TrySetResult(new WorkerExit(code, KillReason, _violation));
+        finally
+        {
+            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation));
+        }
     }
 }
