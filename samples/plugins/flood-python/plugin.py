@@ -2,7 +2,7 @@
 """A flooding Stockade plugin in plain Python: it sends what costs the host most and reads as little as it can.
 
 bigFrames   {count, bytes}   host.log notifications of `bytes` bytes each (a 16 MiB frame at most), back to back
-askNoRead   {count}          `count` host.kv.get requests, then never reads its input again (the answers pile up)
+askNoRead   {count}          `count` malformed host.kv.get requests, then never reads its input again (the answers pile up)
 denials     {seconds, perSecond}   host.denial reports for `seconds` (as fast as it can when perSecond is 0)
 logs        {seconds}        host.log lines for `seconds`, as fast as it can
 """
@@ -49,7 +49,8 @@ def big_frames(arg):
 
 
 def ask_no_read(arg):
-    batch = b"".join(frame({"id": "ask-%d" % n, "method": "host.kv.get", "params": {"key": "k%d" % n}})
+    # A key that is a number, not a string: the host answers invalid_params at once, without touching its store or audit.
+    batch = b"".join(frame({"id": "ask-%d" % n, "method": "host.kv.get", "params": {"key": n}})
                      for n in range(int(arg.get("count", 100000))))
     PROTOCOL_OUT.write(batch)
     PROTOCOL_OUT.flush()
