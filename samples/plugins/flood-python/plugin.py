@@ -2,7 +2,7 @@
 """A flooding Stockade plugin in plain Python: it sends what costs the host most and reads as little as it can.
 
 bigFrames   {count, bytes}   host.log notifications of `bytes` bytes each (a 16 MiB frame at most), back to back
-askNoRead   {count}          `count` malformed host.kv.get requests, then never reads its input again (the answers pile up)
+askNoRead   {count, idBytes} `count` malformed host.kv.get requests with long ids, never reading the answers
 denials     {seconds, perSecond}   host.denial reports for `seconds` (as fast as it can when perSecond is 0)
 logs        {seconds}        host.log lines for `seconds`, as fast as it can
 """
@@ -50,10 +50,15 @@ def big_frames(arg):
 
 def ask_no_read(arg):
     # A key that is a number, not a string: the host answers invalid_params at once, without touching its store or audit.
-    batch = b"".join(frame({"id": "ask-%d" % n, "method": "host.kv.get", "params": {"key": n}})
-                     for n in range(int(arg.get("count", 100000))))
-    PROTOCOL_OUT.write(batch)
-    PROTOCOL_OUT.flush()
+    # Each id is long (`idBytes`), and an answer repeats its request's id. Sent in batches of 16 with a pause, so that
+    # far fewer than the 64 allowed ever wait for an answer: the answers pile up in front of an input nobody reads.
+    count, pad, sent = int(arg.get("count", 100000)), "x" * int(arg.get("idBytes", 60000)), 0
+    while sent < count:
+        PROTOCOL_OUT.write(b"".join(frame({"id": "ask-%d-%s" % (n, pad), "method": "host.kv.get", "params": {"key": n}})
+                                    for n in range(sent, min(count, sent + 16))))
+        PROTOCOL_OUT.flush()
+        sent += 16
+        time.sleep(0.005)
     while True:  # never reads its input again: the host's answers have nowhere to go
         time.sleep(3600)
 

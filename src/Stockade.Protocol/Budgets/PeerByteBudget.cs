@@ -14,6 +14,7 @@ public sealed class PeerByteBudget
 
     private readonly ByteBudget? _shared;
     private long _used;
+    private long _answers;
     private Action<string>? _cut;
     private int _isCut;
 
@@ -75,12 +76,14 @@ public sealed class PeerByteBudget
     }
 
     /// <summary>
-    /// Takes <paramref name="bytes"/> for something already in memory (an answer being queued): never waits. Returns the
-    /// violation when this peer's limit is passed or the shared pool cut it; the bytes are taken either way and must be
-    /// returned with <see cref="Return"/>.
+    /// Takes <paramref name="bytes"/> for an answer being queued for the other side: never waits (the answer is already in
+    /// memory). Returns the violation when this peer's limit is passed or the shared pool cut it; the bytes are taken
+    /// either way and must be returned with <see cref="ReturnAnswer"/> once the answer is written or dropped.
     /// </summary>
-    internal string? TakeNow(long bytes, string what)
+    internal string? TakeAnswer(long bytes)
     {
+        const string what = "an answer";
+        Interlocked.Add(ref _answers, bytes);
         var now = Interlocked.Add(ref _used, bytes);
         UpdatePeak(now);
         var violation = now > LimitBytes ? Exceeded(now - bytes, bytes, what) : null;
@@ -90,6 +93,12 @@ public sealed class PeerByteBudget
         }
 
         return violation;
+    }
+
+    internal void ReturnAnswer(long bytes)
+    {
+        Interlocked.Add(ref _answers, -bytes);
+        Return(bytes);
     }
 
     internal void Return(long bytes)
@@ -143,8 +152,13 @@ public sealed class PeerByteBudget
         }
     }
 
-    private string Exceeded(long held, long bytes, string what) =>
-        $"{what} of {bytes} bytes would take it past its budget of {ProtocolLimits.DescribeSize(LimitBytes)} (holding {held} bytes already)";
+    // Says which side is at fault: a peer whose budget is mostly answers it has not read stopped reading its input.
+    private string Exceeded(long held, long bytes, string what)
+    {
+        var answers = Volatile.Read(ref _answers);
+        var text = $"{what} of {bytes} bytes would take it past its budget of {ProtocolLimits.DescribeSize(LimitBytes)} (holding {held} bytes already, {answers} of them answers it has not read)";
+        return answers * 2 > held ? "it does not read its input: " + text : text;
+    }
 
     private void UpdatePeak(long now)
     {

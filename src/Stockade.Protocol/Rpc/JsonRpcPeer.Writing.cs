@@ -163,12 +163,11 @@ public sealed partial class JsonRpcPeer
         if (_budget is not null)
         {
             var bytes = answer.WrittenMemory.Length;
-            var violation = _budget.TakeNow(bytes, "an answer");
+            var violation = _budget.TakeAnswer(bytes);
             answer.Hold(_budget, bytes);
             if (violation is not null)
             {
                 answer.Dispose();
-                violation = $"it does not read its input fast enough: {violation}";
                 Close(violation, new ProtocolViolationException(violation));
                 return;
             }

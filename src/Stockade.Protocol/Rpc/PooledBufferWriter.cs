@@ -26,7 +26,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    // Counts the message in a budget until it is disposed (written or dropped).
+    // Counts the message (an answer) in a budget until it is disposed (written or dropped).
     public void Hold(PeerByteBudget budget, int bytes)
     {
         _held = bytes;
@@ -35,7 +35,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public void Dispose()
     {
-        Interlocked.Exchange(ref _budget, null)?.Return(_held);
+        Interlocked.Exchange(ref _budget, null)?.ReturnAnswer(_held);
         var buffer = Interlocked.Exchange(ref _buffer, []);
         if (buffer.Length > 0)
         {
