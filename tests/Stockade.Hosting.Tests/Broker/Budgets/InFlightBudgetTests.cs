@@ -76,6 +76,7 @@ public abstract class InFlightBudgetTests(int? workerUid, ITestOutputHelper outp
             outcomes[i].ShouldMatch("does not read its input|host-wide budget");
         }
 
+        await BudgetWorld.WaitForAsync(() => world.Events.Count(e => e.Kind == PluginEventKind.ProtocolViolation) >= Offenders / 2, TimeSpan.FromSeconds(10));
         var violations = (await world.AuditAsync()).Where(r => r.Action == AuditActions.ProtocolViolation).ToList();
         violations.Count.ShouldBeGreaterThanOrEqualTo(Offenders / 2, string.Join('\n', outcomes));
         world.Host.InFlightBudget.UsedBytes.ShouldBeLessThanOrEqualTo(world.Host.InFlightBudget.LimitBytes);
@@ -93,6 +94,7 @@ public abstract class InFlightBudgetTests(int? workerUid, ITestOutputHelper outp
         ex.Kind.ShouldBe(PluginFailureKind.ProtocolViolation);
         ex.Message.ShouldContain("does not read its input");
         await BudgetWorld.WaitForAsync(() => world.Host.InFlightBudget.UsedBytes == 0, TimeSpan.FromSeconds(10));
+        await BudgetWorld.WaitForAsync(() => world.Saw("t.asker", PluginEventKind.ProtocolViolation), TimeSpan.FromSeconds(10));
         (await world.AuditAsync("t.asker")).ShouldContain(r => r.Action == AuditActions.ProtocolViolation && r.Details!["reason"].Contains("does not read"));
     }
 
