@@ -55,16 +55,16 @@ public sealed class ByteBudget
     internal void Return(long bytes) => Interlocked.Add(ref _used, -bytes);
 
     /// <summary>
-    /// The pool cannot give <paramref name="wanted"/> bytes to <paramref name="asking"/>. When members already cut still
-    /// hold enough to make room once they are gone, nobody else is cut. Otherwise the member that would hold the most
-    /// (<paramref name="asking"/> counted with what it asks for) is cut. Returns true when <paramref name="asking"/> is
-    /// the one cut.
+    /// The pool cannot give <paramref name="wanted"/> bytes to <paramref name="asking"/> (which counts them in its own
+    /// <see cref="PeerByteBudget.UsedBytes"/> already). When members already cut still hold enough to make room once they
+    /// are gone, nobody else is cut. Otherwise the member that holds the most, <paramref name="asking"/> included, is cut.
+    /// Returns true when <paramref name="asking"/> is the one cut.
     /// </summary>
     internal bool CutLargest(PeerByteBudget asking, long wanted)
     {
         var releasing = 0L;
         PeerByteBudget? largest = asking;
-        var largestBytes = asking.UsedBytes + wanted;
+        var largestBytes = asking.UsedBytes;
         foreach (var member in _members.Keys)
         {
             var held = member.UsedBytes;
