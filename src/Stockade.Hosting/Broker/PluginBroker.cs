@@ -100,7 +100,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     {
                         var quota = ProtocolSize(_host.ConfigQuotaBytes);
                         await DenyAsync($"config:write={p.Key}", p.Key, "broker", AuditActions.ServiceBlocked, $"over the configuration quota of {quota}").ConfigureAwait(false);
-                        throw new RpcException(RpcErrorCode.InvalidParams, $"the configuration of '{PluginId}' would pass its quota of {quota} (keys and values); nothing was stored — remove keys it no longer needs (set them to null) or ask the host to raise PluginHostOptions.ConfigQuotaKb");
+                        throw new RpcException(RpcErrorCode.InvalidParams, $"the configuration of '{PluginId}' would pass its quota of {quota} (keys and values); nothing was stored — overwrite keys it no longer needs with smaller values, or ask the host to raise PluginHostOptions.ConfigQuotaKb");
                     }
 
                     if (written == KvWriteResult.PluginNotFound)
