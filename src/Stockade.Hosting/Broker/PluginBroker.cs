@@ -534,20 +534,28 @@ internal sealed class PluginBroker : IJsonRpcHandler
         _host.RaiseKilled(PluginId, message);
     }
 
-    /// <summary>Writes the summaries and the count of dropped log lines now; called at the end of an interval and when the worker ends.</summary>
+    /// <summary>
+    /// Writes the summaries and the count of dropped log lines now; called at the end of an interval (from a timer) and
+    /// when the worker ends (from its exit handler). Never throws: nothing a worker does may escape into those.
+    /// </summary>
     public void FlushSummaries()
     {
-        foreach (var summary in _auditBudget.TakeSummaries())
+        try
         {
-            try
+            foreach (var summary in _auditBudget.TakeSummaries())
             {
                 _host.Audit.Append(summary);
             }
-            catch (ObjectDisposedException)
-            {
-                // The host is shutting down after its audit log closed; nothing more can be recorded.
-                return;
-            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is shutting down after its audit log closed; nothing more can be recorded.
+            return;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+        {
+            // A failed write is reported by the audit log itself (WriteFailed closes the broker).
+            return;
         }
 
         var (lines, bytes) = _logBudget.TakeDropped();
