@@ -77,6 +77,20 @@ public sealed partial class PluginHost
         }
     }
 
+    /// <summary>Per-plugin configuration quota (1 MiB unless the host says otherwise).</summary>
+    internal long ConfigQuotaBytes => _options.ConfigQuotaKb * 1024L;
+
+    /// <summary>The budgets of what workers send (bytes in flight, audit records, log lines).</summary>
+    internal Broker.Budgets.BudgetOptions Budgets => _options.Budgets;
+
+    /// <summary>The host-wide pool of bytes in flight from workers; every worker's own budget draws on it.</summary>
+    internal Protocol.ByteBudget InFlightBudget => LazyInitializer.EnsureInitialized(ref _inFlight, () => new Protocol.ByteBudget(_options.Budgets.HostInFlightMb * 1024L * 1024L));
+
+    private Protocol.ByteBudget? _inFlight;
+
+    /// <summary>A new budget for one worker's bytes in flight, drawing on <see cref="InFlightBudget"/>.</summary>
+    internal Protocol.PeerByteBudget NewWorkerBudget() => new(_options.Budgets.WorkerInFlightMb * 1024L * 1024L, InFlightBudget);
+
     /// <summary>Per-plugin key-value quota (64 MiB unless the host says otherwise).</summary>
     internal long KeyValueQuotaBytes => _options.KeyValueQuotaMb * 1024L * 1024L;
 

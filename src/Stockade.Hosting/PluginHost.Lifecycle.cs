@@ -428,8 +428,9 @@ public sealed partial class PluginHost
         RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
         var broker = new PluginBroker(this, slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
-        var worker = await WorkerProcess.StartAsync(startInfo, limits, broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
-        _ = worker.Exited.ContinueWith(t => OnWorkerExited(slot, worker, t.Result, temp), TaskScheduler.Default);
+        var worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
+        broker.Worker = worker;
+        _ = worker.Exited.ContinueWith(t => { broker.WorkerEnded(); OnWorkerExited(slot, worker, t.Result, temp); }, TaskScheduler.Default);
 
         var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
         JsonElement? result;

@@ -37,6 +37,12 @@ public sealed partial class PluginHost : IAsyncDisposable
             throw new ArgumentException("PluginHostOptions.Home is required: the folder for the store, installed plugins and the audit log.", nameof(options));
         }
 
+        var budgetFailures = (options.Budgets ?? throw new ArgumentException("PluginHostOptions.Budgets must be set.", nameof(options))).Validate(options.MaxFrameBytes);
+        if (budgetFailures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", budgetFailures), nameof(options));
+        }
+
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<PluginHost>();

@@ -85,6 +85,20 @@ public sealed class PluginHostOptions
     [Range(1, 1 << 20)]
     public int KeyValueQuotaMb { get; set; } = 64;
 
+    /// <summary>
+    /// Quota of each plugin's configuration (<c>config:write</c>, UTF-8 keys + JSON values), in KiB; a write that would pass
+    /// it is refused with <c>invalid_params</c> and audited, nothing stored. Default 1,024 (1 MiB).
+    /// </summary>
+    [Range(1, 1 << 20)]
+    public int ConfigQuotaKb { get; set; } = 1024;
+
+    /// <summary>
+    /// What a worker may cost the host whatever it sends: bytes in flight per worker and host-wide, audit records and log
+    /// lines per interval. See <see cref="Broker.Budgets.BudgetOptions"/> for the defaults.
+    /// </summary>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public Broker.Budgets.BudgetOptions Budgets { get; set; } = new();
+
     /// <summary>Limits of brokered HTTP (request and response sizes, time, redirects).</summary>
     public Broker.Http.BrokerHttpOptions Http { get; set; } = new();
 

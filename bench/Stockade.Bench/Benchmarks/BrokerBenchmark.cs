@@ -4,6 +4,7 @@ using Stockade.Bench.Harness;
 using Stockade.Core.Audit;
 using Stockade.Core.Permissions;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Broker.Budgets;
 using Stockade.Hosting.Broker.RateLimiting;
 
 namespace Stockade.Bench.Benchmarks;
@@ -29,6 +30,9 @@ internal static class BrokerBenchmark
             limiter.SetPluginRules("com.example.bench", [new RateRule("network:request=api97.example.com:443", 100_000_000, TimeSpan.FromSeconds(1))]);
             const string Text = "network:request=api97.example.com:443";
 
+            // The worker's audit budget, as PluginBroker counts each performed call's record (issue 14).
+            var budget = new AuditBudget(new BudgetOptions { AuditMaxRecordsPerInterval = 100_000_000, AuditMaxKbPerInterval = 1 << 24 }, TimeProvider.System);
+
             async ValueTask AuthorizeAsync(bool awaitWrite)
             {
                 if (!Permission.TryParse(Text, PermissionCatalog.Default, out var permission, out _) || !policy.Check(permission).IsGranted)
@@ -47,6 +51,11 @@ internal static class BrokerBenchmark
                     Permission = Text,
                     Resource = "https://api97.example.com/v1/items",
                 };
+                if (budget.Admit(entry, summarisable: false) != AuditAdmission.Write)
+                {
+                    throw new InvalidOperationException("the benchmark passed its audit budget; raise it");
+                }
+
                 if (awaitWrite)
                 {
                     await audit.AppendAsync(entry).ConfigureAwait(false);

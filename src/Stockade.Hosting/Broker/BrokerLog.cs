@@ -10,4 +10,10 @@ internal static partial class Log
 
     [LoggerMessage(1091, LogLevel.Error, "Plugin {PluginId}: the audit record of a brokered call could not be written; its worker is stopped")]
     public static partial void AuditLostWorkerStopped(ILogger logger, string pluginId);
+
+    [LoggerMessage(1092, LogLevel.Warning, "Plugin {PluginId}: {Lines} log lines ({Bytes} bytes) dropped, over its log budget of {Budget}")]
+    public static partial void PluginLogDropped(ILogger logger, string pluginId, long lines, long bytes, string budget);
+
+    [LoggerMessage(1093, LogLevel.Error, "Plugin {PluginId}: ended for its audit budget: {Reason}")]
+    public static partial void AuditBudgetExceeded(ILogger logger, string pluginId, string reason);
 }

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Stockade.Core.Audit;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Broker.Budgets;
 using Stockade.Hosting.Broker.Http;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Workers;
@@ -25,15 +27,26 @@ internal sealed class PluginBroker : IJsonRpcHandler
     private readonly PluginSlot _slot;
     private readonly ConcurrentQueue<DenialInfo> _denials = new();
     private readonly ConcurrentDictionary<string, Permission> _sessionGrants = new(StringComparer.Ordinal);
+    private readonly AuditBudget _auditBudget;
+    private readonly LogBudget _logBudget;
+    private readonly Lock _flushGate = new();
+    private ITimer? _flushTimer;
     private int _denialCount;
+    private int _ended;
+    private int _overBudget;
 
     public PluginBroker(PluginHost host, PluginSlot slot)
     {
         _host = host;
         _slot = slot;
+        _auditBudget = new AuditBudget(host.Budgets, host.Time);
+        _logBudget = new LogBudget(host.Budgets, host.Time);
     }
 
     public int DenialCount => Volatile.Read(ref _denialCount);
+
+    /// <summary>The worker this broker serves, set once it is started; ended when the worker passes its audit budget.</summary>
+    public WorkerProcess? Worker { get; set; }
 
     private string PluginId => _slot.Id;
 
@@ -82,7 +95,15 @@ internal sealed class PluginBroker : IJsonRpcHandler
                     var p = Read(parameters, ProtocolJsonContext.Default.ConfigSetParams);
                     await AuthorizeAsync($"config:write={CheckKey(p.Key)}", AuditActions.ServiceCall, p.Key).ConfigureAwait(false);
                     RequireInstalled("configuration");
-                    if (!_host.Store.SetConfig(PluginId, p.Key, p.Value.GetRawText()))
+                    var written = _host.Store.SetConfig(PluginId, p.Key, p.Value.GetRawText(), _host.ConfigQuotaBytes);
+                    if (written == KvWriteResult.QuotaExceeded)
+                    {
+                        var quota = ProtocolSize(_host.ConfigQuotaBytes);
+                        await DenyAsync($"config:write={p.Key}", p.Key, "broker", AuditActions.ServiceBlocked, $"over the configuration quota of {quota}").ConfigureAwait(false);
+                        throw new RpcException(RpcErrorCode.InvalidParams, $"the configuration of '{PluginId}' would pass its quota of {quota} (keys and values); nothing was stored — overwrite keys it no longer needs with smaller values, or ask the host to raise PluginHostOptions.ConfigQuotaKb");
+                    }
+
+                    if (written == KvWriteResult.PluginNotFound)
                     {
                         throw NotInstalled("configuration");
                     }
@@ -168,8 +189,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
         switch (method)
         {
             case ProtocolMethods.HostLog:
-                var log = Read(parameters, ProtocolJsonContext.Default.LogParams);
-                Log.PluginLog(_host.Logger, PluginId, Truncate(log.Message, 4000));
+                RecordLog(parameters);
                 break;
             case ProtocolMethods.HostDenial:
                 await RecordKernelDenialAsync(Read(parameters, ProtocolJsonContext.Default.DenialParams)).ConfigureAwait(false);
@@ -225,6 +245,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
     /// </summary>
     private async ValueTask AuditAllowedAsync(AuditEntry entry)
     {
+        AdmitPerformed(entry);
         var written = await _host.AuditQueuedAsync(entry).ConfigureAwait(false);
         if (written.IsCompleted)
         {
@@ -269,7 +290,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }
 
         var retryMs = (long)Math.Ceiling(decision.RetryAfter.TotalMilliseconds);
-        await _host.AuditEntryAsync(new AuditEntry(AuditActions.PermissionDenied, AuditDecision.Deny, AuditLayer.Broker)
+        await NoteAsync(new AuditEntry(AuditActions.PermissionDenied, AuditDecision.Deny, AuditLayer.Broker)
         {
             Plugin = PluginId,
             Permission = permission,
@@ -355,7 +376,7 @@ internal sealed class PluginBroker : IJsonRpcHandler
             throw new RpcException(RpcErrorCode.InvalidParams, $"'{p.Permission}' is not a permission: {error}");
         }
 
-        await _host.AuditEntryAsync(new AuditEntry(AuditActions.PermissionRequested, AuditDecision.Info, AuditLayer.Broker) { Plugin = PluginId, Permission = permission.ToString(), Details = new Dictionary<string, string> { ["reason"] = Truncate(p.Reason, 500) } }).ConfigureAwait(false);
+        await NoteAsync(new AuditEntry(AuditActions.PermissionRequested, AuditDecision.Info, AuditLayer.Broker) { Plugin = PluginId, Permission = permission.ToString(), Details = new Dictionary<string, string> { ["reason"] = Truncate(p.Reason, 500) } }).ConfigureAwait(false);
         if (IsGranted(permission.ToString()))
         {
             return Serialize(new PermissionRequestResult(true), ProtocolJsonContext.Default.PermissionRequestResult);
@@ -395,12 +416,14 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }
 
         var granted = answer != PermissionAnswer.Deny;
-        await _host.AuditEntryAsync(new AuditEntry(granted ? AuditActions.PermissionGranted : AuditActions.PermissionDenied, granted ? AuditDecision.Allow : AuditDecision.Deny, AuditLayer.Broker)
+        var answered = new AuditEntry(granted ? AuditActions.PermissionGranted : AuditActions.PermissionDenied, granted ? AuditDecision.Allow : AuditDecision.Deny, AuditLayer.Broker)
         {
             Plugin = PluginId,
             Permission = permission.ToString(),
             Details = new Dictionary<string, string> { ["answer"] = answer.ToString() },
-        }).ConfigureAwait(false);
+        };
+        AdmitPerformed(answered);
+        await _host.AuditEntryAsync(answered).ConfigureAwait(false);
         return Serialize(new PermissionRequestResult(granted), ProtocolJsonContext.Default.PermissionRequestResult);
     }
 
@@ -431,19 +454,191 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }
 
         Interlocked.Increment(ref _denialCount);
-        Log.Denied(_host.Logger, PluginId, permission, resource, layer);
         var details = reason is null ? null : new Dictionary<string, string> { ["reason"] = reason };
-        await _host.AuditEntryAsync(new AuditEntry(action, AuditDecision.Deny, layer == "kernel" ? AuditLayer.Kernel : AuditLayer.Broker)
+        var entry = new AuditEntry(action, AuditDecision.Deny, layer == "kernel" ? AuditLayer.Kernel : AuditLayer.Broker)
         {
             Plugin = PluginId,
             Permission = permission,
             Resource = resource,
             Details = details,
-        }).ConfigureAwait(false);
+        };
+        if (!await NoteAsync(entry).ConfigureAwait(false))
+        {
+            return; // summarised (or the worker is being ended): no log line or event per attempt either
+        }
+
+        Log.Denied(_host.Logger, PluginId, permission, resource, layer);
         _host.RaiseDenied(PluginId, permission is null
             ? $"refused by the {layer}: {resource}"
             : $"refused {permission} by the {layer}; to allow it: {GrantAdvice.Command(PluginId, permission)}");
     }
+
+    /// <summary>
+    /// Writes a record of something the worker asked for and was not given (a denial, a refusal, a request): the first
+    /// ones of each interval one by one, the rest in a summary (<see cref="AuditBudget"/>). True when written one by one.
+    /// A worker over its audit budget is ended.
+    /// </summary>
+    private async ValueTask<bool> NoteAsync(AuditEntry entry)
+    {
+        switch (_auditBudget.Admit(entry, summarisable: true))
+        {
+            case AuditAdmission.Write:
+                await _host.AuditEntryAsync(entry).ConfigureAwait(false);
+                return true;
+            case AuditAdmission.Summarised:
+                ScheduleFlush();
+                return false;
+            default:
+                EndForAuditBudget();
+                return false;
+        }
+    }
+
+    /// <summary>Counts the record of a call about to be performed; a worker over its audit budget is ended and the call refused.</summary>
+    private void AdmitPerformed(AuditEntry entry)
+    {
+        if (_auditBudget.Admit(entry, summarisable: false) != AuditAdmission.Write)
+        {
+            EndForAuditBudget();
+            throw new RpcException(RpcErrorCode.RateLimited, $"'{PluginId}' is over its audit budget ({_auditBudget.OverBudgetReason}); the call was not performed");
+        }
+    }
+
+    private void EndForAuditBudget()
+    {
+        if (Interlocked.Exchange(ref _overBudget, 1) != 0)
+        {
+            return;
+        }
+
+        var reason = _auditBudget.OverBudgetReason ?? "over its audit budget";
+        Log.AuditBudgetExceeded(_host.Logger, PluginId, reason);
+        var message = $"ended: it made the host write {reason}; its flood is summarised in the audit log. Find out why it floods before running it again";
+        _host.Audit.Append(new AuditEntry(AuditActions.PluginKilled, AuditDecision.Deny, AuditLayer.Broker)
+        {
+            Plugin = PluginId,
+            Details = new Dictionary<string, string> { ["reason"] = "audit_budget", ["detail"] = reason },
+        });
+        FlushSummaries();
+        var worker = Worker;
+        if (worker is null || worker.HasExited)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(_slot.Worker, worker))
+        {
+            _slot.ResourceKill = ("audit", message);
+        }
+
+        worker.Kill($"audit budget: {reason}");
+        _host.RaiseKilled(PluginId, message);
+    }
+
+    /// <summary>
+    /// Writes the summaries and the count of dropped log lines now; called at the end of an interval (from a timer) and
+    /// when the worker ends (from its exit handler). Never throws: nothing a worker does may escape into those.
+    /// </summary>
+    public void FlushSummaries()
+    {
+        try
+        {
+            foreach (var summary in _auditBudget.TakeSummaries())
+            {
+                _host.Audit.Append(summary);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is shutting down after its audit log closed; nothing more can be recorded.
+            return;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+        {
+            // A failed write is reported by the audit log itself (WriteFailed closes the broker).
+            return;
+        }
+
+        var (lines, bytes) = _logBudget.TakeDropped();
+        if (lines > 0)
+        {
+            Log.PluginLogDropped(_host.Logger, PluginId, lines, bytes, $"{_host.Budgets.LogLinesPerInterval} lines or {_host.Budgets.LogKbPerInterval} KiB in {AuditBudget.Describe(_host.Budgets.Interval)}");
+        }
+    }
+
+    /// <summary>The worker has ended: write what is still summarised, and stop the flush timer.</summary>
+    public void WorkerEnded()
+    {
+        Interlocked.Exchange(ref _ended, 1);
+        lock (_flushGate)
+        {
+            _flushTimer?.Dispose();
+            _flushTimer = null;
+        }
+
+        FlushSummaries();
+    }
+
+    // Summaries wait at most one interval: the first thing summarised arms a one-shot timer that writes them.
+    private void ScheduleFlush()
+    {
+        if (Volatile.Read(ref _ended) != 0)
+        {
+            FlushSummaries();
+            return;
+        }
+
+        lock (_flushGate)
+        {
+            if (_flushTimer is not null)
+            {
+                return;
+            }
+
+            _flushTimer = _host.Time.CreateTimer(
+                static state =>
+                {
+                    var broker = (PluginBroker)state!;
+                    lock (broker._flushGate)
+                    {
+                        broker._flushTimer?.Dispose();
+                        broker._flushTimer = null;
+                    }
+
+                    broker.FlushSummaries();
+                },
+                this,
+                _host.Budgets.Interval,
+                Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    // host.log: read without turning the whole message into a string (a 16 MiB line would cost 32 MiB of UTF-16 to keep
+    // 4,000 characters of it), counted in the log budget.
+    private void RecordLog(JsonElement? parameters)
+    {
+        if (parameters is not { ValueKind: JsonValueKind.Object } element
+            || !element.TryGetProperty("message"u8, out var message) || message.ValueKind != JsonValueKind.String)
+        {
+            throw new RpcException(RpcErrorCode.InvalidParams, "host.log needs params {\"level\": ..., \"message\": \"...\"}");
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(message);
+        if (!_logBudget.Admit(raw.Length))
+        {
+            ScheduleFlush();
+            return;
+        }
+
+        const int MaxChars = 4000;
+        var text = raw.Length <= MaxChars * 4
+            ? message.GetString()!
+            : Encoding.UTF8.GetString(raw[..(MaxChars * 4)]); // escapes stay visible, as written
+        Log.PluginLog(_host.Logger, PluginId, Truncate(text, MaxChars));
+    }
+
+    private static string ProtocolSize(long bytes) =>
+        bytes % (1024 * 1024) == 0 ? $"{bytes / 1024 / 1024} MiB" : $"{bytes / 1024} KiB";
 
     private static RpcException Denied(string? permission, string message)
     {

@@ -54,6 +54,15 @@ internal sealed class PluginHostOptionsRules : IValidateOptions<PluginHostOption
             failures.Add("MaxCallTimeout must be positive.");
         }
 
+        if (options.Budgets is null)
+        {
+            failures.Add("Budgets must be set (leave it at its default to keep the documented budgets).");
+        }
+        else
+        {
+            failures.AddRange(options.Budgets.Validate(options.MaxFrameBytes));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -20,7 +20,19 @@ public sealed partial class StockadeStore
     /// <param name="pluginId">Plugin id.</param>
     /// <param name="key">Configuration key.</param>
     /// <param name="value">New value, or null to remove it.</param>
-    public bool SetConfig(string pluginId, string key, string? value)
+    public bool SetConfig(string pluginId, string key, string? value) =>
+        SetConfig(pluginId, key, value, quotaBytes: null) == KvWriteResult.Written;
+
+    /// <summary>
+    /// Sets (or, with null, removes) a configuration value. With <paramref name="quotaBytes"/>, the write is refused
+    /// (atomically, nothing changes) when the plugin's configuration (<see cref="GetConfigUsage"/>) would exceed it afterwards;
+    /// a removal is never refused.
+    /// </summary>
+    /// <param name="pluginId">Plugin id.</param>
+    /// <param name="key">Configuration key.</param>
+    /// <param name="value">New value (JSON text), or null to remove it.</param>
+    /// <param name="quotaBytes">Most bytes (UTF-8 keys + values) the plugin's configuration may hold; null for no limit.</param>
+    public KvWriteResult SetConfig(string pluginId, string key, string? value, long? quotaBytes)
     {
         ArgumentNullException.ThrowIfNull(pluginId);
         ArgumentNullException.ThrowIfNull(key);
@@ -28,7 +40,7 @@ public sealed partial class StockadeStore
         {
             if (!PluginExists(connection, transaction, pluginId))
             {
-                return false;
+                return KvWriteResult.PluginNotFound;
             }
 
             using var command = value is null
@@ -41,7 +53,27 @@ public sealed partial class StockadeStore
                     ("$key", key),
                     ("$value", value));
             command.ExecuteNonQuery();
-            return true;
+            if (value is not null && quotaBytes is { } quota && ConfigUsage(connection, transaction, pluginId) > quota)
+            {
+                transaction.Rollback();
+                return KvWriteResult.QuotaExceeded;
+            }
+
+            return KvWriteResult.Written;
         });
+    }
+
+    /// <summary>Bytes a plugin's configuration holds (UTF-8 key lengths + value lengths), for its quota.</summary>
+    /// <param name="pluginId">Plugin id.</param>
+    public long GetConfigUsage(string pluginId)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        return Execute(connection => ConfigUsage(connection, null, pluginId));
+    }
+
+    private static long ConfigUsage(Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction? transaction, string pluginId)
+    {
+        using var command = Command(connection, transaction, "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0) FROM config WHERE plugin_id = $plugin", ("$plugin", pluginId));
+        return (long)command.ExecuteScalar()!;
     }
 }

@@ -40,7 +40,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string? ProtocolViolation => _violation;
 
-    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, IJsonRpcHandler handler, Action<string>? onStderrLine)
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine)
     {
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
@@ -48,7 +48,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         startInfo.UseShellExecute = false;
 
         var process = await ProcessSpawner.Shared.StartAsync(startInfo).ConfigureAwait(false);
-        var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler);
+        var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
         var worker = new WorkerProcess(process, peer);
         peer.ProtocolViolated += (_, e) =>
         {

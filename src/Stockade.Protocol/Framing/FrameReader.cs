@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Stockade.Protocol;
@@ -14,17 +13,28 @@ public sealed class FrameReader
 
     private readonly Stream _stream;
     private readonly int _maxFrameBytes;
+    private readonly PeerByteBudget? _budget;
     private readonly byte[] _buffer = new byte[BufferSize];
     private int _start;
     private int _end;
 
     /// <summary>Creates a reader over <paramref name="stream"/> that refuses payloads larger than <paramref name="maxFrameBytes"/>.</summary>
     public FrameReader(Stream stream, int maxFrameBytes = 16 * ProtocolLimits.Mebibyte)
+        : this(stream, maxFrameBytes, budget: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a reader that also takes each payload's size from <paramref name="budget"/> before reading it; the frame
+    /// gives the bytes back when it is disposed. A payload the budget cannot take is a protocol violation.
+    /// </summary>
+    public FrameReader(Stream stream, int maxFrameBytes, PeerByteBudget? budget)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFrameBytes, 1);
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
+        _budget = budget;
     }
 
     // True when bytes of a further frame are already buffered, so the next read may not need the stream.
@@ -41,7 +51,12 @@ public sealed class FrameReader
             return null;
         }
 
-        var payload = ArrayPool<byte>.Shared.Rent(size);
+        if (_budget is not null)
+        {
+            await _budget.TakeAsync(size, "a frame", cancellationToken).ConfigureAwait(false);
+        }
+
+        var payload = Frame.Allocate(size);
         try
         {
             var copied = TakeBuffered(payload, size);
@@ -77,11 +92,12 @@ public sealed class FrameReader
                 }
             }
 
-            return new Frame(payload, size);
+            return new Frame(payload, size, _budget);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(payload);
+            Frame.Free(payload);
+            _budget?.Return(size);
             throw;
         }
     }
@@ -97,7 +113,8 @@ public sealed class FrameReader
             return null;
         }
 
-        var payload = ArrayPool<byte>.Shared.Rent(size);
+        _budget?.TakeAsync(size, "a frame", CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var payload = Frame.Allocate(size);
         try
         {
             var copied = TakeBuffered(payload, size);
@@ -113,11 +130,12 @@ public sealed class FrameReader
                 copied += read;
             }
 
-            return new Frame(payload, size);
+            return new Frame(payload, size, _budget);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(payload);
+            Frame.Free(payload);
+            _budget?.Return(size);
             throw;
         }
     }

@@ -14,7 +14,8 @@ public interface IJsonRpcHandler
 
     /// <summary>
     /// Handles one notification. Notifications are delivered one at a time, in order, on the reading loop, so keep
-    /// them short. Throw <see cref="RpcException.MethodNotFound"/> for an unknown method; other exceptions are ignored.
+    /// them short. <paramref name="parameters"/> is valid only until the returned task completes (it is not copied out of
+    /// the frame): clone what must outlive the call. Throw <see cref="RpcException.MethodNotFound"/> for an unknown method; other exceptions are ignored.
     /// </summary>
     ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken);
 }

@@ -43,6 +43,7 @@ public sealed partial class JsonRpcPeer
                 using (frame)
                 {
                     violation = await ProcessAsync(frame.Payload).ConfigureAwait(false);
+                    HoldFrameFor(_request, frame);
                 }
 
                 var delivery = _delivery;
@@ -130,13 +131,16 @@ public sealed partial class JsonRpcPeer
                         return $"\"params\" of '{method}' must be an object or an array";
                     }
 
-                    parameters = paramsElement.Clone();
+                    parameters = paramsElement;
                 }
 
                 if (!hasId)
                 {
+                    // Handled before the document is disposed: no copy (a 16 MiB notification would cost 16 MiB more).
                     return await DispatchNotificationAsync(method, parameters).ConfigureAwait(false);
                 }
+
+                parameters = parameters?.Clone();
 
                 return id.ValueKind is JsonValueKind.Number or JsonValueKind.String
                     ? StartRequest(id.GetRawText(), method, parameters)
@@ -252,12 +256,13 @@ public sealed partial class JsonRpcPeer
             // Free the slot before the answer leaves, so the other side may send its next request at once.
             _incoming.TryRemove(id, out _);
             call.Cancellation.Dispose();
+            call.Release();
             Interlocked.Decrement(ref _incomingInFlight);
         }
 
         if (answer is not null)
         {
-            Send(answer);
+            SendAnswer(answer);
         }
 
         call.MarkFinished();

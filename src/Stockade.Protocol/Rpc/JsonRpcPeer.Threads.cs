@@ -328,6 +328,7 @@ public sealed partial class JsonRpcPeer
             // loop does, so notifications stay in order.
             var processed = ProcessAsync(frame.Payload);
             violation = processed.IsCompleted ? processed.GetAwaiter().GetResult() : processed.AsTask().GetAwaiter().GetResult();
+            HoldFrameFor(_request, frame);
         }
 
         delivery = _delivery;

@@ -125,6 +125,8 @@ public sealed partial class JsonRpcPeer
             unsent.Dispose();
         }
 
+        _budget?.Detach();
+
         try
         {
             await _output.DisposeAsync().ConfigureAwait(false);
@@ -151,6 +153,27 @@ public sealed partial class JsonRpcPeer
         var outgoing = _limits.MaxInFlight - _outgoingSlots.CurrentCount;
         Pump(inline: outgoing <= 1 && Volatile.Read(ref _incomingInFlight) == 0);
         return true;
+    }
+
+    // Sends the answer to one of the other side's requests. With a budget, the answer counts in it until it is written:
+    // a side that asks and never reads its input would otherwise grow the queue without bound (answers are small, the
+    // requests that cause them cost nothing to send). Past the budget the connection is closed as a violation.
+    private void SendAnswer(PooledBufferWriter answer)
+    {
+        if (_budget is not null)
+        {
+            var bytes = answer.WrittenMemory.Length;
+            var violation = _budget.TakeAnswer(bytes);
+            answer.Hold(_budget, bytes);
+            if (violation is not null)
+            {
+                answer.Dispose();
+                Close(violation, new ProtocolViolationException(violation));
+                return;
+            }
+        }
+
+        Send(answer);
     }
 
     private static PooledBufferWriter WriteMessage<TState>(TState state, Action<Utf8JsonWriter, TState> body)

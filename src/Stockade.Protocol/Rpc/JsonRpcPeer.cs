@@ -25,6 +25,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     private readonly Stream _output;
     private readonly ProtocolLimits _limits;
     private readonly IJsonRpcHandler _handler;
+    private readonly PeerByteBudget? _budget;
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
     private readonly JsonDocumentOptions _documentOptions;
@@ -51,6 +52,22 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
     /// <param name="limits">Limits applied to what the other side sends; <see langword="null"/> for <see cref="ProtocolLimits.Default"/>.</param>
     /// <param name="handler">Answers incoming requests and notifications.</param>
     public JsonRpcPeer(Stream input, Stream output, ProtocolLimits? limits, IJsonRpcHandler handler)
+        : this(input, output, limits, handler, budget: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a peer whose bytes held for the other side — frames being read, requests being answered, answers the other
+    /// side has not read yet — are counted in <paramref name="budget"/>; passing it is a protocol violation (docs/protocol.md,
+    /// "Byte budgets"). A host gives each worker's peer its own budget, drawing on one host-wide <see cref="ByteBudget"/>.
+    /// </summary>
+    /// <inheritdoc cref="JsonRpcPeer(Stream, Stream, ProtocolLimits?, IJsonRpcHandler)"/>
+    /// <param name="input">Stream of incoming frames (e.g. the worker's stdout, seen from the host).</param>
+    /// <param name="output">Stream for outgoing frames.</param>
+    /// <param name="limits">Limits applied to what the other side sends; <see langword="null"/> for <see cref="ProtocolLimits.Default"/>.</param>
+    /// <param name="handler">Answers incoming requests and notifications.</param>
+    /// <param name="budget">The bytes this peer may hold for the other side; <see langword="null"/> for no budget.</param>
+    public JsonRpcPeer(Stream input, Stream output, ProtocolLimits? limits, IJsonRpcHandler handler, PeerByteBudget? budget)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -61,7 +78,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         _output = output;
         _limits = limits;
         _handler = handler;
-        _reader = new FrameReader(input, limits.MaxFrameBytes);
+        _budget = budget;
+        _reader = new FrameReader(input, limits.MaxFrameBytes, budget);
         _writer = new FrameWriter(output, limits.MaxFrameBytes);
         _documentOptions = new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth };
         _outgoingSlots = new SemaphoreSlim(limits.MaxInFlight, limits.MaxInFlight);
@@ -100,6 +118,8 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         {
             throw new InvalidOperationException("The peer is already started; call Start once.");
         }
+
+        _budget?.Attach(reason => Close(reason, new ProtocolViolationException(reason)));
 
         if (mode == JsonRpcReadMode.DedicatedThreads)
         {
@@ -217,9 +237,29 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         }
     }
 
+    // Keeps the bytes of the frame that brought a request in the budget until the request is answered: its parameters are
+    // a copy of part of that frame.
+    private void HoldFrameFor(IncomingRequest request, Frame frame)
+    {
+        if (request.Call is { } call && frame.TakeReservation() is { } budget)
+        {
+            call.Hold(budget, frame.Length);
+        }
+    }
+
     private sealed class IncomingCall(CancellationTokenSource cancellation)
     {
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private PeerByteBudget? _budget;
+        private int _bytes;
+
+        public void Hold(PeerByteBudget budget, int bytes)
+        {
+            _bytes = bytes;
+            _budget = budget;
+        }
+
+        public void Release() => Interlocked.Exchange(ref _budget, null)?.Return(_bytes);
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 

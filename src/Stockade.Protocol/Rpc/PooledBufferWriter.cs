@@ -7,6 +7,8 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(512);
     private int _written;
+    private PeerByteBudget? _budget;
+    private int _held;
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
@@ -24,8 +26,16 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
+    // Counts the message (an answer) in a budget until it is disposed (written or dropped).
+    public void Hold(PeerByteBudget budget, int bytes)
+    {
+        _held = bytes;
+        _budget = budget;
+    }
+
     public void Dispose()
     {
+        Interlocked.Exchange(ref _budget, null)?.ReturnAnswer(_held);
         var buffer = Interlocked.Exchange(ref _buffer, []);
         if (buffer.Length > 0)
         {
