@@ -1,6 +1,9 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
+// The plugin runs in a Linux worker only (its attacks are Linux system calls).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 namespace Samples.Hostile;
 
 // The libc calls the escapes need; a plugin is free to P/Invoke, which is why only the kernel can stop it.
@@ -108,8 +111,10 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     public static partial int WaitPid(int pid, out int status, int options);
 
+    public static void Close(int fd) => _ = CloseDescriptor(fd);
+
     [LibraryImport("libc", EntryPoint = "close")]
-    public static partial int Close(int fd);
+    private static partial int CloseDescriptor(int fd);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUserId();
