@@ -49,7 +49,7 @@ public sealed partial class HostilePlugin
     }
 
     /// <summary>
-    /// Plants symlinks to <c>/</c> and <c>/dev/zero</c> and a FIFO in <c>$PLUGIN_DATA</c> and <c>$TEMP</c>,
+    /// Plants symlinks to <c>/</c> and <c>/dev/zero</c> and, where allowed, a FIFO in <c>$PLUGIN_DATA</c> and <c>$TEMP</c>,
     /// for a host that walks or measures those folders (the watchdog's disk size, uninstall). Succeeded
     /// means they were planted; the test checks the host afterwards.
     /// </summary>
@@ -61,11 +61,18 @@ public sealed partial class HostilePlugin
             Directory.CreateDirectory(folder);
             Replace(Path.Combine(folder, "link-root"), () => File.CreateSymbolicLink(Path.Combine(folder, "link-root"), "/"));
             Replace(Path.Combine(folder, "link-zero"), () => File.CreateSymbolicLink(Path.Combine(folder, "link-zero"), "/dev/zero"));
-            Replace(Path.Combine(folder, "fifo"), () =>
+            try
             {
-                using var name = new Native.CString(Path.Combine(folder, "fifo"));
-                Native.Checked("mknod(S_IFIFO)", Native.SysMknod, name, 0x1000 | 0x1b6, 0);
-            });
+                // Landlock grants no MAKE_FIFO in the writable folders; a FIFO is planted only where it does.
+                Replace(Path.Combine(folder, "fifo"), () =>
+                {
+                    using var name = new Native.CString(Path.Combine(folder, "fifo"));
+                    Native.Checked("mknod(S_IFIFO)", Native.SysMknod, name, 0x1000 | 0x1b6, 0);
+                });
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
         }
     });
 

@@ -30,21 +30,31 @@ public abstract class Issue14HostFolderTests<TFixture>(TFixture fixture) : IClas
 
             // A second host on the same home starts the same plugin: today it wipes temp/<id> by path.
             var options = fixture.Options();
+            var refusals = new List<string>();
             await using (var second = new PluginHost(options))
             {
                 for (var round = 0; round < 5; round++)
                 {
-                    await second.LoadAsync(Path.Combine(fixture.World.Plugins, id), new PluginLoadOptions { Level = fixture.Level, Grants = ["file:write=$PLUGIN_DATA/**"] });
-                    _ = await second.InvokeAsync<Report>(id, language == "cs" ? "unixSocket" : "socketPair", new { }, JsonSerializerOptions.Web);
-                    await second.UnloadAsync(id);
+                    try
+                    {
+                        await second.LoadAsync(Path.Combine(fixture.World.Plugins, id), new PluginLoadOptions { Level = fixture.Level, Grants = ["file:write=$PLUGIN_DATA/**"] });
+                        _ = await second.InvokeAsync<Report>(id, language == "cs" ? "unixSocket" : "socketPair", new { }, JsonSerializerOptions.Web);
+                        await second.UnloadAsync(id);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
+                    {
+                        // Today the second host trips over the folder the first host's worker is changing.
+                        refusals.Add($"{ex.GetType().Name}: {ex.Message}");
+                    }
                 }
             }
 
             VictimSurvivors(victim).ShouldBe(VictimFiles, "a host followed a symlink a worker planted in $TEMP and deleted files outside it");
+            refusals.ShouldBeEmpty("a live worker of one host kept a second host from starting the same plugin");
         }
         finally
         {
-            await fixture.Host.UnloadAsync(id);
+            await UnloadQuietlyAsync(id);
         }
 
         VictimSurvivors(victim).ShouldBe(VictimFiles, "the host followed a symlink a worker planted in $TEMP when it removed the folder");
@@ -58,17 +68,28 @@ public abstract class Issue14HostFolderTests<TFixture>(TFixture fixture) : IClas
     {
         var id = $"t.swapend-{language}-{Guid.NewGuid():N}"[..24];
         var victim = Victim();
+        var folder = Copy(language, id);
+        var refusals = new List<string>();
         for (var round = 0; round < 5; round++)
         {
-            await fixture.Host.LoadAsync(round == 0 ? Copy(language, id) : Path.Combine(fixture.World.Plugins, id),
-                new PluginLoadOptions { Level = fixture.Level, Grants = ["file:write=$PLUGIN_DATA/**"] });
-            var started = await fixture.Host.InvokeAsync<Report>(id, "swapper", new { path = victim, name = "temp", seconds = 30 }, JsonSerializerOptions.Web);
-            started!.Succeeded.ShouldBeTrue(started.Error);
-            await Task.Delay(300);
-            await fixture.Host.UnloadAsync(id);
+            try
+            {
+                await fixture.Host.LoadAsync(folder, new PluginLoadOptions { Level = fixture.Level, Grants = ["file:write=$PLUGIN_DATA/**"] });
+                var started = await fixture.Host.InvokeAsync<Report>(id, "swapper", new { path = victim, name = "temp", seconds = 30 }, JsonSerializerOptions.Web);
+                started!.Succeeded.ShouldBeTrue(started.Error);
+                await Task.Delay(300);
+                await fixture.Host.UnloadAsync(id);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PluginException)
+            {
+                // Today a load can trip over the folder a worker that has not yet died keeps changing.
+                refusals.Add($"{ex.GetType().Name}: {ex.Message}");
+            }
         }
 
+        await UnloadQuietlyAsync(id);
         VictimSurvivors(victim).ShouldBe(VictimFiles, "the host followed a symlink a worker planted in $TEMP when it removed the folder");
+        refusals.ShouldBeEmpty("the host could not restart a plugin whose previous worker was still changing its temp folder");
         (await fixture.Host.InvokeAsync(Issue14Fixture.Benign, "ping")).GetString().ShouldBe("pong");
     }
 
@@ -125,6 +146,18 @@ public abstract class Issue14HostFolderTests<TFixture>(TFixture fixture) : IClas
         }
 
         return victim;
+    }
+
+    private async Task UnloadQuietlyAsync(string id)
+    {
+        try
+        {
+            await fixture.Host.UnloadAsync(id);
+        }
+        catch (Exception ex) when (ex is PluginException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Not loaded (a refused round) or its folder is still being changed; the victim check is what counts.
+        }
     }
 
     private static int VictimSurvivors(string victim) =>
