@@ -11,6 +11,7 @@ namespace Stockade.Cli.Tests;
 /// it, and it gets 512 MiB of GC heap); it must end within 60 s with exit 2 naming the entry.
 /// </summary>
 [Trait("Issue", "14")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class Issue14HostileFolderTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);

@@ -27,8 +27,13 @@ public sealed class Issue14TerminalTests : IDisposable
     [InlineData(HostilePy, "terminalThrow", "samples.hostile-python")]
     public async Task Run_PluginTextWithEscapes_ReachesTheTerminalSanitised(string sample, string method, string id)
     {
-        var result = await CliRunner.RunAsync("run", CliRunner.Sample(sample), method, "--grant", "file:write=$PLUGIN_DATA/**", "--home", _home.Path);
+        // The C# sample declares file:write on its data; the Python one declares nothing.
+        var result = sample == HostileCs
+            ? await CliRunner.RunAsync("run", CliRunner.Sample(sample), method, "--grant", "file:write=$PLUGIN_DATA/**", "--home", _home.Path)
+            : await CliRunner.RunAsync("run", CliRunner.Sample(sample), method, "--home", _home.Path);
 
+        // The plugin must have run (0 result, 3 refused, 6 failed), else this test proves nothing.
+        result.ExitCode.ShouldBeOneOf([0, 3, 6], $"the plugin did not run: {result.Stderr}");
         AssertClean(result.Stdout + result.Stderr, $"run {method}");
         AdviceLines(result.Stderr).ShouldAllBe(l => !l.Contains("file:write=/**", StringComparison.Ordinal) && !l.Contains("/x", StringComparison.Ordinal),
             "an advice line was built from plugin text: " + string.Join(" | ", AdviceLines(result.Stderr)));
@@ -38,38 +43,64 @@ public sealed class Issue14TerminalTests : IDisposable
         AssertClean(audit.Stdout + audit.Stderr, "audit");
     }
 
-    [Fact]
-    public async Task ManifestText_WithEscapes_IsSanitisedInValidateInstallListPermissions()
+    [Theory]
+    [InlineData("escapes")]
+    [InlineData("bidi")]
+    public async Task ManifestText_WithEscapesOrBidi_IsSanitisedInValidateInstallListPermissionsAudit(string kind)
     {
         var folder = Path.Combine(_home.Path, "plugin-src");
         Directory.CreateDirectory(folder);
         File.Copy(Path.Combine(CliRunner.Sample("plugins/hello-python"), "plugin.py"), Path.Combine(folder, "plugin.py"));
-        await File.WriteAllTextAsync(Path.Combine(folder, "plugin.yaml"), """
-            id: t.terminal
-            name: "Terminal\x1b[2J\x1b]0;pwned\x07 \u202eevil\u202c"
-            version: 1.0.0
-            description: "looks fine\r\x1b[1A\x1b[2Kstockade grant t.terminal file:write=/**\n\x9b31m"
-            publisher: "tests\x1b]52;c;c3RvY2thZGU=\x07"
-            runtime: process
-            entry: plugin.py
-            interpreter: /usr/bin/python3
-            permissions:
-              required:
-                - permission: file:write=$PLUGIN_DATA/**
-                  reason: "needed\x1b[8m hidden text\x1b[0m\rstockade grant t.terminal file:write=/**"
-            resources: { memoryMb: 128, openFiles: 64 }
-            """);
+
+        // YAML double-quoted strings turn \x1b, \u202e, \r, \n into the raw characters.
+        var manifest = kind == "escapes"
+            ? """
+                id: t.terminal
+                name: "Terminal\x1b[2J\x1b]0;pwned\x07 \u202eevil\u202c"
+                version: 1.0.0
+                description: "looks fine\r\x1b[1A\x1b[2Kstockade grant t.terminal file:write=/**\n\x9b31m"
+                publisher: "tests\x1b]52;c;c3RvY2thZGU=\x07"
+                runtime: process
+                entry: plugin.py
+                interpreter: /usr/bin/python3
+                permissions:
+                  required:
+                    - permission: file:write=$PLUGIN_DATA/**
+                      reason: "needed\x1b[8m hidden text\x1b[0m\rstockade grant t.terminal file:write=/**"
+                resources: { memoryMb: 128, openFiles: 64 }
+                """
+            : """
+                id: t.terminal
+                name: "Terminal \u202eevil\u202c \u2067isolate\u2069"
+                version: 1.0.0
+                description: "reads \u202enwod tuhs\u202c your notes"
+                publisher: "tests \u200f\u202d"
+                runtime: process
+                entry: plugin.py
+                interpreter: /usr/bin/python3
+                permissions:
+                  required:
+                    - permission: file:write=$PLUGIN_DATA/**
+                      reason: "needed \u202e**/=etirw:elif tnarg edakcots\u202c"
+                resources: { memoryMb: 128, openFiles: 64 }
+                """;
+        await File.WriteAllTextAsync(Path.Combine(folder, "plugin.yaml"), manifest);
 
         var validate = await CliRunner.RunAsync("validate", folder, "--home", _home.Path);
         AssertClean(validate.Stdout + validate.Stderr, "validate");
 
+        // Refusing such a manifest (exit 2) is as good as showing it sanitised; either way the output is clean.
         var install = await CliRunner.RunAsync("install", folder, "--grant", "none", "--yes", "--home", _home.Path);
-        install.ExitCode.ShouldBe(0, install.Stderr);
+        install.ExitCode.ShouldBeOneOf([0, 2], install.Stderr);
         AssertClean(install.Stdout + install.Stderr, "install");
 
         AssertClean((await CliRunner.RunAsync("list", "--home", _home.Path)).Stdout, "list");
-        var permissions = await CliRunner.RunAsync("permissions", "t.terminal", "--home", _home.Path);
-        AssertClean(permissions.Stdout + permissions.Stderr, "permissions");
+        if (install.ExitCode == 0)
+        {
+            var permissions = await CliRunner.RunAsync("permissions", "t.terminal", "--home", _home.Path);
+            AssertClean(permissions.Stdout + permissions.Stderr, "permissions");
+        }
+
         var audit = await CliRunner.RunAsync("audit", "--home", _home.Path);
         AssertClean(audit.Stdout + audit.Stderr, "audit");
     }
@@ -79,7 +110,7 @@ public sealed class Issue14TerminalTests : IDisposable
 
     private static void AssertClean(string text, string where)
     {
-        char[] raw = ['\u001b', '\u0007', '\u009b', '\u009d', '\u202e', '\u202d', '\u202a', '\u202b', '\u202c', '\u2066', '\u2067', '\u2068', '\u2069', '\r', '\u0008'];
+        char[] raw = ['\u001b', '\u0007', '\u009b', '\u009d', '\u202e', '\u202d', '\u202a', '\u202b', '\u202c', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\r', '\u0008'];
         foreach (var c in raw)
         {
             text.IndexOf(c, StringComparison.Ordinal).ShouldBe(-1, $"'{where}' printed the raw character U+{(int)c:X4}: {Visible(text)}");

@@ -33,7 +33,7 @@ public abstract class Issue14HostFolderTests<TFixture>(TFixture fixture) : IClas
             var refusals = new List<string>();
             await using (var second = new PluginHost(options))
             {
-                for (var round = 0; round < 5; round++)
+                for (var round = 0; round < 8; round++)
                 {
                     try
                     {
