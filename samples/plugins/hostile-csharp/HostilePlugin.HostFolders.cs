@@ -8,7 +8,7 @@ namespace Samples.Hostile;
 public sealed partial class HostilePlugin
 {
     private const int SwapFolders = 8;
-    private const int FilesPerFolder = 64;
+    private const int FilesPerFolder = 16;
 
     /// <summary>
     /// Starts a background swapper for <c>Seconds</c> (default 60) in <c>$TEMP</c> (<c>Name</c> =
@@ -108,9 +108,12 @@ public sealed partial class HostilePlugin
                     // The window a path-based delete falls into: listed as a folder, entered as a link.
                     Directory.Move(folder, aside);
                     Directory.CreateSymbolicLink(folder, victim);
-                    Thread.Yield();
+
+                    // About as long a link as a folder, so a delete that listed a folder often enters a link.
+                    Thread.Sleep(1);
                     File.Delete(folder);
                     Directory.Move(aside, folder);
+                    Thread.Sleep(1);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {

@@ -365,12 +365,14 @@ def swapper(arg):
                 try:
                     if not os.path.lexists(folder) and not os.path.exists(aside):
                         os.makedirs(os.path.join(folder, "inner"))
-                        for f in range(64):
+                        for f in range(16):
                             open(os.path.join(folder, "f%d" % f), "wb").close()
                     os.rename(folder, aside)
                     os.symlink(victim, folder)
+                    time.sleep(0.001)  # about as long a link as a folder
                     os.unlink(folder)
                     os.rename(aside, folder)
+                    time.sleep(0.001)
                 except OSError:
                     try:
                         if os.path.islink(folder):
