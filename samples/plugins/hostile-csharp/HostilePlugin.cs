@@ -6,12 +6,18 @@ using Stockade.Plugin;
 namespace Samples.Hostile;
 
 /// <summary>Every method tries one escape and returns a report instead of throwing.</summary>
-public sealed class HostilePlugin : IPlugin
+public sealed partial class HostilePlugin : IPlugin
 {
     private const string DefaultSecret = "/etc/shadow";
 
+    private IPluginContext? _context;
+
     /// <inheritdoc />
-    public ValueTask InitializeAsync(IPluginContext context, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask InitializeAsync(IPluginContext context, CancellationToken cancellationToken)
+    {
+        _context = context;
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Reads a file outside the plugin's folders.</summary>
     [PluginMethod("readSecret")]

@@ -33,12 +33,19 @@ public abstract class HostFixture : IAsyncLifetime
 
     public virtual Task InitializeAsync()
     {
-        Host = new PluginHost(Options());
+        var options = Options();
+        Configure(options);
+        Host = new PluginHost(options);
         Host.PluginEvent += (_, e) => Events.Enqueue(e);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Lets a fixture change the host's options (e.g. its environment) before the host is built.</summary>
+    protected virtual void Configure(PluginHostOptions options)
+    {
+    }
+
+    public virtual async Task DisposeAsync()
     {
         await Host.DisposeAsync();
         World.Dispose();
