@@ -55,15 +55,21 @@ public sealed partial class HostilePlugin
         });
     }
 
-    /// <summary>Creates a connected pair of Unix sockets (a Unix socket the profile has no need for).</summary>
+    /// <summary>Creates a datagram pair of Unix sockets and sends through it to a pathname socket.</summary>
     [PluginMethod("socketPair")]
-    public unsafe AttemptReport SocketPair() => AttemptReport.Try("socketPair AF_UNIX", () =>
+    public unsafe AttemptReport SocketPair(ProbeInput? input)
     {
-        var fds = stackalloc int[2];
-        Native.Checked("socketpair(AF_UNIX, SOCK_STREAM)", Native.SysSocketpair, Native.AfUnix, Native.SockStream | Native.SockCloexec, 0, (nint)fds);
-        Native.Close(fds[0]);
-        Native.Close(fds[1]);
-    });
+        // A nameless stream pair reaches nothing; a datagram pair can still sendto() any pathname socket.
+        var path = input?.Path ?? "/dev/log";
+        return AttemptReport.Try($"socketPair AF_UNIX SOCK_DGRAM, sendto {path}", () =>
+        {
+            var fds = stackalloc int[2];
+            Native.Checked("socketpair(AF_UNIX, SOCK_DGRAM)", Native.SysSocketpair, Native.AfUnix, Native.SockDgram | Native.SockCloexec, 0, (nint)fds);
+            Native.Close(fds[1]);
+            using var socket = new Socket(new SafeSocketHandle(fds[0], ownsHandle: true));
+            socket.SendTo("stockade"u8, new UnixDomainSocketEndPoint(path));
+        });
+    }
 
     /// <summary>Sends one datagram to a pathname Unix datagram socket (no connect, just sendto).</summary>
     [PluginMethod("unixDatagram")]

@@ -160,6 +160,31 @@ public sealed partial class HostilePlugin
     public AttemptReport SetuidRoot() => AttemptReport.Try("setuidRoot setuid(0)", () =>
         Native.Checked("setuid(0)", Native.SysSetuid, 0));
 
+    // uid 0 is the machine's root unless a user namespace maps it to another uid outside (strict: root of its own
+    // namespace, the plugin's uid outside, with nothing).
+    private static bool IsMachineRoot()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/uid_map"))
+            {
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 3 && parts[0] == "0")
+                {
+                    return parts[1] == "0";
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return true;
+    }
+
     /// <summary>Reads the worker's effective capability set; any capability at all is a failure of "no privileges".</summary>
     [PluginMethod("capabilities")]
     public AttemptReport Capabilities()
@@ -172,7 +197,7 @@ public sealed partial class HostilePlugin
             Native.Checked("capget", Native.SysCapget, header, data);
             var effective = (ulong)MemoryMarshal.Read<uint>(data.Span) | ((ulong)MemoryMarshal.Read<uint>(data.Span[12..]) << 32);
             var euid = Native.GetEffectiveUserId();
-            var held = effective != 0 || euid == 0;
+            var held = effective != 0 || (euid == 0 && IsMachineRoot());
             return new AttemptReport("capabilities capget", held, $"effective capabilities 0x{effective:x}, euid {euid}");
         }
         catch (Exception e)

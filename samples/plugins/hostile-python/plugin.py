@@ -145,12 +145,17 @@ def unix_datagram(arg):
     return attempt("unixDatagram " + arg["path"], action)
 
 
-def socket_pair(_arg):
+def socket_pair(arg):
+    """A nameless pair is harmless; a datagram pair can still sendto() any pathname socket."""
+    path = (arg or {}).get("path", "/dev/log")
     def action():
-        a, b = socket.socketpair()
-        a.close()
-        b.close()
-    return attempt("socketPair AF_UNIX", action)
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            a.sendto(b"stockade", path)
+        finally:
+            a.close()
+            b.close()
+    return attempt("socketPair AF_UNIX SOCK_DGRAM, sendto " + path, action)
 
 
 def prlimit_parent(arg):
@@ -277,13 +282,26 @@ def setuid_root(_arg):
     return attempt("setuidRoot setuid(0)", lambda: sys_call("setuid", 0))
 
 
+def real_root():
+    """uid 0 is the machine's root unless a user namespace maps it to another uid outside."""
+    try:
+        with open("/proc/self/uid_map") as f:
+            for line in f:
+                inside, outside, _count = line.split()
+                if inside == "0":
+                    return outside == "0"
+    except OSError:
+        pass
+    return True
+
+
 def capabilities(_arg):
     try:
         header = (ctypes.c_uint32 * 2)(0x20080522, 0)
         data = (ctypes.c_uint32 * 6)()
         sys_call("capget", ctypes.byref(header), ctypes.byref(data))
         effective = data[0] | (data[3] << 32)
-        held = effective != 0 or os.geteuid() == 0
+        held = effective != 0 or (os.geteuid() == 0 and real_root())
         return {"attempt": "capabilities capget", "succeeded": held,
                 "error": "effective capabilities 0x%x, euid %d" % (effective, os.geteuid())}
     except Exception as error:  # pylint: disable=broad-except

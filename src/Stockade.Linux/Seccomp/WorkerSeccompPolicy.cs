@@ -43,6 +43,9 @@ internal static class WorkerSeccompPolicy
     /// <summary>S_ISUID | S_ISGID: a mode with either bit is refused, so no plugin plants a setuid or setgid file.</summary>
     internal const uint SetIdBits = 0x0c00;
 
+    /// <summary>Bits of a socket type that every type but <c>SOCK_STREAM</c> (1) sets at least one of (DGRAM 2, RAW 3, RDM 4, SEQPACKET 5, PACKET 10).</summary>
+    internal const uint SocketTypeBitsOtherThanStream = 0xE;
+
     /// <summary>The <c>prctl</c> options a worker may use; everything else (PDEATHSIG, DUMPABLE, MM, PTRACER, SECUREBITS...) is EPERM.</summary>
     internal static readonly uint[] PrctlOptions =
     [
@@ -304,7 +307,11 @@ internal static class WorkerSeccompPolicy
         Allow(llistxattr, "lists extended attributes"),
 
         // Sockets: no socket() at all; only connected AF_UNIX pairs inside the process and the descriptors it inherited.
-        WithArguments(socketpair, SeccompAction.Errno(EPERM), "AF_UNIX pairs only (Python asyncio's self-pipe, libuv's child plumbing): connected, nameless, inside the process",
+        // Stream only: a datagram pair is connected too, but sendto() with an address still reaches any pathname
+        // datagram socket (/dev/log, journald, a host's own); a stream socket refuses an address (EISCONN/EOPNOTSUPP).
+        // Every type but SOCK_STREAM (1) sets a bit of 0xE; the flags SOCK_CLOEXEC/SOCK_NONBLOCK sit above it.
+        WithArguments(socketpair, SeccompAction.Errno(EPERM), "AF_UNIX stream pairs only (Python asyncio's self-pipe, libuv's child plumbing): connected, nameless, inside the process",
+            new SeccompArgumentCheck(1, SeccompArgumentTest.AnyBitSet, SocketTypeBitsOtherThanStream, SeccompAction.Errno(EPERM)),
             new SeccompArgumentCheck(0, SeccompArgumentTest.Equal, Interop.AF_UNIX, SeccompAction.Allow)),
         Allow(sendmsg, "on the pairs and the inherited protocol descriptors"),
         Allow(recvmsg, "on the pairs and the inherited protocol descriptors"),

@@ -210,6 +210,10 @@ public sealed class WorkerSeccompPolicyTests
         var program = Filter(profile, allowExec);
 
         Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 1, 0).ShouldBe(Allow);
+        Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 1 | 0x80000 /* SOCK_CLOEXEC */ | 0x800 /* SOCK_NONBLOCK */, 0).ShouldBe(Allow);
+        Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0).ShouldBe(Eperm, "a datagram pair can sendto() a pathname socket");
+        Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 5 /* SOCK_SEQPACKET */, 0).ShouldBe(Eperm);
+        Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 2 | 0x80000, 0).ShouldBe(Eperm);
         Bpf.Run(program, Nr.socketpair, 2 /* AF_INET */, 1, 0).ShouldBe(Eperm);
         Bpf.Run(program, Nr.socketpair, 16 /* AF_NETLINK */, 3, 0).ShouldBe(Eperm);
         Bpf.Run(program, Nr.personality, 0xffffffff).ShouldBe(Allow, "the query");

@@ -19,10 +19,10 @@ public sealed class BudgetOptions
 
     /// <summary>
     /// Bytes all workers together may have in flight towards the host, in MiB. When it is used up, the worker holding the
-    /// most is ended (audited protocol violation) and the others go on. At least <see cref="WorkerInFlightMb"/>. Default 512 MiB.
+    /// most is ended (audited protocol violation) and the others go on. At least <see cref="WorkerInFlightMb"/>. Default 256 MiB: four maximal-frame workers at once, while eight offenders stay a bounded few hundred MiB of host memory.
     /// </summary>
     [Range(1, 1 << 20)]
-    public int HostInFlightMb { get; set; } = 512;
+    public int HostInFlightMb { get; set; } = 256;
 
     /// <summary>The window over which audit and log budgets are counted; summaries are written at its end at the latest. Default 10 s.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
