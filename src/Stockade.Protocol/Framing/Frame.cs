@@ -4,8 +4,9 @@ namespace Stockade.Protocol;
 
 /// <summary>
 /// One frame's payload. Dispose it once the payload has been consumed; the memory must not be used afterwards.
-/// Small payloads live in a buffer rented from the shared pool; large ones (over <see cref="PooledLimit"/>) in their own
-/// array, so that a burst of large frames does not leave the pool holding memory no budget counts.
+/// Small payloads live in a buffer rented from the shared pool; large ones (over <see cref="PooledLimit"/>) in a pool of
+/// their own whose retention is bounded, so that a burst of large frames neither leaves the shared pool holding memory no
+/// budget counts nor leaves a new large array per frame for the GC.
 /// </summary>
 public sealed class Frame : IDisposable
 {
@@ -30,14 +31,25 @@ public sealed class Frame : IDisposable
 
     internal int Length => _length;
 
+    // Large payloads come from a pool of their own that keeps at most LargeArraysPerSize arrays of each power-of-two size
+    // (1 to 32 MiB: at most 4 x 63 MiB retained), so a stream of maximal frames reuses a few arrays instead of leaving a
+    // new 16 MiB array for the GC per frame (eight plugins sending 16 MiB frames grew the host by ~1 GB of such garbage
+    // before a gen-2 collection came round, although the bytes in flight were within their budget).
+    private const int LargeArraysPerSize = 4;
+    private static readonly ArrayPool<byte> LargePool = ArrayPool<byte>.Create(32 * 1024 * 1024, LargeArraysPerSize);
+
     internal static byte[] Allocate(int size) =>
-        size <= PooledLimit ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        size <= PooledLimit ? ArrayPool<byte>.Shared.Rent(size) : LargePool.Rent(size);
 
     internal static void Free(byte[] buffer)
     {
         if (buffer.Length <= PooledLimit)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else
+        {
+            LargePool.Return(buffer);
         }
     }
 

@@ -159,7 +159,12 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
         LaunchSpec spec = PythonSpec([Node, Path.Combine(plugin, "plugin.js")], plugin, new LaunchSeccomp { Profile = SeccompProfile.Node }, Node);
         spec.Landlock!.PathRules = [.. spec.Landlock.PathRules, SandboxFixture.Rule(sandbox.Writable, ReadWrite), SandboxFixture.Rule("/etc/ssl/openssl.cnf", LandlockFsAccess.ReadFile)];
 
-        ProcessResult result = Launch(identity, spec, input, new Dictionary<string, string> { ["PLUGIN_DATA"] = sandbox.Writable });
+        // One data folder per identity: a root launcher holds no capabilities any more, so it cannot overwrite the file
+        // the nobody run left behind (no CAP_DAC_OVERRIDE), exactly as a plugin could not.
+        string data = Path.Combine(sandbox.Writable, "node-" + identity);
+        Directory.CreateDirectory(data);
+        File.SetUnixFileMode(data, (UnixFileMode)0x1FF);
+        ProcessResult result = Launch(identity, spec, input, new Dictionary<string, string> { ["PLUGIN_DATA"] = data });
 
         result.ExitCode.ShouldBe(0, result.StandardError);
         List<JsonElement> answers = Unframe(result.StandardOutput);
@@ -313,6 +318,11 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
         for (int offset = 0; offset + 4 <= bytes.Length;)
         {
             int length = (int)BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(offset));
+            if (offset + 4 + length > bytes.Length)
+            {
+                throw new InvalidDataException($"a frame of {length} bytes at {offset} runs past the output (an answer of 128 bytes or more does not survive the text decoding): {output}");
+            }
+
             messages.Add(JsonDocument.Parse(bytes.AsMemory(offset + 4, length)).RootElement.Clone());
             offset += 4 + length;
         }
