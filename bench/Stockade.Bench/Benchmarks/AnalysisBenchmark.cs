@@ -19,7 +19,7 @@ internal static class AnalysisBenchmark
             .OrderBy(f => f.Length)
             .FirstOrDefault() ?? throw new InvalidOperationException($"no framework assembly of 5 MB or more in {frameworkDir}");
         Console.WriteLine($"analysis: {source.Name} ({source.Length / 1_000_000.0:F1} MB)");
-        var dir = Directory.CreateTempSubdirectory("stockade-bench-analysis-").FullName;
+        var dir = BenchPaths.CreateTempRoot("stockade-bench-analysis-");
         try
         {
             var copy = Path.Combine(dir, "Plugin.dll");

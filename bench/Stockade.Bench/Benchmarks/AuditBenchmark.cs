@@ -16,7 +16,7 @@ internal static class AuditBenchmark
     public static async Task RunAsync(Report report, int records)
     {
         Console.WriteLine($"audit: {records} records");
-        var root = Directory.CreateTempSubdirectory("stockade-bench-audit-").FullName;
+        var root = BenchPaths.CreateTempRoot("stockade-bench-audit-");
         try
         {
             var baseline = RawChainedLines(Path.Combine(root, "raw.jsonl"), records);

@@ -30,7 +30,7 @@ internal sealed class BenchWorker : IAsyncDisposable
     /// <summary>The launch plan, made before the clock starts (the host plans once per load, not per spawn).</summary>
     public static (ProcessStartInfo Info, string Root) Plan()
     {
-        var root = Directory.CreateTempSubdirectory("stockade-bench-").FullName;
+        var root = BenchPaths.CreateTempRoot("stockade-bench-");
         var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
         var temp = Directory.CreateDirectory(Path.Combine(root, "temp")).FullName;
         var runtime = WorkerRuntime.Locate(AppContext.BaseDirectory);

@@ -22,7 +22,7 @@ internal static class BrokerBenchmark
     {
         Console.WriteLine($"broker: {calls} sequential authorisations");
         var policy = PolicyBenchmark.BuildPolicy();
-        var root = Directory.CreateTempSubdirectory("stockade-bench-broker-").FullName;
+        var root = BenchPaths.CreateTempRoot("stockade-bench-broker-");
         try
         {
             await using var audit = new AuditLog(new AuditLogOptions { Directory = root, Fsync = AuditFsyncPolicy.Interval });

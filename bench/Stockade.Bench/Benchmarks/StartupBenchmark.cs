@@ -112,7 +112,7 @@ internal static class StartupBenchmark
     /// </summary>
     private static async Task PrewarmedAsync(Report report, Samples plain, int runs)
     {
-        var root = Directory.CreateTempSubdirectory("stockade-bench-prewarm-").FullName;
+        var root = BenchPaths.CreateTempRoot("stockade-bench-prewarm-");
         var plugin = Path.Combine(root, "plugin");
         CopyDirectory(Path.Combine(BenchPaths.HelloPluginDirectory, "bin"), Path.Combine(plugin, "bin"));
         File.Copy(Path.Combine(BenchPaths.HelloPluginDirectory, "plugin.yaml"), Path.Combine(plugin, "plugin.yaml"));

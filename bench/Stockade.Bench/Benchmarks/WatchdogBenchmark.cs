@@ -17,7 +17,7 @@ internal static class WatchdogBenchmark
     {
         Console.WriteLine($"watchdog: {processes} idle processes, {window.TotalSeconds:F0} s windows");
         var children = new List<Process>();
-        var root = Directory.CreateTempSubdirectory("stockade-bench-watchdog-").FullName;
+        var root = BenchPaths.CreateTempRoot("stockade-bench-watchdog-");
         try
         {
             for (var i = 0; i < processes; i++)

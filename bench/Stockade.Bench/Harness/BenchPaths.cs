@@ -7,6 +7,21 @@ internal static class BenchPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>
+    /// A new temporary folder the benchmark's workers can pass through: a root host runs each plugin under a uid of its
+    /// own, which a 0700 folder would stop on its way to the plugin and the home (the host refuses such a start).
+    /// </summary>
+    public static string CreateTempRoot(string prefix)
+    {
+        var root = Directory.CreateTempSubdirectory(prefix).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        return root;
+    }
+
 #if DEBUG
     public const string Configuration = "Debug";
 #else
