@@ -16,7 +16,7 @@ public sealed partial class PluginHost
     /// <summary>
     /// Gives the worker's folders to its uid, private (0700): <c>$PLUGIN_DATA</c>, the temp folder and its <c>tmp</c>.
     /// A data folder still owned by someone else (made while workers ran as root, or under another uid) is re-owned
-    /// once, entry by entry without following links, so the plugin keeps its data.
+    /// once through directory descriptors (never following a link), so the plugin keeps its data.
     /// </summary>
     private static void PrepareForWorkerUser(int uid, int gid, string data, string temp)
     {
@@ -28,11 +28,9 @@ public sealed partial class PluginHost
         Directory.CreateDirectory(data);
         if (Linux.FileOwnership.Of(data).Uid != (uint)uid)
         {
-            var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
-            foreach (var entry in Directory.EnumerateFileSystemEntries(data, "*", walk))
-            {
-                Linux.FileOwnership.Change(entry, uid, gid);
-            }
+            // Through descriptors: a live worker of the old owner could swap a folder for a link mid-walk, and a path walk
+            // would then give files outside the data folder to this uid.
+            Linux.FileSystem.SafeTree.ChangeOwner(data, uid, gid);
         }
 
         foreach (var dir in new[] { data, temp, Path.Combine(temp, "tmp") })

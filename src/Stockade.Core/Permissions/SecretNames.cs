@@ -26,11 +26,11 @@ public static class SecretNames
 {
     /// <summary>Markers found anywhere in the name, ignoring case and word boundaries (they have no innocent reading).</summary>
     public static readonly IReadOnlyList<string> Anywhere =
-        ["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY", "ACCESSKEY", "AUTHORIZATION"];
+        ["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY", "ACCESSKEY", "AUTHORIZATION", "WEBHOOK", "BEARER"];
 
     /// <summary>Markers that mark a word that equals them or ends with them (<c>DBPASS</c>, <c>OAUTH</c>, <c>SSHKEY</c>), plural allowed.</summary>
     public static readonly IReadOnlyList<string> WordSuffixes =
-        ["KEY", "PASS", "PWD", "PW", "DSN", "AUTH", "CERT", "COOKIE", "SESSION", "SALT", "JWT"];
+        ["KEY", "PASS", "PWD", "PW", "DSN", "AUTH", "CERT", "COOKIE", "SESSION", "SALT", "JWT", "CREDS"];
 
     /// <summary>Markers that mark a word only when it is exactly them (plural allowed): short words with innocent longer relatives.</summary>
     public static readonly IReadOnlyList<string> ExactWords =

@@ -159,6 +159,66 @@ internal static unsafe class SafeTree
         return new TreeUsage(walk.Bytes, walk.Entries, walk.TooMany, walk.TooDeep, walk.OutOfTime);
     }
 
+    /// <summary>
+    /// Gives <paramref name="path"/> (a folder) and everything under it to <paramref name="uid"/>:<paramref name="gid"/>
+    /// through directory descriptors: a symbolic link is re-owned itself (never its target), a file with more than one hard
+    /// link keeps its owner (it may be someone else's file linked in), a folder swapped for a link between
+    /// two steps fails to open and is skipped, another device is not entered, and no more than
+    /// <see cref="MaxOpenDepth"/> folders deep is walked. False when the root cannot be opened as a folder.
+    /// </summary>
+    public static bool ChangeOwner(string path, int uid, int gid)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var root = Interop.open(path, DirectoryFlags, 0);
+        stat st;
+        if (root.IsInvalid || fstat(root.Fd, &st) != 0)
+        {
+            return false;
+        }
+
+        _ = fchown(root.Fd, (uint)uid, (uint)gid);
+        ChangeOwnerBelow(root.Fd, st.st_dev, (uint)uid, (uint)gid, 1);
+        return true;
+    }
+
+    private static void ChangeOwnerBelow(int fd, ulong device, uint uid, uint gid, int depth)
+    {
+        foreach (var (name, type) in ReadNames(fd, long.MaxValue))
+        {
+            fixed (byte* n = name)
+            {
+                // A file with another link may be someone else's file hard-linked in (by a worker that once ran as root
+                // or without Landlock): re-owning it would hand that file to this uid. Such entries keep their owner.
+                stat entry;
+                if (fstatat(fd, n, &entry, AT_SYMLINK_NOFOLLOW) != 0
+                    || ((entry.st_mode & S_IFMT) != S_IFDIR && entry.st_nlink > 1))
+                {
+                    continue;
+                }
+
+                _ = fchownat(fd, n, uid, gid, AT_SYMLINK_NOFOLLOW);
+                if (type != 4 /* DT_DIR */ || depth >= MaxOpenDepth)
+                {
+                    continue;
+                }
+
+                var child = openat(fd, n, DirectoryFlags);
+                if (child < 0)
+                {
+                    continue; // gone, or swapped for a link or a file meanwhile: nothing to follow
+                }
+
+                stat st;
+                if (fstat(child, &st) == 0 && st.st_dev == device)
+                {
+                    ChangeOwnerBelow(child, device, uid, gid, depth + 1);
+                }
+
+                _ = close(child);
+            }
+        }
+    }
+
     /// <summary>The names in a folder (without <c>.</c> and <c>..</c>), NUL-terminated, at most <paramref name="limit"/> of them, read from the start.</summary>
     internal static List<(byte[] Name, byte Type)> ReadNames(int dirFd, long limit)
     {

@@ -48,6 +48,12 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "fstatat", SetLastError = true)]
     internal static unsafe partial int fstatat(int dirFd, byte* path, stat* buffer, int flags);
 
+    [LibraryImport(Libc, EntryPoint = "fchownat", SetLastError = true)]
+    internal static unsafe partial int fchownat(int dirFd, byte* path, uint owner, uint group, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "fchown", SetLastError = true)]
+    internal static partial int fchown(int fd, uint owner, uint group);
+
     [LibraryImport(Libc, EntryPoint = "fstat", SetLastError = true)]
     internal static unsafe partial int fstat(int fd, stat* buffer);
 

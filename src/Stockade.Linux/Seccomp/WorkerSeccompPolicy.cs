@@ -247,7 +247,10 @@ internal static class WorkerSeccompPolicy
         Allow(fsync, "durability"),
         Allow(fdatasync, "durability"),
         Allow(ftruncate, "resizes an open file (RLIMIT_FSIZE bounds it)"),
-        Allow(fallocate, "reserves space in an open file (RLIMIT_FSIZE bounds it)"),
+        // Mode 0 only: FALLOC_FL_KEEP_SIZE (and PUNCH_HOLE, ZERO_RANGE...) reserve blocks without growing the size, so
+        // RLIMIT_FSIZE never sees them; one call could fill the host's disk. posix_fallocate (.NET, Python) uses mode 0.
+        WithArguments(fallocate, SeccompAction.Errno(EPERM), "reserves space in an open file, mode 0 only (RLIMIT_FSIZE bounds it)",
+            new SeccompArgumentCheck(1, SeccompArgumentTest.Equal, 0, SeccompAction.Allow)),
         Allow(fadvise64, "read-ahead hints"),
         Allow(readahead, "read-ahead hints"),
         Allow(sendfile, "copies between descriptors (.NET File.Copy)"),

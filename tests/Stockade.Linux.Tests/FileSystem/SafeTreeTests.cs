@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Stockade.Linux.FileSystem;
+using Stockade.Linux.Tests.Infrastructure;
 
 namespace Stockade.Linux.Tests.FileSystem;
 
@@ -10,6 +11,29 @@ namespace Stockade.Linux.Tests.FileSystem;
 public sealed class SafeTreeTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("stockade-safetree-").FullName;
+
+    [RootTheory]
+    [InlineData(65534)]
+    public void ChangeOwner_TreeWithLinksToAVictim_ReownsTheTreeAndNeverTheVictim(int uid)
+    {
+        var victim = Path.Combine(_root, "victim");
+        Directory.CreateDirectory(victim);
+        File.WriteAllText(Path.Combine(victim, "keep.txt"), "precious");
+        var data = Path.Combine(_root, "data");
+        Directory.CreateDirectory(Path.Combine(data, "sub"));
+        File.WriteAllText(Path.Combine(data, "sub", "mine.txt"), "x");
+        File.CreateSymbolicLink(Path.Combine(data, "to-victim-file"), Path.Combine(victim, "keep.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(data, "sub", "to-victim"), victim);
+        NativeProgram.Run("/usr/bin/ln", [Path.Combine(victim, "keep.txt"), Path.Combine(data, "hard-victim")]).ExitCode.ShouldBe(0);
+
+        SafeTree.ChangeOwner(data, uid, uid).ShouldBeTrue();
+
+        FileOwnership.Of(Path.Combine(data, "sub", "mine.txt")).Uid.ShouldBe((uint)uid);
+        FileOwnership.Of(Path.Combine(data, "sub")).Uid.ShouldBe((uint)uid);
+        FileOwnership.Of(Path.Combine(data, "to-victim-file")).Uid.ShouldBe((uint)uid, "the link itself is re-owned");
+        FileOwnership.Of(victim).Uid.ShouldBe(0u, "a link's target folder is never followed");
+        FileOwnership.Of(Path.Combine(victim, "keep.txt")).Uid.ShouldBe(0u, "a link's target file is never followed, nor a hard link to it re-owned");
+    }
 
     [Fact]
     public void Remove_FolderSwappedForALinkToAVictimInALoop_LeavesTheVictimIntact()

@@ -216,6 +216,9 @@ public sealed class WorkerSeccompPolicyTests
         Bpf.Run(program, Nr.socketpair, 1 /* AF_UNIX */, 2 | 0x80000, 0).ShouldBe(Eperm);
         Bpf.Run(program, Nr.socketpair, 2 /* AF_INET */, 1, 0).ShouldBe(Eperm);
         Bpf.Run(program, Nr.socketpair, 16 /* AF_NETLINK */, 3, 0).ShouldBe(Eperm);
+        Bpf.Run(program, Nr.fallocate, 3, 0, 0, 1 << 20).ShouldBe(Allow, "posix_fallocate's mode 0 grows the file, so RLIMIT_FSIZE applies");
+        Bpf.Run(program, Nr.fallocate, 3, 1 /* FALLOC_FL_KEEP_SIZE */, 0, 1 << 20).ShouldBe(Eperm, "blocks reserved without growing the size escape RLIMIT_FSIZE");
+        Bpf.Run(program, Nr.fallocate, 3, 3 /* PUNCH_HOLE | KEEP_SIZE */, 0, 1 << 20).ShouldBe(Eperm);
         Bpf.Run(program, Nr.personality, 0xffffffff).ShouldBe(Allow, "the query");
         Bpf.Run(program, Nr.personality, 0x0400000 /* READ_IMPLIES_EXEC */).ShouldBe(Eperm);
         Bpf.Run(program, Nr.personality, 0x0040000 /* ADDR_NO_RANDOMIZE */).ShouldBe(Eperm);

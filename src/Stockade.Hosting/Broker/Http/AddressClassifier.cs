@@ -79,6 +79,27 @@ internal static class AddressClassifier
             return ClassifyV4(new IPAddress(b[12..]));
         }
 
+        // Addresses that carry an IPv4 address a translator reaches: NAT64 64:ff9b::/96 (well-known prefix) and
+        // 64:ff9b:1::/48 (local-use, RFC 8215; the IPv4 address in the last four bytes as in RFC 6052's /96 layout is
+        // not guaranteed there, so the whole prefix is private), and 6to4 2002:a.b.c.d::/16.
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+        {
+            if (IsZero(b[4..12]))
+            {
+                return ClassifyV4(new IPAddress(b[12..]));
+            }
+
+            if (b[4] == 0x00 && b[5] == 0x01)
+            {
+                return AddressKind.Private;
+            }
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return ClassifyV4(new IPAddress(b[2..6]));
+        }
+
         return AddressKind.Public;
     }
 
