@@ -150,7 +150,7 @@ public sealed partial class PluginHost
         return plugin;
     }
 
-    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
+    internal SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
     {
         var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(Home.Root, manifest.Id, directory), StringComparer.Ordinal);
         foreach (var (name, path) in _options.Aliases)
@@ -200,7 +200,7 @@ public sealed partial class PluginHost
         return grants;
     }
 
-    private Grant? ToGrant(GrantRecord stored)
+    internal Grant? ToGrant(GrantRecord stored)
     {
         return Permission.TryParse(stored.Permission, Catalog, out var permission, out _)
             ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)

@@ -182,7 +182,14 @@ public sealed class PluginInstaller
         Audit(enabled ? AuditActions.PluginEnabled : AuditActions.PluginDisabled, AuditDecision.Info, pluginId, null, by, []);
     }
 
-    /// <summary>Every declared permission of an installed plugin: required or optional, its decision, meaning, when and by whom.</summary>
+    /// <summary>
+    /// Every declared permission of an installed plugin: required or optional, its decision, meaning, when and by whom.
+    /// The decisions come from the policy the broker enforces (<see cref="SandboxPolicy.Check"/> on the policy built
+    /// from the stored grants), so what the review calls granted is exactly what a brokered call is allowed:
+    /// <c>granted</c> (all of it), <c>partly-granted</c> (only narrower grants, listed among the other grants),
+    /// <c>denied</c>, or <c>not-granted</c>; another stored grant is <c>granted</c>, <c>denied</c> or <c>ignored</c>
+    /// (no declaration covers it, so the broker does not honour it).
+    /// </summary>
     /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
     public PermissionsReport GetPermissions(string pluginId)
     {
@@ -190,22 +197,44 @@ public sealed class PluginInstaller
         var catalog = _host.Catalog;
         var manifest = InstalledManifest(record, catalog);
         var grants = _host.Store.GetGrants(pluginId);
+        var policy = _host.BuildPolicy(manifest, [.. grants.Select(_host.ToGrant).OfType<Grant>()], SecurityLevel.Sandboxed, _host.Home.InstallDirectory(record.Id, record.Version));
         var declared = new List<PermissionStatus>();
-        var used = new HashSet<string>(StringComparer.Ordinal);
+        var exact = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (request, required) in manifest.Permissions.Required.Select(r => (r, true)).Concat(manifest.Permissions.Optional.Select(r => (r, false))))
         {
-            var (decision, grant) = PluginValidator.Decide(request.Permission, grants, catalog);
+            var text = request.Permission.ToString();
+            var grant = grants.FirstOrDefault(g => g.Permission == text);
             if (grant is not null)
             {
-                used.Add(grant.Permission);
+                exact.Add(grant.Permission);
             }
 
-            declared.Add(new PermissionStatus(new PermissionView(request.Permission.ToString(), required, request.Reason, PermissionDescriber.Describe(request.Permission), decision), grant?.GrantedAt, grant?.GrantedBy));
+            var decision = ReviewDecision(policy.Check(request.Permission).Kind, request.Permission, grants, catalog);
+            declared.Add(new PermissionStatus(new PermissionView(text, required, request.Reason, PermissionDescriber.Describe(request.Permission), decision), grant?.GrantedAt, grant?.GrantedBy));
         }
 
-        var others = grants.Where(g => !used.Contains(g.Permission)).Select(g => new PermissionStatus(
-            new PermissionView(g.Permission, !g.Optional, null, PermissionDescriber.Describe(g.Permission, catalog), g.Allowed ? "granted" : "denied"), g.GrantedAt, g.GrantedBy)).ToList();
+        var others = grants.Where(g => !exact.Contains(g.Permission)).Select(g => new PermissionStatus(
+            new PermissionView(g.Permission, !g.Optional, null, PermissionDescriber.Describe(g.Permission, catalog), OtherDecision(g, policy, catalog)), g.GrantedAt, g.GrantedBy)).ToList();
         return new PermissionsReport(record.Id, record.Version, record.Enabled, declared, others);
+    }
+
+    /// <summary>The review's word for the broker's decision on a declared permission.</summary>
+    private static string ReviewDecision(DecisionKind kind, Permission declared, IReadOnlyList<GrantRecord> grants, PermissionCatalog catalog) => kind switch
+    {
+        DecisionKind.Granted => "granted",
+        DecisionKind.Denied => "denied",
+        _ when grants.Any(g => g.Allowed && Permission.TryParse(g.Permission, catalog, out var narrower, out _) && declared.Implies(narrower)) => "partly-granted",
+        _ => "not-granted",
+    };
+
+    private static string OtherDecision(GrantRecord grant, SandboxPolicy policy, PermissionCatalog catalog)
+    {
+        if (!grant.Allowed)
+        {
+            return "denied";
+        }
+
+        return Permission.TryParse(grant.Permission, catalog, out var parsed, out _) && policy.Check(parsed).Kind == DecisionKind.Granted ? "granted" : "ignored";
     }
 
     private void DecideGrants(PluginManifest manifest, bool upgrade, IReadOnlyList<Permission>? requested, InstallOptions options, PermissionCatalog catalog)

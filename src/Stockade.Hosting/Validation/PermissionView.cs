@@ -5,5 +5,5 @@ namespace Stockade.Hosting.Validation;
 /// <param name="Required">True when the manifest requires it; false when it is optional.</param>
 /// <param name="Reason">The reason the manifest gives, if any.</param>
 /// <param name="Meaning">What it allows, in plain words (see <see cref="PermissionDescriber"/>).</param>
-/// <param name="Decision"><c>granted</c>, <c>denied</c>, <c>pending</c> or <c>not-granted</c>, when known.</param>
+/// <param name="Decision"><c>granted</c>, <c>partly-granted</c> (only narrower grants), <c>denied</c>, <c>pending</c>, <c>not-granted</c>, or for a stored grant no declaration covers <c>ignored</c>; null when not known.</param>
 public sealed record PermissionView(string Permission, bool Required, string? Reason, string Meaning, string? Decision);

@@ -171,7 +171,7 @@ public static class PluginValidator
         {
             if (Permission.TryParse(grant.Permission, catalog, out var parsed, out _) && grant.Allowed && declared.Implies(parsed))
             {
-                return ("granted", grant);
+                return ("partly-granted", grant);
             }
         }
 
