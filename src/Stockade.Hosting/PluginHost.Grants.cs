@@ -87,7 +87,7 @@ public sealed partial class PluginHost
         else
         {
             status = "ok";
-            if (SecurityLevelNames.TryParse(levelText, out var level) && level is SecurityLevel.Strict or SecurityLevel.Unrestricted)
+            if (SecurityLevelNames.TryParse(levelText, out var level) && LevelPresets.Get(level).RequiresSignature)
             {
                 var verification = PackageVerifier.Verify(directory, new StoreTrustStore(Store));
                 status = PluginValidator.StatusName(verification.Status);

@@ -138,6 +138,7 @@ public sealed partial class PluginHost
         }
 
         var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
+        await Validation.LoadRequirements.EnforceAsync(this, directory, manifest, requested, installed).ConfigureAwait(false); // strict: signature and analysis, folder runs too
         var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
         var policy = BuildPolicy(manifest, grants, effective, directory);
         var user = WorkerIdentityOf(manifest.Id);

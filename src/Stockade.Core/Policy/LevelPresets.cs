@@ -21,6 +21,7 @@ public static partial class LevelPresets
         Description = "Own process without kernel confinement; every declared permission is granted and audited. For trusted, signed plugins.",
         AllowDirectNetwork = true,
         GrantAll = true,
+        RequiresSignature = true, // nothing confines it, so only a plugin signed by a trusted key runs this way
     };
 
     /// <summary><c>limited</c>: rlimits and a scrubbed environment; the broker checks permissions.</summary>

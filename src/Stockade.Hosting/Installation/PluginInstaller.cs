@@ -98,6 +98,19 @@ public sealed class PluginInstaller
             ["hash"] = hash,
             ["signature"] = report.Signature.Status,
         });
+        foreach (var warning in report.Items.Where(i => i.Severity == ValidationSeverities.Warning))
+        {
+            // What the person was warned about at install stays on the record (DESIGN §9: validation warning).
+            Audit(AuditActions.ValidationWarning, AuditDecision.Info, manifest.Id, null, options.By, new()
+            {
+                ["version"] = manifest.Version,
+                ["stage"] = warning.Stage,
+                ["code"] = warning.Code,
+                ["message"] = warning.Message,
+                ["location"] = warning.Location ?? string.Empty,
+            });
+        }
+
         DecideGrants(manifest, previous is not null, requested, options, catalog);
         return new InstallResult(manifest.Id, manifest.Version, target, previous is not null,
             PluginValidator.Views(manifest, _host.Store.GetGrants(manifest.Id), catalog),

@@ -200,10 +200,52 @@ public static class PluginValidator
         }
     }
 
+    /// <summary>
+    /// What <paramref name="preset"/> requires of a plugin at load, for every way a plugin is started (a folder run
+    /// as much as an installed copy): a valid signature from a trusted key, and analysis findings that match the
+    /// declarations. Returns every item found; errors refuse the load. Nothing is checked when the preset requires
+    /// neither, so lower levels pay nothing at start (their mismatches are warnings at validate and install).
+    /// </summary>
+    /// <param name="directory">The plugin folder.</param>
+    /// <param name="manifest">Its manifest, already read.</param>
+    /// <param name="preset">The level requested.</param>
+    /// <param name="store">The trust store's home.</param>
+    /// <param name="limits">Limits of the folder walk.</param>
+    /// <param name="checkSignature">False when the caller verified the signature already (an installed copy).</param>
+    internal static IReadOnlyList<ValidationItem> CheckForLoad(string directory, PluginManifest manifest, LevelPreset preset, StockadeStore store, PluginFolderLimits? limits, bool checkSignature)
+    {
+        var items = new List<ValidationItem>();
+        var signature = checkSignature && preset.RequiresSignature;
+        if (!signature && !preset.AnalysisMustMatchDeclarations)
+        {
+            return items;
+        }
+
+        try
+        {
+            using var folder = PluginFolder.Open(directory, limits);
+            if (signature)
+            {
+                CheckSignature(folder, preset.Level, store, items);
+            }
+
+            if (preset.AnalysisMustMatchDeclarations)
+            {
+                CheckAnalysis(folder, manifest, preset.Level, items);
+            }
+        }
+        catch (PluginFolderRefusedException ex)
+        {
+            items.AddRange(Refused(directory, ex).Items);
+        }
+
+        return items;
+    }
+
     private static (SignatureSummary Summary, bool Integrity) CheckSignature(PluginFolder folder, SecurityLevel level, StockadeStore? store, List<ValidationItem> items)
     {
         var signed = folder.Contains(SignatureFileName);
-        var required = level is SecurityLevel.Strict or SecurityLevel.Unrestricted;
+        var required = LevelPresets.Get(level).RequiresSignature;
         var levelName = PluginHost.Name(level);
         if (store is null)
         {
@@ -228,7 +270,7 @@ public static class PluginValidator
         else if (result.Status is SignatureStatus.Unsigned or SignatureStatus.UntrustedKey)
         {
             items.Add(new ValidationItem("signature", required ? ValidationSeverities.Error : ValidationSeverities.Warning, status, result.Problem ?? status, null,
-                required ? $"the {levelName} level needs a valid signature from a trusted key" : null));
+                required ? $"the {levelName} level needs a valid signature from a trusted key: sign it with 'stockade sign <folder> --key <pem>' and trust the key with 'stockade trust add', or run it at another level" : null));
         }
 
         return (new SignatureSummary(status, result.KeyId, result.Problem), integrity);
@@ -238,13 +280,16 @@ public static class PluginValidator
     {
         var report = manifest.Runtime == PluginRuntime.Dotnet ? PluginAnalyzer.AnalyzeFolder(folder) : ScriptAnalyzer.AnalyzeFolder(folder);
         var declared = manifest.Permissions.All.Select(p => p.Permission.ToString()).ToArray();
-        var comparison = report.CompareWith(declared, strict: level == SecurityLevel.Strict);
+        var comparison = report.CompareWith(declared, strict: LevelPresets.Get(level).AnalysisMustMatchDeclarations);
         foreach (var mismatch in comparison.Mismatches)
         {
             var first = mismatch.Evidence.Count > 0 ? mismatch.Evidence[0] : null;
             items.Add(new ValidationItem("analysis", Severity(mismatch.Severity),
                 mismatch.Kind == PermissionMismatchKind.UsedButNotDeclared ? "undeclared-use" : "unused-permission",
-                mismatch.Message, first is null ? null : Where(first), null));
+                mismatch.Message, first is null ? null : Where(first),
+                mismatch.Kind == PermissionMismatchKind.UsedButNotDeclared
+                    ? $"declare '{mismatch.Permission}' in the manifest (and grant it), or remove the code that uses it (found by {string.Join(", ", mismatch.Evidence.Select(e => e.RuleId).Distinct(StringComparer.Ordinal))})"
+                    : null));
         }
 
         // Uses no permission can allow (native code, dynamic code, private reflection…) need a person's review.

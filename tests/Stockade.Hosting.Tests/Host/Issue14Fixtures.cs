@@ -87,6 +87,11 @@ public abstract class Issue14Fixture(int? workerUid, string level) : HostFixture
                   reason: a brokered call that must keep working
             """);
         string[] granted = ["file:write=$PLUGIN_DATA/**", "network:request=*", "env:read=*"];
+        foreach (var folder in new[] { hostile, python, benign })
+        {
+            StrictSigning.ForLevel(Host, folder, Level);
+        }
+
         await Host.LoadAsync(hostile, new PluginLoadOptions { Level = Level, Grants = granted });
         await Host.LoadAsync(python, new PluginLoadOptions { Level = Level, Grants = granted });
         await Host.LoadAsync(benign, new PluginLoadOptions { Level = Level, Grants = ["file:write=$PLUGIN_DATA/**", $"network:request=127.0.0.1:{ServerPort}"] });

@@ -43,7 +43,7 @@ public abstract class Issue14MemoryBudgetTests : IAsyncLifetime
             WorkerGroupId = _workerUid,
             Watchdog = new Monitoring.WatchdogOptions { Interval = TimeSpan.FromMilliseconds(200), ThrottleAfter = 3, KillAfter = 10, DiskEvery = 1 },
         });
-        await _host.LoadAsync(_world.Misbehave("t.benign-mem"), new PluginLoadOptions { Level = _level, Grants = ["file:write=$PLUGIN_DATA/**"] });
+        await _host.LoadAsync(StrictSigning.ForLevel(_host, _world.Misbehave("t.benign-mem"), _level), new PluginLoadOptions { Level = _level, Grants = ["file:write=$PLUGIN_DATA/**"] });
     }
 
     public async Task DisposeAsync()
@@ -160,7 +160,7 @@ public abstract class Issue14MemoryBudgetTests : IAsyncLifetime
                       reason: tests{permissions}
                 resources: {"{"} memoryMb: 128, openFiles: 64 {"}"}
                 """);
-        await _host.LoadAsync(folder, new PluginLoadOptions { Level = _level, Grants = ["file:write=$PLUGIN_DATA/**", .. extraGrants] });
+        await _host.LoadAsync(StrictSigning.ForLevel(_host, folder, _level), new PluginLoadOptions { Level = _level, Grants = ["file:write=$PLUGIN_DATA/**", .. extraGrants] });
         return id;
     }
 

@@ -192,7 +192,7 @@ public sealed class WorkerPrivilegeTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine("/tmp", marker), "the host's /tmp");
         try
         {
-            await _host.LoadAsync(Probe("t.privs-a"), new PluginLoadOptions { Level = "strict" });
+            await _host.LoadAsync(StrictSigning.ForLevel(_host, Probe("t.privs-a"), "strict"), new PluginLoadOptions { Level = "strict" });
             var name = $"stockade-privs-written-{Guid.NewGuid():N}";
 
             var tmp = await _host.InvokeAsync<TmpListing>("t.privs-a", "listTmp", new { name }, Web);
