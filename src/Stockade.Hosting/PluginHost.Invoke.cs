@@ -172,7 +172,7 @@ public sealed partial class PluginHost
                 return new PluginFailedException(slot.Id, PluginFailureKind.ProtocolViolation,
                     $"plugin '{slot.Id}' broke the protocol and was ended: {exited.Exit.ProtocolViolation}", workerOutput: exited.Stderr);
 
-            case WorkerExitedException exited when exited.Exit.ExitCode == 152:
+            case WorkerExitedException exited when exited.Exit.ExitCode == Linux.Launch.SandboxExitCodes.CpuTimeExceeded:
                 return new PluginKilledException(slot.Id, "cpu time", $"plugin '{slot.Id}' was killed by the kernel for exceeding its CPU time limit (RLIMIT_CPU)");
 
             case WorkerExitedException exited:

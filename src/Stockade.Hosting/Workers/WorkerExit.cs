@@ -18,16 +18,6 @@ internal sealed record WorkerExit(int ExitCode, string? KillReason, string? Prot
             return $"killed by the host: {KillReason}";
         }
 
-        return ExitCode switch
-        {
-            134 => "crashed (aborted, exit 134)",
-            137 => "was killed (SIGKILL, exit 137)",
-            139 => "crashed (segmentation fault, exit 139)",
-            152 => "was killed for exceeding its CPU time limit (SIGXCPU)",
-            159 => "was killed by seccomp for a forbidden system call (SIGSYS)",
-            70 => "could not be confined by the launcher (exit 70)",
-            71 => "was refused by the launcher: the requested confinement cannot be enforced here (exit 71)",
-            _ => $"exited with code {ExitCode}",
-        };
+        return Linux.Launch.SandboxExitCodes.Describe(ExitCode);
     }
 }

@@ -1,11 +1,14 @@
+using Stockade.Linux.Launch;
+
 namespace Stockade.Worker;
 
-// Exit codes of the worker process (documented in docs/protocol.md).
+// Exit codes of the worker process, taken from the one table the launcher and the host read (SandboxExitCodes;
+// documented in docs/protocol.md). Confinement failure is 72, no longer the launcher's setup-failure 70.
 internal static class WorkerExitCodes
 {
-    public const int Success = 0;
-    public const int Usage = 1;
-    public const int BadPlugin = 2;
-    public const int HostProtocolViolation = 3;
-    public const int ConfinementUnavailable = 70;
+    public const int Success = SandboxExitCodes.Success;
+    public const int Usage = SandboxExitCodes.WorkerUsage;
+    public const int BadPlugin = SandboxExitCodes.WorkerBadPlugin;
+    public const int HostProtocolViolation = SandboxExitCodes.WorkerHostProtocolViolation;
+    public const int ConfinementUnavailable = SandboxExitCodes.WorkerConfinementFailed;
 }

@@ -183,7 +183,7 @@ public sealed class WorkerEndToEndTests : IDisposable
         await using var worker = WorkerProcess.Start(
             "dotnet", WorkerProcess.WorkerDll, "--plugin-dir", WorkerProcess.HelloPluginDirectory, "--entry", "bin/HelloPlugin.dll", "--seccomp");
 
-        (await worker.WaitForExitAsync()).ShouldBe(70);
+        (await worker.WaitForExitAsync()).ShouldBe(Stockade.Linux.Launch.SandboxExitCodes.WorkerConfinementFailed); // 72: no longer the launcher's setup-failure 70
         // Started without the launcher there is no Landlock domain: as root the filter installs but the
         // canary reads /etc/passwd; unprivileged, seccomp cannot install without no_new_privs. Both refuse.
         await WaitUntilAsync(() => worker.Stderr.Contains("canary self-test found a hole", StringComparison.Ordinal)
