@@ -211,7 +211,7 @@ public sealed partial class PluginHost
     private static SecurityLevel ParseLevel(string text, string pluginId) =>
         SecurityLevelNames.TryParse(text, out var level)
             ? level
-            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: unrestricted, limited, sandboxed, strict.");
+            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: " + SecurityLevelNames.List() + ".");
 
     private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
     {
@@ -235,7 +235,7 @@ public sealed partial class PluginHost
         return best;
     }
 
-    internal static string Name(SecurityLevel level) => level.ToString().ToLowerInvariant();
+    internal static string Name(SecurityLevel level) => level.ToName();
 
     /// <summary>
     /// Puts a worker to work for the slot: on a restart (crash, kill, timeout, reload) a spare built under the policy
@@ -458,7 +458,7 @@ public sealed partial class PluginHost
                 ? $"plugin '{plugin.Id}' could not start: {launcherLine}"
                 : $"plugin '{plugin.Id}' could not start: the worker {ex.Exit.Describe()}";
             throw new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, message, workerOutput: lines,
-                nextStep: ex.Exit.ExitCode == 71 ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
+                nextStep: Linux.Launch.SandboxExitCodes.IsConfinementUnavailable(ex.Exit.ExitCode) ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
         }
         catch (Protocol.RemoteRpcException ex)
         {

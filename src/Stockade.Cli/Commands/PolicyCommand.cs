@@ -34,7 +34,7 @@ internal static class PolicyCommand
             return Task.FromResult(ExitCodes.Success);
         });
 
-        var level = new Argument<string>("level") { Description = "unrestricted | limited | sandboxed | strict" };
+        var level = new Argument<string>("level") { Description = Stockade.Core.Policy.SecurityLevelNames.List(" | ") };
         var showJson = GlobalOptions.Json();
         var show = new Command("show", "Show one level in detail.") { level, showJson };
         CliApplication.SetHandler(show, console, (parse, _) =>

@@ -17,7 +17,7 @@ internal static class RunCommand
         var target = new Argument<string>("plugin") { Description = "An installed plugin id, or a plugin folder (development run)." };
         var method = new Argument<string?>("method") { Description = "The method to call (default: none; only start and stop the plugin).", Arity = ArgumentArity.ZeroOrOne };
         var input = new Option<string?>("--input") { Description = "The method's input as JSON, e.g. '{\"name\":\"Ada\"}'." };
-        var level = new Option<string?>("--level") { Description = "unrestricted | limited | sandboxed (default) | strict." };
+        var level = new Option<string?>("--level") { Description = Stockade.Core.Policy.SecurityLevelNames.List(" | ") + " (default: sandboxed)." };
         var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
         var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
         var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage to stderr at every watchdog sample while the call runs, and after it." };

@@ -19,9 +19,9 @@ internal sealed class PluginHostOptionsRules : IValidateOptions<PluginHostOption
             failures.Add($"Home must be an absolute path (got '{options.Home}').");
         }
 
-        if (options.DefaultLevel is not ("unrestricted" or "limited" or "sandboxed" or "strict"))
+        if (!Stockade.Core.Policy.SecurityLevelNames.TryParse(options.DefaultLevel, out _))
         {
-            failures.Add($"DefaultLevel '{options.DefaultLevel}' is not one of unrestricted, limited, sandboxed, strict.");
+            failures.Add($"DefaultLevel '{options.DefaultLevel}' is not one of {Stockade.Core.Policy.SecurityLevelNames.List()}.");
         }
 
         if (options.WorkerGroupId is not null && options.WorkerUserId is null)
