@@ -23,13 +23,18 @@ public sealed class PermissionCatalog
     /// <summary>The built-in categories only: file, network, subprocess, env, hook, config, database.</summary>
     public static PermissionCatalog Default { get; } = new(
         [
-            new PermissionCategory("file", ["read", "write", "delete"], ScopeKind.Path, scopeRequired: true),
-            new PermissionCategory("network", ["request"], ScopeKind.Host, scopeRequired: true),
-            new PermissionCategory("subprocess", ["execute"], ScopeKind.Executable, scopeRequired: true),
-            new PermissionCategory("env", ["read"], ScopeKind.Environment, scopeRequired: true),
-            new PermissionCategory("hook", ["register"]),
-            new PermissionCategory("config", ["read", "write"]),
-            new PermissionCategory("database", ["read", "write"]),
+            new PermissionCategory("file", ["read", "write", "delete"], ScopeKind.Path, scopeRequired: true, PermissionEnforcement.Kernel,
+                summary: "files: Landlock rules fixed when the worker starts; the plugin uses plain System.IO"),
+            new PermissionCategory("network", ["request"], ScopeKind.Host, scopeRequired: true, PermissionEnforcement.Broker,
+                summary: "network: brokered HTTP only, checked on the URL and the resolved address; no IP sockets in the worker"),
+            new PermissionCategory("subprocess", ["execute"], ScopeKind.Executable, scopeRequired: true, PermissionEnforcement.Kernel,
+                summary: "subprocess: Landlock EXECUTE on the granted file and seccomp, fixed when the worker starts"),
+            // Only granted variables are passed at start; a grant made at run time takes effect at the next start (behaviour kept).
+            new PermissionCategory("env", ["read"], ScopeKind.Environment, scopeRequired: true, PermissionEnforcement.WorkerStart, grantableAtRunTime: true,
+                summary: "env: only granted variables exist in the worker"),
+            new PermissionCategory("hook", ["register"], summary: "hook: the broker delivers only granted hook events"),
+            new PermissionCategory("config", ["read", "write"], summary: "config: brokered, per key"),
+            new PermissionCategory("database", ["read", "write"], summary: "database: the brokered per-plugin key-value store, per namespace"),
         ],
         BuiltInAliases);
 

@@ -389,11 +389,10 @@ internal sealed class PluginBroker : IJsonRpcHandler
             return Serialize(new PermissionRequestResult(false), ProtocolJsonContext.Default.PermissionRequestResult);
         }
 
-        if (permission.Category is "file" or "subprocess")
+        if (_host.Catalog.TryGetCategory(permission.Category, out var category) && !category.GrantableAtRunTime)
         {
-            // Kernel-enforced rights are fixed when the worker starts; they can only be granted by
-            // a person with 'stockade grant', which restarts the worker under the wider policy.
-            await DenyAsync(permission.ToString(), null, "broker", AuditActions.PermissionDenied, "kernel-enforced permissions cannot be granted at run time").ConfigureAwait(false);
+            // The category says why (kernel rules are fixed at start; 'stockade grant' restarts the worker).
+            await DenyAsync(permission.ToString(), null, "broker", AuditActions.PermissionDenied, $"{category.Summary}: it cannot be granted at run time; use 'stockade grant'").ConfigureAwait(false);
             return Serialize(new PermissionRequestResult(false), ProtocolJsonContext.Default.PermissionRequestResult);
         }
 
