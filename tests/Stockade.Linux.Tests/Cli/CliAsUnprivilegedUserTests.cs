@@ -84,6 +84,11 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
             "unixConnect" => new { path = listeners.StreamPath },
             _ => new { },
         };
+        if (level == "strict")
+        {
+            PrepareForStrict(plugin);
+        }
+
         ProcessResult result = RunCliAsNobody("run", plugin, attack, "--level", level, "--input", JsonSerializer.Serialize(input));
 
         result.ExitCode.ShouldBe(0, result.StandardError);
@@ -141,6 +146,42 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
         string copy = Path.Combine(_root, name);
         RepositoryPaths.CopyReadable(source, copy);
         return copy;
+    }
+
+    /// <summary>
+    /// Strict runs only signed plugins whose code matches their declarations (issue 15): the copy declares, as
+    /// optional and never granted, the network and subprocess use the analysis finds in the Python attacker, and is
+    /// signed with a key the home trusts, all through the CLI as nobody.
+    /// </summary>
+    private void PrepareForStrict(string plugin)
+    {
+        string manifest = Path.Combine(plugin, "plugin.yaml");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("  required: []", """
+              required: []
+              optional:
+                - permission: network:request=example.invalid
+                  reason: declared so strict's analysis matches; never granted
+                - permission: subprocess:execute=/usr/bin/true
+                  reason: declared so strict's analysis matches; never granted
+            """, StringComparison.Ordinal));
+        foreach (string entry in Directory.EnumerateFileSystemEntries(plugin, "*", SearchOption.AllDirectories).Append(plugin))
+        {
+            Interop.Check(Interop.lchown(entry, SandboxFixture.Nobody, SandboxFixture.Nobody), "chown plugin copy"); // sign writes stockade.sig
+        }
+
+        string keys = Path.Combine(_root, "keys");
+        Directory.CreateDirectory(keys);
+        Interop.Check(Interop.lchown(keys, SandboxFixture.Nobody, SandboxFixture.Nobody), "chown keys");
+        foreach (string[] step in new[]
+        {
+            new[] { "keygen", "--out", Path.Combine(keys, "signer") },
+            new[] { "sign", plugin, "--key", Path.Combine(keys, "signer.key.pem") },
+            new[] { "trust", "add", Path.Combine(keys, "signer.pub.pem") },
+        })
+        {
+            ProcessResult prepared = RunCliAsNobody(step);
+            prepared.ExitCode.ShouldBe(0, $"{string.Join(' ', step)}: {prepared.StandardError}");
+        }
     }
 
     private ProcessResult RunCliAsNobody(params string[] arguments)
