@@ -114,13 +114,13 @@ public static class ConflictResolver
         {
             foreach (var requirement in plugin.Requires)
             {
-                if (!VersionRanges.TryParse(requirement.Range, out var range, out var problem))
+                if (!Core.Manifest.VersionRangeGrammar.TryParse(requirement.Range, out var range, out var problem))
                 {
                     conflicts.Add(Incompatible([plugin.Id], $"{plugin.Id} requires {requirement.Id} with range {problem}.", $"fix the range of {requirement.Id} in {plugin.Id}'s manifest"));
                     continue;
                 }
 
-                var wanted = VersionRanges.Describe(range);
+                var wanted = Core.Manifest.VersionRangeGrammar.Describe(range);
                 if (byId.TryGetValue(requirement.Id, out var target))
                 {
                     var required = byId[target.Id].Id;
@@ -179,13 +179,13 @@ public static class ConflictResolver
                 var which = "every version";
                 if (declared.Range is not null)
                 {
-                    if (!VersionRanges.TryParse(declared.Range, out var range, out var problem))
+                    if (!Core.Manifest.VersionRangeGrammar.TryParse(declared.Range, out var range, out var problem))
                     {
                         conflicts.Add(Incompatible([plugin.Id], $"{plugin.Id} declares a conflict with {other.Id} with range {problem}.", $"fix the conflict range of {other.Id} in {plugin.Id}'s manifest"));
                         continue;
                     }
 
-                    which = VersionRanges.Describe(range);
+                    which = Core.Manifest.VersionRangeGrammar.Describe(range);
                     matches = versions.TryGetValue(other.Id, out var version) && range.Satisfies(version);
                 }
 

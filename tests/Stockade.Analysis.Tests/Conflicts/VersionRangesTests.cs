@@ -1,5 +1,4 @@
 using NuGet.Versioning;
-using Stockade.Analysis.Conflicts;
 
 namespace Stockade.Analysis.Tests.Conflicts;
 
@@ -27,7 +26,7 @@ public class VersionRangesTests
     [InlineData("*", "0.0.1", true)]
     public void TryParse_AcceptedForm_MatchesExpectedVersions(string text, string version, bool satisfied)
     {
-        VersionRanges.TryParse(text, out var range, out var problem).ShouldBeTrue(problem);
+        Stockade.Core.Manifest.VersionRangeGrammar.TryParse(text, out var range, out var problem).ShouldBeTrue(problem);
 
         range.Satisfies(NuGetVersion.Parse(version)).ShouldBe(satisfied);
     }
@@ -39,7 +38,7 @@ public class VersionRangesTests
     [InlineData(null)]
     public void TryParse_Garbage_ReturnsFalseWithAcceptedForms(string? text)
     {
-        VersionRanges.TryParse(text, out _, out var problem).ShouldBeFalse();
+        Stockade.Core.Manifest.VersionRangeGrammar.TryParse(text, out _, out var problem).ShouldBeFalse();
 
         problem.ShouldContain("accepted forms");
     }

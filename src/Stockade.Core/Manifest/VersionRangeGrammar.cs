@@ -1,16 +1,31 @@
 using NuGet.Versioning;
 
-namespace Stockade.Analysis.Conflicts;
+namespace Stockade.Core.Manifest;
 
 /// <summary>
-/// Reads version ranges: NuGet interval notation (<c>[1.0,2.0)</c>, <c>1.0</c> meaning ≥ 1.0, <c>[1.0]</c>,
-/// <c>1.*</c>), plus npm-like forms translated to it: <c>*</c>, <c>^1.2</c>, <c>~1.2</c>, and one or two
-/// space-separated comparators (<c>&gt;=1.0.0 &lt;2.0.0</c>, <c>&gt;1.0</c>, <c>&lt;=2.0</c>, <c>=1.2.3</c>).
+/// The one version-range grammar of Stockade, read by the manifest (<c>requires</c>, <c>conflicts</c>) and by the
+/// conflict resolver alike:
+/// <list type="bullet">
+/// <item>NuGet interval notation: <c>[1.0,2.0)</c>, <c>[1.0]</c> (exactly), <c>1.0</c> (at least 1.0), <c>1.*</c>;</item>
+/// <item><c>*</c>: any version;</item>
+/// <item><c>^1.2.3</c>: compatible with, up to the next change of the first non-zero part (<c>^1.2</c> = [1.2, 2.0),
+/// <c>^0.3</c> = [0.3, 0.4), <c>^0.0.3</c> = [0.0.3, 0.0.4));</item>
+/// <item><c>~1.2.3</c>: up to the next minor (<c>~1</c> = [1.0, 2.0));</item>
+/// <item>one or two comparators separated by spaces, at most one lower and one upper bound:
+/// <c>&gt;=1.0.0 &lt;2.0.0</c>, <c>&gt;1.0</c>, <c>&lt;=2.0</c>, <c>=1.2.3</c>.</item>
+/// </list>
+/// A range that matches no version is refused. Of the two grammars this replaces (the manifest's and the
+/// resolver's), this is the richer; every form the manifest accepted before is still accepted.
 /// </summary>
-internal static class VersionRanges
+public static class VersionRangeGrammar
 {
-    public const string AcceptedForms = "accepted forms: [1.0,2.0), 1.0 (at least 1.0), [1.0], ^1.2, ~1.2, >=1.0.0 <2.0.0, *";
+    /// <summary>The forms, for messages.</summary>
+    public const string AcceptedForms = "accepted forms: [1.0,2.0), 1.0 (at least 1.0), [1.0], 1.*, ^1.2, ~1.2, >=1.0.0 <2.0.0, *";
 
+    /// <summary>Parses <paramref name="text"/>; never throws.</summary>
+    /// <param name="text">The range text.</param>
+    /// <param name="range">The range; <see cref="VersionRange.All"/> when parsing fails.</param>
+    /// <param name="problem">Why it failed, with the accepted forms; empty on success.</param>
     public static bool TryParse(string? text, out VersionRange range, out string problem)
     {
         range = VersionRange.All;
@@ -27,7 +42,7 @@ internal static class VersionRanges
         };
         if (parsed is null)
         {
-            problem = $"'{text}' is not a version range ({AcceptedForms})";
+            problem = trimmed.Length == 0 ? $"the range is empty ({AcceptedForms})" : $"'{text}' is not a version range ({AcceptedForms})";
             return false;
         }
 
@@ -36,7 +51,11 @@ internal static class VersionRanges
     }
 
     /// <summary>Normalised text of a range for messages, e.g. <c>[1.0.0, 2.0.0)</c>.</summary>
-    public static string Describe(VersionRange range) => range.ToNormalizedString();
+    public static string Describe(VersionRange range)
+    {
+        ArgumentNullException.ThrowIfNull(range);
+        return range.ToNormalizedString();
+    }
 
     private static VersionRange? Caret(string text)
     {
