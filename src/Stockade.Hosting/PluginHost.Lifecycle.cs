@@ -281,7 +281,7 @@ public sealed partial class PluginHost
         plugin.Methods = ready.Methods;
         plugin.ProcessId = worker.Pid;
         slot.WorkerTemp = ready.TempDirectory;
-        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchdogLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
+        slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
         Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
         var details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) };
         if (fromSpare)
@@ -330,7 +330,7 @@ public sealed partial class PluginHost
                 {
                     // Watched before it can be taken, so a spare is never unwatched and a promoted one never keeps its spare watch.
                     spare.SpareWatch = Watchdog.Watch(slot.Id + "#spare-" + spare.Worker.Pid.ToString(CultureInfo.InvariantCulture), spare.Worker.Pid, null,
-                        WatchdogLimits(spare.Policy), new SpareWatchdogTarget(slot, spare));
+                        WatchLimits(spare.Policy), new SpareWatchdogTarget(slot, spare));
                 }
                 catch (ObjectDisposedException)
                 {

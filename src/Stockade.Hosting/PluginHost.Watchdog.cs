@@ -8,15 +8,7 @@ namespace Stockade.Hosting;
 
 public sealed partial class PluginHost
 {
-    private static ResourceLimits WatchdogLimits(SandboxPolicy policy) => new()
-    {
-        MemoryBytes = policy.Resources.MemoryMb * 1024L * 1024L,
-        CpuPercent = policy.Resources.CpuPercent,
-        CpuTime = policy.Resources.CpuTimeSeconds is int s ? TimeSpan.FromSeconds(s) : null,
-        Threads = policy.Resources.Threads,
-        OpenFiles = policy.Resources.OpenFiles,
-        DiskBytes = policy.Resources.DiskMb * 1024L * 1024L,
-    };
+    private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources); // read through ResourceLimitTable
 
     private void OnWatchdogEvent(object? sender, WatchdogEvent e)
     {

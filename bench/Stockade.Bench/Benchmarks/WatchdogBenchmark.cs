@@ -32,7 +32,7 @@ internal static class WatchdogBenchmark
             var watches = children.Select((c, i) =>
             {
                 var data = Directory.CreateDirectory(Path.Combine(root, $"p{i}")).FullName;
-                return watchdog.Watch($"bench.p{i}", c.Id, data, ResourceLimits.Default, NoTarget.Instance);
+                return watchdog.Watch($"bench.p{i}", c.Id, data, WatchdogLimits.Default, NoTarget.Instance);
             }).ToList();
             await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             var watched = await CpuPercentAsync(window).ConfigureAwait(false);

@@ -8,18 +8,6 @@ namespace Stockade.Core.Manifest;
 /// <summary>Turns a loaded document into a <see cref="PluginManifest"/>, reporting every problem with its position.</summary>
 internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCatalog catalog)
 {
-    private static readonly (string Key, int Floor, int Maximum, string? FloorHint)[] ResourceBounds =
-    [
-        ("memoryMb", 128, 65_536, "the .NET runtime aborts at start below 128 MB of RLIMIT_DATA (64 MB was measured to crash, 128 MB to run); use 128 or more"),
-        ("cpuPercent", 1, 6_400, null),
-        ("cpuTimeSeconds", 1, 604_800, null),
-        ("openFiles", 64, 65_536, "the runtime needs descriptors for its own libraries, the IPC channel and sockets before the plugin opens anything (16 was measured to crash at start); use 64 or more"),
-        ("threads", 16, 4_096, "the runtime alone runs about 10 threads (finalizer, tiered compilation, signal handler, thread pool, timer); use 16 or more"),
-        ("diskMb", 1, 1_048_576, null),
-        ("maxFileMb", 16, 1_048_576, "RLIMIT_FSIZE also caps the runtime's executable-memory mapping (W^X double mapping is a memfd sized by that limit), so a small value leaves no room for JIT code and the runtime fails to start; use 16 or more"),
-        ("processes", 1, 256, "the worker itself is one process"),
-    ];
-
     public PluginManifest? Bind(ManifestNode root)
     {
         if (root is not ManifestMapping map)
@@ -455,9 +443,10 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         }
 
         CheckKeys(map, "resources", ManifestKeys.Resources);
-        var values = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (key, floor, maximum, floorHint) in ResourceBounds)
+        var limits = ResourceLimits.Default;
+        foreach (var limit in ResourceLimitTable.All)
         {
+            var (key, floor, maximum, floorHint) = (limit.Key, limit.Floor, limit.Maximum, limit.FloorHint);
             var path = "resources." + key;
             var valueNode = map.Get(key);
             if (Integer(valueNode, path) is not { } value || valueNode is null)
@@ -475,22 +464,11 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             }
             else
             {
-                values[key] = value;
+                limits = limit.Write(limits, value);
             }
         }
 
-        var defaults = ResourceLimits.Default;
-        return new ResourceLimits
-        {
-            MemoryMb = values.GetValueOrDefault("memoryMb", defaults.MemoryMb),
-            CpuPercent = values.GetValueOrDefault("cpuPercent", defaults.CpuPercent),
-            CpuTimeSeconds = values.TryGetValue("cpuTimeSeconds", out var cpuTime) ? cpuTime : defaults.CpuTimeSeconds,
-            OpenFiles = values.GetValueOrDefault("openFiles", defaults.OpenFiles),
-            Threads = values.GetValueOrDefault("threads", defaults.Threads),
-            DiskMb = values.GetValueOrDefault("diskMb", defaults.DiskMb),
-            MaxFileMb = values.GetValueOrDefault("maxFileMb", defaults.MaxFileMb),
-            Processes = values.GetValueOrDefault("processes", defaults.Processes),
-        };
+        return limits;
     }
 
     private List<RateLimitRule> BindRateLimits(ManifestNode? node)
@@ -715,9 +693,9 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             return (id, requireRange ? VersionRange.All : null);
         }
 
-        if (!VersionRanges.TryParse(rangeText, out var range, out var error))
+        if (!VersionRangeGrammar.TryParse(rangeText, out var range, out var error))
         {
-            sink.Error(ManifestDiagnosticCodes.BadVersionRange, error!, "write a NuGet range such as [1.0,2.0) or a SemVer range such as >=1.0 <2.0 or ^1.2", rangeNode ?? node, path);
+            sink.Error(ManifestDiagnosticCodes.BadVersionRange, error, "write a NuGet range such as [1.0,2.0) or a SemVer range such as >=1.0 <2.0 or ^1.2", rangeNode ?? node, path);
             return null;
         }
 

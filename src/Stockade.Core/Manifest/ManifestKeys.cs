@@ -18,8 +18,7 @@ internal static class ManifestKeys
 
     public static readonly string[] PermissionEntry = ["permission", "reason"];
 
-    public static readonly string[] Resources =
-        ["memoryMb", "cpuPercent", "cpuTimeSeconds", "openFiles", "threads", "diskMb", "maxFileMb", "processes"];
+    public static readonly string[] Resources = [.. ResourceLimitTable.All.Select(l => l.Key)];
 
     public static readonly string[] Provides = ["api", "version"];
 

@@ -71,15 +71,15 @@ public sealed class Watchdog : IAsyncDisposable
     /// <summary>Starts watching a process (and its descendants) until the returned handle is disposed or the process exits.</summary>
     /// <param name="pluginId">The plugin the process belongs to; one watched process per plugin at a time.</param>
     /// <param name="pid">The process id.</param>
-    /// <param name="dataDirectory">The folder whose size counts against <see cref="ResourceLimits.DiskBytes"/> (<c>$PLUGIN_DATA</c>); <see langword="null"/> for none.</param>
-    /// <param name="limits">The limits to enforce; <see cref="ResourceLimits.Validate"/> must report no problem.</param>
+    /// <param name="dataDirectory">The folder whose size counts against <see cref="WatchdogLimits.DiskBytes"/> (<c>$PLUGIN_DATA</c>); <see langword="null"/> for none.</param>
+    /// <param name="limits">The limits to enforce; <see cref="WatchdogLimits.Validate"/> must report no problem.</param>
     /// <param name="target">What throttles and kills the process.</param>
-    /// <param name="tempDirectory">The worker's own <c>$TEMP</c>, counted with <paramref name="dataDirectory"/> against <see cref="ResourceLimits.DiskBytes"/>; <see langword="null"/> for none.</param>
+    /// <param name="tempDirectory">The worker's own <c>$TEMP</c>, counted with <paramref name="dataDirectory"/> against <see cref="WatchdogLimits.DiskBytes"/>; <see langword="null"/> for none.</param>
     /// <returns>Disposing it stops the watch; disposing twice is harmless. When the process has already exited, nothing is watched.</returns>
     /// <exception cref="ArgumentException"><paramref name="limits"/> holds a zero or negative limit, or <paramref name="pid"/> is not positive.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="pluginId"/> is already watched.</exception>
     /// <exception cref="ObjectDisposedException">The watchdog was disposed.</exception>
-    public IDisposable Watch(string pluginId, int pid, string? dataDirectory, ResourceLimits limits, IWatchdogTarget target, string? tempDirectory = null)
+    public IDisposable Watch(string pluginId, int pid, string? dataDirectory, WatchdogLimits limits, IWatchdogTarget target, string? tempDirectory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pid);

@@ -9,7 +9,7 @@ internal sealed class WatchedProcess(
     int pid,
     string? dataDirectory,
     string? tempDirectory,
-    ResourceLimits limits,
+    WatchdogLimits limits,
     IWatchdogTarget target,
     WatchdogOptions options,
     ProcessReading baseline,

@@ -113,7 +113,10 @@ public abstract class Issue14HostFolderTests<TFixture>(TFixture fixture) : IClas
         File.Exists("/dev/zero").ShouldBeTrue();
     }
 
-    private string Copy(string language, string id) => language == "cs"
+    // Strict needs a signature and declarations that match the analysis (issue 15): prepared per level.
+    private string Copy(string language, string id) => StrictSigning.ForLevel(fixture.Host, Unsigned(language, id), fixture.Level);
+
+    private string Unsigned(string language, string id) => language == "cs"
         ? fixture.World.Plugin("hostile-csharp", id, """
             runtime: dotnet
             entry: bin/HostilePlugin.dll

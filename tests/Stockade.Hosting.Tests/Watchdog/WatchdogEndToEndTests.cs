@@ -35,7 +35,7 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
         };
         var started = Stopwatch.StartNew();
 
-        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new ResourceLimits { CpuPercent = CpuLimit }, target);
+        using var watch = watchdog.Watch("spinner", spinner.Pid, null, new WatchdogLimits { CpuPercent = CpuLimit }, target);
 
         await killed.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var elapsed = started.Elapsed;
@@ -73,7 +73,7 @@ public class WatchdogEndToEndTests(ITestOutputHelper output)
         });
         await using var watchdog = new Monitoring.Watchdog(new WatchdogOptions { Interval = Interval }, TimeProvider.System, null);
         hog.ReadLine(TimeSpan.FromSeconds(20));
-        using var watch = watchdog.Watch("hog", hog.Pid, null, new ResourceLimits { MemoryBytes = 100 << 20 }, target);
+        using var watch = watchdog.Watch("hog", hog.Pid, null, new WatchdogLimits { MemoryBytes = 100 << 20 }, target);
         await Task.Delay(Interval * 2);
         target.Kills.ShouldBeEmpty();
 

@@ -30,7 +30,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_CpuAboveWarnRatio_WarnsOncePerEpisode()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuPercent = 50 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuPercent = 50 }, _target);
 
         Tick(cpu: 45, times: 3);
         Tick(cpu: 10);
@@ -48,7 +48,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_ThirdSoftViolation_Throttles()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuPercent = 50 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuPercent = 50 }, _target);
 
         Tick(cpu: 100, times: 2);
         _target.Throttles.ShouldBeEmpty();
@@ -69,7 +69,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_TenthSoftViolation_KillsAndStopsWatching()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { Threads = 64 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { Threads = 64 }, _target);
         _source.Set(Pid, threads: 100);
 
         Tick(cpu: 0, times: 9);
@@ -92,7 +92,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_CleanSamples_DecayViolations()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { OpenFiles = 10 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { OpenFiles = 10 }, _target);
 
         _source.Set(Pid, openFiles: 11);
         Tick(cpu: 0, times: 2);
@@ -109,7 +109,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_ThrottledThenClean_RecoversAndReleasesTheThrottle()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuPercent = 50 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuPercent = 50 }, _target);
 
         Tick(cpu: 100, times: 3);
         Tick(cpu: 5, times: 14);
@@ -127,7 +127,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_MemoryOverHardLimit_KillsAtOnce()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { MemoryBytes = 100 << 20 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { MemoryBytes = 100 << 20 }, _target);
         _source.Set(Pid, memoryBytes: 150 << 20);
 
         Tick(cpu: 0);
@@ -144,7 +144,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_CpuTimeOverHardLimit_KillsAtOnce()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuTime = TimeSpan.FromSeconds(2.5) }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuTime = TimeSpan.FromSeconds(2.5) }, _target);
 
         Tick(cpu: 100, times: 2);
         _target.Kills.ShouldBeEmpty();
@@ -159,7 +159,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_DiskOverHardLimit_KillsAtOnceAndScansEveryFifthSample()
     {
-        _watchdog.Watch(Plugin, Pid, "/data/acme.hog", new ResourceLimits { DiskBytes = 1000 }, _target);
+        _watchdog.Watch(Plugin, Pid, "/data/acme.hog", new WatchdogLimits { DiskBytes = 1000 }, _target);
         _source.Disk = 500;
 
         Tick(cpu: 0, times: 11);
@@ -177,7 +177,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_DiskScanReachesTheEntryCap_CountsAsOverTheLimitAndKills()
     {
-        _watchdog.Watch(Plugin, Pid, "/data/acme.many", new ResourceLimits { DiskBytes = 1000 }, _target, "/temp/acme.many/w-1-2-3");
+        _watchdog.Watch(Plugin, Pid, "/data/acme.many", new WatchdogLimits { DiskBytes = 1000 }, _target, "/temp/acme.many/w-1-2-3");
         _source.Disk = 0;
         _source.TooMany = true;
 
@@ -191,7 +191,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_DataAndTemp_AreSummedIntoOneDiskFigure()
     {
-        _watchdog.Watch(Plugin, Pid, "/data/acme.both", new ResourceLimits { DiskBytes = 1000 }, _target, "/temp/acme.both/w-1-2-3");
+        _watchdog.Watch(Plugin, Pid, "/data/acme.both", new WatchdogLimits { DiskBytes = 1000 }, _target, "/temp/acme.both/w-1-2-3");
         _source.Disk = 600; // the scripted source answers 600 for each folder
 
         Tick(cpu: 0);
@@ -205,7 +205,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     public void Sample_FarBelowOpenFilesLimit_ReadsDescriptorsEveryFifthSampleAndKeepsTheCountBetween()
     {
         _source.Set(Pid, openFiles: 7);
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { OpenFiles = 100 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { OpenFiles = 100 }, _target);
         _source.DetailReads.ShouldBe(1, "the baseline reads everything");
 
         Tick(cpu: 0, times: 10);
@@ -219,7 +219,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     public void Sample_AtWarnRatioOfOpenFilesLimit_ReadsDescriptorsEverySampleAndThrottles()
     {
         _source.Set(Pid, openFiles: 80);
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { OpenFiles = 100 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { OpenFiles = 100 }, _target);
 
         Tick(cpu: 0, times: 4);
         _source.DetailReads.ShouldBe(5);
@@ -235,7 +235,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void ReportViolation_Repeated_ThrottlesThenKillsWithTheReason()
     {
-        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);
+        _watchdog.Watch(Plugin, Pid, null, WatchdogLimits.None, _target);
 
         for (var i = 0; i < 10; i++)
         {
@@ -256,7 +256,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_ProcessExited_DropsItQuietly()
     {
-        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.Default, _target);
+        _watchdog.Watch(Plugin, Pid, null, WatchdogLimits.Default, _target);
         Tick(cpu: 10);
         _watchdog.GetUsage(Plugin).ShouldNotBeNull();
 
@@ -271,7 +271,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_PidReused_DropsTheOldWatch()
     {
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { MemoryBytes = 1 << 20 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { MemoryBytes = 1 << 20 }, _target);
 
         _source.Set(Pid, memoryBytes: 100 << 20, startTime: 99);
         Tick(cpu: 0);
@@ -283,7 +283,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Watch_Disposed_StopsSampling()
     {
-        var watch = _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { MemoryBytes = 1 << 20 }, _target);
+        var watch = _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { MemoryBytes = 1 << 20 }, _target);
 
         watch.Dispose();
         _source.Set(Pid, memoryBytes: 100 << 20);
@@ -296,22 +296,22 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Watch_SamePluginTwice_ThrowsWithWhatToDo()
     {
-        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);
+        _watchdog.Watch(Plugin, Pid, null, WatchdogLimits.None, _target);
         _source.Set(Pid + 1);
 
-        Should.Throw<InvalidOperationException>(() => _watchdog.Watch(Plugin, Pid + 1, null, ResourceLimits.None, _target))
+        Should.Throw<InvalidOperationException>(() => _watchdog.Watch(Plugin, Pid + 1, null, WatchdogLimits.None, _target))
             .Message.ShouldContain("dispose that watch");
     }
 
     [Fact]
     public void Watch_NonPositiveLimit_ThrowsNamingTheLimit() =>
-        Should.Throw<ArgumentException>(() => _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { Threads = 0 }, _target))
+        Should.Throw<ArgumentException>(() => _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { Threads = 0 }, _target))
             .Message.ShouldContain("Threads must be positive");
 
     [Fact]
     public void Watch_ExitedProcess_WatchesNothing()
     {
-        using var watch = _watchdog.Watch(Plugin, Pid + 7, null, ResourceLimits.None, _target);
+        using var watch = _watchdog.Watch(Plugin, Pid + 7, null, WatchdogLimits.None, _target);
 
         _watchdog.GetUsage(Plugin).ShouldBeNull();
         _watchdog.ReportViolation(Plugin, "x").ShouldBeFalse();
@@ -320,7 +320,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     [Fact]
     public void Sample_FirstTick_ComputesCpuFromTheWatchBaseline()
     {
-        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);
+        _watchdog.Watch(Plugin, Pid, null, WatchdogLimits.None, _target);
 
         Tick(cpu: 37);
 
@@ -335,7 +335,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
         // Watched 100 ms before the timer fires: 30 ms of CPU in that window would read as 30 %, but
         // with 10 ms clock ticks such a short window is noise.
         _time.Advance(Interval * 0.9);
-        _watchdog.Watch(Plugin, Pid, null, ResourceLimits.None, _target);
+        _watchdog.Watch(Plugin, Pid, null, WatchdogLimits.None, _target);
         _source.SpendCpu(Pid, 30, Interval * 0.1);
         _time.Advance(Interval * 0.1);
         _watchdog.GetUsage(Plugin).ShouldNotBeNull().CpuPercent.ShouldBe(0);
@@ -349,7 +349,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
     public void EventRaised_HandlerThrows_WatchdogKeepsEscalating()
     {
         _watchdog.EventRaised += (_, _) => throw new InvalidOperationException("handler bug");
-        _watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuPercent = 50 }, _target);
+        _watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuPercent = 50 }, _target);
 
         Tick(cpu: 100, times: 10);
 
@@ -395,7 +395,7 @@ public sealed class WatchdogEscalationTests : IAsyncLifetime
         listener.SetMeasurementEventCallback<double>((i, v, tags, _) => recorded.Add((i.Name, v, Tag(tags, "plugin"), Tag(tags, "resource"))));
         listener.Start();
 
-        watchdog.Watch(Plugin, Pid, null, new ResourceLimits { CpuPercent = 50, MemoryBytes = 1L << 30 }, _target);
+        watchdog.Watch(Plugin, Pid, null, new WatchdogLimits { CpuPercent = 50, MemoryBytes = 1L << 30 }, _target);
         Tick(cpu: 80, times: 1);
         listener.RecordObservableInstruments();
         Tick(cpu: 80, times: 9);

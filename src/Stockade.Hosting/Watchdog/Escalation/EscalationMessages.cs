@@ -18,7 +18,7 @@ internal static class EscalationMessages
                 $"Plugin '{pluginId}' was throttled after {step.Violations} violations; the last was {figures}. It is killed at {options.KillAfter}.",
             EscalationAction.Release =>
                 $"Plugin '{pluginId}' behaved long enough that its violations decayed to zero; its throttle was lifted.",
-            EscalationAction.Kill when ResourceLimits.IsHard(step.Resource) =>
+            EscalationAction.Kill when WatchdogLimits.IsHard(step.Resource) =>
                 $"Plugin '{pluginId}' was killed at once over a hard limit: {figures}. Raise the limit in its manifest if this use is expected.",
             EscalationAction.Kill =>
                 $"Plugin '{pluginId}' was killed after {step.Violations} violations; the last was {figures}.",

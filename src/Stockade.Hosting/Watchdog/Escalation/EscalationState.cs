@@ -6,7 +6,7 @@ namespace Stockade.Hosting.Monitoring.Escalation;
 /// kill at once over a hard limit, and forgive one violation per <see cref="WatchdogOptions.DecayEvery"/>
 /// clean samples. Not thread-safe: the owner serialises calls.
 /// </summary>
-internal sealed class EscalationState(WatchdogOptions options, ResourceLimits limits)
+internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits limits)
 {
     // Indexed by WatchdogResource: whether the resource is inside a warning episode.
     private readonly bool[] _warned = new bool[Enum.GetValues<WatchdogResource>().Length];
@@ -55,7 +55,7 @@ internal sealed class EscalationState(WatchdogOptions options, ResourceLimits li
                 continue;
             }
 
-            if (ResourceLimits.IsHard(resource))
+            if (WatchdogLimits.IsHard(resource))
             {
                 Killed = true;
                 steps.Add(new EscalationStep(EscalationAction.Kill, resource, limit, observed, Violations));

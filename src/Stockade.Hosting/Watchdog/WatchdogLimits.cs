@@ -10,16 +10,16 @@ namespace Stockade.Hosting.Monitoring;
 /// throttled and then killed as violations accumulate: <see cref="CpuPercent"/>, <see cref="Threads"/>
 /// and <see cref="OpenFiles"/>. See <see cref="IsHard"/>.</para>
 /// </remarks>
-public sealed record ResourceLimits
+public sealed record WatchdogLimits
 {
     /// <summary>No limit at all: the process is sampled but never warned, throttled or killed.</summary>
-    public static ResourceLimits None { get; } = new();
+    public static WatchdogLimits None { get; } = new();
 
     /// <summary>
     /// The defaults of the design: 512 MB memory, 80 % of one core, 64 threads, 256 open files,
     /// 512 MB of disk in the data folder, unlimited CPU time.
     /// </summary>
-    public static ResourceLimits Default { get; } = new()
+    public static WatchdogLimits Default { get; } = new()
     {
         MemoryBytes = 512L * 1024 * 1024,
         CpuPercent = 80,
@@ -45,6 +45,32 @@ public sealed record ResourceLimits
 
     /// <summary>Bytes used under the data folder (hard).</summary>
     public long? DiskBytes { get; init; }
+
+    /// <summary>
+    /// The limits the watchdog enforces on a worker whose manifest limits are <paramref name="limits"/>: every row of
+    /// <see cref="Core.Manifest.ResourceLimitTable"/> that names a watchdog resource, in the watchdog's units.
+    /// </summary>
+    /// <param name="limits">The effective limits of the worker's policy.</param>
+    public static WatchdogLimits From(Core.Manifest.ResourceLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var result = None;
+        foreach (var (limit, value) in Core.Manifest.ResourceLimitTable.Watched(limits))
+        {
+            result = Enum.Parse<WatchdogResource>(limit.Watchdog!) switch
+            {
+                WatchdogResource.Memory => result with { MemoryBytes = value },
+                WatchdogResource.CpuPercent => result with { CpuPercent = value },
+                WatchdogResource.CpuTime => result with { CpuTime = value is long seconds ? TimeSpan.FromSeconds(seconds) : null },
+                WatchdogResource.Threads => result with { Threads = (int?)value },
+                WatchdogResource.OpenFiles => result with { OpenFiles = (int?)value },
+                WatchdogResource.Disk => result with { DiskBytes = value },
+                var other => throw new InvalidOperationException($"The resource-limit table names the watchdog resource {other}, which has no limit."),
+            };
+        }
+
+        return result;
+    }
 
     /// <summary>Whether exceeding <paramref name="resource"/> kills the process at once (hard) rather than counting a violation (soft).</summary>
     /// <param name="resource">The resource.</param>
