@@ -121,7 +121,7 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
             {
                 WatchdogEventKind.ResourceWarning => $"warned: {Figures(e)}",
                 WatchdogEventKind.Throttled => $"throttled after {e.Violations} violations: {Figures(e)}; {item.Mechanism}",
-                WatchdogEventKind.Killed when ResourceLimits.IsHard(e.Resource) => $"killed at once (hard limit): {Figures(e)}",
+                WatchdogEventKind.Killed when WatchdogLimits.IsHard(e.Resource) => $"killed at once (hard limit): {Figures(e)}",
                 WatchdogEventKind.Killed => $"killed after {e.Violations} violations: {Figures(e)}",
                 _ => $"recovered: its throttle was lifted",
             };

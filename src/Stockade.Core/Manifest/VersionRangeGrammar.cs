@@ -6,7 +6,8 @@ namespace Stockade.Core.Manifest;
 /// The one version-range grammar of Stockade, read by the manifest (<c>requires</c>, <c>conflicts</c>) and by the
 /// conflict resolver alike:
 /// <list type="bullet">
-/// <item>NuGet interval notation: <c>[1.0,2.0)</c>, <c>[1.0]</c> (exactly), <c>1.0</c> (at least 1.0), <c>1.*</c>;</item>
+/// <item>NuGet interval notation: <c>[1.0,2.0)</c>, <c>[1.0]</c> (exactly), <c>1.0</c> (at least 1.0);</item>
+/// <item><c>1.*</c>: any 1.x, i.e. [1.0.0, 2.0.0) (<c>1.2.*</c> = [1.2.0, 1.3.0)); NuGet would float it to "1.0 or newer";</item>
 /// <item><c>*</c>: any version;</item>
 /// <item><c>^1.2.3</c>: compatible with, up to the next change of the first non-zero part (<c>^1.2</c> = [1.2, 2.0),
 /// <c>^0.3</c> = [0.3, 0.4), <c>^0.0.3</c> = [0.0.3, 0.0.4));</item>
@@ -38,6 +39,7 @@ public static class VersionRangeGrammar
             _ when trimmed[0] == '^' => Caret(trimmed[1..].Trim()),
             _ when trimmed[0] == '~' => Tilde(trimmed[1..].Trim()),
             _ when trimmed[0] is '>' or '<' or '=' => Comparators(trimmed),
+            _ when trimmed.EndsWith(".*", StringComparison.Ordinal) && char.IsAsciiDigit(trimmed[0]) => Wildcard(trimmed[..^2]),
             _ => VersionRange.TryParse(trimmed, out var nuget) ? nuget : null,
         };
         if (parsed is null)
@@ -67,6 +69,19 @@ public static class VersionRangeGrammar
         var upper = version.Major > 0 || parts == 1 ? new NuGetVersion(version.Major + 1, 0, 0)
             : version.Minor > 0 || parts == 2 ? new NuGetVersion(0, version.Minor + 1, 0)
             : new NuGetVersion(0, 0, version.Patch + 1);
+        return new VersionRange(version, includeMinVersion: true, upper, includeMaxVersion: false);
+    }
+
+    // NuGet reads 1.* as a floating "1.0 or anything newer"; for "may this installed plugin be used" a person
+    // writing 1.* means any 1.x, so it is read as [1.0.0, 2.0.0) (and 1.2.* as [1.2.0, 1.3.0)).
+    private static VersionRange? Wildcard(string text)
+    {
+        if (!TryPartial(text, out var version, out var parts) || parts > 2)
+        {
+            return null;
+        }
+
+        var upper = parts == 1 ? new NuGetVersion(version.Major + 1, 0, 0) : new NuGetVersion(version.Major, version.Minor + 1, 0);
         return new VersionRange(version, includeMinVersion: true, upper, includeMaxVersion: false);
     }
 
