@@ -11,6 +11,8 @@ namespace Stockade.Hosting.Audit;
 /// </summary>
 internal sealed class AuditFileWriter : IDisposable
 {
+    private const long HeadsReserveBytes = 64 * 1024; // ~250 heads, i.e. 20 minutes of heads every 5 s on a disk that stays full
+
     private readonly string _directory;
     private readonly string _lockPath;
     private readonly IAuditHeadStore? _headStore;
@@ -41,6 +43,7 @@ internal sealed class AuditFileWriter : IDisposable
     private long _firstUnsignedAt;
     private AuditSigningKey? _key;
     private bool _keyTried;
+    private bool _headsReserved;
 
     public AuditFileWriter(AuditLogOptions options, IAuditHeadStore? headStore, TimeProvider time)
     {
@@ -208,6 +211,15 @@ internal sealed class AuditFileWriter : IDisposable
             if (_currentHandle is not null && alone is not null && alone())
             {
                 ReleaseReserve(_currentHandle);
+                try
+                {
+                    using var heads = File.OpenHandle(Path.Combine(_directory, AuditSignedHead.FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    ReleaseReserve(heads);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // no heads file: nothing held
+                }
             }
 
             _currentHandle?.Dispose();
@@ -236,6 +248,17 @@ internal sealed class AuditFileWriter : IDisposable
             {
                 Volatile.Write(ref _reserveUnused, AuditSpace.FreeBytes(_directory));
                 return;
+            }
+
+            if (!_headsReserved && _options.SignHeads)
+            {
+                // Signed heads need room as much as records do: hold some for heads.jsonl from the first write on.
+                _headsReserved = true;
+                using var heads = File.OpenHandle(Path.Combine(_directory, AuditSignedHead.FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                if (AuditSpace.HeldBeyondEnd(heads) is >= 0 and < HeadsReserveBytes / 2)
+                {
+                    AuditSpace.Reserve(heads, RandomAccess.GetLength(heads), HeadsReserveBytes);
+                }
             }
 
             var held = AuditSpace.HeldBeyondEnd(_currentHandle);
@@ -327,9 +350,9 @@ internal sealed class AuditFileWriter : IDisposable
             using (var heads = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
             {
                 var length = RandomAccess.GetLength(heads);
-                if (AuditSpace.HeldBeyondEnd(heads) is >= 0 and < 4096)
+                if (AuditSpace.HeldBeyondEnd(heads) is >= 0 and < HeadsReserveBytes / 2)
                 {
-                    AuditSpace.Reserve(heads, length, 64 * 1024); // heads need room too; failing here is reported below
+                    AuditSpace.Reserve(heads, length, HeadsReserveBytes); // on a full disk what is still held serves, then the write below fails
                 }
 
                 var line = System.Text.Encoding.UTF8.GetBytes(head.ToLine() + "\n");
