@@ -60,6 +60,11 @@ internal static class CliApplication
                 console.WriteError(ex.Message);
                 return ExitCodes.IntegrityFailure;
             }
+            catch (Hosting.Store.StoreException ex)
+            {
+                console.WriteError(ex.Message); // says what to do next (free space, permissions, another --home)
+                return ExitCodes.UsageOrNotFound;
+            }
             catch (Hosting.Audit.AuditWriteException ex)
             {
                 // Audit before act: what could not be recorded was not done.
