@@ -44,6 +44,7 @@ internal sealed class AuditFileWriter : IDisposable
     private AuditSigningKey? _key;
     private bool _keyTried;
     private bool _headsReserved;
+    private DateOnly _retainedOn;
 
     public AuditFileWriter(AuditLogOptions options, IAuditHeadStore? headStore, TimeProvider time)
     {
@@ -86,6 +87,15 @@ internal sealed class AuditFileWriter : IDisposable
         try
         {
             RefreshHead();
+            try
+            {
+                ApplyRetention();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditWriteException)
+            {
+                // Removing old days is housekeeping: it must never cost a record. Tried again at the next day change.
+            }
+
             var seq = _headSeq;
             var prev = _headHash;
             var lastTs = _headTs;
@@ -280,6 +290,54 @@ internal sealed class AuditFileWriter : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             Volatile.Write(ref _reserveUnused, 0); // cannot tell: refuse rather than guess
+        }
+    }
+
+    // Removes the days older than RetentionDays, once a signed retention head vouches for the last record removed.
+    private void ApplyRetention()
+    {
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        if (_options.RetentionDays is not { } days || _retainedOn == today || !EnsureKey())
+        {
+            return;
+        }
+
+        _retainedOn = today;
+        var files = AuditFiles.List(_directory);
+        var cutoff = today.AddDays(-(days - 1));
+        var old = files.Where(f => f.Day < cutoff).ToList();
+        if (old.Count == 0 || old.Count == files.Count)
+        {
+            return; // nothing old, or nothing would be left to carry the chain on
+        }
+
+        AuditRecord? last = null;
+        for (var i = old.Count - 1; last is null && i >= 0; i--)
+        {
+            (last, _) = AuditFiles.ReadTail(old[i].Path);
+        }
+
+        if (last is not null)
+        {
+            var saved = (_ranges.ToList(), _unsignedRecords, _headSeq, _headHash, _headFile);
+            _ranges.Clear();
+            _unsignedRecords = 1; // SignHeadLocked signs only when something is pending
+            (_headSeq, _headHash, _headFile) = (last.Seq, last.Hash, Path.GetFileName(old[^1].Path));
+            try
+            {
+                SignHeadLocked("retention");
+            }
+            finally
+            {
+                _ranges.Clear();
+                _ranges.AddRange(saved.Item1);
+                (_unsignedRecords, _headSeq, _headHash, _headFile) = (saved._unsignedRecords, saved._headSeq, saved._headHash, saved._headFile);
+            }
+        }
+
+        foreach (var (_, path) in old)
+        {
+            File.Delete(path);
         }
     }
 

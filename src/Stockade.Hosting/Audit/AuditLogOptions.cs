@@ -54,8 +54,21 @@ public sealed class AuditLogOptions
     /// <summary>A signed head is also written after this many unsigned records. Default 10,000.</summary>
     public int HeadEveryRecords { get; set; } = 10_000;
 
+    /// <summary>
+    /// How many UTC days of audit files to keep, counting today; null (the default) keeps every day. When set, the writer
+    /// removes older days' files at its first write and at each day change, after signing a head with reason
+    /// <c>retention</c> over the last removed record, so <c>verify</c> starts the chain after it (needs a signing key:
+    /// without one nothing is removed). At least 1.
+    /// </summary>
+    public int? RetentionDays { get; set; }
+
     internal void Validate()
     {
+        if (RetentionDays is < 1)
+        {
+            throw new ArgumentException($"AuditLogOptions.RetentionDays must be at least 1 day, or null to keep every day (now {RetentionDays}).", nameof(RetentionDays));
+        }
+
         if (ReserveBytes < 64 * 1024 || LowReserveBytes < 0 || LowReserveBytes >= ReserveBytes)
         {
             throw new ArgumentException($"AuditLogOptions.ReserveBytes must be at least 64 KiB and more than LowReserveBytes (now {ReserveBytes} and {LowReserveBytes}).", nameof(ReserveBytes));

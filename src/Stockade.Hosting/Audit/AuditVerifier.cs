@@ -108,7 +108,7 @@ public static class AuditVerifier
 
         // Retention removed the oldest days: the chain starts after the last record a signed retention head vouches for.
         var retained = heads.Where(h => h.Head.Reason == "retention").Select(h => h.Head).MaxBy(h => h.Seq);
-        if (retained is not null && files.Count > 0)
+        if (retained is not null && files.Count > 0 && FirstSeq(files) > 1)
         {
             expectedSeq = retained.Seq + 1;
             prev = retained.Hash;
@@ -293,6 +293,19 @@ public static class AuditVerifier
             UnsignedTail = tail is null ? 0 : tail.Value.To - tail.Value.From + 1,
             Compared = compared,
         };
+    }
+
+    private static long FirstSeq(List<(DateOnly Day, string Path)> files)
+    {
+        foreach (var (_, path) in files)
+        {
+            foreach (var (_, line) in JsonlLines.Read(path))
+            {
+                return AuditRecordFormat.TryParseLine(line.Span, out var record, out _) ? record!.Seq : 1;
+            }
+        }
+
+        return 1;
     }
 
     private static string Range(long from, long to) => from == to ? $"record {from} is covered by" : $"records {from}–{to} are covered by";

@@ -274,6 +274,41 @@ public sealed class Issue15AuditTests : IDisposable
         verified.UnsignedTail.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task Retention_RemovesOldDays_AndTheChainStillVerifies()
+    {
+        using var store = new StockadeStore(_home.Path);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero));
+        await using (var log = new AuditLog(Options(), store, time))
+        {
+            await log.AppendAsync(AuditTestData.Entry(0));
+            await log.AppendAsync(AuditTestData.Entry(1));
+        }
+
+        time.Advance(TimeSpan.FromDays(1));
+        await using (var log = new AuditLog(Options(), store, time))
+        {
+            await log.AppendAsync(AuditTestData.Entry(2));
+        }
+
+        time.Advance(TimeSpan.FromDays(2));
+        var options = Options();
+        options.RetentionDays = 2;
+        await using (var log = new AuditLog(options, store, time))
+        {
+            await log.AppendAsync(AuditTestData.Entry(3));
+        }
+
+        Directory.GetFiles(AuditDir, "audit-*.jsonl").Select(Path.GetFileName).Order().ShouldBe(["audit-2026-11-23.jsonl"]);
+        var result = Verify(store);
+        result.Ok.ShouldBeTrue(result.Problem);
+        string.Join("\n", result.Compared!).ShouldContain("records 1–3 were removed by retention");
+
+        // Removing a day by hand, without a signed retention head, is still found.
+        File.WriteAllText(Directory.GetFiles(AuditDir, "audit-*.jsonl").Single(), string.Empty);
+        Verify(store).Ok.ShouldBeFalse();
+    }
+
     private AuditLogOptions Options() => new() { Directory = AuditDir, SigningKeyPath = KeyPath };
 
     private AuditVerifyResult Verify(StockadeStore store) =>
