@@ -105,10 +105,11 @@ public sealed partial class PluginHost
     internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
 
     /// <summary>
-    /// Why brokered calls are refused after the audit log lost records, or null while it works. Once set it stays
-    /// set: a call that cannot be audited is not performed (fail secure), until the host is restarted.
+    /// Why brokered calls are refused, or null while they may go ahead: after the audit log lost records (stays set until
+    /// the host is restarted), or while the space held for audit records runs low (<see cref="AuditLog.AdmissionRefusal"/>,
+    /// clears once space is freed). A call that cannot be audited is not performed (fail secure).
     /// </summary>
-    internal string? AuditFailure => Volatile.Read(ref _auditFailure);
+    internal string? AuditFailure => Volatile.Read(ref _auditFailure) ?? Audit.AdmissionRefusal;
 
     /// <summary>Puts a brokered call's record in the audit queue (in order, never dropped) without waiting for the write.</summary>
     internal ValueTask<Task<AuditRecord>> AuditQueuedAsync(AuditEntry entry) => Audit.QueueAsync(entry);

@@ -53,30 +53,36 @@ internal static class AuditCommand
         });
 
         var verifyJson = GlobalOptions.Json();
-        var verify = new Command("verify", "Check the hash chain of every audit file against the head kept in the store (exit 8 if anything was edited, removed, reordered or cut).") { verifyJson };
+        var verifyKey = KeyOption();
+        var anchorFile = new Option<string?>("--anchor") { Description = "A signed head exported earlier with 'stockade audit anchor': the log must still reach it, unchanged." };
+        var verify = new Command("verify", "Check the audit log: the hash chain of every file, the head kept in the store, the signed heads (signature, coverage of every record) and, with --anchor, a head kept elsewhere (exit 8 if anything was edited, removed, reordered, cut or appended without the key).") { verifyJson, verifyKey, anchorFile };
         CliApplication.SetHandler(verify, console, (parse, _) =>
         {
             var home = new StockadeHome(GlobalOptions.ResolveHome(parse));
-            if (!Directory.Exists(home.AuditDirectory))
-            {
-                throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
-            }
-
-            AuditHead? head = null;
-            if (File.Exists(home.DatabasePath))
-            {
-                using var store = new StockadeStore(home.Root);
-                head = store.Read();
-            }
-
-            var result = AuditVerifier.Verify(home.AuditDirectory, head);
+            var result = VerifyHome(home, parse.GetValue(verifyKey), parse.GetValue(anchorFile));
             if (parse.GetValue(verifyJson))
             {
-                JsonOutput.Write(console.RawOutput, result);
+                JsonOutput.Write(console.RawOutput, new
+                {
+                    result.Ok,
+                    result.Records,
+                    result.Files,
+                    result.SignedHeads,
+                    LastSignedHead = result.LastSignedHead is { } h ? System.Text.Json.JsonDocument.Parse(h.ToLine()).RootElement : (System.Text.Json.JsonElement?)null,
+                    result.UnsignedTail,
+                    result.Compared,
+                    result.File,
+                    result.Line,
+                    result.Problem,
+                });
             }
             else if (result.Ok)
             {
-                console.Output.MarkupLine($"[green]audit log intact[/]: {result.Records} records, chain and head verified.");
+                console.Output.MarkupLine($"[green]audit log intact[/]: {result.Records} records. Compared:");
+                foreach (var line in result.Compared ?? [])
+                {
+                    console.Output.WriteLine("  - " + line);
+                }
             }
             else
             {
@@ -92,7 +98,97 @@ internal static class AuditCommand
             return Task.FromResult(result.Ok ? ExitCodes.Success : ExitCodes.IntegrityFailure);
         });
         command.Subcommands.Add(verify);
+
+        var anchorKey = KeyOption();
+        var anchor = new Command("anchor", "Print the last signed head of the audit log (one JSON line) to keep somewhere else; 'stockade audit verify --anchor FILE' checks the log still reaches it.") { anchorKey };
+        CliApplication.SetHandler(anchor, console, (parse, _) =>
+        {
+            var home = new StockadeHome(GlobalOptions.ResolveHome(parse));
+            var result = VerifyHome(home, parse.GetValue(anchorKey), null);
+            if (!result.Ok)
+            {
+                throw new CliException(ExitCodes.IntegrityFailure, $"the audit log is not intact, so there is nothing trustworthy to anchor: {result.Problem}", "run 'stockade audit verify' for the details; keep a copy of the audit folder as evidence.");
+            }
+
+            if (result.LastSignedHead is not { } head)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"the audit log in {home.Root} has no signed head yet", "run a command that writes the audit log (e.g. 'stockade list' does not; 'stockade install' does), then anchor again.");
+            }
+
+            console.RawOutput.WriteLine(head.ToLine());
+            console.RawOutput.Flush();
+            return Task.FromResult(ExitCodes.Success);
+        });
+        command.Subcommands.Add(anchor);
         return command;
+    }
+
+    private static Option<string?> KeyOption() => new("--key")
+    {
+        Description = $"The audit signing key (private or public PEM). Default: ${AuditSigningKey.PathVariable}, else /etc/stockade/audit-signing.pem for root, else $XDG_CONFIG_HOME/stockade/audit-signing.pem.",
+    };
+
+    private static AuditVerifyResult VerifyHome(StockadeHome home, string? keyPath, string? anchorPath)
+    {
+        if (!Directory.Exists(home.AuditDirectory))
+        {
+            throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
+        }
+
+        AuditHead? head = null;
+        if (File.Exists(home.DatabasePath))
+        {
+            using var store = new StockadeStore(home.Root);
+            head = store.Read();
+        }
+
+        var path = keyPath ?? AuditSigningKey.DefaultPath;
+        AuditSigningKey? key = null;
+        if (File.Exists(path))
+        {
+            try
+            {
+                key = AuditSigningKey.Load(path);
+            }
+            catch (AuditWriteException ex)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, ex.Message, $"give the audit signing key with --key FILE (or {AuditSigningKey.PathVariable}).");
+            }
+        }
+        else if (keyPath is not null || new AuditReader(home.AuditDirectory).Query(new AuditQuery { Limit = 1 }).Any())
+        {
+            throw new CliException(ExitCodes.IntegrityFailure, $"cannot check the signed heads: there is no audit signing key at {path}",
+                $"give the key that signed this log with --key FILE (or {AuditSigningKey.PathVariable}); without it appended forgeries cannot be told from genuine records.");
+        }
+
+        AuditSignedHead? anchor = null;
+        if (anchorPath is not null)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(anchorPath).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"cannot read the anchor {anchorPath}: {ex.Message}", "give the file 'stockade audit anchor' printed.");
+            }
+
+            anchor = AuditSignedHead.TryParse(text, out var problem)
+                ?? throw new CliException(ExitCodes.IntegrityFailure, $"{anchorPath} is {problem}", "give the file 'stockade audit anchor' printed, unchanged.");
+        }
+
+        using (key)
+        {
+            return AuditVerifier.Verify(home.AuditDirectory, new AuditVerifyOptions
+            {
+                StoreHead = head,
+                RequireStoreHead = true,
+                Key = key,
+                Anchor = anchor,
+                WriterOpen = AuditLog.IsOpenByAWriter(home.AuditDirectory),
+            });
+        }
     }
 
     internal static DateTimeOffset? ParseTime(string? text, string option, DateTimeOffset now)

@@ -55,6 +55,23 @@ internal static class CliApplication
                 console.WriteError(ex.Message, ex.NextStep);
                 return ex.ExitCode;
             }
+            catch (Hosting.Store.StoreException ex) when (ex.IsIntegrityFailure)
+            {
+                console.WriteError(ex.Message);
+                return ExitCodes.IntegrityFailure;
+            }
+            catch (Hosting.Store.StoreException ex)
+            {
+                console.WriteError(ex.Message); // says what to do next (free space, permissions, another --home)
+                return ExitCodes.UsageOrNotFound;
+            }
+            catch (Hosting.Audit.AuditWriteException ex)
+            {
+                // Audit before act: what could not be recorded was not done.
+                console.WriteError($"refused: the audit log could not record it, and what cannot be audited is not done ({ex.Message})",
+                    "free space on the audit folder's disk (or fix its permissions), then run the command again; `stockade audit verify` checks the log.");
+                return ExitCodes.IntegrityFailure;
+            }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 console.WriteError("cancelled.");

@@ -16,7 +16,7 @@ internal static class HostFactory
                 PermissionPrompt = new ConsolePermissionPrompt(console),
             };
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Hosting.Store.StoreException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Hosting.Store.StoreException { IsIntegrityFailure: false })
         {
             throw new CliException(ExitCodes.UsageOrNotFound, $"cannot use the Stockade home {home}: {ex.Message}",
                 "choose a writable folder with --home DIR (or STOCKADE_HOME).");

@@ -27,4 +27,12 @@ public sealed record AuditRecord(
     string? Resource,
     IReadOnlyDictionary<string, string> Details,
     string Prev,
-    string Hash);
+    string Hash)
+{
+    /// <summary>
+    /// The record's schema version: <see cref="AuditRecordFormat.CurrentVersion"/> for records this Stockade writes
+    /// (written as the key <c>v</c>), 1 for lines written before versions existed (no <c>v</c> key). The version decides
+    /// the canonical form, so a reader checks each line with the rules of its own version.
+    /// </summary>
+    public int Version { get; init; } = 1;
+}

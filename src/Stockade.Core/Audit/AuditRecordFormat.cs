@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Stockade.Core.Audit;
 
 /// <summary>
-/// The canonical form of an audit record and its hash. Canonical JSON: the keys <c>seq, ts, action, plugin,
+/// The canonical form of an audit record and its hash. Canonical JSON: the keys <c>v</c> (schema version, from version 2), <c>seq, ts, action, plugin,
 /// decision, layer, permission, resource, details, prev</c> in that order, every key always present (null
 /// when absent), <c>details</c> keys sorted ordinally, no whitespace, UTF-8, <c>ts</c> as
 /// <c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>, strings escaped as <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/>
@@ -18,6 +18,12 @@ public static class AuditRecordFormat
 {
     /// <summary>The <c>prev</c> of the very first record: 64 zeros.</summary>
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>
+    /// The schema version of records written now. 1: the original keys, no <c>v</c>. 2: <c>"v":2</c> as the first key,
+    /// otherwise as 1. Readers accept every version up to this one; a newer one is reported, not guessed at.
+    /// </summary>
+    public const int CurrentVersion = 2;
 
     /// <summary>The timestamp format used in the canonical form.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
@@ -76,7 +82,10 @@ public static class AuditRecordFormat
             entry.Resource is null ? null : Clean(Redactor.RedactValue(entry.Resource)),
             sorted,
             prev,
-            string.Empty);
+            string.Empty)
+        {
+            Version = CurrentVersion,
+        };
 
         // Hash the canonical bytes, then reuse them for the line: the line is the same object with
         // ,"hash":"..." inserted before the closing brace.
@@ -161,6 +170,19 @@ public static class AuditRecordFormat
                 return false;
             }
 
+            var version = 1L;
+            if (root.TryGetProperty("v", out _) && (!TryGetInt64(root, "v", out version, out problem) || version < 2))
+            {
+                problem = "\"v\" (the schema version) is not an integer of 2 or more";
+                return false;
+            }
+
+            if (version > CurrentVersion)
+            {
+                problem = $"schema version {version} is newer than this Stockade understands ({CurrentVersion}): upgrade stockade to read it";
+                return false;
+            }
+
             if (!TryGetInt64(root, "seq", out var seq, out problem)
                 || !TryGetString(root, "ts", required: true, out var tsText, out problem)
                 || !TryGetString(root, "action", required: true, out var action, out problem)
@@ -214,7 +236,7 @@ public static class AuditRecordFormat
                 }
             }
 
-            record = new AuditRecord(seq, ts, action!, plugin, decision, layer, permission, resource, details, prev!, hash!);
+            record = new AuditRecord(seq, ts, action!, plugin, decision, layer, permission, resource, details, prev!, hash!) { Version = (int)version };
             problem = null;
             return true;
         }
@@ -301,6 +323,11 @@ public static class AuditRecordFormat
         record.Ts.UtcDateTime.TryFormat(ts, out var tsLength, TimestampFormat, CultureInfo.InvariantCulture);
 
         writer.WriteStartObject();
+        if (record.Version >= 2)
+        {
+            writer.WriteNumber("v"u8, record.Version);
+        }
+
         writer.WriteNumber("seq"u8, record.Seq);
         writer.WriteString("ts"u8, ts[..tsLength]);
         writer.WriteString("action"u8, record.Action);

@@ -11,6 +11,8 @@ namespace Stockade.Hosting.Audit;
 /// </summary>
 internal sealed class AuditFileWriter : IDisposable
 {
+    private const long HeadsReserveBytes = 64 * 1024; // ~250 heads, i.e. 20 minutes of heads every 5 s on a disk that stays full
+
     private readonly string _directory;
     private readonly string _lockPath;
     private readonly IAuditHeadStore? _headStore;
@@ -29,6 +31,20 @@ internal sealed class AuditFileWriter : IDisposable
     private DateTimeOffset _headTs = DateTimeOffset.MinValue;
     private long _lastFsync = Stopwatch.GetTimestamp();
     private long _writeOffset = -1;
+    private string? _headFile;
+
+    // Space held ahead (see AuditSpace): published for AuditLog.AdmissionRefusal; -1 when unknown.
+    private long _reserveUnused;
+    private bool _cannotReserve;
+
+    // What this writer wrote since its last signed head.
+    private readonly List<(long From, long To)> _ranges = [];
+    private long _unsignedRecords;
+    private long _firstUnsignedAt;
+    private AuditSigningKey? _key;
+    private bool _keyTried;
+    private bool _headsReserved;
+    private DateOnly _retainedOn;
 
     public AuditFileWriter(AuditLogOptions options, IAuditHeadStore? headStore, TimeProvider time)
     {
@@ -38,7 +54,20 @@ internal sealed class AuditFileWriter : IDisposable
         _headStore = headStore;
         _time = time;
         System.IO.Directory.CreateDirectory(_directory);
+        _reserveUnused = AuditSpace.FreeBytes(_directory); // nothing held yet: what the disk has is the best guess
     }
+
+    /// <summary>Space held for records not yet written (or free on the disk where nothing can be held), -1 when unknown.</summary>
+    public long ReserveUnused => Volatile.Read(ref _reserveUnused);
+
+    /// <summary>Records this writer wrote that no signed head covers yet.</summary>
+    public long UnsignedRecords => _unsignedRecords;
+
+    /// <summary>How long the oldest unsigned record has waited for its head.</summary>
+    public TimeSpan SinceFirstUnsigned => _unsignedRecords == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_firstUnsignedAt);
+
+    /// <summary>Why heads cannot be signed, once the key was tried and failed.</summary>
+    public string? SigningProblem { get; private set; }
 
     /// <summary>True when records were written but not yet forced to disk.</summary>
     public bool Dirty { get; private set; }
@@ -58,6 +87,15 @@ internal sealed class AuditFileWriter : IDisposable
         try
         {
             RefreshHead();
+            try
+            {
+                ApplyRetention();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditWriteException)
+            {
+                // Removing old days is housekeeping: it must never cost a record. Tried again at the next day change.
+            }
+
             var seq = _headSeq;
             var prev = _headHash;
             var lastTs = _headTs;
@@ -91,6 +129,26 @@ internal sealed class AuditFileWriter : IDisposable
                 FsyncCurrent();
             }
 
+            if (records.Count > 0)
+            {
+                if (_ranges.Count > 0 && _ranges[^1].To == records[0].Seq - 1)
+                {
+                    _ranges[^1] = (_ranges[^1].From, seq);
+                }
+                else
+                {
+                    _ranges.Add((records[0].Seq, seq));
+                }
+
+                if (_unsignedRecords == 0)
+                {
+                    _firstUnsignedAt = Stopwatch.GetTimestamp();
+                }
+
+                _unsignedRecords += records.Count;
+                _headFile = _currentPath is null ? null : Path.GetFileName(_currentPath);
+            }
+
             _headSeq = seq;
             _headHash = prev;
             _headTs = lastTs;
@@ -104,6 +162,19 @@ internal sealed class AuditFileWriter : IDisposable
                 ex);
         }
 
+        MaintainReserve();
+        if (records.Count > 0 && _unsignedRecords >= _options.HeadEveryRecords)
+        {
+            try
+            {
+                SignHeadLocked("records");
+            }
+            catch (AuditWriteException ex)
+            {
+                headError = ex;
+            }
+        }
+
         if (records.Count > 0 && _headStore is not null)
         {
             try
@@ -112,7 +183,7 @@ internal sealed class AuditFileWriter : IDisposable
             }
             catch (Exception ex)
             {
-                headError = ex;
+                headError ??= ex;
             }
         }
 
@@ -130,7 +201,13 @@ internal sealed class AuditFileWriter : IDisposable
         _lastFsync = Stopwatch.GetTimestamp();
     }
 
-    public void Dispose()
+    public void Dispose() => Close(null);
+
+    /// <summary>
+    /// Forces what was written to disk and closes the file; when <paramref name="alone"/> says no other writer has the
+    /// folder open, gives back the space held ahead. Throws only <see cref="IOException"/> of the final fsync.
+    /// </summary>
+    public void Close(Func<bool>? alone)
     {
         try
         {
@@ -141,8 +218,223 @@ internal sealed class AuditFileWriter : IDisposable
         }
         finally
         {
+            if (_currentHandle is not null && alone is not null && alone())
+            {
+                ReleaseReserve(_currentHandle);
+                try
+                {
+                    using var heads = File.OpenHandle(Path.Combine(_directory, AuditSignedHead.FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                    ReleaseReserve(heads);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // no heads file: nothing held
+                }
+            }
+
             _currentHandle?.Dispose();
             _currentHandle = null;
+        }
+    }
+
+    /// <summary>Signs a head over what this writer wrote since its last one, taking the lock; nothing when there is nothing new.</summary>
+    public void SignHead(string reason)
+    {
+        if (_unsignedRecords == 0 || !EnsureKey())
+        {
+            return;
+        }
+
+        using var fileLock = AcquireLock();
+        SignHeadLocked(reason);
+    }
+
+    /// <summary>Tops the reserve up when more than 1 MiB of it was used, and publishes what is held.</summary>
+    public void MaintainReserve()
+    {
+        try
+        {
+            if (_currentHandle is null || _cannotReserve)
+            {
+                Volatile.Write(ref _reserveUnused, AuditSpace.FreeBytes(_directory));
+                return;
+            }
+
+            if (!_headsReserved && _options.SignHeads)
+            {
+                // Signed heads need room as much as records do: hold some for heads.jsonl from the first write on.
+                _headsReserved = true;
+                using var heads = File.OpenHandle(Path.Combine(_directory, AuditSignedHead.FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                if (AuditSpace.HeldBeyondEnd(heads) is >= 0 and < HeadsReserveBytes / 2)
+                {
+                    AuditSpace.Reserve(heads, RandomAccess.GetLength(heads), HeadsReserveBytes);
+                }
+            }
+
+            var held = AuditSpace.HeldBeyondEnd(_currentHandle);
+            if (held >= 0 && held < _options.ReserveBytes - Math.Min(1024 * 1024, _options.ReserveBytes / 4))
+            {
+                var result = AuditSpace.Reserve(_currentHandle, RandomAccess.GetLength(_currentHandle), _options.ReserveBytes);
+                if (result == AuditSpace.ReserveResult.NotSupported)
+                {
+                    _cannotReserve = true; // e.g. a file system without fallocate: fall back to watching free space
+                    Volatile.Write(ref _reserveUnused, AuditSpace.FreeBytes(_directory));
+                    return;
+                }
+
+                held = AuditSpace.HeldBeyondEnd(_currentHandle);
+            }
+
+            Volatile.Write(ref _reserveUnused, held);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            Volatile.Write(ref _reserveUnused, 0); // cannot tell: refuse rather than guess
+        }
+    }
+
+    // Removes the days older than RetentionDays, once a signed retention head vouches for the last record removed.
+    private void ApplyRetention()
+    {
+        var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        if (_options.RetentionDays is not { } days || _retainedOn == today || !EnsureKey())
+        {
+            return;
+        }
+
+        _retainedOn = today;
+        var files = AuditFiles.List(_directory);
+        var cutoff = today.AddDays(-(days - 1));
+        var old = files.Where(f => f.Day < cutoff).ToList();
+        if (old.Count == 0 || old.Count == files.Count)
+        {
+            return; // nothing old, or nothing would be left to carry the chain on
+        }
+
+        AuditRecord? last = null;
+        for (var i = old.Count - 1; last is null && i >= 0; i--)
+        {
+            (last, _) = AuditFiles.ReadTail(old[i].Path);
+        }
+
+        if (last is not null)
+        {
+            var saved = (_ranges.ToList(), _unsignedRecords, _headSeq, _headHash, _headFile);
+            _ranges.Clear();
+            _unsignedRecords = 1; // SignHeadLocked signs only when something is pending
+            (_headSeq, _headHash, _headFile) = (last.Seq, last.Hash, Path.GetFileName(old[^1].Path));
+            try
+            {
+                SignHeadLocked("retention");
+            }
+            finally
+            {
+                _ranges.Clear();
+                _ranges.AddRange(saved.Item1);
+                (_unsignedRecords, _headSeq, _headHash, _headFile) = (saved._unsignedRecords, saved._headSeq, saved._headHash, saved._headFile);
+            }
+        }
+
+        foreach (var (_, path) in old)
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void ReleaseReserve(SafeFileHandle handle)
+    {
+        try
+        {
+            var held = AuditSpace.HeldBeyondEnd(handle);
+            if (held > 0)
+            {
+                AuditSpace.Release(handle, RandomAccess.GetLength(handle), held + (64 * 1024));
+            }
+        }
+        catch (IOException)
+        {
+            // Giving space back is a courtesy; the records are what matters.
+        }
+    }
+
+    private bool EnsureKey()
+    {
+        if (_key is not null || !_options.SignHeads)
+        {
+            return _key is not null;
+        }
+
+        if (_options.SigningKey is { } given)
+        {
+            _key = given.CanSign ? given : null;
+            SigningProblem = given.CanSign ? null : "AuditLogOptions.SigningKey holds only a public key";
+            return _key is not null;
+        }
+
+        if (_keyTried)
+        {
+            return false;
+        }
+
+        _keyTried = true;
+        try
+        {
+            _key = AuditSigningKey.LoadOrCreate(_options.SigningKeyPath ?? AuditSigningKey.DefaultPath);
+            return true;
+        }
+        catch (AuditWriteException ex)
+        {
+            SigningProblem = ex.Message;
+            return false;
+        }
+    }
+
+    private void SignHeadLocked(string reason)
+    {
+        if (_unsignedRecords == 0 || !EnsureKey())
+        {
+            return;
+        }
+
+        try
+        {
+            if (_options.Fsync != AuditFsyncPolicy.Never)
+            {
+                FsyncCurrent(); // never sign what a power cut could still take back
+            }
+
+            var head = AuditSignedHead.Create(_headSeq, _headHash, _headFile ?? string.Empty, _time.GetUtcNow(), reason, [.. _ranges], _key!);
+            var path = Path.Combine(_directory, AuditSignedHead.FileName);
+            using (var heads = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+            {
+                var length = RandomAccess.GetLength(heads);
+                if (AuditSpace.HeldBeyondEnd(heads) is >= 0 and < HeadsReserveBytes / 2)
+                {
+                    AuditSpace.Reserve(heads, length, HeadsReserveBytes); // on a full disk what is still held serves, then the write below fails
+                }
+
+                var line = System.Text.Encoding.UTF8.GetBytes(head.ToLine() + "\n");
+                try
+                {
+                    RandomAccess.Write(heads, line, length);
+                    if (_options.Fsync != AuditFsyncPolicy.Never)
+                    {
+                        RandomAccess.FlushToDisk(heads);
+                    }
+                }
+                catch (IOException)
+                {
+                    RandomAccess.SetLength(heads, length);
+                    throw;
+                }
+            }
+
+            _ranges.Clear();
+            _unsignedRecords = 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AuditWriteException($"cannot write the signed audit head in {_directory}: {ex.Message} — free space or fix permissions there; records since the last head stay unsigned until it can be written", ex);
         }
     }
 
@@ -249,9 +541,37 @@ internal sealed class AuditFileWriter : IDisposable
             FsyncCurrent(); // the previous day's file is complete: make it durable before moving on
         }
 
+        var previous = _currentHandle;
+        _currentHandle = null;
         CloseCurrent();
-        _currentHandle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        _currentPath = path;
+        try
+        {
+            _currentHandle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            _currentPath = path;
+
+            // A new day's file gets its reserve before the first record is written to it. On a full disk the previous
+            // file's unused reserve is given back first, so it moves along instead of being lost to the day change.
+            if (!_cannotReserve && AuditSpace.HeldBeyondEnd(_currentHandle) is >= 0 and var held && held < _options.ReserveBytes / 2)
+            {
+                var length = RandomAccess.GetLength(_currentHandle);
+                var result = AuditSpace.Reserve(_currentHandle, length, _options.ReserveBytes);
+                if (result == AuditSpace.ReserveResult.NoSpace && previous is not null)
+                {
+                    ReleaseReserve(previous);
+                    previous.Dispose();
+                    previous = null;
+                    AuditSpace.Reserve(_currentHandle, length, _options.ReserveBytes);
+                }
+            }
+        }
+        finally
+        {
+            if (previous is not null)
+            {
+                ReleaseReserve(previous); // yesterday's file is complete
+                previous.Dispose();
+            }
+        }
     }
 
     private void CloseCurrent()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,6 +24,13 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task _loop;
     private int _disposed;
+    private long _pendingBytes;
+    private FileStream? _openMarker;
+    private int _failures;
+
+    // Characters written as themselves in a record: anything else may take up to 6 bytes (\uXXXX) in the line.
+    private static readonly SearchValues<char> PlainText = SearchValues.Create(
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     /// <summary>Opens (or creates) the audit log in <see cref="AuditLogOptions.Directory"/> and starts its writer.</summary>
     /// <param name="options">Folder, fsync policy, queue size.</param>
@@ -36,6 +44,7 @@ public sealed class AuditLog : IAsyncDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _writer = new AuditFileWriter(options, head, time ?? TimeProvider.System);
+        _openMarker = OpenMarker(options.Directory, exclusive: false);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -59,6 +68,34 @@ public sealed class AuditLog : IAsyncDisposable
     public string Directory => _options.Directory;
 
     /// <summary>
+    /// Why new brokered calls must be refused now, or null when they may go ahead: the space held ahead for records
+    /// (<see cref="AuditLogOptions.ReserveBytes"/>) minus what is queued and not yet written is below
+    /// <see cref="AuditLogOptions.LowReserveBytes"/>. So the broker fails secure before the disk is full, while every
+    /// record already accepted still has room to land. Clears by itself once space is freed and the reserve refilled.
+    /// Cheap (two reads); meant to be checked before every brokered call.
+    /// </summary>
+    public string? AdmissionRefusal
+    {
+        get
+        {
+            var unused = _writer.ReserveUnused;
+            if (unused < 0)
+            {
+                return null; // unknown (not Linux): a failed write still closes the broker
+            }
+
+            var room = unused - Volatile.Read(ref _pendingBytes);
+            return room >= _options.LowReserveBytes ? null : DescribeLowReserve(room);
+        }
+    }
+
+    /// <summary>Failures of the audit log seen so far (write, fsync, head, close); the last one is in <see cref="LastFailure"/>.</summary>
+    public int FailureCount => Volatile.Read(ref _failures);
+
+    /// <summary>The last failure reported through <see cref="WriteFailed"/>, including one while closing; null when none.</summary>
+    public AuditWriteException? LastFailure { get; private set; }
+
+    /// <summary>
     /// Appends <paramref name="entry"/> and completes with the written record once it is in the file (and
     /// on disk when <see cref="AuditLogOptions.Fsync"/> is <see cref="AuditFsyncPolicy.Always"/>). Waits when
     /// the queue is full. Throws <see cref="AuditWriteException"/> when the record could not be written.
@@ -71,7 +108,7 @@ public sealed class AuditLog : IAsyncDisposable
         Validate(entry);
         ThrowIfDisposed();
         var completion = new TaskCompletionSource<AuditRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await EnqueueAsync(new Pending(entry, completion), cancellationToken);
+        await EnqueueAsync(new Pending(entry, completion, Estimate(entry)), cancellationToken);
         return await completion.Task.WaitAsync(cancellationToken);
     }
 
@@ -85,8 +122,8 @@ public sealed class AuditLog : IAsyncDisposable
     {
         Validate(entry);
         ThrowIfDisposed();
-        var pending = new Pending(entry, null);
-        if (!_queue.Writer.TryWrite(pending))
+        var pending = new Pending(entry, null, Estimate(entry));
+        if (!TryWrite(pending))
         {
             EnqueueAsync(pending, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         }
@@ -105,8 +142,8 @@ public sealed class AuditLog : IAsyncDisposable
         Validate(entry);
         ThrowIfDisposed();
         var completion = new TaskCompletionSource<AuditRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = new Pending(entry, completion);
-        return _queue.Writer.TryWrite(pending) ? new ValueTask<Task<AuditRecord>>(completion.Task) : WhenQueuedAsync(pending, completion.Task);
+        var pending = new Pending(entry, completion, Estimate(entry));
+        return TryWrite(pending) ? new ValueTask<Task<AuditRecord>>(completion.Task) : WhenQueuedAsync(pending, completion.Task);
     }
 
     /// <summary>Completes when everything queued before the call is written and forced to disk (unless the policy is <see cref="AuditFsyncPolicy.Never"/>).</summary>
@@ -115,11 +152,15 @@ public sealed class AuditLog : IAsyncDisposable
     {
         ThrowIfDisposed();
         var completion = new TaskCompletionSource<AuditRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await EnqueueAsync(new Pending(null, completion), cancellationToken);
+        await EnqueueAsync(new Pending(null, completion, 0), cancellationToken);
         await completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Writes everything still queued, forces it to disk, and stops the writer.</summary>
+    /// <summary>
+    /// Writes everything still queued, signs the closing head, forces it to disk, and stops the writer. Never throws for
+    /// the audit's sake: a failure here is logged, raised through <see cref="WriteFailed"/> and kept in
+    /// <see cref="LastFailure"/>, so a host can always finish shutting down.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -128,20 +169,108 @@ public sealed class AuditLog : IAsyncDisposable
         }
 
         _queue.Writer.TryComplete();
-        await _loop;
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RaiseFailed(ex as AuditWriteException ?? new AuditWriteException($"the audit writer in {_options.Directory} stopped with an error: {ex.Message}", ex), 0);
+        }
+        finally
+        {
+            _openMarker?.Dispose();
+            _openMarker = null;
+        }
+    }
+
+    /// <summary>
+    /// Whether some audit writer (a host, a CLI command) has <paramref name="auditDirectory"/> open now: each holds a
+    /// shared lock on <c>audit/.writers</c> while open. <c>verify</c> uses it to tell records still waiting for their
+    /// writer's next signed head from records nobody will sign.
+    /// </summary>
+    /// <param name="auditDirectory">The audit folder.</param>
+    public static bool IsOpenByAWriter(string auditDirectory)
+    {
+        using var exclusive = OpenMarker(auditDirectory, exclusive: true);
+        return exclusive is null && File.Exists(Path.Combine(auditDirectory, WritersFileName));
+    }
+
+    private const string WritersFileName = ".writers";
+
+    private static FileStream? OpenMarker(string directory, bool exclusive)
+    {
+        try
+        {
+            // FileShare.None takes flock(LOCK_EX), anything else flock(LOCK_SH), both without waiting.
+            return new FileStream(Path.Combine(directory, WritersFileName), exclusive ? FileMode.Open : FileMode.OpenOrCreate, FileAccess.Read | (exclusive ? 0 : FileAccess.Write), exclusive ? FileShare.None : FileShare.ReadWrite, 1, FileOptions.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // True when no other writer has the folder open: only then is the space held ahead given back on close.
+    private bool Alone()
+    {
+        _openMarker?.Dispose();
+        _openMarker = null;
+        using var exclusive = OpenMarker(_options.Directory, exclusive: true);
+        return exclusive is not null;
+    }
+
+    private bool TryWrite(Pending pending)
+    {
+        Interlocked.Add(ref _pendingBytes, pending.Bytes);
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _pendingBytes, -pending.Bytes);
+        return false;
     }
 
     private async ValueTask EnqueueAsync(Pending pending, CancellationToken cancellationToken)
     {
+        Interlocked.Add(ref _pendingBytes, pending.Bytes);
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken);
         }
         catch (ChannelClosedException)
         {
+            Interlocked.Add(ref _pendingBytes, -pending.Bytes);
             throw new ObjectDisposedException(nameof(AuditLog), "The audit log was disposed; open a new AuditLog to append.");
         }
+        catch
+        {
+            Interlocked.Add(ref _pendingBytes, -pending.Bytes);
+            throw;
+        }
     }
+
+    // An upper bound of the line a record will take: what AdmissionRefusal counts as already promised.
+    private static long Estimate(AuditEntry entry)
+    {
+        var bytes = 400L + Size(entry.Action) + Size(entry.Plugin) + Size(entry.Permission) + Size(entry.Resource) + 16;
+        if (entry.Details is { Count: > 0 } details)
+        {
+            foreach (var (key, value) in details)
+            {
+                bytes += Size(key) + Size(value) + 20;
+            }
+        }
+
+        return bytes;
+
+        static long Size(string? text) => text is null ? 0 : text.AsSpan().ContainsAnyExcept(PlainText) ? 6L * text.Length : text.Length;
+    }
+
+    private string DescribeLowReserve(long room) =>
+        $"the audit disk is nearly full: {Math.Max(0, room) / 1024} KiB are left of the {_options.ReserveBytes / 1024} KiB held for audit records in {_options.Directory}, "
+        + $"and brokered calls are refused below {_options.LowReserveBytes / 1024} KiB so that every call performed has room for its record — free space on that disk; calls are accepted again once the reserve is refilled";
 
     private async ValueTask<Task<AuditRecord>> WhenQueuedAsync(Pending pending, Task<AuditRecord> written)
     {
@@ -191,48 +320,90 @@ public sealed class AuditLog : IAsyncDisposable
         {
             try
             {
-                _writer.Dispose();
+                _writer.SignHead("close");
             }
-            catch (IOException ex)
+            catch (Exception ex)
+            {
+                RaiseFailed(ex as AuditWriteException ?? new AuditWriteException($"cannot sign the closing audit head in {_options.Directory}: {ex.Message}", ex), 0);
+            }
+
+            try
+            {
+                _writer.Close(Alone);
+            }
+            catch (Exception ex)
             {
                 Log.FinalFsyncFailed(_logger, ex, _options.Directory);
+                RaiseFailed(new AuditWriteException($"cannot force the audit log in {_options.Directory} to disk on close: {ex.Message}", ex), 0);
+            }
+
+            // Whatever is still queued was accepted after the writer stopped (it cannot be, but never leave a caller waiting).
+            while (reader.TryRead(out var late))
+            {
+                late.Completion?.TrySetException(new AuditWriteException($"the audit log in {_options.Directory} was closed before this record could be written"));
             }
         }
     }
 
-    // Waits for the next append; under the Interval policy also wakes up to fsync what is still unsynced.
+    // Waits for the next append; also wakes up to fsync what is unsynced (Interval policy), to sign a head over what
+    // waited HeadInterval, and to try refilling the reserve while brokered calls are refused for want of it.
     private async ValueTask<bool> WaitForWorkAsync(ChannelReader<Pending> reader)
     {
         while (true)
         {
-            if (!_writer.Dirty || _options.Fsync != AuditFsyncPolicy.Interval)
+            var fsyncDue = _writer.Dirty && _options.Fsync == AuditFsyncPolicy.Interval ? _options.FsyncInterval - _writer.SinceLastFsync : (TimeSpan?)null;
+            var headDue = _writer.UnsignedRecords > 0 && _options.SignHeads && _writer.SigningProblem is null ? _options.HeadInterval - _writer.SinceFirstUnsigned : (TimeSpan?)null;
+            var reserveDue = AdmissionRefusal is not null ? TimeSpan.FromSeconds(1) : (TimeSpan?)null;
+            var wait = Min(Min(fsyncDue, headDue), reserveDue);
+            if (wait is null)
             {
                 return await reader.WaitToReadAsync();
             }
 
-            var remaining = _options.FsyncInterval - _writer.SinceLastFsync;
-            if (remaining > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero)
             {
-                using var timeout = new CancellationTokenSource(remaining);
+                using var timeout = new CancellationTokenSource(wait.Value);
                 try
                 {
                     return await reader.WaitToReadAsync(timeout.Token);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested)
                 {
-                    // interval elapsed with nothing new: sync below
+                    // nothing new in time: the timed work below
                 }
             }
 
-            try
+            if (_writer.Dirty && _options.Fsync == AuditFsyncPolicy.Interval && _writer.SinceLastFsync >= _options.FsyncInterval)
             {
-                _writer.FsyncCurrent();
+                try
+                {
+                    _writer.FsyncCurrent();
+                }
+                catch (IOException ex)
+                {
+                    RaiseFailed(new AuditWriteException($"cannot force the audit log in {_options.Directory} to disk: {ex.Message}", ex), 0);
+                }
             }
-            catch (IOException ex)
+
+            if (headDue is not null && _writer.SinceFirstUnsigned >= _options.HeadInterval)
             {
-                RaiseFailed(new AuditWriteException($"cannot force the audit log in {_options.Directory} to disk: {ex.Message}", ex), 0);
+                try
+                {
+                    _writer.SignHead("interval");
+                }
+                catch (Exception ex)
+                {
+                    RaiseFailed(ex as AuditWriteException ?? new AuditWriteException($"cannot sign the audit head in {_options.Directory}: {ex.Message}", ex), 0);
+                }
+            }
+
+            if (reserveDue is not null)
+            {
+                _writer.MaintainReserve();
             }
         }
+
+        static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
     }
 
     private void WriteBatch(List<Pending> batch, List<AuditEntry> entries, bool flushRequested)
@@ -247,12 +418,21 @@ public sealed class AuditLog : IAsyncDisposable
 
         List<AuditRecord> records;
         Exception? headError = null;
+        long bytes = 0;
+        foreach (var pending in batch)
+        {
+            bytes += pending.Bytes;
+        }
+
         try
         {
             records = entries.Count == 0 && !flushRequested ? [] : _writer.WriteBatch(entries, flushRequested, out headError);
         }
-        catch (AuditWriteException ex)
+        catch (Exception caught)
         {
+            // Any failure at all (the folder removed, the lock refused, a bug) faults the batch: never leave callers waiting.
+            Interlocked.Add(ref _pendingBytes, -bytes);
+            var ex = caught as AuditWriteException ?? new AuditWriteException($"cannot write the audit log in {_options.Directory}: {caught.Message} — free space or fix permissions there; actions that need auditing are refused until it can be written", caught);
             // Tell listeners first: a caller that sees its append fault can count on the event having been raised.
             RaiseFailed(ex, entries.Count);
             foreach (var pending in batch)
@@ -263,6 +443,7 @@ public sealed class AuditLog : IAsyncDisposable
             return;
         }
 
+        Interlocked.Add(ref _pendingBytes, -bytes);
         if (headError is not null)
         {
             RaiseFailed(new AuditWriteException($"the audit records were written, but the audit head could not be saved: {headError.Message} — `stockade audit verify` cannot detect a cut tail until the next successful write", headError), 0);
@@ -296,6 +477,8 @@ public sealed class AuditLog : IAsyncDisposable
 
     private void RaiseFailed(AuditWriteException exception, int recordsLost)
     {
+        LastFailure = exception;
+        Interlocked.Increment(ref _failures);
         Log.WriteFailed(_logger, exception, recordsLost, _options.Directory);
         try
         {
@@ -307,5 +490,5 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
-    private readonly record struct Pending(AuditEntry? Entry, TaskCompletionSource<AuditRecord>? Completion);
+    private readonly record struct Pending(AuditEntry? Entry, TaskCompletionSource<AuditRecord>? Completion, long Bytes);
 }

@@ -1,6 +1,6 @@
 namespace Stockade.Hosting.Audit;
 
-/// <summary>Outcome of <see cref="AuditVerifier.Verify"/>.</summary>
+/// <summary>Outcome of <c>AuditVerifier.Verify</c>.</summary>
 public sealed record AuditVerifyResult
 {
     /// <summary>True when every record checks out and the log reaches the expected head.</summary>
@@ -17,4 +17,19 @@ public sealed record AuditVerifyResult
 
     /// <summary>The first problem in plain words, starting with the file and line; null when <see cref="Ok"/>.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>Audit files read (with <see cref="AuditVerifyOptions"/> only).</summary>
+    public int? Files { get; init; }
+
+    /// <summary>Signed heads checked (with a key).</summary>
+    public int? SignedHeads { get; init; }
+
+    /// <summary>The last signed head found valid (with a key): the records it covers are signed.</summary>
+    public AuditSignedHead? LastSignedHead { get; init; }
+
+    /// <summary>Records no signed head covers yet, at the end of the log (waiting for a running writer's next head).</summary>
+    public long? UnsignedTail { get; init; }
+
+    /// <summary>What was compared, one sentence a line, for the user to read (with <see cref="AuditVerifyOptions"/> only).</summary>
+    public IReadOnlyList<string>? Compared { get; init; }
 }

@@ -56,6 +56,7 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
             throw new StoreException($"cannot create the Stockade home {HomeDirectory}: {ex.Message} — choose another --home", ex);
         }
 
+        RefuseEmptyDatabase();
         Execute(Migrate);
         RestrictToOwner();
     }
@@ -107,6 +108,42 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
                 ("$now", Now()));
             return command.ExecuteNonQuery();
         });
+    }
+
+    /// <summary>
+    /// Only a missing file is a new home. A zero-length <c>stockade.db</c> (truncated by a full disk, a bad copy or by hand)
+    /// would otherwise be taken by SQLite as a new empty database: every grant, trusted key and the audit head gone
+    /// without a word. It is an integrity failure with the recovery steps instead.
+    /// </summary>
+    private void RefuseEmptyDatabase()
+    {
+        FileInfo file;
+        try
+        {
+            file = new FileInfo(DatabasePath);
+            if (!file.Exists)
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return; // opening reports what is wrong
+        }
+
+        if (file.Length == 0)
+        {
+            throw Damaged("is empty (0 bytes)", null);
+        }
+    }
+
+    private StoreException Damaged(string what, Exception? inner)
+    {
+        var message = $"{DatabasePath} {what}: the store of installed plugins, grants, trusted keys and the audit head is damaged, "
+            + "so Stockade will not start over with an empty home — restore stockade.db from a backup (with its -wal file if there is one), "
+            + $"or move it aside (mv {DatabasePath} {DatabasePath}.damaged) to start a new, empty home and reinstall the plugins; "
+            + "run `stockade audit verify` afterwards";
+        return inner is null ? new StoreException(message) { IsIntegrityFailure = true } : new StoreException(message, inner) { IsIntegrityFailure = true };
     }
 
     // Grants, trusted keys and the audit head are the host's alone; SQLite gives -wal and -shm the database's mode.
@@ -236,7 +273,7 @@ public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
             13 => new StoreException($"cannot write {FileName} in {home}: the disk is full — free space or choose another --home", ex),
             10 => new StoreException($"cannot write {FileName} in {home}: I/O error ({ex.Message}) — check the disk, or choose another --home", ex),
             5 or 6 => new StoreException($"{FileName} in {home} stayed locked by another stockade process for more than {BusyTimeout.TotalSeconds:0} s — retry when it is done", ex),
-            11 or 26 => new StoreException($"{FileName} in {home} is damaged or not a Stockade database — restore it from a backup or choose another --home", ex),
+            11 or 26 => Damaged("is damaged or not a Stockade database", ex),
             _ => new StoreException($"{FileName} in {home}: {ex.Message}", ex),
         };
     }

@@ -26,4 +26,10 @@ public sealed class StoreException : Exception
         : base("The Stockade store could not be used.")
     {
     }
+
+    /// <summary>
+    /// True when <c>stockade.db</c> exists but is empty, damaged or not a Stockade database: an integrity failure
+    /// (exit code 8 on the command line), never a new empty home. The message says how to recover.
+    /// </summary>
+    public bool IsIntegrityFailure { get; init; }
 }

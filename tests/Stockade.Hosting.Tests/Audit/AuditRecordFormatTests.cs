@@ -20,7 +20,7 @@ public sealed class AuditRecordFormatTests
         var line = Encoding.UTF8.GetString(AuditRecordFormat.ToCanonicalLine(record));
 
         line.ShouldBe(
-            "{\"seq\":7,\"ts\":\"2026-11-26T08:15:30.1230000Z\",\"action\":\"plugin.killed\",\"plugin\":\"com.example.one\",\"decision\":\"info\",\"layer\":\"watchdog\","
+            "{\"v\":2,\"seq\":7,\"ts\":\"2026-11-26T08:15:30.1230000Z\",\"action\":\"plugin.killed\",\"plugin\":\"com.example.one\",\"decision\":\"info\",\"layer\":\"watchdog\","
             + "\"permission\":null,\"resource\":null,\"details\":{\"a\":\"first\",\"z\":\"last\"},\"prev\":\"" + AuditRecordFormat.GenesisHash + "\",\"hash\":\"" + record.Hash + "\"}");
     }
 
