@@ -136,10 +136,11 @@ internal static unsafe class Program
             {
                 if (observed)
                 {
-                    using SafeFdHandle listener = SeccompFilter.InstallOnAllThreadsWithListener(seccomp);
+                    using SafeFdHandle? listener = ObservedSeccomp.InstallWithListenerOrPlain(seccomp,
+                        () => WorkerSeccompPolicy.BuildForLauncherExec(spec.Seccomp!.Profile, spec.Seccomp.AllowExec, (ulong)executable));
                     KernelReport.Send(spec.ReportFd!.Value, landlockReport + KernelReport.Format(
                         KernelReport.Seccomp, "launcher", KernelReport.SeccompProfile, spec.Seccomp!.Profile.ToString(),
-                        KernelReport.Listener, "attached"), listener.Fd);
+                        KernelReport.Listener, listener is null ? "none" : "attached"), listener?.Fd ?? -1);
                 }
                 else
                 {

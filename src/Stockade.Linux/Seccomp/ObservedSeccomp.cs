@@ -24,11 +24,30 @@ internal static class ObservedSeccomp
             return -1;
         }
 
-        using SafeFdHandle listener = SeccompFilter.InstallOnAllThreadsWithListener(WorkerSeccompPolicy.Build(allowExec, notifyDenials: true));
+        using SafeFdHandle? listener = InstallWithListenerOrPlain(WorkerSeccompPolicy.Build(allowExec, notifyDenials: true), () => WorkerSeccompPolicy.Build(allowExec));
         KernelReport.Send(report, KernelReport.Format(
             KernelReport.Phase, KernelReport.PhaseConfined, KernelReport.From, "worker",
-            KernelReport.Seccomp, "worker", KernelReport.SeccompProfile, nameof(SeccompProfile.Dotnet), KernelReport.Listener, "attached"), listener.Fd);
+            KernelReport.Seccomp, "worker", KernelReport.SeccompProfile, nameof(SeccompProfile.Dotnet),
+            KernelReport.Listener, listener is null ? "none" : "attached"), listener?.Fd ?? -1);
         return report;
+    }
+
+    /// <summary>
+    /// Installs <paramref name="notifying"/> with a listener; on a kernel that refuses the listener (before 5.7 with
+    /// TSYNC: EINVAL; EBUSY when an inherited filter already has one) installs <paramref name="plain"/> instead and
+    /// returns <see langword="null"/>: denials then stay EPERM, unseen by the host, and the report says so.
+    /// </summary>
+    internal static SafeFdHandle? InstallWithListenerOrPlain(Interop.sock_filter[] notifying, Func<Interop.sock_filter[]> plain)
+    {
+        try
+        {
+            return SeccompFilter.InstallOnAllThreadsWithListener(notifying);
+        }
+        catch (System.ComponentModel.Win32Exception ex) when (ex.NativeErrorCode is 22 /* EINVAL */ or 16 /* EBUSY */)
+        {
+            SeccompFilter.InstallOnAllThreads(plain());
+            return null;
+        }
     }
 
     /// <summary>Reports the canary's result and closes the report descriptor: nothing the plugin sends later is read.</summary>
