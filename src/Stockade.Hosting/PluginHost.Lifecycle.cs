@@ -7,6 +7,7 @@ using Stockade.Core.Policy;
 using Stockade.Hosting.Broker;
 using Stockade.Hosting.Broker.RateLimiting;
 using Stockade.Hosting.Store;
+using Stockade.Hosting.Kernel;
 using Stockade.Hosting.Workers;
 using Stockade.Protocol;
 
@@ -425,13 +426,25 @@ public sealed partial class PluginHost
             PrepareForWorkerUser(uid, gid, data, temp);
         }
 
-        var startInfo = WorkerLaunchPlanner.Plan(request, _runtime.Value, Environment.ProcessId);
+        var kernel = confined ? WorkerKernelChannel.Create(plugin.Id) : null; // Kernel/: denials observed by the host
+        var startInfo = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd }, _runtime.Value, Environment.ProcessId);
         RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
         var broker = new PluginBroker(this, slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
-        var worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
+        WorkerProcess worker;
+        try
+        {
+            worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line), kernel).ConfigureAwait(false);
+        }
+        catch
+        {
+            kernel?.Dispose();
+            throw;
+        }
+
+        kernel?.Attach(worker.Pid, broker.NoteKernelObservedAsync);
         broker.Worker = worker;
-        _ = worker.Exited.ContinueWith(t => { broker.WorkerEnded(); OnWorkerExited(slot, worker, t.Result, temp); }, TaskScheduler.Default);
+        _ = worker.Exited.ContinueWith(t => { kernel?.Dispose(); broker.WorkerEnded(); OnWorkerExited(slot, worker, t.Result, temp); }, TaskScheduler.Default);
 
         var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
         JsonElement? result;
@@ -464,6 +477,11 @@ public sealed partial class PluginHost
         {
             await worker.DisposeAsync().ConfigureAwait(false);
             throw new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {ex.Message}", RemoteType(ex), RemoteStack(ex));
+        }
+
+        if (kernel is not null && await kernel.ReportWithinAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } measured)
+        {
+            plugin.Guarantees = GuaranteeReport.Measured(plugin.Guarantees, measured);
         }
 
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);

@@ -36,8 +36,10 @@ internal static unsafe class Program
             byte** argv = NativeArgv(spec.Arguments);
 
             // The filter names the address of `executable`: the one execve it lets through is ours.
+            // With a report socket, every denial is a user notification the host answers (and records).
+            bool observed = spec.ReportFd is not null;
             Interop.sock_filter[]? seccomp = spec.Seccomp is { } filter
-                ? WorkerSeccompPolicy.BuildForLauncherExec(filter.Profile, filter.AllowExec, (ulong)executable)
+                ? WorkerSeccompPolicy.BuildForLauncherExec(filter.Profile, filter.AllowExec, (ulong)executable, notifyDenials: observed)
                 : null;
             Directory.SetCurrentDirectory(spec.WorkingDirectory);
 
@@ -110,7 +112,7 @@ internal static unsafe class Program
 
             // 9. restrict_self. From here to execve only descriptor flags change.
             step = "landlock_restrict_self";
-            LandlockStatus status = ruleset?.RestrictSelf() ?? LandlockStatus.NotEnforced;
+            LandlockStatus status = ruleset?.RestrictSelf(logAfterExec: true) ?? LandlockStatus.NotEnforced;
             if (spec.Landlock is { Required: true } && status != LandlockStatus.FullyEnforced)
             {
                 return Fail(LauncherExitCodes.ConfinementUnavailable,
@@ -125,11 +127,25 @@ internal static unsafe class Program
                 Interop.KeepAcrossExec(fd);
             }
 
-            // 11. seccomp, last: after it, this process may make exactly one more execve, the one below.
+            // 11. seccomp, last: after it, this process may make exactly one more execve, the one below. With a report
+            //     socket the filter's listener goes to the host first (the canary's probes already reach it), and this
+            //     process keeps no copy: the kernel made it close-on-exec, and it is closed here anyway.
             step = "install the seccomp filter";
+            string landlockReport = LandlockReport(status, ruleset?.Abi ?? LandlockAbi.Probe());
             if (seccomp is not null)
             {
-                SeccompFilter.InstallOnAllThreads(seccomp);
+                if (observed)
+                {
+                    using SafeFdHandle? listener = ObservedSeccomp.InstallWithListenerOrPlain(seccomp,
+                        () => WorkerSeccompPolicy.BuildForLauncherExec(spec.Seccomp!.Profile, spec.Seccomp.AllowExec, (ulong)executable));
+                    KernelReport.Send(spec.ReportFd!.Value, landlockReport + KernelReport.Format(
+                        KernelReport.Seccomp, "launcher", KernelReport.SeccompProfile, spec.Seccomp!.Profile.ToString(),
+                        KernelReport.Listener, listener is null ? "none" : "attached"), listener?.Fd ?? -1);
+                }
+                else
+                {
+                    SeccompFilter.InstallOnAllThreads(seccomp);
+                }
 
                 // 10b. The canary under the plugin's own filter: a probe that gets through refuses the exec.
                 step = "run the canary";
@@ -138,6 +154,16 @@ internal static unsafe class Program
                 {
                     return Fail(LauncherExitCodes.ConfinementUnavailable, "the canary found a hole under the seccomp filter, not starting the plugin: " + canary.Holes());
                 }
+
+                if (observed)
+                {
+                    KernelReport.Send(spec.ReportFd!.Value, CanaryReportMessage(canary));
+                }
+            }
+            else if (observed)
+            {
+                // The target installs its own filter (the .NET worker) and reports it on the same socket.
+                KernelReport.Send(spec.ReportFd!.Value, landlockReport);
             }
 
             // 12. execve with our own environment (execv forwards environ unchanged).
@@ -153,6 +179,23 @@ internal static unsafe class Program
         {
             return Fail(LauncherExitCodes.SetupFailure, $"{step}: {ex.Message}");
         }
+    }
+
+    private static string LandlockReport(LandlockStatus status, int abi) => KernelReport.Format(
+        KernelReport.Phase, KernelReport.PhaseConfined, KernelReport.From, "launcher",
+        KernelReport.Landlock, status.ToString(), KernelReport.LandlockAbi, KernelReport.Number(abi),
+        KernelReport.LandlockLog, status != LandlockStatus.NotEnforced && LandlockRuleset.LogsAfterExec(abi) ? "new-exec" : "off");
+
+    private static string CanaryReportMessage(CanaryReport canary)
+    {
+        int blocked = 0;
+        foreach (CanaryProbeResult probe in canary.Probes)
+        {
+            blocked += probe.Outcome == CanaryOutcome.Blocked ? 1 : 0;
+        }
+
+        return KernelReport.Format(KernelReport.Phase, KernelReport.PhaseReady, KernelReport.From, "launcher",
+            KernelReport.CanaryProbes, KernelReport.Number(canary.Probes.Count), KernelReport.CanaryBlocked, KernelReport.Number(blocked));
     }
 
     private static bool TryReadSpec(string[] args, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out LaunchSpec? spec, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)

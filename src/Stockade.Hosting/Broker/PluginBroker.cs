@@ -493,6 +493,12 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }
     }
 
+    /// <summary>
+    /// Records a denial the host observed in the kernel itself (Kernel/WorkerKernelChannel: a seccomp user notification),
+    /// through this worker's audit budget like every other refusal: a flood becomes a summary, not a flood of records.
+    /// </summary>
+    internal async ValueTask NoteKernelObservedAsync(AuditEntry entry) => await NoteAsync(entry).ConfigureAwait(false);
+
     /// <summary>Counts the record of a call about to be performed; a worker over its audit budget is ended and the call refused.</summary>
     private void AdmitPerformed(AuditEntry entry)
     {

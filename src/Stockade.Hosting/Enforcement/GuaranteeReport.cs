@@ -1,5 +1,7 @@
 using Stockade.Core.Manifest;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Kernel;
+using Stockade.Linux.Landlock;
 using Stockade.Linux.Features;
 
 namespace Stockade.Hosting;
@@ -112,4 +114,57 @@ public static class GuaranteeReport
             "the launcher locks the securebits (NOROOT, NO_SETUID_FIXUP, KEEP_CAPS, NO_CAP_AMBIENT_RAISE), empties the bounding, ambient and inheritable sets, switches uid and checks /proc before exec (refuses otherwise)")
         : new($"no privileges: {user}", EnforcementLayer.Kernel,
             "the launcher clears every capability it holds and no_new_privs stops exec from granting any; the bounding set needs CAP_SETPCAP to empty and is left as the host has it");
+
+    /// <summary>Subject of the system-call guarantee quoted from the worker's own report.</summary>
+    internal const string SystemCallsSubject = "system calls outside the allow-list: denied on every thread";
+
+    /// <summary>Subject of the guarantee on recording denied system calls.</summary>
+    internal const string SyscallRecordsSubject = "denied system calls are recorded in the audit log";
+
+    /// <summary>Subject of the guarantee on recording denied file accesses.</summary>
+    internal const string FileRecordsSubject = "denied file accesses are recorded in the audit log";
+
+    /// <summary>
+    /// The predicted guarantees with what a started worker measured put in: Landlock as the launcher's
+    /// <c>landlock_restrict_self</c> left it, the seccomp filter as the launcher or stage 2 installed it, the canary's
+    /// count, and whether the host holds the filter's listener (then every denied call is recorded by the host).
+    /// </summary>
+    internal static IReadOnlyList<Guarantee> Measured(IReadOnlyList<Guarantee> predicted, KernelStartReport measured)
+    {
+        var list = predicted.Where(g => g.Subject is not (SystemCallsSubject or SyscallRecordsSubject or FileRecordsSubject)).ToList();
+        var files = list.FindIndex(g => g.Subject.StartsWith("files:", StringComparison.Ordinal));
+        if (files >= 0 && measured.Landlock is { } landlock)
+        {
+            var abi = measured.LandlockAbi is int n ? $"ABI {n}" : "ABI unknown";
+            list[files] = landlock switch
+            {
+                LandlockStatus.FullyEnforced => list[files] with { Layer = EnforcementLayer.Kernel, Mechanism = $"Landlock {abi}, fully enforced (reported by the launcher after landlock_restrict_self)" },
+                LandlockStatus.PartiallyEnforced => list[files] with { Layer = EnforcementLayer.Kernel, Mechanism = $"Landlock {abi}, partially enforced: some requested rights are unknown to this kernel (reported by the launcher)" },
+                _ => list[files] with { Layer = EnforcementLayer.None, Mechanism = $"Landlock not enforced ({abi}), reported by the launcher" },
+            };
+        }
+
+        if (measured.SeccompInstalledBy is { } by)
+        {
+            var canary = measured.CanaryProbes is int probes
+                ? $"; the canary's probes: {measured.CanaryBlocked ?? 0} of {probes} blocked, {measured.CanaryDenialsObserved} of them seccomp denials answered by the host"
+                : string.Empty;
+            list.Add(new(SystemCallsSubject, EnforcementLayer.Kernel,
+                $"seccomp allow-list ({measured.SeccompProfile ?? "unknown"} profile, default EPERM) installed by the {by} on every thread, reported before plugin code ran{canary}"));
+        }
+        else
+        {
+            list.Add(new(SystemCallsSubject, EnforcementLayer.None, "no seccomp filter was reported by this worker"));
+        }
+
+        list.Add(measured.ListenerHeld
+            ? new(SyscallRecordsSubject, EnforcementLayer.Kernel,
+                "seccomp user notification: the host holds the filter's listener, answers each denied call with EPERM and records it as syscall.blocked (layer kernel), floods summarised by the worker's audit budget")
+            : new(SyscallRecordsSubject, EnforcementLayer.None, "only when the plugin reports them: the host holds no seccomp listener for this worker"));
+        list.Add(new(FileRecordsSubject, EnforcementLayer.None,
+            "file denials are audited only when the plugin reports them: Landlock reports denials only to the kernel audit log"
+            + (measured.LandlockLogsAfterExec ? " (the launcher asked it to log this worker's)" : string.Empty)
+            + ", which the host does not read and never switches on"));
+        return list;
+    }
 }

@@ -16,7 +16,7 @@ namespace Stockade.Hosting.Workers;
 internal sealed class ProcessSpawner : IDisposable
 {
     private static readonly Lazy<ProcessSpawner> SharedInstance = new(() => new ProcessSpawner());
-    private readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Result)> _queue = new();
+    private readonly BlockingCollection<(ProcessStartInfo Info, Kernel.WorkerKernelChannel? Kernel, TaskCompletionSource<Process> Result)> _queue = new();
     private readonly Thread _thread;
 
     private ProcessSpawner()
@@ -27,10 +27,10 @@ internal sealed class ProcessSpawner : IDisposable
 
     public static ProcessSpawner Shared => SharedInstance.Value;
 
-    public Task<Process> StartAsync(ProcessStartInfo info)
+    public Task<Process> StartAsync(ProcessStartInfo info, Kernel.WorkerKernelChannel? kernel = null)
     {
         var tcs = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Add((info, tcs));
+        _queue.Add((info, kernel, tcs));
         return tcs.Task;
     }
 
@@ -38,16 +38,22 @@ internal sealed class ProcessSpawner : IDisposable
 
     private void Run()
     {
-        foreach (var (info, result) in _queue.GetConsumingEnumerable())
+        foreach (var (info, kernel, result) in _queue.GetConsumingEnumerable())
         {
             try
             {
+                // The kernel report socket is inherited by this child only (forks happen on this thread alone).
+                kernel?.BeforeFork();
                 var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
                 result.SetResult(process);
             }
             catch (Exception ex)
             {
                 result.SetException(ex);
+            }
+            finally
+            {
+                kernel?.AfterFork();
             }
         }
     }

@@ -131,6 +131,10 @@ internal static class WorkerLaunchPlanner
             // Inside a pid namespace the parent is not nameable (getppid() == 0); the check only
             // makes sense when the launcher is the host's direct child.
             ExpectedParentPid = request.Namespaces ? null : hostPid,
+
+            // The kernel report (Kernel/): the .NET worker reports its own filter on it, so it inherits it.
+            ReportFd = request.KernelReportFd,
+            InheritFds = request.KernelReportFd is int report && request.IsDotnet ? [0, 1, 2, report] : [0, 1, 2],
         };
     }
 
@@ -252,6 +256,10 @@ internal static class WorkerLaunchPlanner
             // OutOfMemoryException before the kernel refuses native allocations.
             var heap = (long)request.MemoryMb * 1024 * 1024 * 2 / 3;
             env["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
+            if (request.KernelReportFd is int report)
+            {
+                env[KernelReport.DescriptorVariable] = report.ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         foreach (var (name, value) in request.Environment)

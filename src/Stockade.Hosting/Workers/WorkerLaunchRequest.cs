@@ -47,6 +47,9 @@ internal sealed record WorkerLaunchRequest
     public int? UserId { get; init; }
 
     public int? GroupId { get; init; }
+
+    /// <summary>The inherited kernel report socket (Kernel/WorkerKernelChannel), or null for none.</summary>
+    public int? KernelReportFd { get; init; }
 }
 
 /// <summary>One granted path with the rights the grant carries.</summary>

@@ -40,14 +40,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string? ProtocolViolation => _violation;
 
-    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine)
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null)
     {
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         startInfo.UseShellExecute = false;
 
-        var process = await ProcessSpawner.Shared.StartAsync(startInfo).ConfigureAwait(false);
+        var process = await ProcessSpawner.Shared.StartAsync(startInfo, kernel).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
         var worker = new WorkerProcess(process, peer);
         peer.ProtocolViolated += (_, e) =>

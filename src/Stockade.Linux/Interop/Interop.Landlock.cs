@@ -56,6 +56,9 @@ internal static partial class Interop
         }
     }
 
+    /// <summary>ABI 7: log denials of the program exec'd after restrict_self (off by default), to the kernel audit log.</summary>
+    internal const uint LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON = 1u << 1;
+
     internal static long landlock_restrict_self(SafeFdHandle ruleset, uint flags)
     {
         bool added = false;

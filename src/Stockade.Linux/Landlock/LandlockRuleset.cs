@@ -1,7 +1,7 @@
 namespace Stockade.Linux.Landlock;
 
 /// <summary>
-/// A created Landlock ruleset: add rules, then <see cref="RestrictSelf"/> once. The steps are irreversible
+/// A created Landlock ruleset: add rules, then <see cref="RestrictSelf()"/> once. The steps are irreversible
 /// for the calling thread, so the object refuses any use after restriction.
 /// </summary>
 /// <remarks>
@@ -131,7 +131,14 @@ internal sealed class LandlockRuleset : IDisposable
     /// Confines the calling thread (and what it creates or execs afterwards) to the ruleset. Below ABI 8 other
     /// threads of the process stay unconfined, which is why the launcher calls this right before <c>execve</c>.
     /// </summary>
-    internal LandlockStatus RestrictSelf()
+    internal LandlockStatus RestrictSelf() => RestrictSelf(logAfterExec: false);
+
+    /// <summary>
+    /// As <see cref="RestrictSelf()"/>; with <paramref name="logAfterExec"/> on ABI ≥ 7 also asks Landlock to log the
+    /// denials of the program exec'd next (<c>LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON</c>; off by default). The records
+    /// go to the kernel audit log, and only when audit is on there: Landlock never switches it on, nor do we.
+    /// </summary>
+    internal LandlockStatus RestrictSelf(bool logAfterExec)
     {
         ThrowIfRestricted();
         _restricted = true;
@@ -140,10 +147,14 @@ internal sealed class LandlockRuleset : IDisposable
             return LandlockStatus.NotEnforced;
         }
 
-        Interop.Check(Interop.landlock_restrict_self(_fd, 0), "landlock_restrict_self");
+        uint flags = logAfterExec && LogsAfterExec(Abi) ? Interop.LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0;
+        Interop.Check(Interop.landlock_restrict_self(_fd, flags), "landlock_restrict_self");
         _fd.Dispose();
         return _partial ? LandlockStatus.PartiallyEnforced : LandlockStatus.FullyEnforced;
     }
+
+    /// <summary>True when <paramref name="abi"/> has the logging flags of <c>landlock_restrict_self</c> (ABI 7).</summary>
+    internal static bool LogsAfterExec(int abi) => abi >= 7;
 
     /// <inheritdoc/>
     public void Dispose() => _fd?.Dispose();

@@ -57,6 +57,14 @@ public sealed class LaunchSpec
     /// <summary>The spawning process's pid: the launcher exits (70) if its parent already changed. Omit inside a pid namespace.</summary>
     public int? ExpectedParentPid { get; set; }
 
+    /// <summary>
+    /// An inherited <c>SOCK_SEQPACKET</c> descriptor on which the launcher reports what it measured (Landlock status and
+    /// ABI, the seccomp filter, the canary) and passes the seccomp filter's user-notification listener, so the host
+    /// sees every denied call; <see langword="null"/> for no report (denied calls then fail with EPERM unseen). It is
+    /// not inherited by the target unless listed in <see cref="InheritFds"/> (the .NET worker reports its own filter).
+    /// </summary>
+    public int? ReportFd { get; set; }
+
     /// <summary>Descriptors handed to the target; every other descriptor ≥ 3 is closed on exec (0–2 always stay).</summary>
     public IReadOnlyList<int> InheritFds { get; set; } = [0, 1, 2];
 
@@ -189,6 +197,11 @@ public sealed class LaunchSpec
             {
                 problems.Add($"inheritFds contains {fd}; descriptors are ≥ 0");
             }
+        }
+
+        if (ReportFd is < 3)
+        {
+            problems.Add($"reportFd {ReportFd} must be a descriptor ≥ 3 (0–2 are the standard streams)");
         }
 
         if (PrivateTmpBytes is { } tmpBytes && tmpBytes < 4096)

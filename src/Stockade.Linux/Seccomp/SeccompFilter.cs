@@ -28,4 +28,25 @@ internal static class SeccompFilter
             Interop.Check(result, "seccomp(SECCOMP_SET_MODE_FILTER, TSYNC)");
         }
     }
+
+    /// <summary>
+    /// Installs <paramref name="program"/> on every thread like <see cref="InstallOnAllThreads"/> and returns the
+    /// filter's user-notification listener (close-on-exec): whoever holds it answers the calls the program sends to
+    /// <c>SECCOMP_RET_USER_NOTIF</c>. TSYNC_ESRCH lets TSYNC and NEW_LISTENER combine (a failed thread sync is ESRCH,
+    /// since the return value is the listener).
+    /// </summary>
+    /// <exception cref="Win32Exception">The kernel refused the filter or the listener (e.g. EBUSY: an earlier filter has one).</exception>
+    internal static unsafe SafeFdHandle InstallOnAllThreadsWithListener(Interop.sock_filter[] program)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(program.Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(program.Length, 4096);
+        fixed (Interop.sock_filter* filter = program)
+        {
+            var prog = new Interop.sock_fprog { len = (ushort)program.Length, filter = filter };
+            long result = Interop.seccomp(Interop.SECCOMP_SET_MODE_FILTER,
+                Interop.SECCOMP_FILTER_FLAG_TSYNC | Interop.SECCOMP_FILTER_FLAG_TSYNC_ESRCH | Interop.SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+            Interop.Check(result, "seccomp(SECCOMP_SET_MODE_FILTER, TSYNC | TSYNC_ESRCH | NEW_LISTENER)");
+            return new SafeFdHandle((int)result, ownsHandle: true);
+        }
+    }
 }

@@ -81,12 +81,12 @@ internal static class WorkerSeccompPolicy
     ];
 
     /// <summary>The .NET worker's filter (stage 2 installs it on all threads), naming this process as "self".</summary>
-    internal static Interop.sock_filter[] Build(bool allowExec) =>
-        Build(SeccompProfile.Dotnet, allowExec, Environment.ProcessId, launcherExecFilename: null);
+    internal static Interop.sock_filter[] Build(bool allowExec, bool notifyDenials = false) =>
+        Build(SeccompProfile.Dotnet, allowExec, Environment.ProcessId, launcherExecFilename: null, notifyDenials);
 
     /// <summary>
     /// The worker filter as the launcher installs it just before it execs an executable plugin: like
-    /// <see cref="Build(bool)"/> with the tables of <paramref name="profile"/>, except that without
+    /// <see cref="Build(bool, bool)"/> with the tables of <paramref name="profile"/>, except that without
     /// <paramref name="allowExec"/> one <c>execve</c> stays allowed, the one whose filename argument is exactly
     /// <paramref name="filenameAddress"/> (the launcher's own buffer). execveat is denied: its path is relative to a
     /// descriptor the filter cannot see. "Self" is the launcher's pid, which the exec keeps.
@@ -99,20 +99,41 @@ internal static class WorkerSeccompPolicy
     /// string behind the pointer (that would race against other threads anyway), and a user-notification
     /// supervisor would be a second process to keep alive for one syscall.
     /// </remarks>
-    internal static Interop.sock_filter[] BuildForLauncherExec(SeccompProfile profile, bool allowExec, ulong filenameAddress) =>
-        Build(profile, allowExec, Environment.ProcessId, allowExec ? null : filenameAddress);
+    internal static Interop.sock_filter[] BuildForLauncherExec(SeccompProfile profile, bool allowExec, ulong filenameAddress, bool notifyDenials = false) =>
+        Build(profile, allowExec, Environment.ProcessId, allowExec ? null : filenameAddress, notifyDenials);
 
     /// <summary>The filter for <paramref name="profile"/>, with <paramref name="selfPid"/> as the only pid a pid-taking call may name besides 0.</summary>
-    internal static Interop.sock_filter[] Build(SeccompProfile profile, bool allowExec, int selfPid, ulong? launcherExecFilename)
+    internal static Interop.sock_filter[] Build(SeccompProfile profile, bool allowExec, int selfPid, ulong? launcherExecFilename) =>
+        Build(profile, allowExec, selfPid, launcherExecFilename, notifyDenials: false);
+
+    /// <summary>
+    /// The filter for <paramref name="profile"/>; with <paramref name="notifyDenials"/> every EPERM denial becomes
+    /// <c>SECCOMP_RET_USER_NOTIF</c>, so the holder of the filter's listener (the host) sees the call and answers it with
+    /// EPERM (<see cref="DeniedErrno"/>). Only denied calls take that round trip; allowed calls stay <c>RET_ALLOW</c>,
+    /// the ENOSYS answers (clone3, openat2: a fallback, not a denial) stay in the kernel, and what kills still kills.
+    /// </summary>
+    internal static Interop.sock_filter[] Build(SeccompProfile profile, bool allowExec, int selfPid, ulong? launcherExecFilename, bool notifyDenials)
     {
-        var builder = new SeccompFilterBuilder(SeccompAction.Errno(EPERM));
+        var denied = SeccompAction.Errno(EPERM);
+        SeccompAction Observed(SeccompAction action) => notifyDenials && action == denied ? SeccompAction.UserNotif : action;
+
+        var builder = new SeccompFilterBuilder(Observed(denied));
         foreach (SeccompRule rule in Rules(profile, allowExec, selfPid, launcherExecFilename))
         {
-            builder.AddWithArguments(rule.Nr, rule.Action, rule.Checks);
+            var checks = new SeccompArgumentCheck[rule.Checks.Length];
+            for (int i = 0; i < checks.Length; i++)
+            {
+                checks[i] = rule.Checks[i] with { Action = Observed(rule.Checks[i].Action) };
+            }
+
+            builder.AddWithArguments(rule.Nr, Observed(rule.Action), checks);
         }
 
         return builder.Build();
     }
+
+    /// <summary>The errno every notified denial is answered with: the same EPERM the filter returns without a listener.</summary>
+    internal const int DeniedErrno = EPERM;
 
     /// <summary>Every rule of the profile's filter: the shared table, the profile's own, and the process-creation rules.</summary>
     internal static List<SeccompRule> Rules(SeccompProfile profile, bool allowExec, int selfPid, ulong? launcherExecFilename)

@@ -19,9 +19,11 @@ internal static class Stage2Confinement
 {
     public static void Apply(bool allowExec)
     {
+        // With a report descriptor from the host, denials are user notifications the host records (ObservedSeccomp).
+        int report = -1;
         try
         {
-            SeccompFilter.InstallOnAllThreads(WorkerSeccompPolicy.Build(allowExec));
+            report = ObservedSeccomp.InstallOnAllThreads(allowExec);
         }
         catch (Exception ex)
         {
@@ -43,6 +45,8 @@ internal static class Stage2Confinement
         {
             RefuseLeaks(canary);
         }
+
+        ObservedSeccomp.ReportReady(report, canary);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
