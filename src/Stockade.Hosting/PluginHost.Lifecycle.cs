@@ -426,7 +426,7 @@ public sealed partial class PluginHost
 
         var startInfo = WorkerLaunchPlanner.Plan(request, _runtime.Value, Environment.ProcessId);
         RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
-        var broker = new PluginBroker(this, slot);
+        var broker = NewBroker(slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
         var worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line)).ConfigureAwait(false);
         broker.Worker = worker;
