@@ -54,7 +54,11 @@ internal sealed class BrokerPipeline
             throw RpcException.MethodNotFound(method);
         }
 
-        session.ThrowIfAuditFailed();
+        if (handler.Audit == BrokerAudit.BeforePerform)
+        {
+            session.ThrowIfAuditFailed(); // a call that cannot be audited is not performed (decision 14)
+        }
+
         var call = handler.Prepare(session, method, parameters);
         var grants = session.Ports.Grants;
         AuditTicket ticket;
