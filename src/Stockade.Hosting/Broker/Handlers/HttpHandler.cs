@@ -32,7 +32,20 @@ internal sealed class HttpHandler : IBrokerHandler
 
         if (!EgressUrlParser.TryParse(p.Url ?? string.Empty, out var target, out var refusal))
         {
-            throw new RpcException(refusal!.Code, refusal.Message);
+            if (refusal!.Code != RpcErrorCode.PermissionDenied)
+            {
+                throw new RpcException(refusal.Code, refusal.Message); // malformed: nothing to record
+            }
+
+            // A URL form refused as a trick (user@host, numeric or encoded hosts): refused at authorize, and recorded.
+            return new BrokerCall
+            {
+                Method = method,
+                Resource = BrokerJson.Truncate(p.Url!, 2048),
+                AllowAction = AuditActions.NetworkRequest,
+                DenyAction = AuditActions.NetworkBlocked,
+                State = refusal,
+            };
         }
 
         return new BrokerCall
@@ -49,6 +62,11 @@ internal sealed class HttpHandler : IBrokerHandler
 
     public async ValueTask<BrokerRefusal?> AuthorizeAsync(PluginBroker session, BrokerCall call, CancellationToken cancellationToken)
     {
+        if (call.State is EgressRefusal trick)
+        {
+            return new BrokerRefusal(null, trick.Message, Audited: true, RpcErrorCode.PermissionDenied);
+        }
+
         var request = call.State as BrokeredHttpRequest ?? ((PreparedState)call.State!).Request;
         var (prepared, refused) = await session.Ports.Http.PrepareAsync(request, new PolicyEgress(session.IsGranted), cancellationToken).ConfigureAwait(false);
         if (refused is not null)
