@@ -4,9 +4,12 @@ using Stockade.Core.Audit;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Broker;
 using Stockade.Hosting.Broker.Http;
+using Stockade.Hosting.Broker.Pipeline;
 using Stockade.Hosting.Broker.RateLimiting;
 using Stockade.Hosting.Monitoring;
+using Stockade.Hosting.Store;
 using Stockade.Hosting.Workers;
 
 namespace Stockade.Hosting;
@@ -102,8 +105,6 @@ public sealed partial class PluginHost
     internal BrokerRateLimiter RateLimiter => LazyInitializer.EnsureInitialized(ref _rateLimiter, () =>
         new BrokerRateLimiter([], refusal => Watchdog.ReportViolation(refusal.PluginId, $"rate limit of {refusal.Rule.PermissionPattern} exceeded")));
 
-    internal ValueTask<AuditRecord> AuditEntryAsync(AuditEntry entry) => Audit.AppendAsync(entry);
-
     /// <summary>
     /// Why brokered calls are refused, or null while they may go ahead: after the audit log lost records (stays set until
     /// the host is restarted), or while the space held for audit records runs low (<see cref="AuditLog.AdmissionRefusal"/>,
@@ -111,8 +112,26 @@ public sealed partial class PluginHost
     /// </summary>
     internal string? AuditFailure => Volatile.Read(ref _auditFailure) ?? Audit.AdmissionRefusal;
 
-    /// <summary>Puts a brokered call's record in the audit queue (in order, never dropped) without waiting for the write.</summary>
-    internal ValueTask<Task<AuditRecord>> AuditQueuedAsync(AuditEntry entry) => Audit.QueueAsync(entry);
+    /// <summary>Test seam: wraps the parts a new broker is given (a probe of the pipeline's order). Set before loading.</summary>
+    internal Func<BrokerPorts, BrokerPorts>? BrokerPortsDecorator { get; set; }
+
+    /// <summary>A broker for a new worker of <paramref name="slot"/>: the narrow parts of this host it may use, and nothing else.</summary>
+    internal PluginBroker NewBroker(PluginSlot slot)
+    {
+        var ports = new BrokerPorts(
+            slot.Id,
+            new SlotGrants(this, slot),
+            new BrokerAuditSink(this),
+            new PluginData(Store, slot.Id, slot.Plugin.IsInstalled, ConfigQuotaBytes, KeyValueQuotaBytes),
+            Services,
+            Http,
+            RateLimiter,
+            new SlotEvents(this, slot),
+            () => PermissionPrompt,
+            Budgets,
+            Time);
+        return new PluginBroker(BrokerPortsDecorator is { } decorate ? decorate(ports) : ports);
+    }
 
     /// <summary>Refuses every further brokered call, naming the audit failure (the first reason is kept).</summary>
     internal void RefuseBrokeredCalls(AuditWriteException failure)
@@ -137,6 +156,75 @@ public sealed partial class PluginHost
     internal void RaiseDenied(string pluginId, string message) => Raise(pluginId, PluginEventKind.PermissionDenied, message);
 
     internal void RaiseKilled(string pluginId, string message) => Raise(pluginId, PluginEventKind.Killed, message);
+
+    /// <summary>The host's audit log as a broker may use it.</summary>
+    private sealed class BrokerAuditSink(PluginHost host) : IBrokerAuditSink
+    {
+        public string? Failure => host.AuditFailure;
+
+        public ValueTask<Task<AuditRecord>> QueueAsync(AuditEntry entry) => host.Audit.QueueAsync(entry);
+
+        public ValueTask<AuditRecord> AppendAsync(AuditEntry entry) => host.Audit.AppendAsync(entry);
+
+        public void Append(AuditEntry entry) => host.Audit.Append(entry);
+
+        public void Lost(AuditWriteException failure) => host.RefuseBrokeredCalls(failure);
+    }
+
+    /// <summary>One installed plugin's configuration and key-value rows in the store.</summary>
+    private sealed class PluginData(StockadeStore store, string pluginId, bool installed, long configQuota, long kvQuota) : IPluginData
+    {
+        public bool IsInstalled => installed;
+
+        public long ConfigQuotaBytes => configQuota;
+
+        public long KeyValueQuotaBytes => kvQuota;
+
+        public string? GetConfig(string key) => store.GetConfig(pluginId, key);
+
+        public KvWriteResult SetConfig(string key, string json) => store.SetConfig(pluginId, key, json, configQuota);
+
+        public byte[]? GetValue(string ns, string key) => store.GetValue(pluginId, ns, key);
+
+        public KvWriteResult SetValue(string ns, string key, byte[] value) => store.SetValue(pluginId, ns, key, value, kvQuota);
+
+        public bool DeleteValue(string ns, string key) => store.DeleteValue(pluginId, ns, key);
+
+        public IReadOnlyList<string> ListKeys(string ns, string? prefix) => store.ListKeys(pluginId, ns, prefix);
+    }
+
+    /// <summary>Events for the application about one plugin, and ending its worker.</summary>
+    private sealed class SlotEvents(PluginHost host, PluginSlot slot) : IBrokerEvents
+    {
+        public ILogger Logger => host._logger;
+
+        public void Denied(string message) => host.RaiseDenied(slot.Id, message);
+
+        public void EndWorker(PluginBroker broker, WorkerProcess? worker, string resource, string message, string reason, bool onlyIfCurrent)
+        {
+            if (onlyIfCurrent)
+            {
+                worker = slot.Worker;
+                if (!ReferenceEquals(slot.Broker, broker))
+                {
+                    return;
+                }
+            }
+
+            if (worker is null || worker.HasExited)
+            {
+                return;
+            }
+
+            if (ReferenceEquals(slot.Worker, worker))
+            {
+                slot.ResourceKill = (resource, message);
+            }
+
+            worker.Kill(reason);
+            host.RaiseKilled(slot.Id, message);
+        }
+    }
 
     /// <summary>One immutable pair, swapped atomically, so a reader never sees a catalog with another list's source.</summary>
     private sealed record CatalogCache(IReadOnlyList<string> Source, PermissionCatalog Catalog);

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using Stockade.Analysis.Signing;
 using Stockade.Core.Audit;
+using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Broker.Pipeline;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Validation;
 using Stockade.Hosting.Workers;
@@ -14,6 +16,7 @@ public sealed partial class PluginHost
     internal static readonly TimeSpan GrantCheckInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ConditionalWeakTable<LoadedPlugin, GrantWatch> _grantWatches = [];
+    private readonly ConditionalWeakTable<LoadedPlugin, PolicyGate> _policyGates = [];
     private ITimer? _grantTimer;
 
     internal string DefaultLevel => _options.DefaultLevel;
@@ -111,58 +114,121 @@ public sealed partial class PluginHost
             integrity);
     }
 
-    private GrantsApplied ApplyStoredGrants(PluginSlot slot, bool force)
+    /// <summary>
+    /// Makes a change of the stored grants of <paramref name="pluginId"/> through this host (<c>PluginInstaller.Grant</c>,
+    /// <c>Revoke</c>) in force before it returns: the change (its audit record, then the store) runs under the plugin's
+    /// policy gate, and the new policy is applied before the gate opens, so no brokered call is recorded as allowed
+    /// after the change's record under the old policy. Kernel-enforced rights restart the worker before this returns.
+    /// </summary>
+    internal T ChangeGrants<T>(string pluginId, Func<T> change)
+    {
+        if (!_slots.TryGetValue(pluginId, out var slot) || !slot.Plugin.IsInstalled)
+        {
+            return change();
+        }
+
+        var gate = GateOf(slot.Plugin);
+        gate.Gate.Wait();
+        T result;
+        GrantsApplied applied;
+        try
+        {
+            result = change();
+            applied = ApplyStoredGrants(slot, force: true, gateHeld: true);
+        }
+        finally
+        {
+            gate.Gate.Release();
+        }
+
+        if (applied == GrantsApplied.Kernel)
+        {
+            RestartUnderNewPolicyAsync(slot, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return result;
+    }
+
+    private PolicyGate GateOf(LoadedPlugin plugin) => _policyGates.GetValue(plugin, static _ => new PolicyGate());
+
+    private GrantsApplied ApplyStoredGrants(PluginSlot slot, bool force, bool gateHeld = false)
     {
         if (!slot.Plugin.IsInstalled || !_grantWatches.TryGetValue(slot.Plugin, out var watch))
         {
             return GrantsApplied.None;
         }
 
-        lock (watch)
+        if (!force && _time.GetElapsedTime(Volatile.Read(ref watch.CheckedAt)) < GrantCheckInterval)
         {
-            var now = _time.GetTimestamp();
-            if (!force && _time.GetElapsedTime(watch.CheckedAt, now) < GrantCheckInterval)
-            {
-                return GrantsApplied.None;
-            }
+            return GrantsApplied.None; // the common case on every brokered call: no lock, no gate
+        }
 
-            watch.CheckedAt = now;
-            IReadOnlyList<GrantRecord> stored;
-            try
-            {
-                stored = Store.GetGrants(slot.Id);
-            }
-            catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
-            {
-                return GrantsApplied.None; // keep the policy in force; the next look tries again
-            }
+        // The policy changes under the gate, so a brokered call sequences its allow record either before the
+        // change's records or after checking against the new policy (BrokerPipeline's audit step).
+        var gate = GateOf(slot.Plugin);
+        if (!gateHeld)
+        {
+            gate.Gate.Wait();
+        }
 
-            var fingerprint = Fingerprint(stored);
-            if (fingerprint == watch.Fingerprint)
+        try
+        {
+            lock (watch)
             {
-                return GrantsApplied.None;
-            }
+                var now = _time.GetTimestamp();
+                if (!force && _time.GetElapsedTime(watch.CheckedAt, now) < GrantCheckInterval)
+                {
+                    return GrantsApplied.None;
+                }
 
-            var old = slot.Plugin.Policy;
-            var policy = BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory);
-            watch.Fingerprint = fingerprint;
-            slot.Plugin.Policy = policy;
-            OnPolicyChanged(slot);
-            var kernel = KernelRights(old) != KernelRights(policy);
-            var applied = kernel ? "worker restarted" : "next brokered call";
-            foreach (var removed in old.Granted.Except(policy.Granted))
+                Volatile.Write(ref watch.CheckedAt, now);
+                IReadOnlyList<GrantRecord> stored;
+                try
+                {
+                    stored = Store.GetGrants(slot.Id);
+                }
+                catch (Exception ex) when (ex is StoreException or ObjectDisposedException)
+                {
+                    return GrantsApplied.None; // keep the policy in force; the next look tries again
+                }
+
+                var fingerprint = Fingerprint(stored);
+                if (fingerprint == watch.Fingerprint)
+                {
+                    return GrantsApplied.None;
+                }
+
+                var old = slot.Plugin.Policy;
+                var policy = BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory);
+                var kernel = KernelRights(old) != KernelRights(policy);
+                var applied = kernel ? "worker restarted" : "next brokered call";
+
+                // The host's records of the change go first, then the policy changes (audit before act).
+                foreach (var removed in old.Granted.Except(policy.Granted))
+                {
+                    Audit.Append(new AuditEntry(AuditActions.PermissionRevoked, AuditDecision.Deny, AuditLayer.Host)
+                    { Plugin = slot.Id, Permission = removed.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
+                }
+
+                foreach (var added in policy.Granted.Except(old.Granted))
+                {
+                    Audit.Append(new AuditEntry(AuditActions.PermissionGranted, AuditDecision.Allow, AuditLayer.Host)
+                    { Plugin = slot.Id, Permission = added.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
+                }
+
+                watch.Fingerprint = fingerprint;
+                slot.Plugin.Policy = policy;
+                Interlocked.Increment(ref gate.Version);
+                OnPolicyChanged(slot);
+                return kernel ? GrantsApplied.Kernel : GrantsApplied.Broker;
+            }
+        }
+        finally
+        {
+            if (!gateHeld)
             {
-                Audit.Append(new AuditEntry(AuditActions.PermissionRevoked, AuditDecision.Deny, AuditLayer.Host)
-                { Plugin = slot.Id, Permission = removed.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
+                gate.Gate.Release();
             }
-
-            foreach (var added in policy.Granted.Except(old.Granted))
-            {
-                Audit.Append(new AuditEntry(AuditActions.PermissionGranted, AuditDecision.Allow, AuditLayer.Host)
-                { Plugin = slot.Id, Permission = added.ToString(), Details = new Dictionary<string, string> { ["source"] = "store", ["applied"] = applied } });
-            }
-
-            return kernel ? GrantsApplied.Kernel : GrantsApplied.Broker;
         }
     }
 
@@ -317,8 +383,39 @@ public sealed partial class PluginHost
 
     private sealed class GrantWatch(string fingerprint, long checkedAt)
     {
-        public string Fingerprint { get; set; } = fingerprint;
+        public long CheckedAt = checkedAt;
 
-        public long CheckedAt { get; set; } = checkedAt;
+        public string Fingerprint { get; set; } = fingerprint;
+    }
+
+    /// <summary>One loaded plugin's policy gate: held while its policy changes and while a brokered call's record is sequenced.</summary>
+    private sealed class PolicyGate
+    {
+        public int Version;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+    }
+
+    /// <summary>The grants of one loaded plugin as its broker sees them.</summary>
+    private sealed class SlotGrants(PluginHost host, PluginSlot slot) : IPluginGrants
+    {
+        private readonly PolicyGate _gate = host.GateOf(slot.Plugin);
+
+        public PermissionCatalog Catalog => host.Catalog;
+
+        public int Version => Volatile.Read(ref _gate.Version);
+
+        public SemaphoreSlim Gate => _gate.Gate;
+
+        public SandboxPolicy CurrentPolicy() => host.CurrentPolicy(slot);
+
+        public async ValueTask RememberAsync(Permission permission, AuditEntry record)
+        {
+            await host.Audit.AppendAsync(record).ConfigureAwait(false); // throws when it cannot be written: nothing is stored
+            if (slot.Plugin.IsInstalled)
+            {
+                host.Store.SetGrant(new GrantRecord(slot.Id, permission.ToString(), true, true, host._time.GetUtcNow(), "prompt"));
+            }
+        }
     }
 }

@@ -429,7 +429,7 @@ public sealed partial class PluginHost
         var kernel = confined ? WorkerKernelChannel.Create(plugin.Id) : null; // Kernel/: denials observed by the host
         var startInfo = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd }, _runtime.Value, Environment.ProcessId);
         RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
-        var broker = new PluginBroker(this, slot);
+        var broker = NewBroker(slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
         WorkerProcess worker;
         try

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(1093, LogLevel.Error, "Plugin {PluginId}: ended for its audit budget: {Reason}")]
     public static partial void AuditBudgetExceeded(ILogger logger, string pluginId, string reason);
+
+    [LoggerMessage(1094, LogLevel.Warning, "Plugin {PluginId}: the host service method {Method} threw; the plugin was told only its message")]
+    public static partial void ServiceFailed(ILogger logger, Exception exception, string pluginId, string method);
 }

@@ -149,9 +149,13 @@ public sealed class PluginInstaller
                 $"grant only what it declares: 'stockade permissions {pluginId}' lists it.");
         }
 
-        var before = StoredDecision(pluginId, parsed.ToString());
-        Store(pluginId, parsed, allowed: true, Optional(manifest, parsed), by);
-        return new GrantChange(pluginId, parsed.ToString(), before, "granted", PermissionDescriber.Describe(parsed));
+        // Through the host, so a loaded plugin's policy changes before this returns (PluginHost.ChangeGrants).
+        return _host.ChangeGrants(pluginId, () =>
+        {
+            var before = StoredDecision(pluginId, parsed.ToString());
+            Store(pluginId, parsed, allowed: true, Optional(manifest, parsed), by);
+            return new GrantChange(pluginId, parsed.ToString(), before, "granted", PermissionDescriber.Describe(parsed));
+        });
     }
 
     /// <summary>
@@ -167,23 +171,24 @@ public sealed class PluginInstaller
         var manifest = InstalledManifest(record, catalog);
         var parsed = ParseGrant(pluginId, permission, catalog);
         var text = parsed.ToString();
-        var before = "not-granted";
-        foreach (var grant in _host.Store.GetGrants(pluginId).Where(g => g.Allowed))
+
+        // Through the host, so a loaded plugin's policy changes before this returns (PluginHost.ChangeGrants); the
+        // record first, then the store (audit before act): a revoke that cannot be recorded changes nothing.
+        return _host.ChangeGrants(pluginId, () =>
         {
-            if (grant.Permission == text || (Permission.TryParse(grant.Permission, catalog, out var stored, out _) && parsed.Implies(stored)))
+            var covered = _host.Store.GetGrants(pluginId).Where(g => g.Allowed)
+                .Where(g => g.Permission == text || (Permission.TryParse(g.Permission, catalog, out var stored, out _) && parsed.Implies(stored)))
+                .ToList();
+            var before = covered.Count > 0 ? "granted" : StoredDecision(pluginId, text);
+            Audit(AuditActions.PermissionRevoked, AuditDecision.Deny, pluginId, text, by, []);
+            foreach (var grant in covered)
             {
-                before = "granted";
                 _host.Store.RemoveGrant(pluginId, grant.Permission);
             }
-        }
 
-        if (before == "not-granted")
-        {
-            before = StoredDecision(pluginId, text);
-        }
-
-        Store(pluginId, parsed, allowed: false, Optional(manifest, parsed), by, AuditActions.PermissionRevoked);
-        return new GrantChange(pluginId, text, before, "denied", PermissionDescriber.Describe(parsed));
+            _host.Store.SetGrant(new GrantRecord(pluginId, text, false, Optional(manifest, parsed), _host.Time.GetUtcNow(), by));
+            return new GrantChange(pluginId, text, before, "denied", PermissionDescriber.Describe(parsed));
+        });
     }
 
     /// <summary>Enables or disables a plugin; a disabled plugin cannot be loaded.</summary>
@@ -259,8 +264,8 @@ public sealed class PluginInstaller
             {
                 if (!Permission.TryParse(grant.Permission, catalog, out var stored, out _) || !PolicyBuilder.ValidateGrant(manifest, stored, catalog).Ok)
                 {
-                    _host.Store.RemoveGrant(manifest.Id, grant.Permission);
                     Audit(AuditActions.PermissionRevoked, AuditDecision.Deny, manifest.Id, grant.Permission, options.By, new() { ["reason"] = $"version {manifest.Version} no longer declares it" });
+                    _host.Store.RemoveGrant(manifest.Id, grant.Permission);
                 }
             }
         }
@@ -342,8 +347,9 @@ public sealed class PluginInstaller
 
     private void Store(string pluginId, Permission permission, bool allowed, bool optional, string by, string? action = null)
     {
-        _host.Store.SetGrant(new GrantRecord(pluginId, permission.ToString(), allowed, optional, _host.Time.GetUtcNow(), by));
+        // The record first: a grant whose record cannot be written is not stored (AuditWriteException).
         Audit(action ?? (allowed ? AuditActions.PermissionGranted : AuditActions.PermissionDenied), allowed ? AuditDecision.Allow : AuditDecision.Deny, pluginId, permission.ToString(), by, []);
+        _host.Store.SetGrant(new GrantRecord(pluginId, permission.ToString(), allowed, optional, _host.Time.GetUtcNow(), by));
     }
 
     private string StoredDecision(string pluginId, string text) =>

@@ -74,25 +74,67 @@ internal sealed class BrokeredHttp : IDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="request"/> if <paramref name="policy"/> allows it. Never throws for bad
-    /// input or network failures; throws <see cref="OperationCanceledException"/> only when
-    /// <paramref name="cancellationToken"/> is cancelled.
+    /// Sends <paramref name="request"/> if <paramref name="policy"/> allows it: <see cref="PrepareAsync"/> then
+    /// <see cref="SendPreparedAsync"/>. Never throws for bad input or network failures; throws
+    /// <see cref="OperationCanceledException"/> only when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     public async Task<BrokeredHttpResult> SendAsync(BrokeredHttpRequest request, IEgressPolicy policy, CancellationToken cancellationToken)
+    {
+        var (prepared, refusal) = await PrepareAsync(request, policy, cancellationToken);
+        return refusal ?? await SendPreparedAsync(prepared!, policy, cancellationToken);
+    }
+
+    /// <summary>
+    /// Everything that decides whether the request may leave the host, and nothing that sends it: the request is
+    /// validated, the URL parsed, the host checked against <paramref name="policy"/>, the name resolved and every
+    /// answer checked. The broker's pipeline calls this in its authorize step, so a refused request is audited as a
+    /// refusal and never gets an allow record. Never throws for bad input; throws <see cref="OperationCanceledException"/>
+    /// only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task<(PreparedHttpRequest? Prepared, BrokeredHttpResult? Refusal)> PrepareAsync(BrokeredHttpRequest request, IEgressPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
 
         if (ValidateRequest(request, out var method, out var headers) is { } invalid)
         {
-            return invalid;
+            return (null, invalid);
+        }
+
+        if (!EgressUrlParser.TryParse(request.Url, out var target, out var refusal))
+        {
+            return (null, BrokeredHttpResult.Refused(refusal!.Code, refusal.Message));
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.Timeout);
         try
         {
-            return await SendFollowingRedirectsAsync(request.Url, method, headers, request.Body, policy, deadline.Token);
+            var (address, denied) = await CheckAsync(target!, policy, deadline.Token);
+            return denied is not null ? (null, denied) : (new PreparedHttpRequest(target!, address!, method, headers, request.Body), null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, BrokeredHttpResult.Refused(
+                BrokerErrorCodes.Timeout,
+                $"{target!.Host} could not be resolved within {_options.Timeout.TotalSeconds:0.###} s; check the host name"));
+        }
+    }
+
+    /// <summary>
+    /// Sends a request <see cref="PrepareAsync"/> accepted, to the address it checked; redirects are checked again
+    /// hop by hop. Never throws for network failures; throws <see cref="OperationCanceledException"/> only when
+    /// <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task<BrokeredHttpResult> SendPreparedAsync(PreparedHttpRequest prepared, IEgressPolicy policy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(policy);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.Timeout);
+        try
+        {
+            return await SendFollowingRedirectsAsync(prepared, policy, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -112,27 +154,15 @@ internal sealed class BrokeredHttp : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
-    private async Task<BrokeredHttpResult> SendFollowingRedirectsAsync(
-        string url, HttpMethod method, List<KeyValuePair<string, string>> headers, byte[]? body, IEgressPolicy policy, CancellationToken ct)
+    private async Task<BrokeredHttpResult> SendFollowingRedirectsAsync(PreparedHttpRequest first, IEgressPolicy policy, CancellationToken ct)
     {
+        var (target, address, method, headers, body) = (first.Target, first.Address, first.Method, first.Headers, first.Body);
         for (var hop = 0; ; hop++)
         {
-            if (!EgressUrlParser.TryParse(url, out var target, out var refusal))
-            {
-                var prefix = hop == 0 ? string.Empty : "redirect refused: ";
-                return BrokeredHttpResult.Refused(refusal!.Code, prefix + refusal.Message);
-            }
-
-            var (address, denied) = await CheckAsync(target!, policy, ct);
-            if (denied is not null)
-            {
-                return denied;
-            }
-
-            using var message = BuildMessage(target!, address!, method, headers, body);
+            using var message = BuildMessage(target, address, method, headers, body);
             using var response = await _invoker.SendAsync(message, ct);
 
-            if (!IsRedirect(response.StatusCode) || NextLocation(response, target!) is not { } next)
+            if (!IsRedirect(response.StatusCode) || NextLocation(response, target) is not { } next)
             {
                 return await ReadResponseAsync(response, method, ct);
             }
@@ -152,12 +182,23 @@ internal sealed class BrokeredHttp : IDisposable
                 headers = headers.FindAll(h => !h.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase));
             }
 
-            if (EgressUrlParser.TryParse(next, out var nextTarget, out _) && !SameOrigin(target!, nextTarget!))
+            if (!EgressUrlParser.TryParse(next, out var nextTarget, out var refusal))
+            {
+                return BrokeredHttpResult.Refused(refusal!.Code, "redirect refused: " + refusal.Message);
+            }
+
+            if (!SameOrigin(target, nextTarget!))
             {
                 headers = headers.FindAll(h => !CredentialHeaders.Contains(h.Key));
             }
 
-            url = next;
+            var (nextAddress, denied) = await CheckAsync(nextTarget!, policy, ct);
+            if (denied is not null)
+            {
+                return denied;
+            }
+
+            (target, address) = (nextTarget!, nextAddress!);
         }
     }
 

@@ -107,55 +107,59 @@ public sealed class HostServiceRegistry : IDisposable
     public void Dispose() => _limiter.Dispose();
 
     /// <summary>
-    /// Calls <paramref name="service"/>.<paramref name="method"/> for <paramref name="pluginId"/>: unknown →
-    /// <c>not_found</c>; not granted → <c>permission_denied</c>; over its <c>[RateLimit]</c> →
-    /// <c>rate_limited</c>; arguments that do not bind → <c>invalid_params</c>; the service threw →
-    /// <c>internal</c> with the exception's message only. Throws only <see cref="OperationCanceledException"/>
-    /// when <paramref name="cancellationToken"/> is cancelled.
+    /// Finds <paramref name="service"/>.<paramref name="method"/>; false with a message for <c>not_found</c> (listing
+    /// what is offered) when there is no such service or method. Checks and calls nothing.
     /// </summary>
-    internal async Task<ServiceCallResult> CallAsync(
-        string pluginId, string service, string method, JsonElement? args, Func<string, bool> isGranted, CancellationToken cancellationToken)
+    internal bool TryResolve(string? service, string? method, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HostServiceMethod? target, out string? error)
     {
-        ArgumentNullException.ThrowIfNull(pluginId);
-        ArgumentNullException.ThrowIfNull(isGranted);
-
         var snapshot = _snapshot;
+        target = null;
         if (service is null || !snapshot.Services.TryGetValue(service, out var methods))
         {
             var known = snapshot.Services.Count == 0 ? "none" : string.Join(", ", snapshot.Services.Keys.Order(StringComparer.Ordinal));
-            return ServiceCallResult.Failure(BrokerErrorCodes.NotFound, $"there is no host service '{service}'; services offered: {known}");
+            error = $"there is no host service '{service}'; services offered: {known}";
+            return false;
         }
 
-        if (method is null || !methods.TryGetValue(method, out var target))
+        if (method is null || !methods.TryGetValue(method, out target))
         {
-            return ServiceCallResult.Failure(
-                BrokerErrorCodes.NotFound,
-                $"service '{service}' has no method '{method}'; methods: {string.Join(", ", methods.Keys.Order(StringComparer.Ordinal))}");
+            error = $"service '{service}' has no method '{method}'; methods: {string.Join(", ", methods.Keys.Order(StringComparer.Ordinal))}";
+            return false;
         }
 
-        if (!isGranted(target.Permission))
+        error = null;
+        return true;
+    }
+
+    /// <summary>Counts one call of <paramref name="target"/> by <paramref name="pluginId"/> against its <c>[RateLimit]</c>, if it has one.</summary>
+    internal RateDecision TryAcquire(string pluginId, HostServiceMethod target)
+    {
+        if (target.RateLimit is null)
         {
-            return ServiceCallResult.Failure(
-                BrokerErrorCodes.PermissionDenied,
-                $"calling '{service}.{method}' needs the permission '{target.Permission}'",
-                target.Permission);
+            return RateDecision.Allowed;
         }
 
-        if (target.RateLimit is not null)
+        using var lease = _limiter.AttemptAcquire(new MethodPartition(pluginId, target));
+        if (lease.IsAcquired)
         {
-            using var lease = _limiter.AttemptAcquire(new MethodPartition(pluginId, target));
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : target.RateLimit.Period;
-                return ServiceCallResult.Failure(
-                    BrokerErrorCodes.RateLimited,
-                    $"'{service}.{method}' allows {target.RateLimit.Limit} calls per {target.RateLimit.Period}; retry after {retryAfter.TotalMilliseconds:0} ms",
-                    target.Permission,
-                    retryAfter);
-            }
+            return RateDecision.Allowed;
         }
 
-        var context = new HostServiceCallContext(pluginId, service, method);
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : target.RateLimit.Period;
+        return RateDecision.Refused(target.RateLimit, retryAfter);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="target"/> for <paramref name="pluginId"/>, which the broker's pipeline has authorized, rate
+    /// limited and recorded: arguments that do not bind → <c>invalid_params</c>; the service threw → <c>internal</c>
+    /// with the exception's message only. Throws only <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    internal async Task<ServiceCallResult> InvokeAsync(string pluginId, HostServiceMethod target, JsonElement? args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        ArgumentNullException.ThrowIfNull(target);
+        var context = new HostServiceCallContext(pluginId, target.Service, target.Name);
         if (target.TryBind(args, _json, context, cancellationToken, out var values) is { } bindError)
         {
             return ServiceCallResult.Failure(BrokerErrorCodes.InvalidParams, bindError, target.Permission);
@@ -172,7 +176,7 @@ public sealed class HostServiceRegistry : IDisposable
         }
         catch (Exception ex)
         {
-            return ServiceCallResult.Failure(BrokerErrorCodes.Internal, $"'{service}.{method}' failed: {ex.Message}", target.Permission, exception: ex);
+            return ServiceCallResult.Failure(BrokerErrorCodes.Internal, $"'{target.Service}.{target.Name}' failed: {ex.Message}", target.Permission, exception: ex);
         }
 
         try
@@ -182,7 +186,7 @@ public sealed class HostServiceRegistry : IDisposable
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
             return ServiceCallResult.Failure(
-                BrokerErrorCodes.Internal, $"'{service}.{method}' returned a value that cannot be sent as JSON", target.Permission, exception: ex);
+                BrokerErrorCodes.Internal, $"'{target.Service}.{target.Name}' returned a value that cannot be sent as JSON", target.Permission, exception: ex);
         }
     }
 

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Stockade.Hosting.Broker.Services;
 
 /// <summary>
-/// The outcome of <see cref="HostServiceRegistry.CallAsync"/>: a JSON value, or a refusal with a stable
-/// code (<c>not_found</c>, <c>permission_denied</c>, <c>rate_limited</c>, <c>invalid_params</c>,
+/// The outcome of <see cref="HostServiceRegistry.InvokeAsync"/>: a JSON value, or a refusal with a stable
+/// code (<c>invalid_params</c>,
 /// <c>internal</c>) and a message that is safe to send to the plugin.
 /// </summary>
 internal sealed record ServiceCallResult

@@ -19,12 +19,37 @@ public sealed class HostServiceRegistryTests : IDisposable
 
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
+    /// <summary>
+    /// The registry's three parts in the broker pipeline's order (resolve, the permission, the method's own limit, then
+    /// invoke), so these tests keep checking each part; the order itself is tested in Issue15PipelineTests.
+    /// </summary>
+    private async Task<ServiceCallResult> CallAsync(string pluginId, string service, string method, JsonElement? args, Func<string, bool> isGranted, CancellationToken ct)
+    {
+        if (!_registry.TryResolve(service, method, out var target, out var error))
+        {
+            return ServiceCallResult.Failure("not_found", error!);
+        }
+
+        if (!isGranted(target.Permission))
+        {
+            return ServiceCallResult.Failure("permission_denied", $"calling '{service}.{method}' needs the permission '{target.Permission}'", target.Permission);
+        }
+
+        var limit = _registry.TryAcquire(pluginId, target);
+        if (!limit.IsAllowed)
+        {
+            return ServiceCallResult.Failure("rate_limited", "rate limited", target.Permission, limit.RetryAfter);
+        }
+
+        return await _registry.InvokeAsync(pluginId, target, args, ct);
+    }
+
     [Fact]
     public async Task CallAsync_PermissionGranted_ReturnsTheSerialisedResult()
     {
         _clipboard.Text = "copied";
 
-        var result = await _registry.CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
+        var result = await CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
 
         result.IsSuccess.ShouldBeTrue(result.Message);
         result.Value.GetString().ShouldBe("copied");
@@ -34,7 +59,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_PermissionNotGranted_IsDeniedNamingThePermission()
     {
-        var result = await _registry.CallAsync("p", "clipboard", "getText", null, Granted("clipboard:write"), default);
+        var result = await CallAsync("p", "clipboard", "getText", null, Granted("clipboard:write"), default);
 
         result.Code.ShouldBe("permission_denied");
         result.Permission.ShouldBe("clipboard:read");
@@ -48,7 +73,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [InlineData("nope")]
     public async Task CallAsync_MethodWithoutRequiresPermission_IsNotExposed(string method)
     {
-        var result = await _registry.CallAsync("p", "clipboard", method, null, _ => true, default);
+        var result = await CallAsync("p", "clipboard", method, null, _ => true, default);
 
         result.Code.ShouldBe("not_found");
         _clipboard.Cleared.ShouldBeFalse();
@@ -57,7 +82,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_UnknownService_IsNotFoundListingTheServices()
     {
-        var result = await _registry.CallAsync("p", "camera", "snap", null, _ => true, default);
+        var result = await CallAsync("p", "camera", "snap", null, _ => true, default);
 
         result.Code.ShouldBe("not_found");
         result.Message!.ShouldContain("clipboard");
@@ -66,7 +91,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_ArgumentsBind_FromCamelCaseJson()
     {
-        var result = await _registry.CallAsync("p", "clipboard", "set", Json("""{"text":"hi","append":true}"""), Granted("clipboard:write"), default);
+        var result = await CallAsync("p", "clipboard", "set", Json("""{"text":"hi","append":true}"""), Granted("clipboard:write"), default);
 
         result.IsSuccess.ShouldBeTrue(result.Message);
         result.Value.ValueKind.ShouldBe(JsonValueKind.Null);
@@ -81,7 +106,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     {
         var args = json is null ? (JsonElement?)null : Json(json);
 
-        var result = await _registry.CallAsync("p", "clipboard", "set", args, Granted("clipboard:write"), default);
+        var result = await CallAsync("p", "clipboard", "set", args, Granted("clipboard:write"), default);
 
         result.Code.ShouldBe("invalid_params");
         result.Message.ShouldNotBeNullOrWhiteSpace();
@@ -91,7 +116,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_ArgumentsForAMethodWithoutParameters_AreInvalidParams()
     {
-        var result = await _registry.CallAsync("p", "clipboard", "getText", Json("[1]"), Granted("clipboard:read"), default);
+        var result = await CallAsync("p", "clipboard", "getText", Json("[1]"), Granted("clipboard:read"), default);
 
         result.Code.ShouldBe("invalid_params");
     }
@@ -99,7 +124,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_ServiceThrows_IsInternalWithMessageOnly()
     {
-        var result = await _registry.CallAsync("p", "clipboard", "paste", null, Granted("clipboard:read"), default);
+        var result = await CallAsync("p", "clipboard", "paste", null, Granted("clipboard:read"), default);
 
         result.Code.ShouldBe("internal");
         result.Message.ShouldBe("'clipboard.paste' failed: clipboard is locked");
@@ -111,9 +136,9 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_AsyncMethods_AreAwaited()
     {
-        var task = await _registry.CallAsync("p", "clipboard", "history", Json("2"), Granted("clipboard:read"), default);
-        var valueTask = await _registry.CallAsync("p", "clipboard", "length", null, Granted("clipboard:read"), default);
-        var plainTask = await _registry.CallAsync("p", "clipboard", "touch", null, Granted("clipboard:write"), default);
+        var task = await CallAsync("p", "clipboard", "history", Json("2"), Granted("clipboard:read"), default);
+        var valueTask = await CallAsync("p", "clipboard", "length", null, Granted("clipboard:read"), default);
+        var plainTask = await CallAsync("p", "clipboard", "touch", null, Granted("clipboard:write"), default);
 
         task.Value.EnumerateArray().Select(e => e.GetString()).ShouldBe(["first", "second"]);
         valueTask.Value.GetInt32().ShouldBe(0);
@@ -124,7 +149,7 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_ContextParameter_ReceivesTheCallingPlugin()
     {
-        var result = await _registry.CallAsync("com.example.notes", "clipboard", "whoAmI", null, Granted("clipboard:read"), default);
+        var result = await CallAsync("com.example.notes", "clipboard", "whoAmI", null, Granted("clipboard:read"), default);
 
         result.Value.GetString().ShouldBe("com.example.notes via clipboard.whoAmI");
     }
@@ -132,9 +157,9 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_OverRateLimit_IsRateLimitedWithRetryAfter()
     {
-        var first = await _registry.CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
-        var second = await _registry.CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
-        var otherPlugin = await _registry.CallAsync("q", "clipboard", "getText", null, Granted("clipboard:read"), default);
+        var first = await CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
+        var second = await CallAsync("p", "clipboard", "getText", null, Granted("clipboard:read"), default);
+        var otherPlugin = await CallAsync("q", "clipboard", "getText", null, Granted("clipboard:read"), default);
 
         first.IsSuccess.ShouldBeTrue();
         second.Code.ShouldBe("rate_limited");
@@ -145,8 +170,8 @@ public sealed class HostServiceRegistryTests : IDisposable
     [Fact]
     public async Task CallAsync_AuditedFalse_IsReportedOnSuccess()
     {
-        var quiet = await _registry.CallAsync("p", "clipboard", "length", null, Granted("clipboard:read"), default);
-        var loud = await _registry.CallAsync("p", "clipboard", "set", Json("""{"text":"x"}"""), Granted("clipboard:write"), default);
+        var quiet = await CallAsync("p", "clipboard", "length", null, Granted("clipboard:read"), default);
+        var loud = await CallAsync("p", "clipboard", "set", Json("""{"text":"x"}"""), Granted("clipboard:write"), default);
 
         quiet.Audited.ShouldBeFalse();
         loud.Audited.ShouldBeTrue();

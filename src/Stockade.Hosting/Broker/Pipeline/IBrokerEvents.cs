@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace Stockade.Hosting.Broker.Pipeline;
+
+/// <summary>What the broker may tell the host about its worker: events for the application, and ending the worker.</summary>
+internal interface IBrokerEvents
+{
+    ILogger Logger { get; }
+
+    /// <summary>Raises a permission-denied event for the application.</summary>
+    void Denied(string message);
+
+    /// <summary>
+    /// Ends <paramref name="worker"/> (the broker's own) for <paramref name="resource"/> and reports it as killed.
+    /// With <paramref name="onlyIfCurrent"/>, only while it is still the plugin's current worker served by <paramref name="broker"/>.
+    /// </summary>
+    void EndWorker(PluginBroker broker, Workers.WorkerProcess? worker, string resource, string message, string reason, bool onlyIfCurrent);
+}
