@@ -94,7 +94,7 @@ public sealed class Issue15SupervisorShutdownTests : IDisposable
         ex.Kind.ToString().ShouldBe("StoppedByHost");
         (await Issue15SupervisorWorld.WaitNoProcessesAsync(dir, TimeSpan.FromSeconds(10))).ShouldBeEmpty();
         var records = Issue15SupervisorWorld.Records(host.Home.AuditDirectory, "t15.dispose-starting");
-        records.Where(r => r.Action == "plugin.start_failed").ShouldHaveSingleItem().Details["cause"].ShouldBe("stopped_by_host");
+        records.Where(r => r.Action == "plugin.start_failed").ShouldHaveSingleItem().Details["cause"].ShouldBe("stopped");
         records.Where(r => r.Action == "worker.exited").ShouldHaveSingleItem().Details["state"].ShouldBe("starting");
     }
 
