@@ -157,6 +157,12 @@ public sealed partial class PluginHost
 
     private async Task<Exception> TranslateFailureAsync(PluginSlot slot, WorkerProcess worker, string operation, Exception ex, int denialsBefore)
     {
+        if (ex is WorkerExitedException)
+        {
+            // The worker's end (and its violation) is on record before the caller hears of it.
+            await WorkerEndRecordedAsync(worker).ConfigureAwait(false);
+        }
+
         switch (ex)
         {
             case WorkerTimeoutException timeout:

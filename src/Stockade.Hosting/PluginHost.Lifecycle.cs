@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Stockade.Core.Audit;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Loading;
 using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
@@ -28,7 +29,12 @@ public sealed partial class PluginHost
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrDirectory);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         options ??= new PluginLoadOptions();
-        var plugin = await ResolvePluginAsync(idOrDirectory, options).ConfigureAwait(false);
+        var (plugin, storedGrants) = await Resolver.ResolveAsync(idOrDirectory, options).ConfigureAwait(false);
+        if (plugin.IsInstalled)
+        {
+            WatchGrants(plugin, storedGrants);
+        }
+
         var slot = new PluginSlot(plugin);
         if (!_slots.TryAdd(plugin.Id, slot))
         {
@@ -125,148 +131,19 @@ public sealed partial class PluginHost
     /// <summary>The pids of a plugin's idle spares (tests and diagnostics).</summary>
     internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
-    private async Task<LoadedPlugin> ResolvePluginAsync(string idOrDirectory, PluginLoadOptions options)
-    {
-        string directory;
-        bool installed;
-        IReadOnlyList<Grant> grants;
-        IReadOnlyList<GrantRecord> stored = [];
-        var record = Directory.Exists(idOrDirectory) ? null : Store.GetPlugin(idOrDirectory);
-        if (record is not null)
-        {
-            if (!record.Enabled)
-            {
-                throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' is disabled", [], $"enable it with: stockade enable {record.Id}");
-            }
+    /// <summary>The policy for a manifest, grants and level (the resolver's; also used when stored grants change).</summary>
+    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory) =>
+        Resolver.BuildPolicy(manifest, grants, level, directory);
 
-            directory = Home.InstallDirectory(record.Id, record.Version);
-            installed = true;
-            await VerifyInstalledCopyAsync(record, directory, options.Level ?? _options.DefaultLevel).ConfigureAwait(false);
-            stored = Store.GetGrants(record.Id);
-            grants = [.. stored.Select(ToGrant).OfType<Grant>()];
-        }
-        else if (Directory.Exists(idOrDirectory))
-        {
-            directory = Path.GetFullPath(idOrDirectory);
-            installed = false;
-            grants = [];
-        }
-        else
-        {
-            throw new PluginNotFoundException(idOrDirectory, $"no installed plugin and no folder named '{idOrDirectory}'",
-                "run 'stockade list' to see installed plugins, or give the path of a plugin folder.");
-        }
+    private Grant? ToGrant(GrantRecord stored) => Resolver.ToGrant(stored);
 
-        var read = ManifestReader.ReadDirectory(directory, Catalog); // host service categories and host aliases are valid here
-        if (!read.IsValid || read.Manifest is null)
-        {
-            throw new PluginRefusedException(Path.GetFileName(directory), $"the manifest in {directory} is not valid",
-                [.. read.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString())],
-                "fix the lines above; 'stockade validate <folder>' shows every diagnostic.");
-        }
+    /// <summary>Id or folder → what to run (see <see cref="PluginResolver"/>).</summary>
+    private PluginResolver Resolver => LazyInitializer.EnsureInitialized(ref _resolver, () => new PluginResolver(
+        Home, Store, _options, () => Catalog, () => KernelFeatures, WorkerIdentityOf,
+        new InstalledCopyVerifier(Store, () => FolderLimits, entry => Audit.AppendAsync(entry)),
+        entry => Audit.AppendAsync(entry), _logger, _time));
 
-        var manifest = read.Manifest;
-        if (!installed)
-        {
-            grants = ParseDevelopmentGrants(manifest, options.Grants);
-        }
-
-        var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
-        var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
-        var policy = BuildPolicy(manifest, grants, effective, directory);
-        var user = WorkerIdentityOf(manifest.Id);
-        var plugin = new LoadedPlugin(manifest, directory, policy, requested, [.. GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), GuaranteeReport.Privileges(user.Describe(), user.Uid is not null)], installed);
-        if (installed)
-        {
-            WatchGrants(plugin, stored);
-        }
-
-        return plugin;
-    }
-
-    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
-    {
-        var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(Home.Root, manifest.Id, directory), StringComparer.Ordinal);
-        foreach (var (name, path) in _options.Aliases)
-        {
-            aliases[name.StartsWith('$') ? name : "$" + name] = path;
-        }
-
-        var context = new PolicyContext
-        {
-            Level = level,
-            AliasValues = aliases,
-            Catalog = Catalog,
-            ResourceCaps = ResourceLimits.Default with { MemoryMb = _options.MaxMemoryMb, OpenFiles = 4096, Threads = 1024, DiskMb = 1 << 20, MaxFileMb = 1 << 16, CpuPercent = 100 * Environment.ProcessorCount, Processes = 64 },
-            TimeoutCaps = new PluginTimeouts(_options.MaxCallTimeout, _options.MaxCallTimeout, _options.MaxCallTimeout),
-        };
-        return PolicyBuilder.Build(manifest, grants, context);
-    }
-
-    private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)
-    {
-        var catalog = Catalog;
-        var grants = new List<Grant>();
-        var problems = new List<string>();
-        foreach (var text in texts)
-        {
-            if (!Permission.TryParse(text, catalog, out var permission, out var error))
-            {
-                problems.Add($"--grant {text}: {error}");
-                continue;
-            }
-
-            var validation = PolicyBuilder.ValidateGrant(manifest, permission, catalog);
-            if (!validation.Ok)
-            {
-                problems.Add($"--grant {text}: {validation.Message}");
-                continue;
-            }
-
-            grants.Add(new Grant(permission, Allowed: true, _time.GetUtcNow(), "command line", Optional: false));
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new PluginRefusedException(manifest.Id, "some grants cannot be given", problems, "grant only what the manifest declares ('stockade validate <folder>' lists it).");
-        }
-
-        return grants;
-    }
-
-    private Grant? ToGrant(GrantRecord stored)
-    {
-        return Permission.TryParse(stored.Permission, Catalog, out var permission, out _)
-            ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)
-            : null;
-    }
-
-    private static SecurityLevel ParseLevel(string text, string pluginId) =>
-        SecurityLevelNames.TryParse(text, out var level)
-            ? level
-            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: unrestricted, limited, sandboxed, strict.");
-
-    private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
-    {
-        var best = GuaranteeReport.HighestLevel(KernelFeatures);
-        if (requested <= best)
-        {
-            return requested;
-        }
-
-        var missing = GuaranteeReport.MissingFor(requested, KernelFeatures);
-        if (!allowDowngrade)
-        {
-            await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader, pluginId,
-                details: new Dictionary<string, string> { ["requested"] = Name(requested), ["best"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
-            throw new LevelNotEnforceableException(pluginId, Name(requested), Name(best), missing);
-        }
-
-        Log.Downgraded(_logger, pluginId, Name(requested), Name(best));
-        await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader, pluginId,
-            details: new Dictionary<string, string> { ["requested"] = Name(requested), ["effective"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
-        return best;
-    }
+    private PluginResolver? _resolver;
 
     internal static string Name(SecurityLevel level) => level.ToString().ToLowerInvariant();
 
@@ -574,7 +451,7 @@ public sealed partial class PluginHost
         var policy = plugin.Policy;
         if (!worker.HasExited)
         {
-            worker.Lifecycle.TryMove(WorkerState.Draining);
+            // Still Starting: its death record says so (Starting → Stopped), whoever ends it.
             worker.Kill(ex switch
             {
                 OperationCanceledException => "its start was cancelled",
@@ -661,6 +538,11 @@ public sealed partial class PluginHost
         }
 
         details["reason"] = message.Length > 300 ? message[..300] + "…" : message;
+
+        // Its end (and a violation) recorded first, so the log reads violation → exit → start failed, and a caller that
+        // reads the log after the refusal finds all three.
+        await WorkerEndRecordedAsync(worker).ConfigureAwait(false);
+
         TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
         await worker.DisposeAsync().ConfigureAwait(false);
         return failure;
@@ -756,6 +638,15 @@ public sealed partial class PluginHost
     private static void RemoveFolder(string folder) => _ = WorkerTempFolders.Remove(folder);
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, Task> _exitHandlers = new();
+
+    /// <summary>Waits (bounded) until the exit handler of an ended worker has queued its records.</summary>
+    private async Task WorkerEndRecordedAsync(WorkerProcess worker)
+    {
+        if (_exitHandlers.TryGetValue(worker, out var handler))
+        {
+            await handler.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Runs <see cref="OnWorkerExited"/> once the worker's process has ended; shutdown waits for the pending ones.</summary>
     private void TrackExit(PluginSlot slot, WorkerProcess worker, PluginBroker broker, string temp)
