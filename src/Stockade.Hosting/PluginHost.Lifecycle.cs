@@ -153,7 +153,10 @@ public sealed partial class PluginHost
     /// Every attempt ends in a record: <c>plugin.started</c>/<c>plugin.restarted</c>, or <c>plugin.start_failed</c>
     /// with the cause (written by <see cref="LaunchWorkerAsync"/>). A worker whose start cannot be recorded is ended.
     /// </summary>
-    private async Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
+    private Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken) =>
+        TrackedAsync(() => StartWorkerCoreAsync(slot, restart, cancellationToken));
+
+    private async Task StartWorkerCoreAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
     {
         var plugin = slot.Plugin;
         ReadyWorker? ready = null;
@@ -309,6 +312,33 @@ public sealed partial class PluginHost
     /// is not yet the slot's. On any failure the worker is ended and the failure thrown.
     /// </summary>
     private async Task<ReadyWorker> LaunchWorkerAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
+    {
+        ReadyWorker? ready = null;
+        await TrackedAsync(async () => ready = await LaunchWorkerCoreAsync(slot, temp, spare, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return ready!;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _starts = new();
+    private long _startSequence;
+
+    /// <summary>Runs a start so that shutdown can wait for it to finish recording its outcome before the audit log closes.</summary>
+    private async Task TrackedAsync(Func<Task> start)
+    {
+        var key = Interlocked.Increment(ref _startSequence);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _starts[key] = done.Task;
+        try
+        {
+            await start().ConfigureAwait(false);
+        }
+        finally
+        {
+            _starts.TryRemove(key, out _);
+            done.TrySetResult();
+        }
+    }
+
+    private async Task<ReadyWorker> LaunchWorkerCoreAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
     {
         var plugin = slot.Plugin;
         var policy = plugin.Policy;

@@ -110,7 +110,8 @@ public sealed partial class PluginHost : IAsyncDisposable
         await Quietly("stop plugins", () => Task.WhenAll(_slots.Keys.ToArray().Select(id => Quietly($"stop {id}", () => UnloadCoreAsync(id, "the host is shutting down", ShutdownGrace, CancellationToken.None))))
             .WaitAsync(ShutdownGrace + TimeSpan.FromSeconds(10))).ConfigureAwait(false);
 
-        // Every worker's end is recorded before the audit log closes.
+        // Starts in progress record their outcome, and every worker's end is recorded, before the audit log closes.
+        await Quietly("finish starts", () => Task.WhenAll(_starts.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         await Quietly("record worker ends", () => Task.WhenAll(_exitHandlers.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         await Quietly("watchdog", async () => await Watchdog.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         await Quietly("http", () => { _http?.Dispose(); _rateLimiter?.Dispose(); Services.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
