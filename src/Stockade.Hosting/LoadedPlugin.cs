@@ -43,6 +43,12 @@ public sealed class LoadedPlugin
     /// <summary>Methods the plugin exports (known once its worker has started).</summary>
     public IReadOnlyList<string> Methods { get; internal set; } = [];
 
-    /// <summary>The worker's process id, or null when no worker runs.</summary>
-    public int? ProcessId { get; internal set; }
+    /// <summary>
+    /// The worker's process id while it runs; null when no worker runs (not started yet, stopped, or ended: a dead
+    /// worker's pid is never kept, since the kernel may give it to another process).
+    /// </summary>
+    public int? ProcessId => Worker is { IsRunning: true } worker ? worker.Pid : null;
+
+    /// <summary>The worker serving this plugin, if any.</summary>
+    internal Workers.WorkerProcess? Worker { get; set; }
 }

@@ -71,50 +71,6 @@ public sealed partial class PluginHost
     }
 
     /// <summary>
-    /// The installed copy must be the one that was installed (files hash), and at strict and unrestricted
-    /// it must carry a valid signature from a trusted key.
-    /// </summary>
-    private async Task VerifyInstalledCopyAsync(PluginRecord record, string directory, string levelText)
-    {
-        string? problem = null;
-        var integrity = false;
-        string status;
-        if (!Directory.Exists(directory))
-        {
-            (problem, integrity, status) = ($"the installed copy {directory} is missing", true, "missing");
-        }
-        else if (Installation.InstalledFiles.Hash(directory, FolderLimits) != record.FilesHash)
-        {
-            (problem, integrity, status) = ($"the installed copy in {directory} changed after it was installed", true, "files-changed");
-        }
-        else
-        {
-            status = "ok";
-            if (SecurityLevelNames.TryParse(levelText, out var level) && LevelPresets.Get(level).RequiresSignature)
-            {
-                var verification = PackageVerifier.Verify(directory, new StoreTrustStore(Store));
-                status = PluginValidator.StatusName(verification.Status);
-                if (!verification.IsValid)
-                {
-                    integrity = verification.Status is not (Analysis.Signing.SignatureStatus.Unsigned or Analysis.Signing.SignatureStatus.UntrustedKey);
-                    problem = $"the {Name(level)} level needs a valid signature from a trusted key: {verification.Problem}";
-                }
-            }
-        }
-
-        if (problem is null)
-        {
-            return;
-        }
-
-        await AuditAsync(AuditActions.SignatureFailure, AuditDecision.Deny, AuditLayer.Loader, record.Id, resource: directory,
-            details: new Dictionary<string, string> { ["status"] = status, ["version"] = record.Version }).ConfigureAwait(false);
-        throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' was not loaded: {problem}", [problem],
-            integrity ? $"reinstall it from a copy you trust: stockade install <folder> (the files may have been tampered with)" : "sign it and trust the key ('stockade trust add'), or run it at another level.",
-            integrity);
-    }
-
-    /// <summary>
     /// Makes a change of the stored grants of <paramref name="pluginId"/> through this host (<c>PluginInstaller.Grant</c>,
     /// <c>Revoke</c>) in force before it returns: the change (its audit record, then the store) runs under the plugin's
     /// policy gate, and the new policy is applied before the gate opens, so no brokered call is recorded as allowed

@@ -157,6 +157,12 @@ public sealed partial class PluginHost
 
     private async Task<Exception> TranslateFailureAsync(PluginSlot slot, WorkerProcess worker, string operation, Exception ex, int denialsBefore)
     {
+        if (ex is WorkerExitedException)
+        {
+            // The worker's end (and its violation) is on record before the caller hears of it.
+            await WorkerEndRecordedAsync(worker).ConfigureAwait(false);
+        }
+
         switch (ex)
         {
             case WorkerTimeoutException timeout:
@@ -164,6 +170,16 @@ public sealed partial class PluginHost
                     details: new Dictionary<string, string> { ["operation"] = operation, ["timeoutMs"] = ((long)timeout.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) }).ConfigureAwait(false);
                 Raise(slot.Id, PluginEventKind.TimedOut, $"'{operation}' did not finish within {WorkerProcess.FormatTimeout(timeout.Timeout)}; worker killed");
                 return new PluginTimeoutException(slot.Id, operation, timeout.Timeout);
+
+            case WorkerExitedException exited when exited.Exit.StoppedByHost:
+                return new PluginFailedException(slot.Id, PluginFailureKind.StoppedByHost,
+                    $"plugin '{slot.Id}' was stopped by the host during '{operation}' ({exited.Exit.KillReason ?? "asked to stop"}); the call did not finish",
+                    nextStep: "nothing is wrong with the plugin: it was unloaded, reloaded, restarted under new grants, disabled, or the host shut down. Call it again once it is loaded.");
+
+            case WorkerExitedException exited when exited.Exit.Kill == WorkerKillKind.StreamEnded:
+                return new PluginFailedException(slot.Id, PluginFailureKind.Crashed,
+                    $"plugin '{slot.Id}' closed its protocol stream during '{operation}' without answering, and was ended",
+                    workerOutput: exited.Stderr, nextStep: "the host is unaffected; the worker restarts on the next call. A plugin must keep its standard output open for the protocol.");
 
             case WorkerExitedException exited when slot.ResourceKill is { } kill:
                 return new PluginKilledException(slot.Id, kill.Resource, $"plugin '{slot.Id}' was killed: {kill.Message}");

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Stockade.Core.Audit;
+using Stockade.Hosting.Audit;
+using Stockade.Hosting.Loading;
 using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
@@ -28,7 +30,12 @@ public sealed partial class PluginHost
         ArgumentException.ThrowIfNullOrWhiteSpace(idOrDirectory);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         options ??= new PluginLoadOptions();
-        var plugin = await ResolvePluginAsync(idOrDirectory, options).ConfigureAwait(false);
+        var (plugin, storedGrants) = await Resolver.ResolveAsync(idOrDirectory, options).ConfigureAwait(false);
+        if (plugin.IsInstalled)
+        {
+            WatchGrants(plugin, storedGrants);
+        }
+
         var slot = new PluginSlot(plugin);
         if (!_slots.TryAdd(plugin.Id, slot))
         {
@@ -41,22 +48,55 @@ public sealed partial class PluginHost
         }
         catch
         {
-            _slots.TryRemove(plugin.Id, out _);
+            // A refused load (any reason, an audit failure included) leaves nothing running and nothing tracked.
+            _slots.TryRemove(KeyValuePair.Create(plugin.Id, slot));
+            await AbandonSlotAsync(slot, "its load was refused").ConfigureAwait(false);
             throw;
         }
 
         return plugin;
     }
 
+    /// <summary>Ends whatever a slot still runs (its worker, one starting, its spares) without recording through callers' paths; never throws.</summary>
+    private async Task AbandonSlotAsync(PluginSlot slot, string reason)
+    {
+        try
+        {
+            slot.Starting?.Kill(reason, WorkerKillKind.Stopped);
+            if (slot.Worker is { } worker)
+            {
+                slot.Worker = null;
+                slot.Plugin.Worker = null;
+                slot.WatchRegistration?.Dispose();
+                worker.Lifecycle.TryMove(WorkerState.Draining);
+                worker.Kill(reason, WorkerKillKind.Stopped);
+                await worker.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await DiscardSparesAsync(slot, close: true).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.WorkerEnded(_logger, slot.Id, $"could not end everything of a refused load: {ex.Message}");
+        }
+    }
+
     /// <summary>Stops a plugin's worker (asks it to shut down, then kills it) and forgets it.</summary>
-    public async Task UnloadAsync(string pluginId, CancellationToken cancellationToken = default)
+    /// <remarks>Calls in flight fail with <see cref="PluginFailureKind.StoppedByHost"/>.</remarks>
+    public Task UnloadAsync(string pluginId, CancellationToken cancellationToken = default) =>
+        UnloadCoreAsync(pluginId, "unloaded by the host", StopGrace, cancellationToken);
+
+    /// <summary>How long a worker being stopped has to answer <c>shutdown</c> and exit before it is killed.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+
+    private async Task UnloadCoreAsync(string pluginId, string reason, TimeSpan grace, CancellationToken cancellationToken)
     {
         if (!_slots.TryRemove(pluginId, out var slot))
         {
             return;
         }
 
-        await StopWorkerAsync(slot, "unloaded by the host", cancellationToken).ConfigureAwait(false);
+        await StopWorkerAsync(slot, reason, cancellationToken, grace).ConfigureAwait(false);
         await DiscardSparesAsync(slot, close: true).ConfigureAwait(false);
     }
 
@@ -92,157 +132,33 @@ public sealed partial class PluginHost
     /// <summary>The pids of a plugin's idle spares (tests and diagnostics).</summary>
     internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
-    private async Task<LoadedPlugin> ResolvePluginAsync(string idOrDirectory, PluginLoadOptions options)
-    {
-        string directory;
-        bool installed;
-        IReadOnlyList<Grant> grants;
-        IReadOnlyList<GrantRecord> stored = [];
-        var record = Directory.Exists(idOrDirectory) ? null : Store.GetPlugin(idOrDirectory);
-        if (record is not null)
-        {
-            if (!record.Enabled)
-            {
-                throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' is disabled", [], $"enable it with: stockade enable {record.Id}");
-            }
+    /// <summary>The policy for a manifest, grants and level (the resolver's; also used when stored grants change).</summary>
+    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory) =>
+        Resolver.BuildPolicy(manifest, grants, level, directory);
 
-            directory = Home.InstallDirectory(record.Id, record.Version);
-            installed = true;
-            await VerifyInstalledCopyAsync(record, directory, options.Level ?? _options.DefaultLevel).ConfigureAwait(false);
-            stored = Store.GetGrants(record.Id);
-            grants = [.. stored.Select(ToGrant).OfType<Grant>()];
-        }
-        else if (Directory.Exists(idOrDirectory))
-        {
-            directory = Path.GetFullPath(idOrDirectory);
-            installed = false;
-            grants = [];
-        }
-        else
-        {
-            throw new PluginNotFoundException(idOrDirectory, $"no installed plugin and no folder named '{idOrDirectory}'",
-                "run 'stockade list' to see installed plugins, or give the path of a plugin folder.");
-        }
+    private Grant? ToGrant(GrantRecord stored) => Resolver.ToGrant(stored);
 
-        var read = ManifestReader.ReadDirectory(directory, Catalog); // host service categories and host aliases are valid here
-        if (!read.IsValid || read.Manifest is null)
-        {
-            throw new PluginRefusedException(Path.GetFileName(directory), $"the manifest in {directory} is not valid",
-                [.. read.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString())],
-                "fix the lines above; 'stockade validate <folder>' shows every diagnostic.");
-        }
+    /// <summary>Id or folder → what to run (see <see cref="PluginResolver"/>).</summary>
+    private PluginResolver Resolver => LazyInitializer.EnsureInitialized(ref _resolver, () => new PluginResolver(
+        Home, Store, _options, () => Catalog, () => KernelFeatures, WorkerIdentityOf,
+        new InstalledCopyVerifier(Store, () => FolderLimits, entry => Audit.AppendAsync(entry)),
+        entry => Audit.AppendAsync(entry), _logger, _time,
+        (directory, manifest, level, installed) => Validation.LoadRequirements.EnforceAsync(this, directory, manifest, level, installed)));
 
-        var manifest = read.Manifest;
-        if (!installed)
-        {
-            grants = ParseDevelopmentGrants(manifest, options.Grants);
-        }
-
-        var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
-        await Validation.LoadRequirements.EnforceAsync(this, directory, manifest, requested, installed).ConfigureAwait(false); // strict: signature and analysis, folder runs too
-        var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
-        var policy = BuildPolicy(manifest, grants, effective, directory);
-        var user = WorkerIdentityOf(manifest.Id);
-        var plugin = new LoadedPlugin(manifest, directory, policy, requested, [.. GuaranteeReport.For(policy, KernelFeatures, manifest.Runtime), GuaranteeReport.Privileges(user.Describe(), user.Uid is not null)], installed);
-        if (installed)
-        {
-            WatchGrants(plugin, stored);
-        }
-
-        return plugin;
-    }
-
-    internal SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
-    {
-        var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(Home.Root, manifest.Id, directory), StringComparer.Ordinal);
-        foreach (var (name, path) in _options.Aliases)
-        {
-            aliases[name.StartsWith('$') ? name : "$" + name] = path;
-        }
-
-        var context = new PolicyContext
-        {
-            Level = level,
-            AliasValues = aliases,
-            Catalog = Catalog,
-            ResourceCaps = ResourceLimits.Default with { MemoryMb = _options.MaxMemoryMb, OpenFiles = 4096, Threads = 1024, DiskMb = 1 << 20, MaxFileMb = 1 << 16, CpuPercent = 100 * Environment.ProcessorCount, Processes = 64 },
-            TimeoutCaps = new PluginTimeouts(_options.MaxCallTimeout, _options.MaxCallTimeout, _options.MaxCallTimeout),
-        };
-        return PolicyBuilder.Build(manifest, grants, context);
-    }
-
-    private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)
-    {
-        var catalog = Catalog;
-        var grants = new List<Grant>();
-        var problems = new List<string>();
-        foreach (var text in texts)
-        {
-            if (!Permission.TryParse(text, catalog, out var permission, out var error))
-            {
-                problems.Add($"--grant {text}: {error}");
-                continue;
-            }
-
-            var validation = PolicyBuilder.ValidateGrant(manifest, permission, catalog);
-            if (!validation.Ok)
-            {
-                problems.Add($"--grant {text}: {validation.Message}");
-                continue;
-            }
-
-            grants.Add(new Grant(permission, Allowed: true, _time.GetUtcNow(), "command line", Optional: false));
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new PluginRefusedException(manifest.Id, "some grants cannot be given", problems, "grant only what the manifest declares ('stockade validate <folder>' lists it).");
-        }
-
-        return grants;
-    }
-
-    internal Grant? ToGrant(GrantRecord stored)
-    {
-        return Permission.TryParse(stored.Permission, Catalog, out var permission, out _)
-            ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)
-            : null;
-    }
-
-    private static SecurityLevel ParseLevel(string text, string pluginId) =>
-        SecurityLevelNames.TryParse(text, out var level)
-            ? level
-            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: " + SecurityLevelNames.List() + ".");
-
-    private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
-    {
-        var best = GuaranteeReport.HighestLevel(KernelFeatures);
-        if (requested <= best)
-        {
-            return requested;
-        }
-
-        var missing = GuaranteeReport.MissingFor(requested, KernelFeatures);
-        if (!allowDowngrade)
-        {
-            await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader, pluginId,
-                details: new Dictionary<string, string> { ["requested"] = Name(requested), ["best"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
-            throw new LevelNotEnforceableException(pluginId, Name(requested), Name(best), missing);
-        }
-
-        Log.Downgraded(_logger, pluginId, Name(requested), Name(best));
-        await AuditAsync(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader, pluginId,
-            details: new Dictionary<string, string> { ["requested"] = Name(requested), ["effective"] = Name(best), ["missing"] = string.Join("; ", missing) }).ConfigureAwait(false);
-        return best;
-    }
+    private PluginResolver? _resolver;
 
     internal static string Name(SecurityLevel level) => level.ToName();
 
     /// <summary>
     /// Puts a worker to work for the slot: on a restart (crash, kill, timeout, reload) a spare built under the policy
     /// now in force when there is one, else a cold start; then tops the spares up to the manifest's <c>prewarm</c>.
+    /// Every attempt ends in a record: <c>plugin.started</c>/<c>plugin.restarted</c>, or <c>plugin.start_failed</c>
+    /// with the cause (written by <see cref="LaunchWorkerAsync"/>). A worker whose start cannot be recorded is ended.
     /// </summary>
-    private async Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
+    private Task StartWorkerAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken) =>
+        TrackedAsync(() => StartWorkerCoreAsync(slot, restart, cancellationToken));
+
+    private async Task StartWorkerCoreAsync(PluginSlot slot, bool restart, CancellationToken cancellationToken)
     {
         var plugin = slot.Plugin;
         ReadyWorker? ready = null;
@@ -269,28 +185,44 @@ public sealed partial class PluginHost
         }
 
         ready.SpareWatch?.Dispose();
+        var worker = ready.Worker;
+        worker.IsSpare = false;
+        var policy = ready.Policy;
+        try
+        {
+            if (_disposed != 0)
+            {
+                throw new PluginFailedException(plugin.Id, PluginFailureKind.StoppedByHost, $"plugin '{plugin.Id}' was stopped by the host while it started: the host is shutting down");
+            }
+
+            var details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) };
+            if (fromSpare)
+            {
+                details["spare"] = "true";
+            }
+
+            // Recorded before the worker serves: a start that cannot be audited does not happen (the worker is ended below).
+            await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: details).ConfigureAwait(false);
+        }
+        catch
+        {
+            worker.Lifecycle.TryMove(WorkerState.Draining);
+            worker.Kill(_disposed != 0 ? "the host is shutting down" : "its start could not be recorded", WorkerKillKind.Stopped);
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
 
         // The old worker's exit handler may not have run yet (a spare is ready in milliseconds): its watch ends here.
         slot.WatchRegistration?.Dispose();
         slot.WatchRegistration = null;
-        var worker = ready.Worker;
-        var policy = ready.Policy;
         slot.Worker = worker;
         slot.Broker = ready.Broker;
-        slot.Stopping = false;
         slot.ResourceKill = null;
         plugin.Methods = ready.Methods;
-        plugin.ProcessId = worker.Pid;
+        plugin.Worker = worker;
         slot.WorkerTemp = ready.TempDirectory;
         slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
         Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
-        var details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level) };
-        if (fromSpare)
-        {
-            details["spare"] = "true";
-        }
-
-        await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: details).ConfigureAwait(false);
         Raise(plugin.Id, restart ? PluginEventKind.Restarted : PluginEventKind.Started,
             $"worker {worker.Pid} ready at level '{Name(policy.Level)}'{(fromSpare ? " (a prewarmed spare)" : "")}");
         FillSpares(slot);
@@ -320,7 +252,7 @@ public sealed partial class PluginHost
                 {
                     continue; // the spares were discarded for a new policy (or the plugin is going): start over
                 }
-                catch (Exception ex) when (ex is PluginException or IOException or InvalidOperationException or ObjectDisposedException)
+                catch (Exception ex) when (ex is PluginException or IOException or InvalidOperationException or ObjectDisposedException or AuditWriteException)
                 {
                     // A spare that cannot start is no loss: the next restart starts cold and says why.
                     Log.WorkerEnded(_logger, slot.Id, $"spare could not start: {ex.Message}");
@@ -372,7 +304,8 @@ public sealed partial class PluginHost
     private static async Task DiscardSpareAsync(ReadyWorker spare)
     {
         spare.SpareWatch?.Dispose();
-        spare.Worker.Kill("spare discarded");
+        spare.Worker.Lifecycle.TryMove(WorkerState.Draining);
+        spare.Worker.Kill("spare discarded", WorkerKillKind.Stopped);
         await spare.Worker.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -382,10 +315,122 @@ public sealed partial class PluginHost
     /// </summary>
     private async Task<ReadyWorker> LaunchWorkerAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
     {
+        ReadyWorker? ready = null;
+        await TrackedAsync(async () => ready = await LaunchWorkerCoreAsync(slot, temp, spare, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return ready!;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _starts = new();
+    private long _startSequence;
+
+    /// <summary>Runs a start so that shutdown can wait for it to finish recording its outcome before the audit log closes.</summary>
+    private async Task TrackedAsync(Func<Task> start)
+    {
+        var key = Interlocked.Increment(ref _startSequence);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _starts[key] = done.Task;
+        try
+        {
+            await start().ConfigureAwait(false);
+        }
+        finally
+        {
+            _starts.TryRemove(key, out _);
+            done.TrySetResult();
+        }
+    }
+
+    private async Task<ReadyWorker> LaunchWorkerCoreAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
+    {
+        var plugin = slot.Plugin;
+        var policy = plugin.Policy;
+        var data = Home.DataDirectory(plugin.Id);
+        PluginBroker broker;
+        WorkerProcess worker;
+        WorkerKernelChannel? kernel;
+        try
+        {
+            (broker, worker, kernel) = await SpawnWorkerAsync(slot, temp, data).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (LaunchFailed(plugin, spare, ex))
+        {
+            throw; // not reached: LaunchFailed records the failure and returns false
+        }
+
+        worker.IsSpare = spare;
+        broker.Worker = worker;
+        TrackExit(slot, worker, broker, temp, kernel);
+        if (!spare)
+        {
+            slot.Starting = worker;
+        }
+
+        // The host shutting down ends a worker that is still starting (it is not the slot's yet, so no stop reaches it).
+        using var shutdown = _shutdown.Token.UnsafeRegister(static w => ((WorkerProcess)w!).Kill("the host is shutting down", WorkerKillKind.Stopped), worker);
+        var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
+        JsonElement? result;
+        try
+        {
+            result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
+            if (!worker.Lifecycle.TryMove(WorkerState.Ready, WorkerState.Starting))
+            {
+                // Stopped (unload, shutdown) between its answer and now.
+                throw new WorkerExitedException(await worker.Exited.ConfigureAwait(false), worker.Stderr.Lines());
+            }
+        }
+        catch (Exception ex)
+        {
+            var failure = await StartFailedAsync(slot, worker, spare, ex).ConfigureAwait(false);
+            if (failure is null)
+            {
+                throw;
+            }
+
+            throw failure;
+        }
+        finally
+        {
+            if (ReferenceEquals(slot.Starting, worker))
+            {
+                slot.Starting = null;
+            }
+        }
+
+        if (spare)
+        {
+            // A spare's start is a start attempt too; it serves nothing until a restart takes it (then plugin.restarted).
+            TryAppend(new AuditEntry(AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host)
+            {
+                Plugin = plugin.Id,
+                Details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level), ["spare"] = "true" },
+            });
+        }
+
+        if (kernel is not null && await kernel.ReportWithinAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } measured)
+        {
+            plugin.Guarantees = GuaranteeReport.Measured(plugin.Guarantees, measured);
+        }
+
+        var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
+        return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
+    }
+
+
+
+    /// <summary>Records a start attempt that failed before any process ran (folders, uid, spawn); returns false so the exception flows on.</summary>
+    private bool LaunchFailed(LoadedPlugin plugin, bool spare, Exception ex)
+    {
+        var details = new Dictionary<string, string> { ["cause"] = "launch", ["by"] = "host", ["role"] = spare ? "spare" : "worker", ["reason"] = ex.Message.Length > 300 ? ex.Message[..300] + "…" : ex.Message };
+        TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
+        return false;
+    }
+
+    /// <summary>Prepares the worker's folders and user, plans its launch and spawns it (not yet initialised).</summary>
+    private async Task<(PluginBroker Broker, WorkerProcess Worker, WorkerKernelChannel? Kernel)> SpawnWorkerAsync(PluginSlot slot, string temp, string data)
+    {
         var plugin = slot.Plugin;
         var policy = plugin.Policy;
         var manifest = plugin.Manifest;
-        var data = Home.DataDirectory(plugin.Id);
         Directory.CreateDirectory(data);
         Directory.CreateDirectory(temp);
         var confined = policy.Level >= SecurityLevel.Sandboxed;
@@ -443,49 +488,127 @@ public sealed partial class PluginHost
         }
 
         kernel?.Attach(worker.Pid, broker.NoteKernelObservedAsync);
-        broker.Worker = worker;
-        _ = worker.Exited.ContinueWith(t => { kernel?.Dispose(); broker.WorkerEnded(); OnWorkerExited(slot, worker, t.Result, temp); }, TaskScheduler.Default);
+        return (broker, worker, kernel);
+    }
 
-        var init = new InitializeParams(plugin.Id, Name(policy.Level), plugin.Directory, data, temp, null, [.. policy.Granted.Select(p => p.ToString())]);
-        JsonElement? result;
+    /// <summary>
+    /// A worker did not get to Ready: ends it, waits (bounded) for its exit, records <c>plugin.start_failed</c> with the
+    /// cause, and returns the exception for the caller (null to rethrow the original: a cancellation).
+    /// </summary>
+    private async Task<Exception?> StartFailedAsync(PluginSlot slot, WorkerProcess worker, bool spare, Exception ex)
+    {
+        var plugin = slot.Plugin;
+        var policy = plugin.Policy;
+        if (!worker.HasExited)
+        {
+            // Still Starting: its death record says so (Starting → Stopped), whoever ends it.
+            worker.Kill(ex switch
+            {
+                OperationCanceledException => "its start was cancelled",
+                Protocol.RemoteRpcException => "its initialize failed",
+                _ => $"its start failed: {ex.Message}",
+            }, ex is OperationCanceledException ? WorkerKillKind.Cancelled : WorkerKillKind.Stopped);
+        }
+
+        WorkerExit? exit = ex is WorkerExitedException exited ? exited.Exit : null;
+        if (exit is null)
+        {
+            try
+            {
+                exit = await worker.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Stuck in the kernel after SIGKILL; recorded without its exit.
+            }
+        }
+
+        var end = exit is null ? null : WorkerEnd.Of(exit);
+        var cause = ex switch
+        {
+            WorkerTimeoutException => "timeout",
+            Protocol.RemoteRpcException => "threw",
+            OperationCanceledException => "cancelled",
+            _ => end?.Cause ?? "launch",
+        };
+        var details = end?.Details(worker.Pid, WorkerState.Starting, spare ? "spare" : "worker") ?? new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture) };
+        details["cause"] = cause;
+        details["level"] = Name(policy.Level);
+        if (spare)
+        {
+            details["spare"] = "true";
+        }
+
+        Exception? failure;
+        string message;
+        switch (ex)
+        {
+            case WorkerTimeoutException:
+                TryAppend(new AuditEntry(AuditActions.PluginTimedOut, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = new Dictionary<string, string> { ["operation"] = "initialize" } });
+                Raise(plugin.Id, PluginEventKind.TimedOut, $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}");
+                message = $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}";
+                failure = new PluginTimeoutException(plugin.Id, "initialize", policy.Timeouts.Init);
+                break;
+
+            case WorkerExitedException { Exit.StoppedByHost: true } stopped:
+                message = $"stopped by the host while it started ({stopped.Exit.KillReason ?? "asked to stop"})";
+                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StoppedByHost, $"plugin '{plugin.Id}' was {message}",
+                    nextStep: "nothing is wrong with the plugin; load it again when the host runs.");
+                break;
+
+            case WorkerExitedException { Exit.ProtocolViolation: { } violation } broke:
+                message = $"broke the protocol while it started: {violation}";
+                failure = new PluginFailedException(plugin.Id, PluginFailureKind.ProtocolViolation, $"plugin '{plugin.Id}' could not start: it broke the protocol ({violation})",
+                    workerOutput: broke.Stderr, nextStep: "the plugin must answer 'initialize' as docs/protocol.md says; the worker's last output is shown above.");
+                break;
+
+            case WorkerExitedException gone:
+                var lines = gone.Stderr;
+                var launcherLine = lines.LastOrDefault(l => l.StartsWith("stockade-", StringComparison.Ordinal));
+                message = launcherLine ?? $"the worker {gone.Exit.Describe()}";
+                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, $"plugin '{plugin.Id}' could not start: {message}", workerOutput: lines,
+                    nextStep: Linux.Launch.SandboxExitCodes.IsConfinementUnavailable(gone.Exit.ExitCode) ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
+                break;
+
+            case Protocol.RemoteRpcException remote:
+                message = $"its initialize failed: {remote.Message}";
+                failure = new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {remote.Message}", RemoteType(remote), RemoteStack(remote));
+                break;
+
+            case OperationCanceledException when _disposed != 0:
+                message = "stopped by the host while it started (the host is shutting down)";
+                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StoppedByHost, $"plugin '{plugin.Id}' was {message}");
+                details["cause"] = "stopped";
+                break;
+
+            default:
+                message = ex.Message;
+                failure = null;
+                break;
+        }
+
+        details["reason"] = message.Length > 300 ? message[..300] + "…" : message;
+
+        // Its end (and a violation) recorded first, so the log reads violation → exit → start failed, and a caller that
+        // reads the log after the refusal finds all three.
+        await WorkerEndRecordedAsync(worker).ConfigureAwait(false);
+
+        TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
+        await worker.DisposeAsync().ConfigureAwait(false);
+        return failure;
+    }
+
+    /// <summary>Queues a record that must not make its caller fail (an end already happened); a lost record is logged.</summary>
+    private void TryAppend(AuditEntry entry)
+    {
         try
         {
-            result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
+            Audit.Append(entry);
         }
-        catch (OperationCanceledException) when (spare)
+        catch (Exception ex) when (ex is ObjectDisposedException or AuditWriteException or InvalidOperationException or IOException)
         {
-            await worker.DisposeAsync().ConfigureAwait(false);
-            throw;
+            Log.WorkerEnded(_logger, entry.Plugin ?? "", $"the record {entry.Action} could not be queued: {ex.Message}");
         }
-        catch (WorkerTimeoutException)
-        {
-            await AuditAsync(AuditActions.PluginTimedOut, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: new Dictionary<string, string> { ["operation"] = "initialize" }).ConfigureAwait(false);
-            Raise(plugin.Id, PluginEventKind.TimedOut, $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}");
-            throw new PluginTimeoutException(plugin.Id, "initialize", policy.Timeouts.Init);
-        }
-        catch (WorkerExitedException ex)
-        {
-            var lines = ex.Stderr;
-            var launcherLine = lines.LastOrDefault(l => l.StartsWith("stockade-", StringComparison.Ordinal));
-            var message = launcherLine is not null
-                ? $"plugin '{plugin.Id}' could not start: {launcherLine}"
-                : $"plugin '{plugin.Id}' could not start: the worker {ex.Exit.Describe()}";
-            throw new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, message, workerOutput: lines,
-                nextStep: Linux.Launch.SandboxExitCodes.IsConfinementUnavailable(ex.Exit.ExitCode) ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
-        }
-        catch (Protocol.RemoteRpcException ex)
-        {
-            await worker.DisposeAsync().ConfigureAwait(false);
-            throw new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {ex.Message}", RemoteType(ex), RemoteStack(ex));
-        }
-
-        if (kernel is not null && await kernel.ReportWithinAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } measured)
-        {
-            plugin.Guarantees = GuaranteeReport.Measured(plugin.Guarantees, measured);
-        }
-
-        var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
-        return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
     }
 
     private IReadOnlyDictionary<string, string> GrantedEnvironment(SandboxPolicy policy)
@@ -504,78 +627,155 @@ public sealed partial class PluginHost
         return granted;
     }
 
-    private async Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drains and ends the slot's worker (and one still starting): asks it to shut down, gives it <paramref name="grace"/>
+    /// to exit, then kills it. Calls in flight fail as stopped by the host. Records <c>plugin.stopped</c>; its exit is
+    /// recorded by the exit handler (<c>worker.exited</c>, cause <c>stopped</c>). Never throws for the audit's sake.
+    /// </summary>
+    private async Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken, TimeSpan? grace = null)
     {
+        slot.Starting?.Kill(reason, WorkerKillKind.Stopped);
         var worker = slot.Worker;
         if (worker is null)
         {
             return;
         }
 
-        slot.Stopping = true;
+        worker.Lifecycle.TryMove(WorkerState.Draining);
         slot.WatchRegistration?.Dispose();
         if (!worker.HasExited)
         {
             try
             {
-                await worker.CallAsync("shutdown", null, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-                await worker.Exited.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                // The peer directly, not CallAsync: a shutdown that is not answered in time is no timeout of the plugin's.
+                var shutdown = worker.Peer.InvokeAsync("shutdown", null, CancellationToken.None);
+                _ = shutdown.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                await Task.WhenAny(worker.Exited, Task.Delay(grace ?? StopGrace, cancellationToken)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is WorkerTimeoutException or WorkerExitedException or TimeoutException or Protocol.RemoteRpcException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or Protocol.ProtocolViolationException or OperationCanceledException)
             {
                 // Shutdown is a courtesy; the kill below is the guarantee.
             }
         }
 
+        worker.Kill(reason, WorkerKillKind.Stopped);
         await worker.DisposeAsync().ConfigureAwait(false);
-        slot.Worker = null;
-        slot.Plugin.ProcessId = null;
+        if (ReferenceEquals(slot.Worker, worker))
+        {
+            slot.Worker = null;
+        }
+
+        if (ReferenceEquals(slot.Plugin.Worker, worker))
+        {
+            slot.Plugin.Worker = null;
+        }
+
         if (slot.WorkerTemp is { } ended)
         {
             slot.WorkerTemp = null;
             RemoveFolder(ended); // the worker has exited; its folder is its own, no replacement uses it
         }
 
-        await AuditAsync(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = reason }).ConfigureAwait(false);
+        TryAppend(new AuditEntry(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host)
+        {
+            Plugin = slot.Id,
+            Details = new Dictionary<string, string> { ["reason"] = reason, ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture) },
+        });
         Raise(slot.Id, PluginEventKind.Stopped, reason);
     }
 
     /// <summary>Deletes an ended worker's own temporary folder, through descriptors (a link planted in it is unlinked, never followed).</summary>
     private static void RemoveFolder(string folder) => _ = WorkerTempFolders.Remove(folder);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, Task> _exitHandlers = new();
+
+    /// <summary>Waits (bounded) until the exit handler of an ended worker has queued its records.</summary>
+    private async Task WorkerEndRecordedAsync(WorkerProcess worker)
+    {
+        if (_exitHandlers.TryGetValue(worker, out var handler))
+        {
+            await handler.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <see cref="OnWorkerExited"/> once the worker's process has ended; shutdown waits for the pending ones.</summary>
+    private void TrackExit(PluginSlot slot, WorkerProcess worker, PluginBroker broker, string temp, WorkerKernelChannel? kernel)
+    {
+        var handled = worker.Exited.ContinueWith(t =>
+        {
+            try
+            {
+                kernel?.Dispose();
+                broker.WorkerEnded();
+            }
+            catch (Exception ex)
+            {
+                Log.WorkerEnded(_logger, slot.Id, $"the broker's end-of-worker work failed: {ex.Message}");
+            }
+
+            OnWorkerExited(slot, worker, t.Result, temp);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _exitHandlers[worker] = handled;
+        _ = handled.ContinueWith(_ => _exitHandlers.TryRemove(worker, out Task? _), TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The one place where a worker's end is recorded, whatever it was doing (starting, serving, a spare, draining) and
+    /// whoever ended it: <c>worker.exited</c> with the cause (signal, seccomp, exit code, limit, host, stream end);
+    /// before it a <c>protocol.violation</c> when it broke the protocol, or <c>plugin.crashed</c> when it ended on its own
+    /// while serving. Never throws.
+    /// </summary>
     private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit, string temp)
     {
-        if (!ReferenceEquals(slot.Worker, worker))
+        try
         {
-            slot.Spares.Remove(worker);
-        }
-        else
-        {
-            slot.WatchRegistration?.Dispose();
-        }
+            var current = ReferenceEquals(slot.Worker, worker);
+            if (!current)
+            {
+                slot.Spares.Remove(worker);
+            }
+            else
+            {
+                slot.WatchRegistration?.Dispose();
+            }
 
-        RemoveFolder(temp);
+            if (ReferenceEquals(slot.Plugin.Worker, worker))
+            {
+                slot.Plugin.Worker = null;
+            }
 
-        if (slot.Stopping || !ReferenceEquals(slot.Worker, worker))
-        {
-            return;
-        }
+            RemoveFolder(temp);
+            var end = WorkerEnd.Of(exit, current ? slot.ResourceKill : null);
+            Log.WorkerEnded(_logger, slot.Id, exit.Describe());
+            if (exit.ProtocolViolation is not null)
+            {
+                TryAppend(new AuditEntry(AuditActions.ProtocolViolation, AuditDecision.Deny, AuditLayer.Host)
+                {
+                    Plugin = slot.Id,
+                    Details = new Dictionary<string, string> { ["reason"] = exit.ProtocolViolation, ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["state"] = WorkerStateMachine.Name(exit.StateAtExit) },
+                });
+                Raise(slot.Id, PluginEventKind.ProtocolViolation, exit.ProtocolViolation);
+            }
+            else if (current && exit.StateAtExit == WorkerState.Ready && (exit.Kill is null or WorkerKillKind.StreamEnded))
+            {
+                // Ended on its own (or closed its stream) while serving: a crash. Killed by the host or the watchdog is not.
+                TryAppend(new AuditEntry(AuditActions.PluginCrashed, AuditDecision.Info, AuditLayer.Host)
+                {
+                    Plugin = slot.Id,
+                    Details = new Dictionary<string, string>(end.Details(worker.Pid, exit.StateAtExit, "worker")) { ["exit"] = exit.Describe() },
+                });
+                Raise(slot.Id, PluginEventKind.Crashed, $"worker {exit.Describe()}");
+            }
 
-        Log.WorkerEnded(_logger, slot.Id, exit.Describe());
-        if (exit.ProtocolViolation is not null)
-        {
-            Audit.Append(new AuditEntry(AuditActions.ProtocolViolation, AuditDecision.Deny, AuditLayer.Host) { Plugin = slot.Id, Details = new Dictionary<string, string> { ["reason"] = exit.ProtocolViolation } });
-            Raise(slot.Id, PluginEventKind.ProtocolViolation, exit.ProtocolViolation);
+            TryAppend(new AuditEntry(AuditActions.WorkerExited, AuditDecision.Info, exit.Kill == WorkerKillKind.Watchdog ? AuditLayer.Watchdog : end.By == "kernel" ? AuditLayer.Kernel : AuditLayer.Host)
+            {
+                Plugin = slot.Id,
+                Details = end.Details(worker.Pid, exit.StateAtExit, worker.IsSpare ? "spare" : "worker"),
+            });
         }
-        else if (slot.ResourceKill is { } kill)
+        catch (Exception ex)
         {
-            // Audited by the watchdog handler already.
-            _ = kill;
-        }
-        else if (exit.KillReason is null)
-        {
-            Audit.Append(new AuditEntry(AuditActions.PluginCrashed, AuditDecision.Info, AuditLayer.Host) { Plugin = slot.Id, Details = new Dictionary<string, string> { ["exit"] = exit.Describe() } });
-            Raise(slot.Id, PluginEventKind.Crashed, $"worker {exit.Describe()}");
+            Log.WorkerEnded(_logger, slot.Id, $"recording its end failed: {ex.Message}");
         }
     }
 

@@ -68,7 +68,7 @@ public sealed partial class PluginHost
             }
 
             slot.ResourceKill = (request.Event.Resource.ToString().ToLowerInvariant(), request.Event.Message);
-            worker.Kill($"watchdog: {request.Event.Message}");
+            worker.Kill($"watchdog: {request.Event.Message}", WorkerKillKind.Watchdog);
         }
     }
 }

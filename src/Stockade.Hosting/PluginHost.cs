@@ -25,6 +25,7 @@ public sealed partial class PluginHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PluginSlot> _slots = new(StringComparer.Ordinal);
     private readonly Lazy<KernelFeatureReport> _features;
     private readonly Lazy<WorkerRuntime> _runtime;
+    private readonly CancellationTokenSource _shutdown = new();
     private int _disposed;
     private int _staleSparesSwept;
 
@@ -89,7 +90,15 @@ public sealed partial class PluginHost : IAsyncDisposable
     /// <summary>Current resource usage of a plugin's worker, or null when none runs.</summary>
     public ResourceUsage? GetUsage(string pluginId) => Watchdog.GetUsage(pluginId);
 
-    /// <summary>Stops every worker, flushes the audit log and closes the store.</summary>
+    /// <summary>How long, in all, plugins have to answer <c>shutdown</c> and exit when the host is disposed; then they are killed.</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Stops every worker — all at once, within one grace period (<c>shutdown</c>, then a kill) — records their ends,
+    /// flushes the audit log and closes the store. Calls in flight fail with <see cref="PluginFailureKind.StoppedByHost"/>,
+    /// and loads in progress too. Never throws: a plugin that misbehaves or an audit log that cannot be written is
+    /// logged, and everything else is still released.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -97,17 +106,31 @@ public sealed partial class PluginHost : IAsyncDisposable
             return;
         }
 
-        foreach (var id in _slots.Keys.ToArray())
-        {
-            await UnloadAsync(id).ConfigureAwait(false);
-        }
+        await Quietly("cancel starts", () => { _shutdown.Cancel(); return Task.CompletedTask; }).ConfigureAwait(false);
+        await Quietly("stop plugins", () => Task.WhenAll(_slots.Keys.ToArray().Select(id => Quietly($"stop {id}", () => UnloadCoreAsync(id, "the host is shutting down", ShutdownGrace, CancellationToken.None))))
+            .WaitAsync(ShutdownGrace + TimeSpan.FromSeconds(10))).ConfigureAwait(false);
 
-        await Watchdog.DisposeAsync().ConfigureAwait(false);
-        _http?.Dispose();
-        _rateLimiter?.Dispose();
-        Services.Dispose();
-        await Audit.DisposeAsync().ConfigureAwait(false);
-        Store.Dispose();
+        // Starts in progress record their outcome, and every worker's end is recorded, before the audit log closes.
+        await Quietly("finish starts", () => Task.WhenAll(_starts.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await Quietly("record worker ends", () => Task.WhenAll(_exitHandlers.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await Quietly("watchdog", async () => await Watchdog.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        await Quietly("http", () => { _http?.Dispose(); _rateLimiter?.Dispose(); Services.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
+        await Quietly("audit", async () => await Audit.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        await Quietly("store", () => { Store.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
+        _shutdown.Dispose();
+    }
+
+    // One step of DisposeAsync: its failure is logged, never thrown, and never keeps the next steps from running.
+    private async Task Quietly(string step, Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.WorkerEnded(_logger, "(host)", $"shutdown step '{step}' failed: {ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     private void Raise(string pluginId, PluginEventKind kind, string message)

@@ -29,6 +29,7 @@ internal static class PluginErrorMapping
         PluginNotFoundException => "not_found",
         PluginFailedException { Kind: PluginFailureKind.ProtocolViolation } => "protocol_violation",
         PluginFailedException { Kind: PluginFailureKind.Crashed } => "crashed",
+        PluginFailedException { Kind: PluginFailureKind.StoppedByHost } => "stopped_by_host",
         _ => "plugin_failed",
     };
 

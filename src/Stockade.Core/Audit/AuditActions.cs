@@ -58,6 +58,16 @@ public static class AuditActions
     /// <summary>A plugin worker started.</summary>
     public const string PluginStarted = "plugin.started";
 
+    /// <summary>A worker could not start (exited, killed, timed out, broke the protocol, or failed to launch); details give the cause.</summary>
+    public const string PluginStartFailed = "plugin.start_failed";
+
+    /// <summary>
+    /// A worker process ended, whatever the reason (one record per worker): details <c>cause</c> (stopped, timeout,
+    /// cancelled, protocol_violation, stream_ended, limit, killed, seccomp, signal, exit_code, launch), <c>by</c>,
+    /// <c>pid</c>, <c>state</c>, <c>role</c>, and <c>signal</c>, <c>exitCode</c>, <c>limit</c>, <c>reason</c> where known.
+    /// </summary>
+    public const string WorkerExited = "worker.exited";
+
     /// <summary>A plugin worker stopped normally.</summary>
     public const string PluginStopped = "plugin.stopped";
 
@@ -97,7 +107,7 @@ public static class AuditActions
         SyscallBlocked,
         ServiceCall, ServiceBlocked,
         PluginInstalled, PluginUninstalled, PluginEnabled, PluginDisabled, PluginStarted, PluginStopped,
-        PluginCrashed, PluginThrottled, PluginKilled, PluginTimedOut, PluginRestarted,
+        PluginCrashed, PluginThrottled, PluginKilled, PluginTimedOut, PluginRestarted, PluginStartFailed, WorkerExited,
         ValidationWarning, SignatureFailure, ProtocolViolation, LevelDowngrade,
     ];
 }

@@ -14,4 +14,10 @@ public enum PluginFailureKind
 
     /// <summary>The worker refused to start: confinement could not be verified, or the entry is bad.</summary>
     StartFailed,
+
+    /// <summary>
+    /// The host stopped the worker on purpose while the call (or the start) was in flight: unload, reload, a new policy,
+    /// a disable, or the host shutting down. Not a fault of the plugin.
+    /// </summary>
+    StoppedByHost,
 }

@@ -35,8 +35,18 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
     /// <summary>True while the store says the installed plugin is disabled or uninstalled (set by the host's store poll).</summary>
     public bool OffInStore { get; set; }
 
-    /// <summary>True while the host itself is stopping the worker (its exit is not a crash).</summary>
-    public bool Stopping { get; set; }
+    /// <summary>The worker being launched for this slot (not a spare), until it is Ready or has failed; a stop ends it too.</summary>
+    public WorkerProcess? Starting { get; set; }
+
+    /// <summary>
+    /// The plugin's state: Disabled when it is turned off, else its worker's (Starting, Ready, Draining), else Stopped
+    /// (nothing runs; the next call starts a worker). Each worker's own moves are in <see cref="WorkerProcess.Lifecycle"/>.
+    /// </summary>
+    public WorkerState State =>
+        DisabledReason is not null ? WorkerState.Disabled
+        : Worker is { HasExited: false } worker ? worker.Lifecycle.State
+        : Starting is { HasExited: false } ? WorkerState.Starting
+        : WorkerState.Stopped;
 
     /// <summary>Set by the watchdog when it kills the worker for a resource limit.</summary>
     public (string Resource, string Message)? ResourceKill { get; set; }

@@ -23,7 +23,7 @@ internal sealed class SpareWatchdogTarget(PluginSlot slot, ReadyWorker spare) : 
         // Only while it is still a spare: once taken it is the slot's worker, watched (and judged) under the plugin's id.
         if (slot.Spares.Remove(spare.Worker))
         {
-            spare.Worker.Kill(reason);
+            spare.Worker.Kill(reason, WorkerKillKind.Watchdog);
         }
     }
 }

@@ -6,11 +6,25 @@ namespace Stockade.Hosting.Workers;
 /// <param name="ProtocolViolation">The violation that ended it, if any.</param>
 internal sealed record WorkerExit(int ExitCode, string? KillReason, string? ProtocolViolation)
 {
+    /// <summary>Why the host killed it, when it did.</summary>
+    public WorkerKillKind? Kill { get; init; }
+
+    /// <summary>The state it was in when it ended (starting, ready, draining).</summary>
+    public WorkerState StateAtExit { get; init; } = WorkerState.Ready;
+
+    /// <summary>True when the host was stopping it on purpose (unload, reload, shutdown…): not a crash.</summary>
+    public bool StoppedByHost => Kill == WorkerKillKind.Stopped || (Kill is null && StateAtExit == WorkerState.Draining);
+
     public string Describe()
     {
         if (ProtocolViolation is not null)
         {
             return $"ended for a protocol violation: {ProtocolViolation}";
+        }
+
+        if (Kill == WorkerKillKind.StreamEnded)
+        {
+            return $"closed its protocol stream and was ended by the host ({KillReason})";
         }
 
         if (KillReason is not null)

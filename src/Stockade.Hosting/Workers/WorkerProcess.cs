@@ -13,8 +13,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static readonly TimeSpan StderrDrainTimeout = TimeSpan.FromSeconds(2);
+
+    // After its protocol stream ends, how long a worker may take to exit by itself (a crash closes the stream a moment
+    // before its exit is seen) before the host ends it: one that closed its stream and runs on is ended and recorded then.
+    private static readonly TimeSpan StreamEndGrace = TimeSpan.FromMilliseconds(500);
     private string? _violation;
     private int _killed;
+    private WorkerKillKind? _killKind;
     private Task? _stderrPump;
 
     private WorkerProcess(Process process, JsonRpcPeer peer)
@@ -38,6 +43,33 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Why the host ended the worker, when it did (timeout, violation, resource limit).</summary>
     public string? KillReason { get; private set; }
 
+    /// <summary>True while it waits as a prewarmed spare (its death record says role spare).</summary>
+    public bool IsSpare { get; set; }
+
+    /// <summary>Starting → Ready → Draining → Stopped (see <see cref="WorkerStateMachine"/>); Stopped once its exit is seen.</summary>
+    public WorkerStateMachine Lifecycle { get; } = new(WorkerState.Starting);
+
+    /// <summary>True while its process has not ended (checked with the kernel, not only with the exit notification).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            if (HasExited)
+            {
+                return false;
+            }
+
+            try
+            {
+                return !_process.HasExited;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                return false;
+            }
+        }
+    }
+
     public string? ProtocolViolation => _violation;
 
     public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null)
@@ -53,7 +85,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         peer.ProtocolViolated += (_, e) =>
         {
             worker._violation ??= e.Reason;
-            worker.Kill($"protocol violation: {e.Reason}");
+            worker.Kill($"protocol violation: {e.Reason}", WorkerKillKind.ProtocolViolation);
         };
 
         // Stderr is read as bytes with a bounded line (StderrPump), never with BeginErrorReadLine; nothing
@@ -67,6 +99,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         peer.Start();
+        _ = worker.EndWhenStreamEndsAsync();
         return worker;
     }
 
@@ -87,26 +120,27 @@ internal sealed class WorkerProcess : IAsyncDisposable
             {
                 // .NET cannot abort a thread: the only way to stop a plugin that ignores
                 // cancellation is to end its process.
-                Kill($"'{method}' exceeded its {FormatTimeout(timeout)} timeout");
+                Kill($"'{method}' exceeded its {FormatTimeout(timeout)} timeout", WorkerKillKind.Timeout);
                 throw new WorkerTimeoutException(method, timeout);
             }
             catch (OperationCanceledException)
             {
-                Kill($"'{method}' was cancelled by the host");
+                Kill($"'{method}' was cancelled by the host", WorkerKillKind.Cancelled);
                 throw;
             }
             catch (Exception ex) when (ex is ProtocolViolationException or IOException or ObjectDisposedException)
             {
                 // The stream broke (a crash closes the pipe) or the worker broke the protocol (the
                 // peer has killed it): report how the worker ended, never the raw stream error.
+                // The stream watcher ends a worker whose stream closed within StreamEndGrace; this is the backstop.
                 try
                 {
-                    var ended = await exited.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                    var ended = await exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                     throw new WorkerExitedException(ended, Stderr.Lines());
                 }
                 catch (TimeoutException)
                 {
-                    Kill($"its protocol stream failed during '{method}': {ex.Message}");
+                    Kill($"its protocol stream failed during '{method}': {ex.Message}", WorkerKillKind.StreamEnded);
                     var ended = await exited.ConfigureAwait(false);
                     throw new WorkerExitedException(ended, Stderr.Lines());
                 }
@@ -117,7 +151,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
         throw new WorkerExitedException(exit, Stderr.Lines());
     }
 
-    public void Kill(string reason)
+    /// <summary>Ends the process (and anything it started); the first kill's reason and kind are the ones recorded.</summary>
+    /// <remarks>Without a kind, the kill is the broker's (lost audit records, audit budget): its only caller outside the supervisor.</remarks>
+    public void Kill(string reason, WorkerKillKind kind = WorkerKillKind.Broker)
     {
         if (Interlocked.Exchange(ref _killed, 1) != 0)
         {
@@ -125,6 +161,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         KillReason = reason;
+        _killKind = kind;
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -139,7 +176,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     {
         if (!HasExited)
         {
-            Kill("worker disposed");
+            Kill("worker disposed", WorkerKillKind.Stopped);
         }
 
         await Peer.DisposeAsync().ConfigureAwait(false);
@@ -153,6 +190,31 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    // A worker whose protocol stream ends (it closed stdout, or the stream failed) while its process runs on is ended at
+    // once, not left running unread until unload; its death record then says stream_ended.
+    private async Task EndWhenStreamEndsAsync()
+    {
+        try
+        {
+            await Peer.Completion.ConfigureAwait(false);
+            if (HasExited || Volatile.Read(ref _killed) != 0)
+            {
+                return;
+            }
+
+            await Task.WhenAny(Exited, Task.Delay(StreamEndGrace)).ConfigureAwait(false);
+            if (!HasExited)
+            {
+                Kill(_violation is null ? "it closed its protocol stream" : $"protocol violation: {_violation}",
+                    _violation is null ? WorkerKillKind.StreamEnded : WorkerKillKind.ProtocolViolation);
+            }
+        }
+        catch (Exception)
+        {
+            // Never throws: the exit handler records whatever happened.
+        }
     }
 
     internal static string FormatTimeout(TimeSpan t) =>
@@ -199,7 +261,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
         finally
         {
-            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation));
+            var state = Lifecycle.State;
+            Lifecycle.TryMove(WorkerState.Stopped);
+            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state });
         }
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class JsonRpcPeer
                 string? violation;
                 using (frame)
                 {
-                    violation = await ProcessAsync(frame.Payload).ConfigureAwait(false);
+                    violation = await ProcessGuardedAsync(frame.Payload).ConfigureAwait(false);
                     HoldFrameFor(_request, frame);
                 }
 
@@ -85,6 +85,31 @@ public sealed partial class JsonRpcPeer
         {
             // Only a defect of this class can land here; close rather than let it escape the loop.
             Close(violation: null, new IOException($"The reading loop failed: {e.Message}", e));
+        }
+    }
+
+    // Every malformed input is a violation, whatever part of the message it breaks: System.Text.Json accepts invalid UTF-8
+    // inside a string and throws only when the string is read (InvalidOperationException), and other readers throw their
+    // own kinds. Nothing the other side sends may end the reading loop without a violation.
+    private async ValueTask<string?> ProcessGuardedAsync(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            return await ProcessAsync(payload).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _delivery.CompleteLater();
+            _delivery = default;
+            if (_request.Call is { } call)
+            {
+                _incoming.TryRemove(_request.Id!, out _);
+                call.Cancellation.Dispose();
+                Interlocked.Decrement(ref _incomingInFlight);
+            }
+
+            _request = default;
+            return $"malformed message ({e.GetType().Name}): {e.Message}";
         }
     }
 

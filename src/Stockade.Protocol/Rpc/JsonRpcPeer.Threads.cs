@@ -326,7 +326,7 @@ public sealed partial class JsonRpcPeer
         {
             // Completes at once unless a notification handler awaits; this thread then waits for it, as the asynchronous
             // loop does, so notifications stay in order.
-            var processed = ProcessAsync(frame.Payload);
+            var processed = ProcessGuardedAsync(frame.Payload);
             violation = processed.IsCompleted ? processed.GetAwaiter().GetResult() : processed.AsTask().GetAwaiter().GetResult();
             HoldFrameFor(_request, frame);
         }

@@ -98,7 +98,7 @@ public sealed class AuditRecordFormatTests
     [Fact]
     public void AuditActions_All_AreUniqueLowercaseNounDotVerb()
     {
-        AuditActions.All.Count.ShouldBe(27);
+        AuditActions.All.Count.ShouldBe(29);
         AuditActions.All.Distinct().Count().ShouldBe(AuditActions.All.Count);
         AuditActions.All.ShouldAllBe(a => System.Text.RegularExpressions.Regex.IsMatch(a, "^[a-z]+\\.[a-z_]+$"));
     }

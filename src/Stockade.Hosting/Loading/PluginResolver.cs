@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Logging;
+using Stockade.Core.Audit;
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+using Stockade.Core.Policy;
+using Stockade.Hosting.Store;
+using Stockade.Hosting.Workers;
+using Stockade.Linux.Features;
+
+namespace Stockade.Hosting.Loading;
+
+/// <summary>
+/// Id or folder → what to run: finds the installed copy (verified by <see cref="InstalledCopyVerifier"/>) or the
+/// development folder, reads and validates the manifest, gathers the grants (stored, or given on the command line),
+/// decides the level this machine can enforce (refusing or downgrading, audited) and builds the immutable policy and the
+/// guarantee report. Starts nothing.
+/// </summary>
+internal sealed class PluginResolver(
+    StockadeHome home,
+    StockadeStore store,
+    PluginHostOptions options,
+    Func<PermissionCatalog> catalog,
+    Func<KernelFeatureReport> features,
+    Func<string, WorkerIdentity> identityOf,
+    InstalledCopyVerifier verifier,
+    Func<AuditEntry, ValueTask<AuditRecord>> audit,
+    ILogger logger,
+    TimeProvider time,
+    Func<string, PluginManifest, SecurityLevel, bool, Task> requirements)
+{
+    private readonly Func<string, PluginManifest, SecurityLevel, bool, Task> _requirements = requirements;
+    private readonly StockadeHome _home = home;
+    private readonly StockadeStore _store = store;
+    private readonly PluginHostOptions _options = options;
+    private readonly Func<PermissionCatalog> _catalog = catalog;
+    private readonly Func<KernelFeatureReport> _features = features;
+    private readonly Func<string, WorkerIdentity> _identityOf = identityOf;
+    private readonly InstalledCopyVerifier _verifier = verifier;
+    private readonly Func<AuditEntry, ValueTask<AuditRecord>> _audit = audit;
+    private readonly ILogger _logger = logger;
+    private readonly TimeProvider _time = time;
+
+    public async Task<(LoadedPlugin Plugin, IReadOnlyList<GrantRecord> StoredGrants)> ResolveAsync(string idOrDirectory, PluginLoadOptions options)
+    {
+        string directory;
+        bool installed;
+        IReadOnlyList<Grant> grants;
+        IReadOnlyList<GrantRecord> stored = [];
+        var record = Directory.Exists(idOrDirectory) ? null : _store.GetPlugin(idOrDirectory);
+        if (record is not null)
+        {
+            if (!record.Enabled)
+            {
+                throw new PluginRefusedException(record.Id, $"plugin '{record.Id}' is disabled", [], $"enable it with: stockade enable {record.Id}");
+            }
+
+            directory = _home.InstallDirectory(record.Id, record.Version);
+            installed = true;
+            await _verifier.VerifyAsync(record, directory, options.Level ?? _options.DefaultLevel).ConfigureAwait(false);
+            stored = _store.GetGrants(record.Id);
+            grants = [.. stored.Select(ToGrant).OfType<Grant>()];
+        }
+        else if (Directory.Exists(idOrDirectory))
+        {
+            directory = Path.GetFullPath(idOrDirectory);
+            installed = false;
+            grants = [];
+        }
+        else
+        {
+            throw new PluginNotFoundException(idOrDirectory, $"no installed plugin and no folder named '{idOrDirectory}'",
+                "run 'stockade list' to see installed plugins, or give the path of a plugin folder.");
+        }
+
+        var read = ManifestReader.ReadDirectory(directory, _catalog()); // host service categories and host aliases are valid here
+        if (!read.IsValid || read.Manifest is null)
+        {
+            throw new PluginRefusedException(Path.GetFileName(directory), $"the manifest in {directory} is not valid",
+                [.. read.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString())],
+                "fix the lines above; 'stockade validate <folder>' shows every diagnostic.");
+        }
+
+        var manifest = read.Manifest;
+        if (!installed)
+        {
+            grants = ParseDevelopmentGrants(manifest, options.Grants);
+        }
+
+        var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
+        await _requirements(directory, manifest, requested, installed).ConfigureAwait(false); // strict: signature and analysis, folder runs too
+        var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
+        var policy = BuildPolicy(manifest, grants, effective, directory);
+        var user = _identityOf(manifest.Id);
+        var plugin = new LoadedPlugin(manifest, directory, policy, requested, [.. GuaranteeReport.For(policy, _features(), manifest.Runtime), GuaranteeReport.Privileges(user.Describe(), user.Uid is not null)], installed);
+        return (plugin, stored);
+    }
+
+    public SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
+    {
+        var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(_home.Root, manifest.Id, directory), StringComparer.Ordinal);
+        foreach (var (name, path) in _options.Aliases)
+        {
+            aliases[name.StartsWith('$') ? name : "$" + name] = path;
+        }
+
+        var context = new PolicyContext
+        {
+            Level = level,
+            AliasValues = aliases,
+            Catalog = _catalog(),
+            ResourceCaps = ResourceLimits.Default with { MemoryMb = _options.MaxMemoryMb, OpenFiles = 4096, Threads = 1024, DiskMb = 1 << 20, MaxFileMb = 1 << 16, CpuPercent = 100 * Environment.ProcessorCount, Processes = 64 },
+            TimeoutCaps = new PluginTimeouts(_options.MaxCallTimeout, _options.MaxCallTimeout, _options.MaxCallTimeout),
+        };
+        return PolicyBuilder.Build(manifest, grants, context);
+    }
+
+    private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)
+    {
+        var catalog = _catalog();
+        var grants = new List<Grant>();
+        var problems = new List<string>();
+        foreach (var text in texts)
+        {
+            if (!Permission.TryParse(text, catalog, out var permission, out var error))
+            {
+                problems.Add($"--grant {text}: {error}");
+                continue;
+            }
+
+            var validation = PolicyBuilder.ValidateGrant(manifest, permission, catalog);
+            if (!validation.Ok)
+            {
+                problems.Add($"--grant {text}: {validation.Message}");
+                continue;
+            }
+
+            grants.Add(new Grant(permission, Allowed: true, _time.GetUtcNow(), "command line", Optional: false));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new PluginRefusedException(manifest.Id, "some grants cannot be given", problems, "grant only what the manifest declares ('stockade validate <folder>' lists it).");
+        }
+
+        return grants;
+    }
+
+    public Grant? ToGrant(GrantRecord stored)
+    {
+        return Permission.TryParse(stored.Permission, _catalog(), out var permission, out _)
+            ? new Grant(permission, stored.Allowed, stored.GrantedAt, stored.GrantedBy, stored.Optional)
+            : null;
+    }
+
+    private static SecurityLevel ParseLevel(string text, string pluginId) =>
+        SecurityLevelNames.TryParse(text, out var level)
+            ? level
+            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: " + SecurityLevelNames.List() + ".");
+
+    private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
+    {
+        var best = GuaranteeReport.HighestLevel(_features());
+        if (requested <= best)
+        {
+            return requested;
+        }
+
+        var missing = GuaranteeReport.MissingFor(requested, _features());
+        if (!allowDowngrade)
+        {
+            await _audit(new AuditEntry(AuditActions.LevelDowngrade, AuditDecision.Deny, AuditLayer.Loader) { Plugin = pluginId, Details = new Dictionary<string, string> { ["requested"] = PluginHost.Name(requested), ["best"] = PluginHost.Name(best), ["missing"] = string.Join("; ", missing) } }).ConfigureAwait(false);
+            throw new LevelNotEnforceableException(pluginId, PluginHost.Name(requested), PluginHost.Name(best), missing);
+        }
+
+        Log.Downgraded(_logger, pluginId, PluginHost.Name(requested), PluginHost.Name(best));
+        await _audit(new AuditEntry(AuditActions.LevelDowngrade, AuditDecision.Allow, AuditLayer.Loader) { Plugin = pluginId, Details = new Dictionary<string, string> { ["requested"] = PluginHost.Name(requested), ["effective"] = PluginHost.Name(best), ["missing"] = string.Join("; ", missing) } }).ConfigureAwait(false);
+        return best;
+    }
+}
