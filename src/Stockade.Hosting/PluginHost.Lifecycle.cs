@@ -133,10 +133,10 @@ public sealed partial class PluginHost
     internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
     /// <summary>The policy for a manifest, grants and level (the resolver's; also used when stored grants change).</summary>
-    private SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory) =>
+    internal SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory) =>
         Resolver.BuildPolicy(manifest, grants, level, directory);
 
-    private Grant? ToGrant(GrantRecord stored) => Resolver.ToGrant(stored);
+    internal Grant? ToGrant(GrantRecord stored) => Resolver.ToGrant(stored);
 
     /// <summary>Id or folder → what to run (see <see cref="PluginResolver"/>).</summary>
     private PluginResolver Resolver => LazyInitializer.EnsureInitialized(ref _resolver, () => new PluginResolver(
