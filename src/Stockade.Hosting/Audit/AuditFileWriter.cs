@@ -306,9 +306,9 @@ internal sealed class AuditFileWriter : IDisposable
         var files = AuditFiles.List(_directory);
         var cutoff = today.AddDays(-(days - 1));
         var old = files.Where(f => f.Day < cutoff).ToList();
-        if (old.Count == 0 || old.Count == files.Count)
+        if (old.Count == 0)
         {
-            return; // nothing old, or nothing would be left to carry the chain on
+            return; // the chain carries on from the head in memory (and in the store) into today's file
         }
 
         AuditRecord? last = null;
