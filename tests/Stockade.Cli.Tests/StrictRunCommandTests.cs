@@ -5,7 +5,7 @@ namespace Stockade.Cli.Tests;
 /// unsigned, it is refused with exit 2 and the steps to sign; signed by a trusted key, it runs.
 /// </summary>
 [Trait("Issue", "15")]
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class StrictRunCommandTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("stockade-strict-run-").FullName;
