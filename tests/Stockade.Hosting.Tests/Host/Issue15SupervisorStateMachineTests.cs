@@ -43,16 +43,16 @@ public sealed class Issue15SupervisorStateMachineTests
     [InlineData(159, null, null, "seccomp", "SIGSYS")]
     [InlineData(152, null, null, "limit", "SIGXCPU")]
     [InlineData(139, null, null, "signal", "SIGSEGV")]
-    [InlineData(137, (int)WorkerKillKind.Timeout, (int)WorkerState.Ready, "timeout", "SIGKILL")]
-    [InlineData(137, (int)WorkerKillKind.Stopped, (int)WorkerState.Draining, "stopped", "SIGKILL")]
-    [InlineData(137, (int)WorkerKillKind.StreamEnded, (int)WorkerState.Ready, "stream_ended", "SIGKILL")]
-    [InlineData(137, (int)WorkerKillKind.Watchdog, (int)WorkerState.Ready, "limit", "SIGKILL")]
-    [InlineData(0, null, (int)WorkerState.Draining, "stopped", null)]
-    [InlineData(3, null, (int)WorkerState.Starting, "exit_code", null)]
-    public void WorkerEnd_Of_NamesTheCause(int code, int? killKind, int? stateAtExit, string cause, string? signal)
+    [InlineData(137, "Timeout", "Ready", "timeout", "SIGKILL")]
+    [InlineData(137, "Stopped", "Draining", "stopped", "SIGKILL")]
+    [InlineData(137, "StreamEnded", "Ready", "stream_ended", "SIGKILL")]
+    [InlineData(137, "Watchdog", "Ready", "limit", "SIGKILL")]
+    [InlineData(0, null, "Draining", "stopped", null)]
+    [InlineData(3, null, "Starting", "exit_code", null)]
+    public void WorkerEnd_Of_NamesTheCause(int code, string? killName, string? stateName, string cause, string? signal)
     {
-        var kill = (WorkerKillKind?)killKind;
-        var state = (WorkerState?)stateAtExit;
+        WorkerKillKind? kill = killName is null ? null : Enum.Parse<WorkerKillKind>(killName);
+        WorkerState? state = stateName is null ? null : Enum.Parse<WorkerState>(stateName);
         var end = WorkerEnd.Of(new WorkerExit(code, kill is null ? null : "why", null) { Kill = kill, StateAtExit = state ?? WorkerState.Ready }, ("memory", "over"));
 
         end.Cause.ShouldBe(cause);
