@@ -115,11 +115,17 @@ def log_flood(arg):
     return "flooded"
 
 
+METHODS = sorted(list(FRAMES) + ["ping", "pid", "closeMidCall", "crash", "segv", "hang", "closeIdle", "logFlood"])
+
+
 def answer(request):
-    method = request.get("method")
-    arg = request.get("params")
-    if method == "initialize":
-        return {}
+    if request.get("method") == "initialize":
+        return {"methods": METHODS, "hooks": [], "sdkVersion": "1.0"}
+    if request.get("method") != "invoke":
+        raise KeyError(request.get("method"))
+    params = request.get("params") or {}
+    method = params.get("method")
+    arg = params.get("input")
     if method == "ping":
         return "pong"
     if method == "pid":
