@@ -86,8 +86,8 @@ public sealed class Issue15HostileChaosTests
             audit.ShouldContain(r => r.Plugin == id && r.Action == Issue15.Crashed, $"{id}: no {Issue15.Crashed} record");
         }
 
-        audit.Where(r => r.Plugin?.StartsWith("t.segv", StringComparison.Ordinal) == true && r.Action == Issue15.Crashed)
-            .ShouldAllBe(r => r.Mentions("SIGSEGV") || r.Mentions("signal"), "a death by signal must name its cause");
+        var segfaults = audit.Where(r => r.Plugin?.StartsWith("t.segv", StringComparison.Ordinal) == true && r.Action == Issue15.Crashed).ToList();
+        segfaults.ShouldAllBe(r => r.Mentions("SIGSEGV") || r.Mentions("signal"), $"a death by signal must name its cause:\n{Issue15.Describe(segfaults)}");
 
         // The host still serves a well-behaved plugin amid the chaos.
         (await w.Host.InvokeAsync(ids.First(p => p.Role == "flood").Id, "ping")).GetString().ShouldBe("pong");

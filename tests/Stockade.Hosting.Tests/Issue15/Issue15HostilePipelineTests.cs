@@ -119,6 +119,56 @@ public sealed class Issue15HostilePipelineTests
         late.ShouldBeEmpty($"allowed after the revoke's record (seq {revoke.Seq}):\n{Issue15.Describe(late)}");
     }
 
+    /// <summary>
+    /// The race issue 15 measured (a revoked HTTP grant still went through 22–34 ms later, the allow recorded after
+    /// the revoke): four streams of brokered requests to a slow loopback server, a revoke through the host's API in
+    /// the middle. The next request is refused, and no allow record follows the revoke's record.
+    /// </summary>
+    [Fact]
+    public async Task Revoke_HttpGrantRacingFourStreams_NoAllowAfterRevokeRecord_NextRequestRefused()
+    {
+        await using var w = new Issue15World();
+        await using var server = new Broker.Http.LoopbackHttpServer(_ =>
+        {
+            Thread.Sleep(30);
+            return Broker.Http.ServerResponse.Text(200, "ok");
+        });
+        var grant = $"network:request=127.0.0.1:{server.Port}";
+        var folder = w.World.Misbehave(Id, permissions: $"    - {grant}");
+        new PluginInstaller(w.Host).Install(folder, new InstallOptions { Grants = [grant], Level = "sandboxed" });
+        await w.Host.LoadAsync(Id, new PluginLoadOptions { Level = "sandboxed" });
+        var url = $"http://127.0.0.1:{server.Port}/race";
+        (await w.Host.InvokeAsync(Id, "fetch", Host.HostWorld.Json(new { url }))).GetString().ShouldBe("ok");
+
+        using var stop = new CancellationTokenSource();
+        var streams = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await w.Host.InvokeAsync(Id, "fetch", Host.HostWorld.Json(new { url }));
+                }
+                catch (PluginException)
+                {
+                }
+            }
+        })).ToList();
+        await Task.Delay(400);
+
+        new PluginInstaller(w.Host).Revoke(Id, grant, "issue15-test");
+        var next = await Should.ThrowAsync<PluginException>(() => w.Host.InvokeAsync(Id, "fetch", Host.HostWorld.Json(new { url })));
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(streams);
+
+        next.Message.ShouldContain("denied", Case.Insensitive);
+        var records = await Issue15.AuditOfAsync(w.Host, w.Home, Id);
+        var revoke = records.LastOrDefault(r => r.Action == "permission.revoked").ShouldNotBeNull(Issue15.Describe(records));
+        var late = records.Where(r => r.Seq > revoke.Seq && r.Decision == "allow" && r.Mentions("/race")).ToList();
+        late.ShouldBeEmpty($"allowed after the revoke's record (seq {revoke.Seq}):\n{Issue15.Describe(late)}");
+    }
+
     private static void AssertRateLimitedRefusal(List<Issue15Record> records)
     {
         var refusal = records.Where(r => r.Decision == "deny" && r.Mentions("rate_limited")).ToList();
