@@ -21,7 +21,7 @@ public sealed class Issue15HostileFullDiskTests
     private const string Http = "t.disk-http";
 
     /// <summary>Free room left on the audit tmpfs before the calls begin.</summary>
-    private const long HeadroomBytes = 1536 * 1024;
+    private const long HeadroomBytes = 512 * 1024;
 
     [Issue15TmpfsFact]
     public async Task AuditDiskFills_BrokeredCallsRefused_EveryPerformedCallHasItsRecord_GrantNotStoredWithoutRecord()
@@ -45,15 +45,19 @@ public sealed class Issue15HostileFullDiskTests
                 new PluginLoadOptions { Level = "sandboxed", Grants = [$"network:request=127.0.0.1:{port}"] });
             await w.Host.Audit.FlushAsync();
 
+            var keyPad = new string('k', 200);
+            var sanity = await w.Host.InvokeAsync(Kv, "kvSet", HostWorld.Json(new { key = $"notes/sanity{keyPad}", value = "v" }));
+            sanity.GetProperty("ok").GetBoolean().ShouldBeTrue($"a key-value write before the disk filled: {sanity}");
             Fill(audit, HeadroomBytes);
+            new DriveInfo(audit).AvailableFreeSpace.ShouldBeLessThan(HeadroomBytes + (256 * 1024), "the filler did not fill the audit tmpfs");
 
-            var pad = new string('p', 300);
+            var pad = new string('p', 1000);
             var refusedKv = 0;
             var refusedHttp = 0;
             var watch = Stopwatch.StartNew();
-            for (var i = 0; i < 6000 && watch.Elapsed < TimeSpan.FromSeconds(90) && (refusedKv < 20 || refusedHttp < 20); i++)
+            for (var i = 0; i < 6000 && watch.Elapsed < TimeSpan.FromSeconds(120) && (refusedKv < 20 || refusedHttp < 20); i++)
             {
-                var kv = await w.Host.InvokeAsync(Kv, "kvSet", HostWorld.Json(new { key = $"notes/k{i:D5}x{pad}", value = "v" }));
+                var kv = await w.Host.InvokeAsync(Kv, "kvSet", HostWorld.Json(new { key = $"notes/k{i:D5}x{keyPad}", value = "v" }));
                 if (!kv.GetProperty("ok").GetBoolean())
                 {
                     refusedKv++;
