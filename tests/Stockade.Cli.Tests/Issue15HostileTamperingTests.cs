@@ -48,7 +48,7 @@ public sealed class Issue15HostileTamperingTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_AppendedForgeryWithoutMovingHead_FailsWithExit8()
+    public async Task Verify_AppendedForgeryWithoutMovingHead_FailsOrNamesTheRecordItCannotVouchFor()
     {
         await MakeHistoryAsync();
 
