@@ -84,10 +84,10 @@ public sealed class Issue15HostileFullDiskTests
             var records = Issue15.ReadAudit(w.Home);
             var stored = StoredKeys(w.Home, Kv);
             var unrecordedKeys = stored.Select(k => Token(k, 'k')).Where(t => t is not null && !records.Any(r => r.Plugin == Kv && r.Mentions(t))).ToList();
-            unrecordedKeys.ShouldBeEmpty($"{unrecordedKeys.Count} of {stored.Count} key-value writes were performed with no audit record (first: {unrecordedKeys.FirstOrDefault()})");
+            unrecordedKeys.Count.ShouldBe(0, $"{unrecordedKeys.Count} of {stored.Count} key-value writes were performed with no audit record (first: {unrecordedKeys.FirstOrDefault()})");
             var seen = server.Requests.Select(r => Token(r.Target, 'r')).Where(t => t is not null).ToList();
             var unrecordedRequests = seen.Where(t => !records.Any(r => r.Plugin == Http && r.Mentions(t!))).ToList();
-            unrecordedRequests.ShouldBeEmpty($"{unrecordedRequests.Count} of {seen.Count} HTTP requests reached the server with no audit record (first: {unrecordedRequests.FirstOrDefault()})");
+            unrecordedRequests.Count.ShouldBe(0, $"{unrecordedRequests.Count} of {seen.Count} HTTP requests reached the server with no audit record (first: {unrecordedRequests.FirstOrDefault()})");
 
             // Audit before act: a grant is not stored unless its record is.
             var grant = Record(() => new PluginInstaller(w.Host).Grant(Kv, "database:write=extra", "issue15-test"));
