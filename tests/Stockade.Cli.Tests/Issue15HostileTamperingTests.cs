@@ -210,7 +210,7 @@ public sealed class Issue15HostileTamperingTests : IDisposable
         return body.ToJsonString(Canonical);
     }
 
-    private string NewestFile() => Directory.GetFiles(AuditFolder, "*.jsonl").Order(StringComparer.Ordinal).Last();
+    private string NewestFile() => Directory.GetFiles(AuditFolder, "audit-*.jsonl").Order(StringComparer.Ordinal).Last();
 
     private void SetHead(long seq, string hash) =>
         Execute("UPDATE audit_head SET seq = $seq, hash = $hash", ("$seq", seq), ("$hash", hash));

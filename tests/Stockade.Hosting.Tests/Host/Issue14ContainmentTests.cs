@@ -254,7 +254,7 @@ public abstract class Issue14ContainmentTests<TFixture>(TFixture fixture) : ICla
     {
         var folder = Path.Combine(World.Home, "audit");
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "*.jsonl").SelectMany(f => File.ReadLines(f))
+            ? Directory.EnumerateFiles(folder, "audit-*.jsonl").SelectMany(f => File.ReadLines(f))
             : [];
     }
 

@@ -25,8 +25,8 @@ public abstract class Issue15KernelFixture(int? workerUid, string level) : HostF
             timeouts: { init: 30s, call: 120s, hook: 5s }
             resources: { memoryMb: 256, openFiles: 128 }
             """);
-        HostilePlugin = await Host.LoadAsync(hostile, new PluginLoadOptions { Level = Level });
-        ProbePlugin = await Host.LoadAsync(Issue15KernelProbe.Create(World, Probe), new PluginLoadOptions { Level = Level });
+        HostilePlugin = await Host.LoadAsync(StrictSigning.ForLevel(Host, hostile, Level), new PluginLoadOptions { Level = Level });
+        ProbePlugin = await Host.LoadAsync(StrictSigning.ForLevel(Host, Issue15KernelProbe.Create(World, Probe), Level), new PluginLoadOptions { Level = Level });
     }
 }
 
@@ -184,7 +184,7 @@ public abstract class Issue15KernelTests<TFixture>(TFixture fixture) : IClassFix
         }
 
         var records = new List<JsonElement>();
-        foreach (var file in Directory.EnumerateFiles(folder, "*.jsonl").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(folder, "audit-*.jsonl").Order(StringComparer.Ordinal))
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);

@@ -40,7 +40,7 @@ public sealed class Issue15HostileAuditCoverageTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var id = $"t.{sample}";
-        await w.Host.LoadAsync(CopyHostile(w.World, sample, id), new PluginLoadOptions { Level = level });
+        await w.Host.LoadAsync(StrictSigning.ForLevel(w.Host, CopyHostile(w.World, sample, id), level), new PluginLoadOptions { Level = level });
         await w.Host.Audit.FlushAsync();
         var before = Issue15.ReadAudit(w.Home).Select(r => r.Seq).DefaultIfEmpty(0).Max();
 
@@ -71,6 +71,10 @@ public sealed class Issue15HostileAuditCoverageTests
             Directory.CreateDirectory(world.Home);
             SetOwner(world.Home, 65534);
             var folder = CopyHostile(world, sample, $"t.{sample}");
+            if (level == "strict")
+            {
+                await PrepareForStrictCliAsync(world, folder);
+            }
             using var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var input = Input(world, attack, ((IPEndPoint)listener.LocalEndpoint).Port).GetRawText();
@@ -89,6 +93,18 @@ public sealed class Issue15HostileAuditCoverageTests
             (await Issue15.WaitNoProcessesAsync(world.Root)).ShouldBeEmpty("a worker outlived the CLI");
             world.Dispose();
         }
+    }
+
+    /// <summary>Strict demands a signed plugin whose code matches its declarations: declare, sign, trust (as the CLI's user).</summary>
+    private static async Task PrepareForStrictCliAsync(HostWorld world, string folder)
+    {
+        StrictSigning.DeclareFindings(folder);
+        var keys = Directory.CreateDirectory(Path.Combine(world.Root, "keys")).FullName;
+        var key = Stockade.Analysis.Signing.PackageSigner.GenerateKey(Path.Combine(keys, "signer"));
+        Stockade.Analysis.Signing.PackageSigner.Sign(folder, File.ReadAllText(key.PrivateKeyPath)).Succeeded.ShouldBeTrue();
+        File.SetUnixFileMode(key.PublicKeyPath, (UnixFileMode)0b110_100_100);
+        var trust = await Issue15.CliAsync(world.Home, asNobody: true, "trust", "add", key.PublicKeyPath);
+        trust.ExitCode.ShouldBe(0, trust.ToString());
     }
 
     /// <summary>A deny record the host wrote about the attempt: kernel (seccomp, observed or reported) or broker.</summary>

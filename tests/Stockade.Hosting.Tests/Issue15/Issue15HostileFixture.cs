@@ -103,7 +103,7 @@ internal static class Issue15
             return records;
         }
 
-        foreach (var file in Directory.EnumerateFiles(folder, "*.jsonl").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(folder, "audit-*.jsonl").Order(StringComparer.Ordinal))
         {
             foreach (var line in File.ReadLines(file))
             {

@@ -51,6 +51,6 @@ public sealed partial class ExitCodeTableTests
     }
 
     // Environment.Exit(70), Fail(70, ...), return 70; as an exit, ExitCode == 71, ExitCode is 71.
-    [GeneratedRegex(@"Environment\.Exit\(\s*\d|\bFail\(\s*\d|ExitCode\s*(==|!=|is)\s*\d|\breturn\s+7\d\s*;")]
+    [GeneratedRegex(@"Environment\.Exit\(\s*\d|\bFail\(\s*[1-9]\d+\s*,|ExitCode\s*(==|!=|is)\s*\d|\breturn\s+7\d\s*;")]
     private static partial Regex LiteralExitCode();
 }

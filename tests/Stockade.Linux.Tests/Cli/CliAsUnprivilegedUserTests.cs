@@ -26,9 +26,9 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
     [InlineData("hello-python")]
     public void Run_HelloSampleAsNobody_Greets(string sample)
     {
-        string plugin = CopySample(sample);
+        string plugin = NobodyCli.CopySample(_root, sample);
 
-        ProcessResult result = RunCliAsNobody("run", plugin, "greet", "--input", """{"name":"x"}""");
+        ProcessResult result = NobodyCli.Run(_home, "run", plugin, "greet", "--input", """{"name":"x"}""");
 
         result.ExitCode.ShouldBe(0, result.StandardError);
         JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("message").GetString().ShouldBe("Hello, x!");
@@ -37,12 +37,12 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
     [LandlockAsRootFact]
     public void Run_HostileReadSecretAsNobody_IsDeniedAWorldReadableFile()
     {
-        string plugin = CopySample("hostile-csharp");
+        string plugin = NobodyCli.CopySample(_root, "hostile-csharp");
         string secret = Path.Combine(_root, "planted-secret.txt");
         File.WriteAllText(secret, "planted\n");
         File.SetUnixFileMode(secret, (UnixFileMode)0b110_100_100);
 
-        ProcessResult result = RunCliAsNobody("run", plugin, "readSecret", "--input", JsonSerializer.Serialize(new { path = secret }));
+        ProcessResult result = NobodyCli.Run(_home, "run", plugin, "readSecret", "--input", JsonSerializer.Serialize(new { path = secret }));
 
         result.ExitCode.ShouldBe(0, result.StandardError);
         JsonElement report = JsonDocument.Parse(result.StandardOutput).RootElement;
@@ -75,7 +75,7 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
     [InlineData("strict", "capabilities")]
     public void Run_Issue14AttackAsUnprivilegedHost_IsContained(string level, string attack)
     {
-        string plugin = CopySample("hostile-python");
+        string plugin = NobodyCli.CopySample(_root, "hostile-python");
         using var listeners = new UnixListeners(_root);
 
         object input = attack switch
@@ -86,10 +86,10 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
         };
         if (level == "strict")
         {
-            PrepareForStrict(plugin);
+            NobodyCli.PrepareForStrict(_root, _home, plugin);
         }
 
-        ProcessResult result = RunCliAsNobody("run", plugin, attack, "--level", level, "--input", JsonSerializer.Serialize(input));
+        ProcessResult result = NobodyCli.Run(_home, "run", plugin, attack, "--level", level, "--input", JsonSerializer.Serialize(input));
 
         result.ExitCode.ShouldBe(0, result.StandardError);
         JsonElement report = JsonDocument.Parse(result.StandardOutput).RootElement;
@@ -133,69 +133,5 @@ public sealed class CliAsUnprivilegedUserTests : IDisposable
             _stream.Dispose();
             _datagram.Dispose();
         }
-    }
-
-    private string CopySample(string name)
-    {
-        string source = RepositoryPaths.Sample(name);
-        if (name.EndsWith("-csharp", StringComparison.Ordinal) && !Directory.Exists(Path.Combine(source, "bin")))
-        {
-            throw new InvalidOperationException($"{source}/bin is missing; build the CLI first (dotnet build src/Stockade.Cli builds the samples)");
-        }
-
-        string copy = Path.Combine(_root, name);
-        RepositoryPaths.CopyReadable(source, copy);
-        return copy;
-    }
-
-    /// <summary>
-    /// Strict runs only signed plugins whose code matches their declarations (issue 15): the copy declares, as
-    /// optional and never granted, the network and subprocess use the analysis finds in the Python attacker, and is
-    /// signed with a key the home trusts, all through the CLI as nobody.
-    /// </summary>
-    private void PrepareForStrict(string plugin)
-    {
-        string manifest = Path.Combine(plugin, "plugin.yaml");
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("  required: []", """
-              required: []
-              optional:
-                - permission: network:request=example.invalid
-                  reason: declared so strict's analysis matches; never granted
-                - permission: subprocess:execute=/usr/bin/true
-                  reason: declared so strict's analysis matches; never granted
-            """, StringComparison.Ordinal));
-        foreach (string entry in Directory.EnumerateFileSystemEntries(plugin, "*", SearchOption.AllDirectories).Append(plugin))
-        {
-            Interop.Check(Interop.lchown(entry, SandboxFixture.Nobody, SandboxFixture.Nobody), "chown plugin copy"); // sign writes stockade.sig
-        }
-
-        string keys = Path.Combine(_root, "keys");
-        Directory.CreateDirectory(keys);
-        Interop.Check(Interop.lchown(keys, SandboxFixture.Nobody, SandboxFixture.Nobody), "chown keys");
-        foreach (string[] step in new[]
-        {
-            new[] { "keygen", "--out", Path.Combine(keys, "signer") },
-            new[] { "sign", plugin, "--key", Path.Combine(keys, "signer.key.pem") },
-            new[] { "trust", "add", Path.Combine(keys, "signer.pub.pem") },
-        })
-        {
-            ProcessResult prepared = RunCliAsNobody(step);
-            prepared.ExitCode.ShouldBe(0, $"{string.Join(' ', step)}: {prepared.StandardError}");
-        }
-    }
-
-    private ProcessResult RunCliAsNobody(params string[] arguments)
-    {
-        string dotnet = Environment.ProcessPath is { } host && Path.GetFileName(host) == "dotnet" ? host : "/usr/bin/dotnet";
-        var environment = new Dictionary<string, string>
-        {
-            ["PATH"] = "/usr/bin:/bin",
-            ["HOME"] = _home,
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-        };
-        return NativeProgram.Run("/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", dotnet, RepositoryPaths.CliAssembly, "--home", _home, .. arguments],
-            environment);
     }
 }

@@ -31,9 +31,13 @@ public sealed class Issue15KernelCliAsNobodyTests : IDisposable
     [InlineData("hostile-csharp", "sysvShm", "strict", "shmget")]
     public void Run_DeniedSyscallAsUnprivilegedHost_IsInTheAuditLogAsKernel(string sample, string attack, string level, string syscall)
     {
-        string plugin = CopySample(sample);
+        string plugin = NobodyCli.CopySample(_root, sample);
+        if (level == "strict")
+        {
+            NobodyCli.PrepareForStrict(_root, _home, plugin);
+        }
 
-        ProcessResult result = RunCliAsNobody("run", plugin, attack, "--level", level, "--input", "{}");
+        ProcessResult result = NobodyCli.Run(_home, "run", plugin, attack, "--level", level, "--input", "{}");
 
         result.ExitCode.ShouldBe(0, result.StandardError);
         JsonElement report = JsonDocument.Parse(result.StandardOutput).RootElement;
@@ -55,35 +59,7 @@ public sealed class Issue15KernelCliAsNobodyTests : IDisposable
     {
         string folder = Path.Combine(_home, "audit");
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "*.jsonl").SelectMany(File.ReadLines).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())
+            ? Directory.EnumerateFiles(folder, "audit-*.jsonl").SelectMany(File.ReadLines).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())
             : [];
-    }
-
-    private string CopySample(string name)
-    {
-        string source = RepositoryPaths.Sample(name);
-        if (name.EndsWith("-csharp", StringComparison.Ordinal) && !Directory.Exists(Path.Combine(source, "bin")))
-        {
-            throw new InvalidOperationException($"{source}/bin is missing; build the CLI first (dotnet build src/Stockade.Cli builds the samples)");
-        }
-
-        string copy = Path.Combine(_root, name);
-        RepositoryPaths.CopyReadable(source, copy);
-        return copy;
-    }
-
-    private ProcessResult RunCliAsNobody(params string[] arguments)
-    {
-        string dotnet = Environment.ProcessPath is { } host && Path.GetFileName(host) == "dotnet" ? host : "/usr/bin/dotnet";
-        var environment = new Dictionary<string, string>
-        {
-            ["PATH"] = "/usr/bin:/bin",
-            ["HOME"] = _home,
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-        };
-        return NativeProgram.Run("/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", dotnet, RepositoryPaths.CliAssembly, "--home", _home, .. arguments],
-            environment);
     }
 }
