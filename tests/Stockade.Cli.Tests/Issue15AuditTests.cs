@@ -156,7 +156,7 @@ public sealed class Issue15AuditTests : IDisposable
         var grant = await CliRunner.RunAsync("grant", Notes, NotesPermission, "--home", Home);
 
         grant.ExitCode.ShouldBe(8, grant.Stdout + grant.Stderr);
-        grant.Stderr.ShouldContain("the audit log could not record it");
+        grant.Stderr.ShouldContain("its audit record could not be written");
         grant.Stderr.ShouldNotContain("internal error");
         grant.Stderr.ShouldNotContain("   at ");
     }

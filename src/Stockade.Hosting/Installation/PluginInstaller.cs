@@ -5,6 +5,7 @@ using Stockade.Core.Audit;
 using Stockade.Core.Manifest;
 using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Audit;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Validation;
 using Stockade.Linux.FileSystem;
@@ -136,9 +137,17 @@ public sealed class PluginInstaller
     /// <summary>Grants a permission the manifest declares (or a narrower one).</summary>
     /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
     /// <exception cref="PluginRefusedException">The permission is malformed, or wider than anything the manifest declares.</exception>
+    /// <exception cref="AuditWriteException">Its audit record could not be written, or the space held for audit records is low; nothing was stored.</exception>
     public GrantChange Grant(string pluginId, string permission, string by)
     {
         var record = Require(pluginId);
+        if (_host.Audit.AdmissionRefusal is { } low)
+        {
+            // A grant widens what a plugin may do: like a brokered call, it is refused while the audit's reserve is low
+            // (a revoke narrows it and may use the reserve).
+            throw new AuditWriteException(low);
+        }
+
         var catalog = _host.Catalog;
         var manifest = InstalledManifest(record, catalog);
         var parsed = ParseGrant(pluginId, permission, catalog);

@@ -65,6 +65,7 @@ public static class StrictSigning
         var declared = Stockade.Core.Manifest.ManifestReader.ReadDirectory(folder).Manifest!.Permissions.All.Select(p => p.Permission.ToString()).ToArray();
         var missing = report.CompareWith(declared, strict: true).Mismatches
             .Where(m => m.Kind == PermissionMismatchKind.UsedButNotDeclared)
+            .Where(m => !m.Permission.EndsWith(":*", StringComparison.Ordinal)) // a wildcard action is covered by the named ones listed beside it
             .Select(m => Scoped(m.Permission)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count == 0)
         {
@@ -72,13 +73,21 @@ public static class StrictSigning
         }
 
         var lines = text.Split('\n').ToList();
+        string[] optional = ["  optional:", .. missing.SelectMany(p => new[] { $"    - permission: {p}", "      reason: declared so strict's analysis matches; never granted" })];
         var at = lines.FindIndex(l => l.TrimEnd() == "  required:" || l.StartsWith("  required: ", StringComparison.Ordinal));
-        if (at < 0)
+        if (at >= 0)
         {
-            throw new InvalidOperationException($"{manifestPath} has no 'required:' list under permissions to place the declarations before");
+            lines.InsertRange(at, optional);
+        }
+        else if (lines.Exists(l => l.StartsWith("permissions:", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"{manifestPath} has a 'permissions:' block without a 'required:' list to place the declarations before");
+        }
+        else
+        {
+            lines.InsertRange(lines.Count, ["permissions:", .. optional]); // a manifest that declares nothing
         }
 
-        lines.InsertRange(at, ["  optional:", .. missing.SelectMany(p => new[] { $"    - permission: {p}", "      reason: declared so strict's analysis matches; never granted" })]);
         File.WriteAllText(manifestPath, string.Join('\n', lines));
     }
 

@@ -263,8 +263,8 @@ public sealed class PluginInstallerTests : IDisposable
         var loaded = await host.LoadAsync("fixtures.m");
         var pidBefore = loaded.ProcessId;
 
-        installer.Revoke("fixtures.m", "env:read=LANG", "tester");
-        (await host.RefreshGrantsAsync("fixtures.m")).ShouldBeTrue();
+        installer.Revoke("fixtures.m", "env:read=LANG", "tester"); // through the host: in force when it returns (issue 15)
+        (await host.RefreshGrantsAsync("fixtures.m")).ShouldBeFalse("the revoke was applied, and the worker restarted, before Revoke returned");
 
         loaded.Policy.EnvironmentNames.ShouldBeEmpty();
         loaded.ProcessId.ShouldNotBeNull().ShouldNotBe(pidBefore!.Value);
