@@ -1,10 +1,15 @@
+using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Stockade.Protocol;
 
 public sealed partial class JsonRpcPeer
 {
     private const string CancelMethod = "$/cancel";
+
+    // The longest string request id accepted, in characters as written between its quotes (docs/protocol.md §2).
+    private const int MaxStringIdLength = 256;
 
     private async Task ReadLoopAsync()
     {
@@ -116,6 +121,14 @@ public sealed partial class JsonRpcPeer
     // Returns the violation found in one message, or null when it was accepted.
     private async ValueTask<string?> ProcessAsync(ReadOnlyMemory<byte> payload)
     {
+        // System.Text.Json checks UTF-8 inside a string only when the string is read, so a message could carry invalid
+        // bytes to a handler that never reads them (or swallows the failure). Outside strings invalid bytes are already
+        // malformed JSON, so one vectorised pass over the whole payload refuses every invalid string up front.
+        if (!Utf8.IsValid(payload.Span))
+        {
+            return $"invalid UTF-8 in the message at byte {InvalidUtf8Offset(payload.Span)}";
+        }
+
         JsonDocument document;
         try
         {
@@ -167,12 +180,48 @@ public sealed partial class JsonRpcPeer
 
                 parameters = parameters?.Clone();
 
-                return id.ValueKind is JsonValueKind.Number or JsonValueKind.String
-                    ? StartRequest(id.GetRawText(), method, parameters)
-                    : "a request id must be a number or a string";
+                if (id.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
+                {
+                    return "a request id must be a number or a string";
+                }
+
+                var rawId = id.GetRawText();
+                return RequestIdViolation(id, rawId) ?? StartRequest(rawId, method, parameters);
             }
 
             return hasId ? CompleteCall(root, id) : "a message without \"method\" must be a response with an \"id\"";
+        }
+    }
+
+    // A request id is an integer within Int64 or a string of at most MaxStringIdLength characters as written: a huge
+    // number or a fraction names no call either side could answer by number, and an unbounded string is memory held
+    // for as long as the call is in flight.
+    private static string? RequestIdViolation(JsonElement id, string rawId)
+    {
+        if (id.ValueKind == JsonValueKind.Number)
+        {
+            return id.TryGetInt64(out _) ? null : $"request id {Shorten(rawId)} is not an integer within Int64";
+        }
+
+        var length = rawId.Length - 2;
+        return length <= MaxStringIdLength ? null : $"request id string is longer than {MaxStringIdLength} characters ({length})";
+    }
+
+    private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";
+
+    // Where the first invalid sequence starts (for the violation's text only; found in small steps, nothing allocated).
+    private static int InvalidUtf8Offset(ReadOnlySpan<byte> payload)
+    {
+        Span<char> scratch = stackalloc char[512];
+        var offset = 0;
+        while (true)
+        {
+            var status = Utf8.ToUtf16(payload[offset..], scratch, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
         }
     }
 
