@@ -12,7 +12,7 @@ namespace Stockade.Cli.Tests;
 /// verify</c> run as an operator would. Appended forgeries with a recomputed SHA-256 (and the stored head moved
 /// to them) must fail verify — today they pass, and the next genuine write chains onto them; a missing head must
 /// fail verify, not read "chain and head verified"; a zero-length <c>stockade.db</c> is an integrity error
-/// (exit 8) and stays zero-length, never a silent new home; an edited record fails (already true).
+/// (exit 8) and stays zero-length, never a silent new home; an edited record fails, naming its file and line.
 /// </summary>
 [Trait("Issue", "15")]
 public sealed class Issue15HostileTamperingTests : IDisposable
@@ -145,13 +145,23 @@ public sealed class Issue15HostileTamperingTests : IDisposable
         await MakeHistoryAsync();
         var file = NewestFile();
         var lines = File.ReadAllLines(file).Where(l => l.Length > 0).ToList();
+        lines.Count.ShouldBeGreaterThanOrEqualTo(3);
         var middle = lines.Count / 2;
-        lines[middle] = lines[middle].Replace("\"plugin.", "\"plugin.x", StringComparison.Ordinal);
+
+        // Edit a hashed field of a real record (not a line of heads.jsonl, not text that happens to be absent), and make
+        // sure the line really changed: a no-op edit would pass verify and prove nothing.
+        var record = JsonNode.Parse(lines[middle])!.AsObject();
+        (record.ContainsKey("action") && record.ContainsKey("prev")).ShouldBeTrue($"{Path.GetFileName(file)} line {middle + 1} is not an audit record: {lines[middle]}");
+        var action = (string)record["action"]!;
+        var edited = lines[middle].Replace($"\"action\":\"{action}\"", $"\"action\":\"{(action == "plugin.enabled" ? "plugin.disabled" : "plugin.enabled")}\"", StringComparison.Ordinal);
+        edited.ShouldNotBe(lines[middle], "the edit did not change the record");
+        lines[middle] = edited;
         File.WriteAllText(file, string.Join('\n', lines) + "\n");
 
         var verify = await CliRunner.RunAsync("audit", "verify", "--home", Home);
 
         verify.ExitCode.ShouldBe(IntegrityFailure, $"{verify.Stdout}{verify.Stderr}");
+        verify.Stderr.ShouldContain($"{Path.GetFileName(file)} line {middle + 1}", Case.Sensitive, "verify must name the file and line of the edited record");
     }
 
     /// <summary>A few genuine records written by the CLI, and an intact chain to start from.</summary>
