@@ -9,7 +9,7 @@ public sealed partial class JsonRpcPeer
     private const string CancelMethod = "$/cancel";
 
     // The longest string request id accepted, in characters as written between its quotes (docs/protocol.md §2).
-    private const int MaxStringIdLength = 256;
+    private const int MaxStringIdLength = 65_536;
 
     private async Task ReadLoopAsync()
     {
@@ -194,8 +194,8 @@ public sealed partial class JsonRpcPeer
     }
 
     // A request id is an integer within Int64 or a string of at most MaxStringIdLength characters as written: a huge
-    // number or a fraction names no call either side could answer by number, and an unbounded string is memory held
-    // for as long as the call is in flight.
+    // number or a fraction names no call either side could answer by number. The string bound is a sanity bound: the
+    // bytes a long id holds while its call is in flight are counted by the in-flight budgets (Protocol/Budgets).
     private static string? RequestIdViolation(JsonElement id, string rawId)
     {
         if (id.ValueKind == JsonValueKind.Number)

@@ -21,7 +21,7 @@ public class JsonRpcPeerViolationTests
         { "{\"jsonrpc\":\"2.0\",\"id\":1e3,\"method\":\"echo\"}", "request id 1e3 is not an integer within Int64" },
         { "{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"method\":\"echo\"}", "is not an integer within Int64" },
         { "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775808,\"method\":\"echo\"}", "is not an integer within Int64" },
-        { "{\"jsonrpc\":\"2.0\",\"id\":\"" + new string('x', 257) + "\",\"method\":\"echo\"}", "request id string is longer than 256" },
+        { "{\"jsonrpc\":\"2.0\",\"id\":\"" + new string('x', 65_537) + "\",\"method\":\"echo\"}", "request id string is longer than 65536" },
         { "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":7}", "must be an object or an array" },
         { "{\"jsonrpc\":\"2.0\",\"id\":999,\"result\":null}", "response for unknown id 999" },
         { "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"result\":null}", "response for unknown id \"x\"" },
@@ -104,10 +104,10 @@ public class JsonRpcPeerViolationTests
     }
 
     [Fact]
-    public async Task ReadLoop_StringIdOf256Characters_IsAnswered()
+    public async Task ReadLoop_StringIdAtTheLengthBound_IsAnswered()
     {
         await using var harness = PeerHarness.Start(Mode, TestHandlers.Standard());
-        var id = new string('x', 256);
+        var id = new string('x', 65_536);
 
         await harness.SendJsonAsync($$"""{"jsonrpc":"2.0","id":"{{id}}","method":"echo","params":[]}""");
 
