@@ -10,24 +10,9 @@ namespace Stockade.Hosting.Tests.Host;
 /// values that differ from every default, and each watchdog row is in the limits the watchdog is given.
 /// </summary>
 [Trait("Issue", "15")]
-public sealed partial class ResourceLimitTableTests : IAsyncLifetime
+public sealed partial class ResourceLimitTableTests : HostWorldTest
 {
     private const string Id = "t.limits15";
-    private readonly HostWorld _world = new();
-    private PluginHost _host = null!;
-
-    public Task InitializeAsync()
-    {
-        _host = new PluginHost(new PluginHostOptions { Home = _world.Home });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _world.Dispose();
-    }
-
     [Fact]
     public void Table_HasOneRowPerLimit_EachEnforcedSomewhere_AndTheManifestReadsIt()
     {
@@ -56,8 +41,8 @@ public sealed partial class ResourceLimitTableTests : IAsyncLifetime
     public async Task EveryLimit_IsAppliedToARealWorker()
     {
         // Values unlike every default, so a layer that ignored the table would be seen.
-        var folder = _world.Misbehave(Id, resources: "{ memoryMb: 300, cpuPercent: 90, cpuTimeSeconds: 500, openFiles: 100, threads: 50, diskMb: 20, maxFileMb: 24, processes: 2 }");
-        var plugin = await _host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed", Grants = ["file:write=$PLUGIN_DATA/**"] });
+        var folder = World.Misbehave(Id, resources: "{ memoryMb: 300, cpuPercent: 90, cpuTimeSeconds: 500, openFiles: 100, threads: 50, diskMb: 20, maxFileMb: 24, processes: 2 }");
+        var plugin = await Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed", Grants = ["file:write=$PLUGIN_DATA/**"] });
         var pid = plugin.ProcessId.ShouldNotBeNull();
         var limits = File.ReadAllLines($"/proc/{pid}/limits");
 
@@ -88,7 +73,7 @@ public sealed partial class ResourceLimitTableTests : IAsyncLifetime
         }
 
         // The exec row: nothing can be started without subprocess granted (the fork bomb starts nothing).
-        (await _host.InvokeAsync(Id, "forkBomb")).GetProperty("count").GetInt64().ShouldBe(0);
+        (await Host.InvokeAsync(Id, "forkBomb")).GetProperty("count").GetInt64().ShouldBe(0);
     }
 
     private static string Manifest(string resources) => $$"""

@@ -10,28 +10,13 @@ namespace Stockade.Hosting.Tests.Installation;
 /// the review must not call the write granted, and every line it shows is checked against a real brokered call.
 /// </summary>
 [Trait("Issue", "15")]
-public sealed class GrantReviewTests : IAsyncLifetime
+public sealed class GrantReviewTests : HostWorldTest
 {
     private const string Id = "t.review";
-    private readonly HostWorld _world = new();
-    private PluginHost _host = null!;
-
-    public Task InitializeAsync()
-    {
-        _host = new PluginHost(new PluginHostOptions { Home = _world.Home });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _world.Dispose();
-    }
-
     [Fact]
     public async Task GetPermissions_PartialGrant_ShowsExactlyWhatTheBrokerAllows()
     {
-        var folder = _world.Plugin("capabilities-csharp", Id, """
+        var folder = World.Plugin("capabilities-csharp", Id, """
             runtime: dotnet
             entry: bin/CapabilitiesPlugin.dll
             entryType: Samples.Capabilities.CapabilitiesPlugin
@@ -43,9 +28,9 @@ public sealed class GrantReviewTests : IAsyncLifetime
                 - permission: config:write=size
                   reason: tests
             """);
-        var installer = new PluginInstaller(_host);
+        var installer = new PluginInstaller(Host);
         installer.Install(folder, new InstallOptions { Grants = ["config:read=theme", "config:write=size"], Level = "sandboxed" });
-        _host.Store.SetConfig(Id, "theme", "\"dark\"").ShouldBeTrue();
+        Host.Store.SetConfig(Id, "theme", "\"dark\"").ShouldBeTrue();
 
         var report = installer.GetPermissions(Id);
 
@@ -55,7 +40,7 @@ public sealed class GrantReviewTests : IAsyncLifetime
         report.OtherGrants.Single(p => p.View.Permission == "config:read=theme").View.Decision.ShouldBe("granted");
 
         // Every line of the review against the broker itself.
-        await _host.LoadAsync(Id, new PluginLoadOptions { Level = "sandboxed" });
+        await Host.LoadAsync(Id, new PluginLoadOptions { Level = "sandboxed" });
         var readTheme = await CallAsync("configGet", new { key = "theme" });
         var writeTheme = await CallAsync("configSet", new { key = "theme", value = "light" });
         var writeSize = await CallAsync("configSet", new { key = "size", value = "12" });
@@ -66,13 +51,13 @@ public sealed class GrantReviewTests : IAsyncLifetime
         writeTheme.GetProperty("code").GetString().ShouldBe("permission_denied");
         writeSize.GetProperty("ok").GetBoolean().ShouldBeTrue(writeSize.ToString());
         readSize.GetProperty("ok").GetBoolean().ShouldBeTrue(readSize.ToString()); // write implies read: granted means both
-        _host.Store.GetConfig(Id, "theme").ShouldBe("\"dark\"");
+        Host.Store.GetConfig(Id, "theme").ShouldBe("\"dark\"");
     }
 
     [Fact]
     public void GetPermissions_GrantThatNoDeclarationCovers_IsNotShownAsGranted()
     {
-        var folder = _world.Plugin("capabilities-csharp", Id, """
+        var folder = World.Plugin("capabilities-csharp", Id, """
             runtime: dotnet
             entry: bin/CapabilitiesPlugin.dll
             entryType: Samples.Capabilities.CapabilitiesPlugin
@@ -81,10 +66,10 @@ public sealed class GrantReviewTests : IAsyncLifetime
                 - permission: config:read=theme
                   reason: tests
             """);
-        var installer = new PluginInstaller(_host);
+        var installer = new PluginInstaller(Host);
         installer.Install(folder, new InstallOptions { Grants = ["none"], Level = "sandboxed" });
         // A stored grant wider than the manifest (e.g. left by an older version) is ignored by the broker.
-        _host.Store.SetGrant(new Stockade.Hosting.Store.GrantRecord(Id, "config:write=*", true, false, DateTimeOffset.UtcNow, "tests"));
+        Host.Store.SetGrant(new Stockade.Hosting.Store.GrantRecord(Id, "config:write=*", true, false, DateTimeOffset.UtcNow, "tests"));
 
         var report = installer.GetPermissions(Id);
 
@@ -93,5 +78,5 @@ public sealed class GrantReviewTests : IAsyncLifetime
     }
 
     private async Task<JsonElement> CallAsync(string method, object input) =>
-        await _host.InvokeAsync(Id, method, JsonSerializer.SerializeToElement(input));
+        await Host.InvokeAsync(Id, method, JsonSerializer.SerializeToElement(input));
 }

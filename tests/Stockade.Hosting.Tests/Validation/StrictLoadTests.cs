@@ -17,36 +17,21 @@ namespace Stockade.Hosting.Tests.Validation;
 /// </summary>
 [Trait("Issue", "15")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class StrictLoadTests : IAsyncLifetime
+public sealed class StrictLoadTests : HostWorldTest
 {
     private const string Id = "t.strict15";
     private const string NetworkUse = "\nimport urllib.request\n";
-    private readonly HostWorld _world = new();
-    private PluginHost _host = null!;
-
-    public Task InitializeAsync()
-    {
-        _host = new PluginHost(new PluginHostOptions { Home = _world.Home });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _world.Dispose();
-    }
-
     [Fact]
     public async Task LoadAsync_FolderAtStrict_Unsigned_RefusedSayingHowToSign_AndAudited()
     {
         var folder = Fixture();
 
-        var refused = await Should.ThrowAsync<PluginRefusedException>(() => _host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" }));
+        var refused = await Should.ThrowAsync<PluginRefusedException>(() => Host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" }));
 
         refused.IsIntegrityFailure.ShouldBeFalse();
         refused.NextStep.ShouldNotBeNull().ShouldContain("stockade sign");
         refused.Problems.ShouldContain(p => p.Contains("unsigned", StringComparison.Ordinal));
-        _host.Plugins.ShouldBeEmpty();
+        Host.Plugins.ShouldBeEmpty();
         var records = await AuditAsync();
         records.ShouldContain(r => r.Action == AuditActions.SignatureFailure && r.Decision == AuditDecision.Deny && r.Layer == AuditLayer.Loader);
         records.ShouldNotContain(r => r.Action == AuditActions.PluginStarted);
@@ -58,8 +43,8 @@ public sealed class StrictLoadTests : IAsyncLifetime
         var folder = Fixture();
         SignAndTrust(folder);
 
-        await _host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" });
-        var result = await _host.InvokeAsync(Id, "config", JsonSerializer.SerializeToElement(new { }));
+        await Host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" });
+        var result = await Host.InvokeAsync(Id, "config", JsonSerializer.SerializeToElement(new { }));
 
         result.GetProperty("allowed").GetBoolean().ShouldBeFalse(); // loaded and served; config:read=greeting was not granted
     }
@@ -70,10 +55,10 @@ public sealed class StrictLoadTests : IAsyncLifetime
         var folder = Fixture(NetworkUse);
         SignAndTrust(folder);
 
-        var refused = await Should.ThrowAsync<PluginRefusedException>(() => _host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" }));
+        var refused = await Should.ThrowAsync<PluginRefusedException>(() => Host.LoadAsync(folder, new PluginLoadOptions { Level = "strict" }));
 
         refused.Problems.ShouldContain(p => p.Contains("undeclared-use", StringComparison.Ordinal) && p.Contains("network:request", StringComparison.Ordinal) && p.Contains("STK1006", StringComparison.Ordinal));
-        _host.Plugins.ShouldBeEmpty();
+        Host.Plugins.ShouldBeEmpty();
         (await AuditAsync()).ShouldContain(r => r.Action == AuditActions.ValidationWarning && r.Decision == AuditDecision.Deny && r.Details != null && r.Details["code"] == "undeclared-use");
     }
 
@@ -82,9 +67,9 @@ public sealed class StrictLoadTests : IAsyncLifetime
     {
         var folder = Fixture(NetworkUse);
         SignAndTrust(folder);
-        new PluginInstaller(_host).Install(folder, new InstallOptions { Grants = ["none"], Level = "sandboxed" });
+        new PluginInstaller(Host).Install(folder, new InstallOptions { Grants = ["none"], Level = "sandboxed" });
 
-        var refused = await Should.ThrowAsync<PluginRefusedException>(() => _host.LoadAsync(Id, new PluginLoadOptions { Level = "strict" }));
+        var refused = await Should.ThrowAsync<PluginRefusedException>(() => Host.LoadAsync(Id, new PluginLoadOptions { Level = "strict" }));
 
         refused.Problems.ShouldContain(p => p.Contains("network:request", StringComparison.Ordinal));
     }
@@ -94,26 +79,26 @@ public sealed class StrictLoadTests : IAsyncLifetime
     {
         var folder = Fixture(NetworkUse);
 
-        new PluginInstaller(_host).Install(folder, new InstallOptions { Grants = ["none"], Level = "sandboxed" });
-        await _host.LoadAsync(Id, new PluginLoadOptions { Level = "sandboxed" });
+        new PluginInstaller(Host).Install(folder, new InstallOptions { Grants = ["none"], Level = "sandboxed" });
+        await Host.LoadAsync(Id, new PluginLoadOptions { Level = "sandboxed" });
 
         var warnings = (await AuditAsync()).Where(r => r.Action == AuditActions.ValidationWarning).ToList();
         warnings.ShouldContain(r => r.Decision == AuditDecision.Info && r.Details != null && r.Details["code"] == "undeclared-use" && r.Details["message"].Contains("network:request", StringComparison.Ordinal));
     }
 
     private string Fixture(string? extraCode = null) =>
-        PluginFixtures.Write(Path.Combine(_world.Plugins, Id), Id, "1.0.0", ["config:read=greeting"], [], extraCode);
+        PluginFixtures.Write(Path.Combine(World.Plugins, Id), Id, "1.0.0", ["config:read=greeting"], [], extraCode);
 
     private void SignAndTrust(string folder)
     {
-        var key = PackageSigner.GenerateKey(Path.Combine(_world.Root, "signer-" + Guid.NewGuid().ToString("N")));
+        var key = PackageSigner.GenerateKey(Path.Combine(World.Root, "signer-" + Guid.NewGuid().ToString("N")));
         PackageSigner.Sign(folder, File.ReadAllText(key.PrivateKeyPath)).Succeeded.ShouldBeTrue();
-        _host.Store.AddTrustedKey(new TrustedKeyRecord(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
+        Host.Store.AddTrustedKey(new TrustedKeyRecord(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
     }
 
     private async Task<List<AuditRecord>> AuditAsync()
     {
-        await _host.Audit.FlushAsync();
-        return [.. new AuditReader(_host.Home.AuditDirectory).Query(new AuditQuery { Plugin = Id })];
+        await Host.Audit.FlushAsync();
+        return [.. new AuditReader(Host.Home.AuditDirectory).Query(new AuditQuery { Plugin = Id })];
     }
 }
