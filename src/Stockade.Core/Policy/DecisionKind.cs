@@ -17,4 +17,11 @@ public enum DecisionKind
 
     /// <summary>Refused: a person explicitly denied it.</summary>
     Denied,
+
+    /// <summary>
+    /// Declared, and covered only by narrower grants: what those grants name is allowed (a check of it is
+    /// <see cref="Granted"/>), the rest of the declared scope is not. Only in <see cref="SandboxPolicy.Decisions"/>;
+    /// the grant review calls it <c>partly-granted</c>.
+    /// </summary>
+    PartlyGranted,
 }

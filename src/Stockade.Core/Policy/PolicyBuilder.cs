@@ -75,7 +75,8 @@ public static class PolicyBuilder
             else if (covering.Length > 0)
             {
                 var narrower = string.Join(", ", covering.Select(g => g.Permission.ToString()));
-                decision = new PermissionDecision(declared, DecisionKind.Granted, $"granted only in part, as {narrower}");
+                decision = new PermissionDecision(declared, DecisionKind.PartlyGranted,
+                    $"partly-granted: only {narrower} was granted; run `stockade grant {manifest.Id} {declared}` to allow all of it");
                 foreach (var grant in covering)
                 {
                     Allow(grant.Permission.WithResolvedPath(aliases), $"granted: {grant.Permission}");
@@ -97,7 +98,7 @@ public static class PolicyBuilder
             }
 
             decisions.Add(decision);
-            if (decision.Kind != DecisionKind.Granted)
+            if (decision.Kind is not (DecisionKind.Granted or DecisionKind.PartlyGranted))
             {
                 declaredRules.Add(new SandboxPolicy.Rule(resolved, decision.Kind, $"'{declared}' is declared but {(decision.Kind == DecisionKind.Denied ? "was denied" : "not granted")}: {decision.Reason}"));
             }

@@ -63,7 +63,7 @@ public class PolicyBuilderTests
     {
         var policy = PolicyBuilder.Build(Manifest(["network:request=*.example.com"]), [Allow("network:request=api.example.com:443")], Context);
 
-        policy.Decisions.Single().Reason.ShouldContain("only in part");
+        policy.Decisions.Single().Reason.ShouldContain("partly-granted: only");
         policy.NetworkPatterns.ShouldBe([HostPattern.Parse("api.example.com:443")]);
         policy.Check(Permission.Parse("network:request=api.example.com:443")).Kind.ShouldBe(DecisionKind.Granted);
         policy.Check(Permission.Parse("network:request=www.example.com:443")).Kind.ShouldBe(DecisionKind.DeclaredNotGranted);
