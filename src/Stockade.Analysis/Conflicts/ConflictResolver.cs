@@ -114,12 +114,7 @@ public static class ConflictResolver
         {
             foreach (var requirement in plugin.Requires)
             {
-                if (!Core.Manifest.VersionRangeGrammar.TryParse(requirement.Range, out var range, out var problem))
-                {
-                    conflicts.Add(Incompatible([plugin.Id], $"{plugin.Id} requires {requirement.Id} with range {problem}.", $"fix the range of {requirement.Id} in {plugin.Id}'s manifest"));
-                    continue;
-                }
-
+                var range = requirement.Range;
                 var wanted = Core.Manifest.VersionRangeGrammar.Describe(range);
                 if (byId.TryGetValue(requirement.Id, out var target))
                 {

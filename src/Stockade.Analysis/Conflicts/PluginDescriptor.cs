@@ -1,3 +1,5 @@
+using Stockade.Core.Manifest;
+
 namespace Stockade.Analysis.Conflicts;
 
 /// <summary>What conflict and dependency checks need to know of a plugin (mapped from its manifest by the host).</summary>
@@ -12,7 +14,7 @@ public sealed record PluginDescriptor
     /// <summary>APIs the plugin provides.</summary>
     public IReadOnlyList<ProvidedApi> Provides { get; init; } = [];
 
-    /// <summary>Plugins or APIs the plugin needs, with version ranges.</summary>
+    /// <summary>Plugins or APIs the plugin needs, with version ranges (the manifest's own <see cref="PluginRequirement"/>: one type, one range grammar).</summary>
     public IReadOnlyList<PluginRequirement> Requires { get; init; } = [];
 
     /// <summary>Plugins it cannot run next to.</summary>

@@ -332,7 +332,7 @@ public static class PluginValidator
         Id = manifest.Id,
         Version = manifest.Version,
         Provides = [.. manifest.Provides.Select(p => new Analysis.Conflicts.ProvidedApi(p.Api, p.Version.ToNormalizedString()))],
-        Requires = [.. manifest.Requires.Select(r => new Analysis.Conflicts.PluginRequirement(r.Id, r.Range.ToNormalizedString()))],
+        Requires = manifest.Requires,
         Conflicts = [.. manifest.Conflicts.Select(c => new DeclaredConflict(c.Id, c.Range?.ToNormalizedString()))],
         Exclusive = manifest.Exclusive,
     };
