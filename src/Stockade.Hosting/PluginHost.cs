@@ -69,8 +69,9 @@ public sealed partial class PluginHost : IAsyncDisposable
     /// <summary>The home folder layout.</summary>
     public StockadeHome Home { get; }
 
-    /// <summary>The SQLite store of installed plugins, grants and trusted keys.</summary>
-    public StockadeStore Store { get; }
+    // The SQLite store of installed plugins, grants and trusted keys: plumbing. Operators change it through
+    // PluginInstaller (audited), applications never need it.
+    internal StockadeStore Store { get; }
 
     /// <summary>The hash-chained audit log; subscribe to <see cref="AuditLog.RecordWritten"/> for live events.</summary>
     public AuditLog Audit { get; }

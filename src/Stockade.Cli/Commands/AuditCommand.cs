@@ -135,12 +135,7 @@ internal static class AuditCommand
             throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
         }
 
-        AuditHead? head = null;
-        if (File.Exists(home.DatabasePath))
-        {
-            using var store = new StockadeStore(home.Root);
-            head = store.Read();
-        }
+        var head = StoreHead.Read(home);
 
         var path = keyPath ?? AuditSigningKey.DefaultPath;
         AuditSigningKey? key = null;

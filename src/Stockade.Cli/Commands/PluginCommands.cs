@@ -92,7 +92,7 @@ internal static class PluginCommands
         CliApplication.SetHandler(command, console, async (parse, _) =>
         {
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
-            var plugins = host.Store.ListPlugins();
+            var plugins = new PluginInstaller(host).ListInstalled();
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(console.RawOutput, plugins.Select(p => new { p.Id, p.Version, p.Enabled, p.InstalledAt, p.Source, p.FilesHash }).ToArray());

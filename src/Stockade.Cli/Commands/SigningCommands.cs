@@ -3,9 +3,8 @@ using Spectre.Console;
 using Stockade.Analysis.Signing;
 using Stockade.Cli.Infrastructure;
 using Stockade.Cli.Rendering;
-using Stockade.Core.Audit;
 using Stockade.Hosting;
-using Stockade.Hosting.Store;
+using Stockade.Hosting.Installation;
 
 namespace Stockade.Cli.Commands;
 
@@ -85,15 +84,14 @@ internal static class SigningCommands
             }
 
             var pem = File.ReadAllText(file.FullName);
-            if (!PackageSigner.TryComputeKeyId(pem, out var keyId) || pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            if (!PackageSigner.TryComputeKeyId(pem, out var _) || pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
             {
                 throw new CliException(ExitCodes.UsageOrNotFound, $"{file.FullName} is not a public key in PEM form", "give the .pub.pem file written by 'stockade keygen', never the private key.");
             }
 
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
-            host.Store.AddTrustedKey(new TrustedKeyRecord(keyId, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), pem, DateTimeOffset.UtcNow));
-            await host.Audit.AppendAsync(new AuditEntry("trust.added", AuditDecision.Info, AuditLayer.Cli) { Resource = keyId });
-            console.Output.MarkupLine($"[green]trusted[/] key {keyId}");
+            var trusted = new PluginInstaller(host).TrustKey(pem, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), Environment.UserName);
+            console.Output.MarkupLine($"[green]trusted[/] key {trusted.KeyId}");
             return ExitCodes.Success;
         });
         var listJson = GlobalOptions.Json();
@@ -101,7 +99,7 @@ internal static class SigningCommands
         CliApplication.SetHandler(list, console, async (parse, _) =>
         {
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
-            var keys = host.Store.ListTrustedKeys();
+            var keys = new PluginInstaller(host).ListTrustedKeys();
             if (parse.GetValue(listJson))
             {
                 JsonOutput.Write(console.RawOutput, keys.Select(k => new { k.KeyId, k.Name, k.AddedAt }).ToArray());
@@ -126,12 +124,11 @@ internal static class SigningCommands
         {
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
             var id = parse.GetValue(keyIdArg)!;
-            if (!host.Store.RemoveTrustedKey(id))
+            if (!new PluginInstaller(host).DistrustKey(id, Environment.UserName))
             {
                 throw new CliException(ExitCodes.UsageOrNotFound, $"no trusted key '{id}'", "see the ids with: stockade trust list");
             }
 
-            await host.Audit.AppendAsync(new AuditEntry("trust.removed", AuditDecision.Info, AuditLayer.Cli) { Resource = id });
             console.Output.MarkupLine($"[yellow]removed[/] key {TerminalText.Markup(id)}");
             return ExitCodes.Success;
         });

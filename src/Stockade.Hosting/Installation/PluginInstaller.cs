@@ -13,12 +13,15 @@ using Stockade.Linux.FileSystem;
 namespace Stockade.Hosting.Installation;
 
 /// <summary>
-/// Installs, upgrades and uninstalls plugins in a host's home and records the decisions on their
-/// permissions; every change is audited. A running <see cref="PluginHost"/> on the same home sees grant
-/// changes (see <see cref="PluginHost.RefreshGrantsAsync"/>).
+/// The operator's door to a home: installs, upgrades and uninstalls plugins, enables and disables them, records the
+/// decisions on their permissions and manages the keys whose signatures the home trusts. Every change is audited
+/// before it is made: when its record cannot be written (<see cref="AuditWriteException"/>) nothing was changed.
+/// A running <see cref="PluginHost"/> on the same home sees grant changes (see <see cref="PluginHost.RefreshGrantsAsync"/>).
 /// </summary>
 public sealed class PluginInstaller
 {
+    private const string TrustAdded = "trust.added";
+    private const string TrustRemoved = "trust.removed";
     private const string Grammar = "a permission is written category:action[=scope], e.g. file:read=/srv/photos/**, network:request=api.example.com:443, env:read=LANG";
     private readonly PluginHost _host;
 
@@ -35,6 +38,7 @@ public sealed class PluginInstaller
     /// asks again for new permissions; the old version's folder is removed once the new one is in place.
     /// </summary>
     /// <exception cref="PluginRefusedException">Validation found errors (all listed), or a grant is wider than declared.</exception>
+    /// <exception cref="AuditWriteException">Its audit record could not be written, or the space held for audit records is low; nothing was installed.</exception>
     public InstallResult Install(string sourceDirectory, InstallOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sourceDirectory);
@@ -74,42 +78,60 @@ public sealed class PluginInstaller
 
         var manifest = report.Manifest!;
         var requested = ParseRequestedGrants(manifest, options.Grants, catalog);
+        RefuseWhileAuditReserveLow(); // an install adds what may run, like a grant
         var previous = _host.Store.GetPlugin(manifest.Id);
         var target = _host.Home.InstallDirectory(manifest.Id, manifest.Version);
-        string hash;
+
+        // Copied aside first (the copy is what the hash and the record name); nothing in the home changes until the
+        // record is written (audit before act): a staging folder is all a failed record leaves, and it is removed.
+        string staging, hash;
         try
         {
-            hash = PlaceCopy(folder!, manifest.Id, target);
+            (staging, hash) = StageCopy(folder!, manifest.Id);
         }
         catch (PluginFolderRefusedException ex)
         {
             throw new PluginRefusedException(manifest.Id, $"plugin '{manifest.Id}' cannot be installed: '{ex.Entry}' {ex.Problem}", [], ex.NextStep);
         }
 
+        try
+        {
+            Audit(AuditActions.PluginInstalled, AuditDecision.Info, manifest.Id, null, options.By, new()
+            {
+                ["version"] = manifest.Version,
+                ["previous"] = previous?.Version ?? string.Empty,
+                ["hash"] = hash,
+                ["signature"] = report.Signature.Status,
+            });
+            foreach (var warning in report.Items.Where(i => i.Severity == ValidationSeverities.Warning))
+            {
+                // What the person was warned about at install stays on the record (DESIGN §9: validation warning).
+                Audit(AuditActions.ValidationWarning, AuditDecision.Info, manifest.Id, null, options.By, new()
+                {
+                    ["version"] = manifest.Version,
+                    ["stage"] = warning.Stage,
+                    ["code"] = warning.Code,
+                    ["message"] = warning.Message,
+                    ["location"] = warning.Location ?? string.Empty,
+                });
+            }
+
+            InstalledFiles.Delete(target);
+            Directory.Move(staging, target);
+        }
+        finally
+        {
+            InstalledFiles.Delete(staging); // gone already when moved into place
+            if (!Directory.Exists(target))
+            {
+                DeleteIfEmpty(Path.Combine(_host.Home.PluginsRoot, manifest.Id));
+            }
+        }
+
         _host.Store.UpsertPlugin(new PluginRecord(manifest.Id, manifest.Version, report.Directory, _host.Time.GetUtcNow(), hash, previous?.Enabled ?? true, ManifestSummary(manifest)));
         if (previous is not null && previous.Version != manifest.Version)
         {
             InstalledFiles.Delete(_host.Home.InstallDirectory(previous.Id, previous.Version));
-        }
-
-        Audit(AuditActions.PluginInstalled, AuditDecision.Info, manifest.Id, null, options.By, new()
-        {
-            ["version"] = manifest.Version,
-            ["previous"] = previous?.Version ?? string.Empty,
-            ["hash"] = hash,
-            ["signature"] = report.Signature.Status,
-        });
-        foreach (var warning in report.Items.Where(i => i.Severity == ValidationSeverities.Warning))
-        {
-            // What the person was warned about at install stays on the record (DESIGN §9: validation warning).
-            Audit(AuditActions.ValidationWarning, AuditDecision.Info, manifest.Id, null, options.By, new()
-            {
-                ["version"] = manifest.Version,
-                ["stage"] = warning.Stage,
-                ["code"] = warning.Code,
-                ["message"] = warning.Message,
-                ["location"] = warning.Location ?? string.Empty,
-            });
         }
 
         DecideGrants(manifest, previous is not null, requested, options, catalog);
@@ -120,9 +142,11 @@ public sealed class PluginInstaller
 
     /// <summary>Removes the plugin: its record, grants, key-value data and config, and its installed files. The data folder is kept unless <paramref name="purgeData"/>.</summary>
     /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    /// <exception cref="AuditWriteException">Its audit record could not be written; nothing was removed.</exception>
     public void Uninstall(string pluginId, bool purgeData = false, string by = "cli")
     {
         var record = Require(pluginId);
+        Audit(AuditActions.PluginUninstalled, AuditDecision.Info, record.Id, null, by, new() { ["version"] = record.Version, ["dataPurged"] = purgeData ? "true" : "false" });
         _host.Store.RemovePlugin(pluginId);
         InstalledFiles.Delete(Path.Combine(_host.Home.PluginsRoot, record.Id));
         if (purgeData)
@@ -130,8 +154,6 @@ public sealed class PluginInstaller
             // The plugin writes there: removed through descriptors, a planted link is unlinked, never followed.
             SafeTree.Remove(_host.Home.DataDirectory(record.Id));
         }
-
-        Audit(AuditActions.PluginUninstalled, AuditDecision.Info, record.Id, null, by, new() { ["version"] = record.Version, ["dataPurged"] = purgeData ? "true" : "false" });
     }
 
     /// <summary>Grants a permission the manifest declares (or a narrower one).</summary>
@@ -141,12 +163,7 @@ public sealed class PluginInstaller
     public GrantChange Grant(string pluginId, string permission, string by)
     {
         var record = Require(pluginId);
-        if (_host.Audit.AdmissionRefusal is { } low)
-        {
-            // A grant widens what a plugin may do: like a brokered call, it is refused while the audit's reserve is low
-            // (a revoke narrows it and may use the reserve).
-            throw new AuditWriteException(low);
-        }
+        RefuseWhileAuditReserveLow();
 
         var catalog = _host.Catalog;
         var manifest = InstalledManifest(record, catalog);
@@ -202,11 +219,68 @@ public sealed class PluginInstaller
 
     /// <summary>Enables or disables a plugin; a disabled plugin cannot be loaded.</summary>
     /// <exception cref="PluginNotFoundException">No plugin with that id is installed.</exception>
+    /// <exception cref="AuditWriteException">Its audit record could not be written (or, to enable, the space held for audit records is low); nothing was changed.</exception>
     public void SetEnabled(string pluginId, bool enabled, string by)
     {
         Require(pluginId);
-        _host.Store.SetEnabled(pluginId, enabled);
+        if (enabled)
+        {
+            RefuseWhileAuditReserveLow(); // enabling lets it run again; disabling narrows and may use the reserve
+        }
+
         Audit(enabled ? AuditActions.PluginEnabled : AuditActions.PluginDisabled, AuditDecision.Info, pluginId, null, by, []);
+        _host.Store.SetEnabled(pluginId, enabled);
+    }
+
+    /// <summary>The plugins installed in the home, ordered by id.</summary>
+    public IReadOnlyList<InstalledPlugin> ListInstalled() =>
+        [.. _host.Store.ListPlugins().Select(p => new InstalledPlugin(p.Id, p.Version, p.Enabled, p.InstalledAt, p.Source, p.FilesHash))];
+
+    /// <summary>
+    /// Trusts a signing key: packages it signed verify, and at the strict level only signed packages load. Trusting a
+    /// key already trusted renames it.
+    /// </summary>
+    /// <param name="publicKeyPem">The ECDSA P-256 public key, PEM (the <c>.pub.pem</c> file of <c>stockade keygen</c>).</param>
+    /// <param name="name">A name to remember it by.</param>
+    /// <param name="by">Who trusts it (recorded).</param>
+    /// <returns>The key as trusted, with its id.</returns>
+    /// <exception cref="ArgumentException"><paramref name="publicKeyPem"/> is not a public key in PEM form (a private key is refused).</exception>
+    /// <exception cref="AuditWriteException">Its audit record could not be written, or the space held for audit records is low; nothing was trusted.</exception>
+    public TrustedKey TrustKey(string publicKeyPem, string name, string by)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyPem);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(by);
+        if (publicKeyPem.Contains("PRIVATE KEY", StringComparison.Ordinal) || !PackageSigner.TryComputeKeyId(publicKeyPem, out var keyId))
+        {
+            throw new ArgumentException("not a public key in PEM form (give the .pub.pem file written by 'stockade keygen', never the private key)", nameof(publicKeyPem));
+        }
+
+        RefuseWhileAuditReserveLow(); // a trusted key lets more packages in
+        var key = new TrustedKey(keyId, name, publicKeyPem, _host.Time.GetUtcNow());
+        AuditTrust(TrustAdded, keyId, name, by);
+        _host.Store.AddTrustedKey(key);
+        return key;
+    }
+
+    /// <summary>The keys the home trusts, ordered by name then id.</summary>
+    public IReadOnlyList<TrustedKey> ListTrustedKeys() => _host.Store.ListTrustedKeys();
+
+    /// <summary>Stops trusting a key. False (and nothing recorded) when it was not trusted.</summary>
+    /// <param name="keyId">The key id (<see cref="TrustedKey.KeyId"/>).</param>
+    /// <param name="by">Who removes it (recorded).</param>
+    /// <exception cref="AuditWriteException">Its audit record could not be written; the key is still trusted.</exception>
+    public bool DistrustKey(string keyId, string by)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
+        ArgumentNullException.ThrowIfNull(by);
+        if (_host.Store.ListTrustedKeys().FirstOrDefault(k => k.KeyId == keyId) is not { } key)
+        {
+            return false;
+        }
+
+        AuditTrust(TrustRemoved, key.KeyId, key.Name, by);
+        return _host.Store.RemoveTrustedKey(keyId);
     }
 
     /// <summary>
@@ -336,16 +410,15 @@ public sealed class PluginInstaller
                 $"grant only what the manifest declares ('stockade validate <folder>' lists it); nothing was installed.");
     }
 
-    private string PlaceCopy(PluginFolder source, string pluginId, string target)
+    // The copy, made read-only beside its final place (same file system, so moving it there is a rename).
+    private (string Staging, string Hash) StageCopy(PluginFolder source, string pluginId)
     {
         var staging = Path.Combine(_host.Home.PluginsRoot, pluginId, $".staging-{Guid.NewGuid():N}");
         try
         {
             var hash = InstalledFiles.Copy(source, staging);
             InstalledFiles.MakeReadOnly(staging);
-            InstalledFiles.Delete(target);
-            Directory.Move(staging, target);
-            return hash;
+            return (staging, hash);
         }
         catch
         {
@@ -353,6 +426,35 @@ public sealed class PluginInstaller
             throw;
         }
     }
+
+    private static void DeleteIfEmpty(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not empty, or already gone: either way nothing of a failed install is left in it.
+        }
+    }
+
+    private void RefuseWhileAuditReserveLow()
+    {
+        if (_host.Audit.AdmissionRefusal is { } low)
+        {
+            // What widens what may run (install, enable, grant, trust) is refused, like a brokered call, while the
+            // space held for audit records is low; what narrows it (uninstall, disable, revoke, distrust) may use it.
+            throw new AuditWriteException(low);
+        }
+    }
+
+    private void AuditTrust(string action, string keyId, string name, string by) =>
+        _host.Audit.AppendAsync(new AuditEntry(action, AuditDecision.Info, AuditLayer.Cli)
+        {
+            Resource = keyId,
+            Details = new Dictionary<string, string> { ["name"] = name, ["by"] = by },
+        }).AsTask().GetAwaiter().GetResult();
 
     private void Store(string pluginId, Permission permission, bool allowed, bool optional, string by, string? action = null)
     {

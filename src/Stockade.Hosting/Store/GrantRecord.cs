@@ -7,7 +7,7 @@ namespace Stockade.Hosting.Store;
 /// <param name="Optional">True when the manifest lists it as optional.</param>
 /// <param name="GrantedAt">When the decision was made.</param>
 /// <param name="GrantedBy">Who or what made it (user name, <c>install --grant all</c>, host code).</param>
-public sealed record GrantRecord(
+internal sealed record GrantRecord(
     string PluginId,
     string Permission,
     bool Allowed,

@@ -1,7 +1,7 @@
 namespace Stockade.Hosting.Store;
 
 /// <summary>Outcome of <see cref="StockadeStore.SetValue"/>.</summary>
-public enum KvWriteResult
+internal enum KvWriteResult
 {
     /// <summary>The value was stored.</summary>
     Written,

@@ -8,7 +8,7 @@ namespace Stockade.Hosting.Store;
 /// <param name="FilesHash">Hash of the installed files, checked before each start.</param>
 /// <param name="Enabled">Whether it may be started.</param>
 /// <param name="ManifestJson">The manifest as JSON, if kept.</param>
-public sealed record PluginRecord(
+internal sealed record PluginRecord(
     string Id,
     string Version,
     string Source,

@@ -1,6 +1,6 @@
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>A plugin's configuration value, or null when unset.</summary>
     /// <param name="pluginId">Plugin id.</param>

@@ -1,6 +1,6 @@
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>Records (or replaces) the decision on one permission. False when the plugin is not installed.</summary>
     /// <param name="grant">The decision.</param>

@@ -1,6 +1,6 @@
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>A plugin's stored value, or null when absent.</summary>
     /// <param name="pluginId">Plugin id.</param>

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>Inserts or replaces the plugin row (grants, key-value data and config are kept).</summary>
     /// <param name="plugin">The plugin as installed.</param>

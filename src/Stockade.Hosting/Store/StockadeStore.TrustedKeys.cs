@@ -1,10 +1,12 @@
+using Stockade.Hosting.Installation;
+
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>Trusts a signing key (replaces the entry with the same key id).</summary>
     /// <param name="key">The key.</param>
-    public void AddTrustedKey(TrustedKeyRecord key)
+    public void AddTrustedKey(TrustedKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         Write((connection, transaction) =>
@@ -25,14 +27,14 @@ public sealed partial class StockadeStore
     }
 
     /// <summary>Every trusted key, ordered by name then id.</summary>
-    public IReadOnlyList<TrustedKeyRecord> ListTrustedKeys() => Execute(connection =>
+    public IReadOnlyList<TrustedKey> ListTrustedKeys() => Execute(connection =>
     {
         using var command = Command(connection, null, "SELECT key_id, name, public_key_pem, added_at FROM trusted_keys ORDER BY name, key_id");
         using var reader = command.ExecuteReader();
-        var keys = new List<TrustedKeyRecord>();
+        var keys = new List<TrustedKey>();
         while (reader.Read())
         {
-            keys.Add(new TrustedKeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), ParseTime(reader.GetString(3))));
+            keys.Add(new TrustedKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), ParseTime(reader.GetString(3))));
         }
 
         return keys;

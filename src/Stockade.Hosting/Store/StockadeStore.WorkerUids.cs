@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Stockade.Hosting.Store;
 
-public sealed partial class StockadeStore
+internal sealed partial class StockadeStore
 {
     /// <summary>
     /// The uid the workers of <paramref name="pluginId"/> run under when the host is root: the one recorded for it,

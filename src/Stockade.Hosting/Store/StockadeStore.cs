@@ -15,7 +15,7 @@ namespace Stockade.Hosting.Store;
 /// A home that cannot be written (read-only, full, not a folder) raises <see cref="StoreException"/> with a
 /// message that says what to do next.
 /// </remarks>
-public sealed partial class StockadeStore : IAuditHeadStore, IDisposable
+internal sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 {
     /// <summary>The database file name inside the home folder.</summary>
     public const string FileName = "stockade.db";

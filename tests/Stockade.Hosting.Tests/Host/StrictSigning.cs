@@ -2,6 +2,7 @@ using Stockade.Analysis;
 using Stockade.Analysis.Scripts;
 using Stockade.Analysis.Signing;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Installation;
 using Stockade.Hosting.Store;
 
 namespace Stockade.Hosting.Tests.Host;
@@ -22,7 +23,7 @@ public static class StrictSigning
         {
             var key = PackageSigner.GenerateKey(Path.Combine(keys, "signer"));
             PackageSigner.Sign(folder, File.ReadAllText(key.PrivateKeyPath)).Succeeded.ShouldBeTrue();
-            host.Store.AddTrustedKey(new TrustedKeyRecord(key.KeyId, "tests", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
+            host.Store.AddTrustedKey(new TrustedKey(key.KeyId, "tests", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
         }
         finally
         {

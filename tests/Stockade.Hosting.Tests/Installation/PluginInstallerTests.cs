@@ -222,7 +222,7 @@ public sealed class PluginInstallerTests : IDisposable
         untrusted.IsIntegrityFailure.ShouldBeFalse();
         untrusted.Problems.ShouldContain(p => p.Contains("untrusted-key", StringComparison.Ordinal));
 
-        host.Store.AddTrustedKey(new TrustedKeyRecord(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
+        host.Store.AddTrustedKey(new TrustedKey(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
         installer.Install(source, new InstallOptions { Level = "strict" }).PluginId.ShouldBe("fixtures.k");
 
         File.AppendAllText(Path.Combine(source, "plugin.py"), "\n# changed after signing\n");

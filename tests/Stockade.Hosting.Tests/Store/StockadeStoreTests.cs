@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Stockade.Core.Audit;
+using Stockade.Hosting.Installation;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Tests.Audit;
 
@@ -215,7 +216,7 @@ public sealed class StockadeStoreTests : IDisposable
     public void TrustedKeys_AddListRemove_RoundTrip()
     {
         using var store = new StockadeStore(_home.Path);
-        var key = new TrustedKeyRecord("sha256:abc", "Example Corp", "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----", Installed);
+        var key = new TrustedKey("sha256:abc", "Example Corp", "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----", Installed);
 
         store.AddTrustedKey(key);
 

@@ -93,7 +93,7 @@ public sealed class StrictLoadTests : HostWorldTest
     {
         var key = PackageSigner.GenerateKey(Path.Combine(World.Root, "signer-" + Guid.NewGuid().ToString("N")));
         PackageSigner.Sign(folder, File.ReadAllText(key.PrivateKeyPath)).Succeeded.ShouldBeTrue();
-        Host.Store.AddTrustedKey(new TrustedKeyRecord(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
+        Host.Store.AddTrustedKey(new TrustedKey(key.KeyId, "tester", File.ReadAllText(key.PublicKeyPath), DateTimeOffset.UtcNow));
     }
 
     private async Task<List<AuditRecord>> AuditAsync()
