@@ -64,10 +64,7 @@ internal static class PermissionCommands
             }
             catch (Stockade.Hosting.Audit.AuditWriteException ex)
             {
-                // Audit before act: the record could not be written, so nothing was stored.
-                console.WriteError($"nothing was {(grant ? "granted" : "revoked")}: its audit record could not be written ({ex.Message})",
-                    $"free space in (or repair) the audit folder {host.Audit.Directory}, then run the same command again.");
-                return ExitCodes.IntegrityFailure;
+                return PluginCommands.AuditRefused(console, host, grant ? "granted" : "revoked", ex);
             }
 
             var verb = grant ? "[green]granted[/]" : "[yellow]revoked[/]";

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Stockade.Cli.Infrastructure;
 using Stockade.Cli.Rendering;
 using Stockade.Hosting;
+using Stockade.Hosting.Audit;
 using Stockade.Hosting.Installation;
 
 namespace Stockade.Cli.Commands;
@@ -44,6 +45,10 @@ internal static class PluginCommands
             {
                 return Fail(console, ex, parse.GetValue(json));
             }
+            catch (AuditWriteException ex)
+            {
+                return AuditRefused(console, host, "installed", ex);
+            }
 
             if (parse.GetValue(json))
             {
@@ -77,6 +82,10 @@ internal static class PluginCommands
             catch (PluginException ex)
             {
                 return Fail(console, ex, json: false);
+            }
+            catch (AuditWriteException ex)
+            {
+                return AuditRefused(console, host, "uninstalled", ex);
             }
 
             console.Output.MarkupLine($"[yellow]uninstalled[/] {TerminalText.Markup(parse.GetValue(id)!)}");
@@ -137,11 +146,23 @@ internal static class PluginCommands
             {
                 return Fail(console, ex, json: false);
             }
+            catch (AuditWriteException ex)
+            {
+                return AuditRefused(console, host, enable ? "enabled" : "disabled", ex);
+            }
 
             console.Output.MarkupLine($"{(enable ? "[green]enabled[/]" : "[yellow]disabled[/]")} {TerminalText.Markup(parse.GetValue(id)!)}");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    // Audit before act: the record could not be written (or the space held for records is low), so nothing was done.
+    internal static int AuditRefused(CliConsole console, PluginHost host, string done, AuditWriteException ex)
+    {
+        console.WriteError($"nothing was {done}: its audit record could not be written ({ex.Message})",
+            $"free space in (or repair) the audit folder {host.Audit.Directory}, then run the same command again.");
+        return ExitCodes.IntegrityFailure;
     }
 
     internal static int Fail(CliConsole console, PluginException ex, bool json)

@@ -4,6 +4,7 @@ using Stockade.Analysis.Signing;
 using Stockade.Cli.Infrastructure;
 using Stockade.Cli.Rendering;
 using Stockade.Hosting;
+using Stockade.Hosting.Audit;
 using Stockade.Hosting.Installation;
 
 namespace Stockade.Cli.Commands;
@@ -90,7 +91,16 @@ internal static class SigningCommands
             }
 
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
-            var trusted = new PluginInstaller(host).TrustKey(pem, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), Environment.UserName);
+            TrustedKey trusted;
+            try
+            {
+                trusted = new PluginInstaller(host).TrustKey(pem, parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(file.Name), Environment.UserName);
+            }
+            catch (AuditWriteException ex)
+            {
+                return PluginCommands.AuditRefused(console, host, "trusted", ex);
+            }
+
             console.Output.MarkupLine($"[green]trusted[/] key {trusted.KeyId}");
             return ExitCodes.Success;
         });
@@ -124,7 +134,17 @@ internal static class SigningCommands
         {
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
             var id = parse.GetValue(keyIdArg)!;
-            if (!new PluginInstaller(host).DistrustKey(id, Environment.UserName))
+            bool removed;
+            try
+            {
+                removed = new PluginInstaller(host).DistrustKey(id, Environment.UserName);
+            }
+            catch (AuditWriteException ex)
+            {
+                return PluginCommands.AuditRefused(console, host, "removed", ex);
+            }
+
+            if (!removed)
             {
                 throw new CliException(ExitCodes.UsageOrNotFound, $"no trusted key '{id}'", "see the ids with: stockade trust list");
             }
