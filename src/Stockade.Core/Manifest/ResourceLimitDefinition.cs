@@ -45,6 +45,13 @@ public sealed record ResourceLimitDefinition
     /// <summary>True when the bound is that exec is refused (seccomp, Landlock) unless <c>subprocess</c> is granted.</summary>
     public bool ExecRefusedUnlessGranted { get; init; }
 
+    /// <summary>
+    /// True when a restart policy with <c>limits: stricter</c> lowers this limit after a resource kill (by the policy's
+    /// factor, never below <see cref="Floor"/>). False for disk in <c>$PLUGIN_DATA</c>: the data persists across
+    /// restarts, so a smaller quota would kill a restarted worker at once for what it legitimately holds.
+    /// </summary>
+    public bool StricterOnRestart { get; init; } = true;
+
     /// <summary>How it is enforced, in a sentence for reports.</summary>
     public required string Description { get; init; }
 }

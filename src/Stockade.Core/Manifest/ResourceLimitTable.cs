@@ -54,7 +54,7 @@ public static class ResourceLimitTable
     public static ResourceLimitDefinition Disk { get; } = new()
     {
         Key = "diskMb", Floor = 1, Maximum = 1_048_576, FloorHint = null, Write = (l, v) => l with { DiskMb = v }, Unit = "MiB", Default = ResourceLimits.Default.DiskMb, Read = l => l.DiskMb,
-        Watchdog = "Disk", WatchdogScale = MiB,
+        Watchdog = "Disk", WatchdogScale = MiB, StricterOnRestart = false,
         Description = "disk in $PLUGIN_DATA: sampled by the watchdog; killed over the quota",
     };
 
