@@ -90,9 +90,10 @@ public static class HostLimits
     }
 
     /// <summary>
-    /// Every problem with a host's defaults and caps: each cap between the row's floor and maximum, each default between
-    /// the floor and its cap (CPU time may be unlimited in both), each timeout positive and at most 24 hours, each
-    /// default timeout within its cap.
+    /// Every problem with a host's defaults and caps: each cap and each default between the row's floor and maximum
+    /// (CPU time may be unlimited in both), each timeout positive and at most 24 hours. A default above its cap is no
+    /// error: it is lowered to the cap (<see cref="Resolve"/>), so lowering a cap alone (e.g. memory to 256 MiB) lowers
+    /// what plugins that ask nothing get.
     /// </summary>
     public static IReadOnlyList<string> Validate(ResourceLimits defaults, ResourceLimits caps, PluginTimeouts defaultTimeouts, PluginTimeouts timeoutCaps, string defaultsName, string capsName, string defaultTimeoutsName, string timeoutCapsName)
     {
@@ -107,10 +108,8 @@ public static class HostLimits
         {
             var cap = row.Read(caps);
             var value = row.Read(defaults);
-            var capValid = true;
             if (cap is { } c && (c < row.Floor || c > row.Maximum))
             {
-                capValid = false;
                 problems.Add($"{capsName}.{Property(row)} must be between {row.Floor} and {row.Maximum} {row.Unit} (got {c}).{Hint(row, c)}");
             }
             else if (cap is null && row.Default is not null)
@@ -126,10 +125,6 @@ public static class HostLimits
             {
                 problems.Add($"{defaultsName}.{Property(row)} must be set (only CPU time may be unlimited).");
             }
-            else if (capValid && value is { } d && cap is { } m && d > m)
-            {
-                problems.Add($"{defaultsName}.{Property(row)} ({d} {row.Unit}) is above {capsName}.{Property(row)} ({m} {row.Unit}): a default must be within its cap.");
-            }
         }
 
         foreach (var (key, value, cap) in new[] { ("Init", defaultTimeouts.Init, timeoutCaps.Init), ("Call", defaultTimeouts.Call, timeoutCaps.Call), ("Hook", defaultTimeouts.Hook, timeoutCaps.Hook) })
@@ -142,10 +137,6 @@ public static class HostLimits
             if (value <= TimeSpan.Zero || value > Durations.Maximum)
             {
                 problems.Add($"{defaultTimeoutsName}.{key} must be positive and at most 24 hours (got {value}).");
-            }
-            else if (value > cap && cap > TimeSpan.Zero)
-            {
-                problems.Add($"{defaultTimeoutsName}.{key} ({value}) is above {timeoutCapsName}.{key} ({cap}): a default must be within its cap.");
             }
         }
 

@@ -59,17 +59,29 @@ public sealed class Issue16HostLimitsTests
     public void Validate_GathersEveryBadDefaultAndCap_EachNamed()
     {
         var problems = HostLimits.Validate(
-            ResourceLimits.Default with { MemoryMb = 64, Threads = 2000 },
-            HostLimits.DefaultCaps with { OpenFiles = 10, Threads = 1000 },
-            PluginTimeouts.Default with { Call = TimeSpan.FromHours(2) },
-            HostLimits.DefaultTimeoutCaps,
+            ResourceLimits.Default with { MemoryMb = 64, Threads = 5000 },
+            HostLimits.DefaultCaps with { OpenFiles = 10 },
+            PluginTimeouts.Default with { Call = TimeSpan.Zero },
+            HostLimits.DefaultTimeoutCaps with { Hook = TimeSpan.FromDays(2) },
             "O.DefaultResources", "O.ResourceCaps", "O.DefaultTimeouts", "O.TimeoutCaps");
 
         problems.ShouldContain(p => p.StartsWith("O.DefaultResources.MemoryMb must be between 128", StringComparison.Ordinal) && p.Contains("64 MB was measured to crash", StringComparison.Ordinal));
+        problems.ShouldContain(p => p.StartsWith("O.DefaultResources.Threads must be between 16 and 4096", StringComparison.Ordinal));
         problems.ShouldContain(p => p.StartsWith("O.ResourceCaps.OpenFiles must be between 64", StringComparison.Ordinal));
-        problems.ShouldContain(p => p.StartsWith("O.DefaultResources.Threads (2000 threads) is above O.ResourceCaps.Threads", StringComparison.Ordinal));
         problems.ShouldContain(p => p.StartsWith("O.DefaultTimeouts.Call", StringComparison.Ordinal));
-        problems.Count.ShouldBe(4);
+        problems.ShouldContain(p => p.StartsWith("O.TimeoutCaps.Hook", StringComparison.Ordinal));
+        problems.Count.ShouldBe(5);
+    }
+
+    [Fact]
+    public void ADefaultAboveItsCap_IsLoweredToTheCap_SoLoweringACapAloneIsEnough()
+    {
+        var caps = HostLimits.DefaultCaps with { MemoryMb = 256 };
+
+        HostLimits.Validate(ResourceLimits.Default, caps, PluginTimeouts.Default, HostLimits.DefaultTimeoutCaps, "a", "b", "c", "d").ShouldBeEmpty();
+        var resolved = Resolve(Manifest(string.Empty), caps: caps);
+        resolved.Refused.ShouldBeFalse();
+        resolved.Resources.MemoryMb.ShouldBe(256);
     }
 
     [Fact]

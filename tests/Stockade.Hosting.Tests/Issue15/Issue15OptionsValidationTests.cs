@@ -81,8 +81,8 @@ public sealed class Issue15OptionsValidationTests
 
         var message = Should.Throw<ArgumentException>(() => new AuditLog(options)).Message;
 
-        message.ShouldContain("5 problem(s) with AuditLogOptions:");
-        foreach (var setting in new[] { "AuditLogOptions.Directory", "AuditLogOptions.QueueCapacity", "AuditLogOptions.ReserveBytes", "AuditLogOptions.RetentionDays", "AuditLogOptions.HeadInterval" })
+        message.ShouldContain("6 problem(s) with AuditLogOptions:");
+        foreach (var setting in new[] { "AuditLogOptions.LowReserveBytes", "AuditLogOptions.Directory", "AuditLogOptions.QueueCapacity", "AuditLogOptions.ReserveBytes", "AuditLogOptions.RetentionDays", "AuditLogOptions.HeadInterval" })
         {
             message.ShouldContain(setting);
         }
