@@ -26,7 +26,7 @@ public sealed partial class PluginHost
         var after = EndCause(slot);
         var resourceKill = after.StartsWith("limit", StringComparison.Ordinal);
         var baseLimits = history.BaseLimits ??= plugin.Policy.Resources;
-        var plan = RestartPlanner.Plan(policy, baseLimits, history.Count, history.ResourceKills + (resourceKill ? 1 : 0));
+        var plan = RestartPlanner.Plan(policy, baseLimits, history.Count, history.ResourceKills + (resourceKill ? 1 : 0), plugin.Manifest.Runtime);
         if (plan.Disable)
         {
             await DisableForRestartsAsync(slot, plan, policy, after).ConfigureAwait(false);

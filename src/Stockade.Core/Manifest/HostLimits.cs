@@ -108,18 +108,18 @@ public static class HostLimits
         {
             var cap = row.Read(caps);
             var value = row.Read(defaults);
-            if (cap is { } c && (c < row.Floor || c > row.Maximum))
+            if (cap is { } c && (c < row.HighestFloor || c > row.Maximum))
             {
-                problems.Add($"{capsName}.{Property(row)} must be between {row.Floor} and {row.Maximum} {row.Unit} (got {c}).{Hint(row, c)}");
+                problems.Add($"{capsName}.{Property(row)} must be between {row.HighestFloor} and {row.Maximum} {row.Unit} (got {c}).{Hint(row, c)}");
             }
             else if (cap is null && row.Default is not null)
             {
                 problems.Add($"{capsName}.{Property(row)} must be set (only CPU time may be uncapped).");
             }
 
-            if (value is { } v && (v < row.Floor || v > row.Maximum))
+            if (value is { } v && (v < row.HighestFloor || v > row.Maximum))
             {
-                problems.Add($"{defaultsName}.{Property(row)} must be between {row.Floor} and {row.Maximum} {row.Unit} (got {v}).{Hint(row, v)}");
+                problems.Add($"{defaultsName}.{Property(row)} must be between {row.HighestFloor} and {row.Maximum} {row.Unit} (got {v}).{Hint(row, v)}");
             }
             else if (value is null && row.Default is not null)
             {
@@ -151,7 +151,7 @@ public static class HostLimits
     }
 
     private static string Hint(ResourceLimitDefinition row, int value) =>
-        value < row.Floor && row.FloorHint is { } hint ? " " + char.ToUpperInvariant(hint[0]) + hint[1..] + "." : string.Empty;
+        value < row.HighestFloor && row.FloorHint is { } hint ? " " + char.ToUpperInvariant(hint[0]) + hint[1..] + "." : string.Empty;
 
     private static string Format(TimeSpan value) =>
         value.TotalMilliseconds < 1000 ? $"{value.TotalMilliseconds:0} ms"

@@ -50,7 +50,7 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             Timeouts = BindTimeouts(map.Get("timeouts"), out var timeoutKeys),
             TimeoutKeys = timeoutKeys,
             Permissions = BindPermissions(map.Get("permissions")),
-            Resources = BindResources(map.Get("resources"), out var resourceKeys),
+            Resources = BindResources(map.Get("resources"), runtime ?? PluginRuntime.Dotnet, out var resourceKeys),
             ResourceKeys = resourceKeys,
             Restart = BindRestart(map.Get("restart")),
             RateLimits = BindRateLimits(map.Get("rateLimits")),
@@ -519,7 +519,7 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         }
     }
 
-    private ResourceLimits BindResources(ManifestNode? node, out IReadOnlyList<string> given)
+    private ResourceLimits BindResources(ManifestNode? node, PluginRuntime runtime, out IReadOnlyList<string> given)
     {
         given = [];
         var map = Mapping(node, "resources");
@@ -534,7 +534,7 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         var limits = ResourceLimits.Default;
         foreach (var limit in ResourceLimitTable.All)
         {
-            var (key, floor, maximum, floorHint) = (limit.Key, limit.Floor, limit.Maximum, limit.FloorHint);
+            var (key, floor, maximum, floorHint) = (limit.Key, limit.FloorFor(runtime), limit.Maximum, limit.FloorHint);
             var path = "resources." + key;
             var valueNode = map.Get(key);
             if (Integer(valueNode, path) is not { } value || valueNode is null)
@@ -544,7 +544,8 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
 
             if (value < floor)
             {
-                sink.Error(ManifestDiagnosticCodes.ResourceBelowFloor, $"'{path}' is {value}, below the minimum of {floor}", floorHint ?? $"use at least {floor}", valueNode, path);
+                var forRuntime = floor > limit.Floor ? " for runtime dotnet" : string.Empty;
+                sink.Error(ManifestDiagnosticCodes.ResourceBelowFloor, $"'{path}' is {value}, below the minimum of {floor}{forRuntime}", floorHint ?? $"use at least {floor}", valueNode, path);
             }
             else if (value > maximum)
             {

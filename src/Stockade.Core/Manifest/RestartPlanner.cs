@@ -14,13 +14,14 @@ public static class RestartPlanner
     /// <param name="baseLimits">The limits the plugin was loaded with (after host defaults and caps).</param>
     /// <param name="restartsInWindow">Restarts already made within the window (not counting this one).</param>
     /// <param name="resourceKillsInWindow">Resource kills within the window, the end that causes this restart included.</param>
-    public static RestartPlan Plan(RestartPolicy policy, ResourceLimits baseLimits, int restartsInWindow, int resourceKillsInWindow)
+    /// <param name="runtime">The plugin's runtime, whose floors bound the stricter limits.</param>
+    public static RestartPlan Plan(RestartPolicy policy, ResourceLimits baseLimits, int restartsInWindow, int resourceKillsInWindow, PluginRuntime runtime = PluginRuntime.Dotnet)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(baseLimits);
         ArgumentOutOfRangeException.ThrowIfNegative(restartsInWindow);
         ArgumentOutOfRangeException.ThrowIfNegative(resourceKillsInWindow);
-        var limits = LimitsAfter(policy, baseLimits, resourceKillsInWindow);
+        var limits = LimitsAfter(policy, baseLimits, resourceKillsInWindow, runtime);
         if (restartsInWindow >= policy.MaxRestarts)
         {
             return new RestartPlan(Disable: true, Attempt: restartsInWindow + 1, limits, resourceKillsInWindow,
@@ -33,9 +34,10 @@ public static class RestartPlanner
     /// <summary>
     /// The limits after <paramref name="resourceKills"/> stricter steps: each limit whose row allows it
     /// (<see cref="ResourceLimitDefinition.StricterOnRestart"/>) times <c>factor^kills</c>, rounded down, never below
-    /// its floor and never above the base; unlimited stays unlimited. <see cref="RestartLimits.Same"/> returns the base.
+    /// its floor for <paramref name="runtime"/> and never above the base; unlimited stays unlimited.
+    /// <see cref="RestartLimits.Same"/> returns the base.
     /// </summary>
-    public static ResourceLimits LimitsAfter(RestartPolicy policy, ResourceLimits baseLimits, int resourceKills)
+    public static ResourceLimits LimitsAfter(RestartPolicy policy, ResourceLimits baseLimits, int resourceKills, PluginRuntime runtime = PluginRuntime.Dotnet)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(baseLimits);
@@ -54,7 +56,7 @@ public static class RestartPlanner
             }
 
             var scaled = (int)Math.Floor(value * scale);
-            limits = row.Write(limits, Math.Min(value, Math.Max(row.Floor, scaled)));
+            limits = row.Write(limits, Math.Min(value, Math.Max(row.FloorFor(runtime), scaled)));
         }
 
         return limits;

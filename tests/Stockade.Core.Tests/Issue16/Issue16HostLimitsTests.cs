@@ -27,7 +27,7 @@ public sealed class Issue16HostLimitsTests
     [Fact]
     public void EveryLimitAboveItsCap_IsRefused_WithTheCapNamed()
     {
-        var caps = new ResourceLimits { MemoryMb = 200, CpuPercent = 10, CpuTimeSeconds = 5, OpenFiles = 70, Threads = 17, DiskMb = 2, MaxFileMb = 17, Processes = 1 };
+        var caps = new ResourceLimits { MemoryMb = 200, CpuPercent = 10, CpuTimeSeconds = 5, OpenFiles = 127, Threads = 17, DiskMb = 2, MaxFileMb = 17, Processes = 1 };
         var manifest = Manifest("resources:\n  memoryMb: 256\n  cpuPercent: 50\n  cpuTimeSeconds: 60\n  openFiles: 128\n  threads: 32\n  diskMb: 16\n  maxFileMb: 20\n  processes: 2\ntimeouts:\n  call: 2h\n");
 
         var resolved = Resolve(manifest, caps: caps);
@@ -67,7 +67,7 @@ public sealed class Issue16HostLimitsTests
 
         problems.ShouldContain(p => p.StartsWith("O.DefaultResources.MemoryMb must be between 128", StringComparison.Ordinal) && p.Contains("64 MB was measured to crash", StringComparison.Ordinal));
         problems.ShouldContain(p => p.StartsWith("O.DefaultResources.Threads must be between 16 and 4096", StringComparison.Ordinal));
-        problems.ShouldContain(p => p.StartsWith("O.ResourceCaps.OpenFiles must be between 64", StringComparison.Ordinal));
+        problems.ShouldContain(p => p.StartsWith("O.ResourceCaps.OpenFiles must be between 128", StringComparison.Ordinal));
         problems.ShouldContain(p => p.StartsWith("O.DefaultTimeouts.Call", StringComparison.Ordinal));
         problems.ShouldContain(p => p.StartsWith("O.TimeoutCaps.Hook", StringComparison.Ordinal));
         problems.Count.ShouldBe(5);
@@ -88,5 +88,18 @@ public sealed class Issue16HostLimitsTests
     public void Validate_TheShippedDefaults_AreValid()
     {
         HostLimits.Validate(ResourceLimits.Default, HostLimits.DefaultCaps, PluginTimeouts.Default, HostLimits.DefaultTimeoutCaps, "a", "b", "c", "d").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void OpenFilesFloor_Is128ForDotnet_64ForAProcessPlugin()
+    {
+        var dotnet = ManifestReader.Parse(Base + "resources:\n  openFiles: 64\n", "plugin.yaml", ManifestFormat.Yaml);
+        var error = dotnet.Diagnostics.Single();
+        error.Code.ShouldBe(ManifestDiagnosticCodes.ResourceBelowFloor);
+        error.Message.ShouldBe("'resources.openFiles' is 64, below the minimum of 128 for runtime dotnet");
+        error.Line.ShouldBe(7);
+
+        var process = ManifestReader.Parse("id: com.example.py\nname: Py\nversion: 1.0.0\nruntime: process\nentry: plugin.py\ninterpreter: /usr/bin/python3\nresources:\n  openFiles: 64\n", "plugin.yaml", ManifestFormat.Yaml);
+        process.IsValid.ShouldBeTrue();
     }
 }

@@ -53,12 +53,13 @@ public sealed class Issue16RestartPlannerTests
             var value = row.Read(floored);
             if (value is not null)
             {
-                value.Value.ShouldBeGreaterThanOrEqualTo(row.Floor, row.Key);
+                value.Value.ShouldBeGreaterThanOrEqualTo(row.FloorFor(PluginRuntime.Dotnet), row.Key);
             }
         }
 
         floored.MemoryMb.ShouldBe(ResourceLimitTable.Memory.Floor);
-        floored.OpenFiles.ShouldBe(ResourceLimitTable.OpenFiles.Floor);
+        floored.OpenFiles.ShouldBe(128, "a .NET worker needs 128 descriptors (measured: 64 crashes it at start)");
+        RestartPlanner.LimitsAfter(Halving, baseLimits, 10, PluginRuntime.Process).OpenFiles.ShouldBe(64);
         floored.Threads.ShouldBe(ResourceLimitTable.Threads.Floor);
         floored.MaxFileMb.ShouldBe(ResourceLimitTable.MaxFile.Floor);
         floored.CpuPercent.ShouldBe(ResourceLimitTable.CpuPercent.Floor);

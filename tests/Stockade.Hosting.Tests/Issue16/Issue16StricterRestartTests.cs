@@ -39,7 +39,7 @@ public sealed class Issue16StricterRestartTests : IDisposable
         await using var host = new PluginHost(options);
         host.PluginEvent += (_, e) => events.Enqueue(e);
         var id = $"t.restart-{workerUid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "root"}";
-        await host.LoadAsync(_world.Misbehave(id, resources: "{ memoryMb: 512, openFiles: 256, threads: 64, diskMb: 16, maxFileMb: 64 }"), new PluginLoadOptions { Level = "sandboxed" });
+        await host.LoadAsync(_world.Misbehave(id, resources: "{ memoryMb: 512, openFiles: 256, threads: 64, diskMb: 16, maxFileMb: 64 }", timeouts: "{ init: 60s, call: 90s, hook: 2s }"), new PluginLoadOptions { Level = "sandboxed" });
         var grow = JsonSerializer.SerializeToElement(new { mbPerStep = 16, stepMs = 20, memory = "shared", maxMb = 4096 });
 
         // 1. Killed for memory at 512 MiB; the next call restarts it at 256 (512 x 0.5).
