@@ -32,4 +32,7 @@ public enum PluginEventKind
 
     /// <summary>The worker broke the protocol and was ended.</summary>
     ProtocolViolation,
+
+    /// <summary>The plugin was disabled because its restart budget ran out; a person must enable it again.</summary>
+    Disabled,
 }

@@ -111,36 +111,7 @@ public sealed partial class PluginHost
                 return worker;
             }
 
-            var now = _time.GetUtcNow();
-            while (slot.Restarts.Count > 0 && now - slot.Restarts.Peek() > _options.RestartWindow)
-            {
-                slot.Restarts.Dequeue();
-            }
-
-            if (slot.Restarts.Count >= _options.MaxRestarts)
-            {
-                if (slot.Plugin.IsInstalled)
-                {
-                    slot.OffInStore = true; // the store poll must not take this for a person's 'disable'
-                    Store.SetEnabled(slot.Id, false);
-                }
-
-                slot.DisabledReason = $"its worker ended {slot.Restarts.Count + 1} times within {_options.RestartWindow.TotalMinutes:0} minutes";
-                slot.DisabledNextStep = null;
-
-                await AuditAsync(AuditActions.PluginDisabled, AuditDecision.Info, AuditLayer.Host, slot.Id, details: new Dictionary<string, string> { ["reason"] = slot.DisabledReason }).ConfigureAwait(false);
-                throw new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' was disabled: {slot.DisabledReason}",
-                    nextStep: $"fix the cause, then re-enable it: stockade enable {slot.Id}");
-            }
-
-            // Back-off: 0 s, 1 s, 2 s… between consecutive restarts in the window.
-            var delay = TimeSpan.FromSeconds(slot.Restarts.Count);
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            slot.Restarts.Enqueue(now);
+            await PlanRestartAsync(slot, cancellationToken).ConfigureAwait(false); // PluginHost.Restarts.cs: budget, back-off, the limits (stricter after a resource kill) or disable
             if (slot.Worker is not null)
             {
                 await slot.Worker.DisposeAsync().ConfigureAwait(false);

@@ -188,6 +188,7 @@ public sealed partial class PluginHost
         var worker = ready.Worker;
         worker.IsSpare = false;
         var policy = ready.Policy;
+        var restartSummary = string.Empty;
         try
         {
             if (_disposed != 0)
@@ -200,6 +201,8 @@ public sealed partial class PluginHost
             {
                 details["spare"] = "true";
             }
+
+            restartSummary = restart ? DescribeRestart(slot, policy, details) : string.Empty; // PluginHost.Restarts.cs: the limits chosen
 
             // Recorded before the worker serves: a start that cannot be audited does not happen (the worker is ended below).
             await AuditAsync(restart ? AuditActions.PluginRestarted : AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host, plugin.Id, details: details).ConfigureAwait(false);
@@ -224,7 +227,7 @@ public sealed partial class PluginHost
         slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
         Log.WorkerStarted(_logger, plugin.Id, worker.Pid, Name(policy.Level));
         Raise(plugin.Id, restart ? PluginEventKind.Restarted : PluginEventKind.Started,
-            $"worker {worker.Pid} ready at level '{Name(policy.Level)}'{(fromSpare ? " (a prewarmed spare)" : "")}");
+            $"worker {worker.Pid} ready at level '{Name(policy.Level)}'{(fromSpare ? " (a prewarmed spare)" : "")}{restartSummary}", policy.Resources);
         FillSpares(slot);
     }
 

@@ -33,17 +33,7 @@ public sealed partial class PluginHost : IAsyncDisposable
     public PluginHost(PluginHostOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.Home))
-        {
-            throw new ArgumentException("PluginHostOptions.Home is required: the folder for the store, installed plugins and the audit log.", nameof(options));
-        }
-
-        var budgetFailures = (options.Budgets ?? throw new ArgumentException("PluginHostOptions.Budgets must be set.", nameof(options))).Validate(options.MaxFrameBytes);
-        if (budgetFailures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", budgetFailures), nameof(options));
-        }
-
+        PluginHostOptionsValidator.ThrowIfInvalid(options); // every problem in one message, as ValidateOnStart gives them
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<PluginHost>();
@@ -134,9 +124,9 @@ public sealed partial class PluginHost : IAsyncDisposable
         }
     }
 
-    private void Raise(string pluginId, PluginEventKind kind, string message)
+    private void Raise(string pluginId, PluginEventKind kind, string message, Core.Manifest.ResourceLimits? limits = null)
     {
-        var e = new PluginEvent(pluginId, kind, message, _time.GetUtcNow());
+        var e = new PluginEvent(pluginId, kind, message, _time.GetUtcNow()) { Limits = limits };
         try
         {
             PluginEvent?.Invoke(this, e);

@@ -8,8 +8,7 @@ namespace Stockade.Hosting;
 /// </summary>
 public sealed class PluginHostOptions
 {
-    /// <summary>The Stockade home folder (store, installed plugins, data, audit). Required.</summary>
-    [Required]
+    /// <summary>The Stockade home folder (store, installed plugins, data, audit). Required; an absolute path.</summary>
     public string Home { get; set; } = "";
 
     /// <summary>Level used when a load does not ask for one: <c>sandboxed</c>.</summary>
@@ -56,12 +55,48 @@ public sealed class PluginHostOptions
     /// <summary>The default <see cref="WorkerUidCount"/>: 65536.</summary>
     public const int DefaultWorkerUidCount = 65536;
 
-    /// <summary>Upper bound for any plugin's memory, in MiB.</summary>
-    [Range(128, 1 << 20)]
-    public int MaxMemoryMb { get; set; } = 4096;
+    /// <summary>
+    /// The limits a plugin runs under when its manifest leaves them out, one per row of
+    /// <see cref="Core.Manifest.ResourceLimitTable"/>; default: the design's (<see cref="Core.Manifest.ResourceLimits.Default"/>:
+    /// 512 MiB, 80 % CPU, CPU time unlimited, 256 files, 64 threads, 512 MiB disk, 100 MiB per file, 1 process). Each
+    /// must be at or above its row's floor and within its cap; validated at start.
+    /// </summary>
+    public Core.Manifest.ResourceLimits DefaultResources { get; set; } = Core.Manifest.ResourceLimits.Default;
 
-    /// <summary>Upper bound for any call timeout.</summary>
-    public TimeSpan MaxCallTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// The most any plugin may ask for, one per row of <see cref="Core.Manifest.ResourceLimitTable"/>; default
+    /// <see cref="Core.Manifest.HostLimits.DefaultCaps"/> (memory 4,096 MiB, open files 4,096, threads 1,024, file 64 GiB,
+    /// processes 64, the table's maxima for CPU and disk, CPU time uncapped). A manifest asking above a cap is refused
+    /// at load with the cap named (exit 2), unless <see cref="ClampToCaps"/>. CPU above what the machine's cores can
+    /// give is lowered to them without a word, since no worker can use more.
+    /// </summary>
+    public Core.Manifest.ResourceLimits ResourceCaps { get; set; } = Core.Manifest.HostLimits.DefaultCaps;
+
+    /// <summary>The timeouts a plugin runs under when its manifest leaves them out; default 30 s init, 300 s call, 5 s hook.</summary>
+    public Core.Manifest.PluginTimeouts DefaultTimeouts { get; set; } = Core.Manifest.PluginTimeouts.Default;
+
+    /// <summary>The longest timeouts any plugin may ask for; default 30 minutes each. Above them a manifest is refused (or clamped, see <see cref="ClampToCaps"/>).</summary>
+    public Core.Manifest.PluginTimeouts TimeoutCaps { get; set; } = Core.Manifest.HostLimits.DefaultTimeoutCaps;
+
+    /// <summary>
+    /// Run a plugin whose manifest asks above a cap at the cap instead of refusing it; every such limit is written to the
+    /// audit log (<c>validation.warning</c>) and the log. Default false: refused, with the cap named.
+    /// </summary>
+    public bool ClampToCaps { get; set; }
+
+    /// <summary>Upper bound for any plugin's memory, in MiB: <see cref="ResourceCaps"/>'s <c>MemoryMb</c> (default 4096).</summary>
+    public int MaxMemoryMb
+    {
+        get => ResourceCaps.MemoryMb;
+        set => ResourceCaps = ResourceCaps with { MemoryMb = value };
+    }
+
+    /// <summary>Upper bound for any timeout: reads <see cref="TimeoutCaps"/>'s call cap; setting it sets all three caps (init, call, hook).</summary>
+    public TimeSpan MaxCallTimeout
+    {
+        get => TimeoutCaps.Call;
+        set => TimeoutCaps = new Core.Manifest.PluginTimeouts(value, value, value);
+    }
 
     /// <summary>Largest protocol frame a worker may send, in bytes (16 MiB).</summary>
     [Range(4096, 256 * 1024 * 1024)]
@@ -71,12 +106,28 @@ public sealed class PluginHostOptions
     [Range(1, 4096)]
     public int MaxRequestsInFlight { get; set; } = 64;
 
-    /// <summary>How many times a crashed worker is restarted within <see cref="RestartWindow"/> before the plugin is disabled.</summary>
-    [Range(0, 100)]
-    public int MaxRestarts { get; set; } = 3;
+    /// <summary>
+    /// How a plugin whose worker ended is restarted: at most <see cref="Core.Manifest.RestartPolicy.MaxRestarts"/> restarts
+    /// within <see cref="Core.Manifest.RestartPolicy.Window"/>, then the plugin is disabled (a <c>Disabled</c> event and a
+    /// <c>plugin.disabled</c> record); under the same limits, or (<see cref="Core.Manifest.RestartLimits.Stricter"/>) limits
+    /// multiplied by the factor after each resource kill in the window, floored at the safe minimums. A manifest's
+    /// <c>restart:</c> can only make it stricter. Default: 3 restarts in 5 minutes, same limits.
+    /// </summary>
+    public Core.Manifest.RestartPolicy Restart { get; set; } = Core.Manifest.RestartPolicy.Default;
 
-    /// <summary>Window for <see cref="MaxRestarts"/>.</summary>
-    public TimeSpan RestartWindow { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How many times a crashed worker is restarted within <see cref="RestartWindow"/> before the plugin is disabled: <see cref="Restart"/>'s <c>MaxRestarts</c>.</summary>
+    public int MaxRestarts
+    {
+        get => Restart.MaxRestarts;
+        set => Restart = Restart with { MaxRestarts = value };
+    }
+
+    /// <summary>Window for <see cref="MaxRestarts"/>: <see cref="Restart"/>'s <c>Window</c>.</summary>
+    public TimeSpan RestartWindow
+    {
+        get => Restart.Window;
+        set => Restart = Restart with { Window = value };
+    }
 
     /// <summary>Extra path aliases usable in file permission scopes (name without <c>$</c> → absolute path).</summary>
     public IDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -31,12 +31,14 @@ public sealed record ProtocolLimits
     /// </summary>
     public bool UnknownMethodIsViolation { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when a limit is not positive.</summary>
+    /// <summary>Throws one <see cref="ArgumentException"/> naming every limit that is not positive.</summary>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, 1, nameof(MaxFrameBytes));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1, nameof(MaxInFlight));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxJsonDepth, 1, nameof(MaxJsonDepth));
+        var errors = new OptionErrors(nameof(ProtocolLimits));
+        errors.AtLeast(nameof(MaxFrameBytes), MaxFrameBytes, 1);
+        errors.AtLeast(nameof(MaxInFlight), MaxInFlight, 1);
+        errors.AtLeast(nameof(MaxJsonDepth), MaxJsonDepth, 1);
+        errors.ThrowIfAny();
     }
 
     internal static string DescribeSize(long bytes) =>

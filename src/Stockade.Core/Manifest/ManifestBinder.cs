@@ -47,9 +47,12 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             EntryType = entryType,
             Interpreter = interpreter,
             Category = Text(map.Get("category"), "category"),
-            Timeouts = BindTimeouts(map.Get("timeouts")),
+            Timeouts = BindTimeouts(map.Get("timeouts"), out var timeoutKeys),
+            TimeoutKeys = timeoutKeys,
             Permissions = BindPermissions(map.Get("permissions")),
-            Resources = BindResources(map.Get("resources")),
+            Resources = BindResources(map.Get("resources"), runtime ?? PluginRuntime.Dotnet, out var resourceKeys),
+            ResourceKeys = resourceKeys,
+            Restart = BindRestart(map.Get("restart")),
             RateLimits = BindRateLimits(map.Get("rateLimits")),
             Provides = BindList(map.Get("provides"), "provides", BindProvided),
             Requires = BindList(map.Get("requires"), "requires", (n, p) => BindDependency(n, p, ManifestKeys.Requires, requireRange: true) is { } d ? new PluginRequirement(d.Id, d.Range ?? VersionRange.All) : null),
@@ -305,8 +308,9 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         }
     }
 
-    private PluginTimeouts BindTimeouts(ManifestNode? node)
+    private PluginTimeouts BindTimeouts(ManifestNode? node, out IReadOnlyList<string> given)
     {
+        given = [];
         var map = Mapping(node, "timeouts");
         if (map is null)
         {
@@ -315,10 +319,91 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
 
         CheckKeys(map, "timeouts", ManifestKeys.Timeouts);
         var defaults = PluginTimeouts.Default;
-        return new PluginTimeouts(
-            Duration(map.Get("init"), "timeouts.init") ?? defaults.Init,
-            Duration(map.Get("call"), "timeouts.call") ?? defaults.Call,
-            Duration(map.Get("hook"), "timeouts.hook") ?? defaults.Hook);
+        var keys = new List<string>();
+        var timeouts = new PluginTimeouts(
+            Given("init", Duration(map.Get("init"), "timeouts.init")) ?? defaults.Init,
+            Given("call", Duration(map.Get("call"), "timeouts.call")) ?? defaults.Call,
+            Given("hook", Duration(map.Get("hook"), "timeouts.hook")) ?? defaults.Hook);
+        given = keys;
+        return timeouts;
+
+        TimeSpan? Given(string key, TimeSpan? value)
+        {
+            if (value is not null)
+            {
+                keys.Add(key);
+            }
+
+            return value;
+        }
+    }
+
+    private RestartRequest? BindRestart(ManifestNode? node)
+    {
+        var map = Mapping(node, "restart");
+        if (map is null)
+        {
+            return null;
+        }
+
+        CheckKeys(map, "restart", ManifestKeys.Restart);
+        var maxNode = map.Get("maxRestarts");
+        var max = Integer(maxNode, "restart.maxRestarts");
+        if (max is < 0 or > RestartPolicy.MaxRestartsCeiling)
+        {
+            sink.Error(ManifestDiagnosticCodes.BadRestart, $"'restart.maxRestarts' is {max}; it must be between 0 and {RestartPolicy.MaxRestartsCeiling}", "give how many restarts within the window are allowed before the plugin is disabled, e.g. 3 (0 disables it at its first crash)", maxNode!, "restart.maxRestarts");
+            max = null;
+        }
+
+        var windowNode = map.Get("window");
+        var window = Duration(windowNode, "restart.window");
+        if (window is { } w && w < RestartPolicy.MinWindow)
+        {
+            sink.Error(ManifestDiagnosticCodes.BadRestart, $"'restart.window' is shorter than 1 second", "restarts are counted within this window; write e.g. 5m or 1h", windowNode!, "restart.window");
+            window = null;
+        }
+
+        var limitsNode = map.Get("limits");
+        RestartLimits? limits = null;
+        if (Text(limitsNode, "restart.limits") is { } limitsText)
+        {
+            switch (limitsText)
+            {
+                case "same":
+                    limits = RestartLimits.Same;
+                    break;
+                case "stricter":
+                    limits = RestartLimits.Stricter;
+                    break;
+                default:
+                    sink.Error(ManifestDiagnosticCodes.BadRestart, $"'restart.limits' is '{limitsText}'.{Spelling.DidYouMean(limitsText, ["same", "stricter"])}", "write 'same' (restart under the same limits) or 'stricter' (after a resource kill, multiply the limits by 'factor')", limitsNode!, "restart.limits");
+                    break;
+            }
+        }
+
+        var factorNode = map.Get("factor");
+        double? factor = null;
+        if (factorNode is ManifestScalar { IsNull: false } factorScalar)
+        {
+            if (!double.TryParse(factorScalar.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value < RestartPolicy.MinFactor || value > RestartPolicy.MaxFactor)
+            {
+                sink.Error(ManifestDiagnosticCodes.BadRestart, $"'restart.factor' is '{factorScalar.Value}'; it must be a number from {RestartPolicy.MinFactor.ToString(CultureInfo.InvariantCulture)} to {RestartPolicy.MaxFactor.ToString(CultureInfo.InvariantCulture)}", "each restart after a resource kill multiplies the limits by it, e.g. 0.5 halves them (never below the safe minimums)", factorNode, "restart.factor");
+            }
+            else if (limits != RestartLimits.Stricter)
+            {
+                sink.Error(ManifestDiagnosticCodes.BadRestart, "'restart.factor' is given but 'restart.limits' is not 'stricter'", "add 'limits: stricter' to use the factor, or remove 'factor'", factorNode, "restart.factor");
+            }
+            else
+            {
+                factor = value;
+            }
+        }
+        else if (factorNode is not null and not ManifestScalar)
+        {
+            sink.Error(ManifestDiagnosticCodes.WrongType, $"'restart.factor' should be a number, not {factorNode.KindName}", null, factorNode, "restart.factor");
+        }
+
+        return new RestartRequest { MaxRestarts = max, Window = window, Limits = limits, Factor = factor };
     }
 
     private TimeSpan? Duration(ManifestNode? node, string path)
@@ -434,8 +519,9 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         }
     }
 
-    private ResourceLimits BindResources(ManifestNode? node)
+    private ResourceLimits BindResources(ManifestNode? node, PluginRuntime runtime, out IReadOnlyList<string> given)
     {
+        given = [];
         var map = Mapping(node, "resources");
         if (map is null)
         {
@@ -443,10 +529,12 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
         }
 
         CheckKeys(map, "resources", ManifestKeys.Resources);
+        var keys = new List<string>();
+        given = keys;
         var limits = ResourceLimits.Default;
         foreach (var limit in ResourceLimitTable.All)
         {
-            var (key, floor, maximum, floorHint) = (limit.Key, limit.Floor, limit.Maximum, limit.FloorHint);
+            var (key, floor, maximum, floorHint) = (limit.Key, limit.FloorFor(runtime), limit.Maximum, limit.FloorHint);
             var path = "resources." + key;
             var valueNode = map.Get(key);
             if (Integer(valueNode, path) is not { } value || valueNode is null)
@@ -456,7 +544,8 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
 
             if (value < floor)
             {
-                sink.Error(ManifestDiagnosticCodes.ResourceBelowFloor, $"'{path}' is {value}, below the minimum of {floor}", floorHint ?? $"use at least {floor}", valueNode, path);
+                var forRuntime = floor > limit.Floor ? " for runtime dotnet" : string.Empty;
+                sink.Error(ManifestDiagnosticCodes.ResourceBelowFloor, $"'{path}' is {value}, below the minimum of {floor}{forRuntime}", floorHint ?? $"use at least {floor}", valueNode, path);
             }
             else if (value > maximum)
             {
@@ -465,6 +554,7 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             else
             {
                 limits = limit.Write(limits, value);
+                keys.Add(key);
             }
         }
 

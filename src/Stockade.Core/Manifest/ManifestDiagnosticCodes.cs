@@ -74,4 +74,7 @@ public static class ManifestDiagnosticCodes
 
     /// <summary>A key that only applies to the other runtime (warning).</summary>
     public const string IgnoredForRuntime = "STKM024";
+
+    /// <summary>The <c>restart</c> policy cannot be read or is out of range.</summary>
+    public const string BadRestart = "STKM025";
 }

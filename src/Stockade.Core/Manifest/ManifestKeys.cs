@@ -7,7 +7,7 @@ internal static class ManifestKeys
     [
         "$schema", "id", "name", "version", "description", "publisher", "runtime", "entry", "entryType", "interpreter",
         "category", "timeouts", "permissions", "resources", "rateLimits", "provides", "requires", "conflicts",
-        "exclusive", "hooks", "prewarm",
+        "exclusive", "hooks", "prewarm", "restart",
     ];
 
     public static readonly string[] Required = ["id", "name", "version", "runtime", "entry"];
@@ -19,6 +19,8 @@ internal static class ManifestKeys
     public static readonly string[] PermissionEntry = ["permission", "reason"];
 
     public static readonly string[] Resources = [.. ResourceLimitTable.All.Select(l => l.Key)];
+
+    public static readonly string[] Restart = ["maxRestarts", "window", "limits", "factor"];
 
     public static readonly string[] Provides = ["api", "version"];
 
@@ -35,6 +37,7 @@ internal static class ManifestKeys
         ["permissions.required[]"] = PermissionEntry,
         ["permissions.optional[]"] = PermissionEntry,
         ["resources"] = Resources,
+        ["restart"] = Restart,
         ["provides[]"] = Provides,
         ["requires[]"] = Requires,
         ["conflicts[]"] = Conflicts,

@@ -39,8 +39,20 @@ public sealed record PluginManifest
     /// <summary>Declared permissions.</summary>
     public ManifestPermissions Permissions { get; init; } = ManifestPermissions.None;
 
-    /// <summary>Requested resource limits (a host may lower them).</summary>
+    /// <summary>Requested resource limits; a key the manifest leaves out has its design default here (see <see cref="ResourceKeys"/>).</summary>
     public ResourceLimits Resources { get; init; } = ResourceLimits.Default;
+
+    /// <summary>
+    /// The <c>resources</c> keys the manifest gives (e.g. <c>memoryMb</c>); every other limit takes the host's default
+    /// (<see cref="HostLimits.Resolve"/>).
+    /// </summary>
+    public IReadOnlyList<string> ResourceKeys { get; init; } = [];
+
+    /// <summary>The <c>timeouts</c> keys the manifest gives (<c>init</c>, <c>call</c>, <c>hook</c>); the others take the host's defaults.</summary>
+    public IReadOnlyList<string> TimeoutKeys { get; init; } = [];
+
+    /// <summary>What the manifest asks of its restart policy (<c>restart:</c>); null leaves the host's policy as it is.</summary>
+    public RestartRequest? Restart { get; init; }
 
     /// <summary>Rate limits on brokered calls.</summary>
     public IReadOnlyList<RateLimitRule> RateLimits { get; init; } = [];

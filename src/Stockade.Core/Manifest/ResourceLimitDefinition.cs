@@ -21,6 +21,18 @@ public sealed record ResourceLimitDefinition
     /// <summary>Why the floor is what it is, shown when a manifest goes below it; null for the generic advice.</summary>
     public string? FloorHint { get; init; }
 
+    /// <summary>
+    /// A higher floor for <c>runtime: dotnet</c> where the .NET runtime needs more than a process plugin does; null when
+    /// the floor is the same for both.
+    /// </summary>
+    public int? DotnetFloor { get; init; }
+
+    /// <summary>The floor for a plugin of <paramref name="runtime"/> (<see cref="DotnetFloor"/> for .NET when higher).</summary>
+    public int FloorFor(PluginRuntime runtime) => runtime == PluginRuntime.Dotnet && DotnetFloor is { } dotnet ? Math.Max(dotnet, Floor) : Floor;
+
+    /// <summary>The highest floor of any runtime: what a host default or cap, which apply to every runtime, must reach.</summary>
+    public int HighestFloor => Math.Max(Floor, DotnetFloor ?? Floor);
+
     /// <summary>Returns the given limits with this limit set to a value.</summary>
     public required Func<ResourceLimits, int, ResourceLimits> Write { get; init; }
 
@@ -44,6 +56,13 @@ public sealed record ResourceLimitDefinition
 
     /// <summary>True when the bound is that exec is refused (seccomp, Landlock) unless <c>subprocess</c> is granted.</summary>
     public bool ExecRefusedUnlessGranted { get; init; }
+
+    /// <summary>
+    /// True when a restart policy with <c>limits: stricter</c> lowers this limit after a resource kill (by the policy's
+    /// factor, never below <see cref="Floor"/>). False for disk in <c>$PLUGIN_DATA</c>: the data persists across
+    /// restarts, so a smaller quota would kill a restarted worker at once for what it legitimately holds.
+    /// </summary>
+    public bool StricterOnRestart { get; init; } = true;
 
     /// <summary>How it is enforced, in a sentence for reports.</summary>
     public required string Description { get; init; }

@@ -37,7 +37,7 @@ public static class ResourceLimitTable
     /// <summary>Open descriptors: RLIMIT_NOFILE and the watchdog's soft limit.</summary>
     public static ResourceLimitDefinition OpenFiles { get; } = new()
     {
-        Key = "openFiles", Floor = 64, Maximum = 65_536, FloorHint = "the runtime needs descriptors for its own libraries, the IPC channel and sockets before the plugin opens anything (16 was measured to crash at start); use 64 or more", Write = (l, v) => l with { OpenFiles = v }, Unit = "descriptors", Default = ResourceLimits.Default.OpenFiles, Read = l => l.OpenFiles,
+        Key = "openFiles", Floor = 64, DotnetFloor = 128, Maximum = 65_536, FloorHint = "the runtime needs descriptors for its own libraries, the IPC channel and sockets before the plugin opens anything (16 was measured to crash a process plugin at start; a .NET worker at 64 ran out of descriptors loading its own assemblies, EMFILE shown as a missing System.Numerics.Vectors, exit 134, while 96 started); use 64 or more, 128 or more for runtime dotnet", Write = (l, v) => l with { OpenFiles = v }, Unit = "descriptors", Default = ResourceLimits.Default.OpenFiles, Read = l => l.OpenFiles,
         Rlimit = "RLIMIT_NOFILE", ProcLimitsName = "Max open files", KernelScale = 1, Watchdog = "OpenFiles", WatchdogScale = 1,
         Description = "open files: RLIMIT_NOFILE; sampled by the watchdog",
     };
@@ -54,7 +54,7 @@ public static class ResourceLimitTable
     public static ResourceLimitDefinition Disk { get; } = new()
     {
         Key = "diskMb", Floor = 1, Maximum = 1_048_576, FloorHint = null, Write = (l, v) => l with { DiskMb = v }, Unit = "MiB", Default = ResourceLimits.Default.DiskMb, Read = l => l.DiskMb,
-        Watchdog = "Disk", WatchdogScale = MiB,
+        Watchdog = "Disk", WatchdogScale = MiB, StricterOnRestart = false,
         Description = "disk in $PLUGIN_DATA: sampled by the watchdog; killed over the quota",
     };
 

@@ -50,6 +50,26 @@ public sealed class SandboxPolicy
         _declared = new RuleIndex(declared);
     }
 
+    private SandboxPolicy(SandboxPolicy other, ResourceLimits resources)
+    {
+        (PluginId, Preset, Decisions, Granted, IgnoredGrants, FileRules, Timeouts, RateLimits) =
+            (other.PluginId, other.Preset, other.Decisions, other.Granted, other.IgnoredGrants, other.FileRules, other.Timeouts, other.RateLimits);
+        (EnvironmentNames, NetworkPatterns, AllowExec) = (other.EnvironmentNames, other.NetworkPatterns, other.AllowExec);
+        (_aliasValues, _denied, _allowed, _declared) = (other._aliasValues, other._denied, other._allowed, other._declared);
+        Resources = resources;
+    }
+
+    /// <summary>
+    /// This policy with other resource limits and everything else the same: a worker restarted under stricter limits
+    /// after a resource kill (the host's restart policy). A new instance, so workers prepared under this one are not
+    /// taken for it.
+    /// </summary>
+    public SandboxPolicy WithResources(ResourceLimits resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        return new SandboxPolicy(this, resources);
+    }
+
     /// <summary>The plugin's id.</summary>
     public string PluginId { get; }
 

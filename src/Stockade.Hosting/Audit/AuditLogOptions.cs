@@ -62,41 +62,20 @@ public sealed class AuditLogOptions
     /// </summary>
     public int? RetentionDays { get; set; }
 
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every problem with these options.</summary>
     internal void Validate()
     {
-        if (RetentionDays is < 1)
-        {
-            throw new ArgumentException($"AuditLogOptions.RetentionDays must be at least 1 day, or null to keep every day (now {RetentionDays}).", nameof(RetentionDays));
-        }
-
-        if (ReserveBytes < 64 * 1024 || LowReserveBytes < 0 || LowReserveBytes >= ReserveBytes)
-        {
-            throw new ArgumentException($"AuditLogOptions.ReserveBytes must be at least 64 KiB and more than LowReserveBytes (now {ReserveBytes} and {LowReserveBytes}).", nameof(ReserveBytes));
-        }
-
-        if (HeadInterval <= TimeSpan.Zero || HeadEveryRecords < 1)
-        {
-            throw new ArgumentException($"AuditLogOptions.HeadInterval must be positive and HeadEveryRecords at least 1 (now {HeadInterval} and {HeadEveryRecords}).", nameof(HeadInterval));
-        }
-
-        if (string.IsNullOrWhiteSpace(Directory))
-        {
-            throw new ArgumentException("AuditLogOptions.Directory is empty: set it to the audit folder, e.g. $STOCKADE_HOME/audit.", nameof(Directory));
-        }
-
-        if (FsyncInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"AuditLogOptions.FsyncInterval must be positive, not {FsyncInterval}.", nameof(FsyncInterval));
-        }
-
-        if (QueueCapacity < 1 || MaxBatchSize < 1)
-        {
-            throw new ArgumentException("AuditLogOptions.QueueCapacity and MaxBatchSize must be at least 1.", nameof(QueueCapacity));
-        }
-
-        if (LockTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"AuditLogOptions.LockTimeout must be positive, not {LockTimeout}.", nameof(LockTimeout));
-        }
+        var errors = new OptionErrors(nameof(AuditLogOptions));
+        errors.Require(!string.IsNullOrWhiteSpace(Directory), nameof(Directory), "must be the audit folder, e.g. $STOCKADE_HOME/audit", Directory);
+        errors.Positive(nameof(FsyncInterval), FsyncInterval);
+        errors.AtLeast(nameof(QueueCapacity), QueueCapacity, 1);
+        errors.AtLeast(nameof(MaxBatchSize), MaxBatchSize, 1);
+        errors.Positive(nameof(LockTimeout), LockTimeout);
+        errors.AtLeast(nameof(ReserveBytes), ReserveBytes, 64 * 1024);
+        errors.Require(LowReserveBytes >= 0 && LowReserveBytes < ReserveBytes, nameof(LowReserveBytes), $"must be 0 or more and below ReserveBytes ({ReserveBytes})", LowReserveBytes);
+        errors.Positive(nameof(HeadInterval), HeadInterval);
+        errors.AtLeast(nameof(HeadEveryRecords), HeadEveryRecords, 1);
+        errors.Require(RetentionDays is null or >= 1, nameof(RetentionDays), "must be at least 1 day, or null to keep every day", RetentionDays);
+        errors.ThrowIfAny();
     }
 }

@@ -17,8 +17,7 @@ public static class StockadeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<PluginHostOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginHostOptions>, PluginHostOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginHostOptions>, PluginHostOptionsRules>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginHostOptions>, PluginHostOptionsValidator>()); // every problem in one message
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new PluginHost(
             sp.GetRequiredService<IOptions<PluginHostOptions>>().Value,

@@ -81,6 +81,7 @@ internal sealed class PluginResolver(
         }
 
         var manifest = read.Manifest;
+        await CheckHostLimitsAsync(manifest, directory).ConfigureAwait(false); // host caps: refused (or clamped) with the cap named
         if (!installed)
         {
             grants = ParseDevelopmentGrants(manifest, options.Grants);
@@ -108,10 +109,41 @@ internal sealed class PluginResolver(
             Level = level,
             AliasValues = aliases,
             Catalog = _catalog(),
-            ResourceCaps = ResourceLimits.Default with { MemoryMb = _options.MaxMemoryMb, OpenFiles = 4096, Threads = 1024, DiskMb = 1 << 20, MaxFileMb = 1 << 16, CpuPercent = 100 * Environment.ProcessorCount, Processes = 64 },
-            TimeoutCaps = new PluginTimeouts(_options.MaxCallTimeout, _options.MaxCallTimeout, _options.MaxCallTimeout),
+            // Within the host's caps already (HostLimits); CPU is lowered further to what the machine's cores can give.
+            ResourceCaps = _options.ResourceCaps with { CpuPercent = Math.Min(_options.ResourceCaps.CpuPercent, 100 * Environment.ProcessorCount) },
+            TimeoutCaps = _options.TimeoutCaps,
         };
-        return PolicyBuilder.Build(manifest, grants, context);
+        var limits = HostLimitsOf(manifest);
+        return PolicyBuilder.Build(manifest with { Resources = limits.Resources, Timeouts = limits.Timeouts }, grants, context);
+    }
+
+    /// <summary>The manifest's limits under the host's defaults (for what it leaves out) and caps (issue 16 item 6).</summary>
+    private HostLimitResolution HostLimitsOf(PluginManifest manifest) =>
+        HostLimits.Resolve(manifest, _options.DefaultResources, _options.ResourceCaps, _options.DefaultTimeouts, _options.TimeoutCaps, _options.ClampToCaps,
+            $"{nameof(PluginHostOptions)}.{nameof(PluginHostOptions.ResourceCaps)}", $"{nameof(PluginHostOptions)}.{nameof(PluginHostOptions.TimeoutCaps)}");
+
+    /// <summary>
+    /// Refuses a manifest that asks above a host cap (audited <c>validation.warning</c>, deny, stage <c>limits</c>), or,
+    /// when the host clamps, records each lowered limit (info) and goes on.
+    /// </summary>
+    private async Task CheckHostLimitsAsync(PluginManifest manifest, string directory)
+    {
+        var limits = HostLimitsOf(manifest);
+        foreach (var problem in limits.OverCap)
+        {
+            await _audit(new AuditEntry(AuditActions.ValidationWarning, limits.Refused ? AuditDecision.Deny : AuditDecision.Info, AuditLayer.Loader)
+            {
+                Plugin = manifest.Id,
+                Resource = directory,
+                Details = new Dictionary<string, string> { ["stage"] = "limits", ["code"] = "over-cap", ["message"] = problem, ["applied"] = limits.Refused ? "refused" : "clamped to the cap" },
+            }).ConfigureAwait(false);
+        }
+
+        if (limits.Refused)
+        {
+            throw new PluginRefusedException(manifest.Id, $"plugin '{manifest.Id}' asks for more than this host allows: {limits.OverCap.Count} limit(s) above the host's caps",
+                [.. limits.OverCap], "lower these limits in the plugin's manifest, or ask the host's operator to raise the caps named (or to set PluginHostOptions.ClampToCaps to run it at the caps).");
+        }
     }
 
     private IReadOnlyList<Grant> ParseDevelopmentGrants(PluginManifest manifest, IReadOnlyList<string> texts)

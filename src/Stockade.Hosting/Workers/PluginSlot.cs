@@ -23,8 +23,8 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
     /// <summary>The current worker's own temporary folder (<c>temp/&lt;id&gt;/&lt;worker&gt;/</c>).</summary>
     public string? WorkerTemp { get; set; }
 
-    /// <summary>Restart times inside the restart window.</summary>
-    public Queue<DateTimeOffset> Restarts { get; } = new();
+    /// <summary>Restarts inside the restart window, each with whether a resource kill caused it (Restarts/).</summary>
+    public Restarts.RestartHistory Restarts { get; } = new();
 
     /// <summary>Set when the plugin was disabled (after too many restarts, or by a person); a person must re-enable it.</summary>
     public string? DisabledReason { get; set; }

@@ -22,29 +22,16 @@ public sealed record PluginFolderLimits
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Every problem with the values, each naming the setting; empty when they are usable.</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => Validate(nameof(PluginFolderLimits));
+
+    /// <summary>Every problem with the values, each named under <paramref name="owner"/> (e.g. <c>PluginHostOptions.PluginFolderLimits</c>).</summary>
+    internal IReadOnlyList<string> Validate(string owner)
     {
-        var problems = new List<string>();
-        if (MaxFileBytes <= 0)
-        {
-            problems.Add($"MaxFileBytes must be positive (got {MaxFileBytes}).");
-        }
-
-        if (MaxTotalBytes <= 0)
-        {
-            problems.Add($"MaxTotalBytes must be positive (got {MaxTotalBytes}).");
-        }
-
-        if (MaxEntries <= 0)
-        {
-            problems.Add($"MaxEntries must be positive (got {MaxEntries}).");
-        }
-
-        if (Timeout <= TimeSpan.Zero)
-        {
-            problems.Add($"Timeout must be positive (got {Timeout}).");
-        }
-
-        return problems;
+        var errors = new OptionErrors(owner);
+        errors.AtLeast(nameof(MaxFileBytes), MaxFileBytes, 1);
+        errors.AtLeast(nameof(MaxTotalBytes), MaxTotalBytes, 1);
+        errors.AtLeast(nameof(MaxEntries), MaxEntries, 1);
+        errors.Positive(nameof(Timeout), Timeout);
+        return errors.Problems;
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class ResourceLimitTableTests : HostWorldTest
     public async Task EveryLimit_IsAppliedToARealWorker()
     {
         // Values unlike every default, so a layer that ignored the table would be seen.
-        var folder = World.Misbehave(Id, resources: "{ memoryMb: 300, cpuPercent: 90, cpuTimeSeconds: 500, openFiles: 100, threads: 50, diskMb: 20, maxFileMb: 24, processes: 2 }");
+        var folder = World.Misbehave(Id, resources: "{ memoryMb: 300, cpuPercent: 90, cpuTimeSeconds: 500, openFiles: 160, threads: 50, diskMb: 20, maxFileMb: 24, processes: 2 }");
         var plugin = await Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed", Grants = ["file:write=$PLUGIN_DATA/**"] });
         var pid = plugin.ProcessId.ShouldNotBeNull();
         var limits = File.ReadAllLines($"/proc/{pid}/limits");

@@ -16,29 +16,16 @@ public sealed class BrokerHttpOptions
     public int MaxRedirects { get; set; } = 5;
 
     /// <summary>Returns what is wrong with these options, or an empty list when they are usable.</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => Validate(nameof(BrokerHttpOptions));
+
+    /// <summary>Every problem, each named under <paramref name="owner"/> (e.g. <c>PluginHostOptions.Http</c>).</summary>
+    internal IReadOnlyList<string> Validate(string owner)
     {
-        var errors = new List<string>();
-        if (MaxRequestBytes < 0)
-        {
-            errors.Add($"{nameof(MaxRequestBytes)} must be 0 or more (was {MaxRequestBytes}).");
-        }
-
-        if (MaxResponseBytes <= 0)
-        {
-            errors.Add($"{nameof(MaxResponseBytes)} must be positive (was {MaxResponseBytes}).");
-        }
-
-        if (Timeout <= TimeSpan.Zero || Timeout == System.Threading.Timeout.InfiniteTimeSpan)
-        {
-            errors.Add($"{nameof(Timeout)} must be a positive, finite time span (was {Timeout}).");
-        }
-
-        if (MaxRedirects is < 0 or > 20)
-        {
-            errors.Add($"{nameof(MaxRedirects)} must be between 0 and 20 (was {MaxRedirects}).");
-        }
-
-        return errors;
+        var errors = new OptionErrors(owner);
+        errors.AtLeast(nameof(MaxRequestBytes), MaxRequestBytes, 0);
+        errors.AtLeast(nameof(MaxResponseBytes), MaxResponseBytes, 1);
+        errors.Positive(nameof(Timeout), Timeout);
+        errors.Between(nameof(MaxRedirects), MaxRedirects, 0, 20);
+        return errors.Problems;
     }
 }
