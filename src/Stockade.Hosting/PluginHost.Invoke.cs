@@ -220,7 +220,7 @@ public sealed partial class PluginHost
                         HostPermission(denial.Permission), "kernel", denial.Resource);
                 }
 
-                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", RemoteType(remote), RemoteStack(remote),
+                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", WorkerSupervisor.RemoteType(remote), WorkerSupervisor.RemoteStack(remote),
                     nextStep: "the error comes from the plugin's own code; the worker keeps serving.");
 
             default:
