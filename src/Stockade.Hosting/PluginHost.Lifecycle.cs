@@ -310,7 +310,7 @@ public sealed partial class PluginHost
     }
 
     /// <summary>The worker supervisor: start attempts, states, stops, exits and their records (see <see cref="WorkerSupervisor"/>).</summary>
-    private WorkerSupervisor Supervisor => LazyInitializer.EnsureInitialized(ref _supervisor, () => new WorkerSupervisor(Audit, _logger, Raise, () => _disposed != 0));
+    private WorkerSupervisor Supervisor => LazyInitializer.EnsureInitialized(ref _supervisor, () => new WorkerSupervisor(Audit, _logger, Raise, () => _disposed != 0, Home.DataDirectory));
 
     private WorkerSupervisor? _supervisor;
 
@@ -452,6 +452,11 @@ public sealed partial class PluginHost
         }
 
         kernel?.Attach(worker.Pid, broker.NoteKernelObservedAsync);
+        if (policy.Resources.CpuTimeSeconds is int cpuSeconds)
+        {
+            worker.Witness.WatchCpu(TimeSpan.FromSeconds(cpuSeconds)); // evidence for naming an RLIMIT_CPU kill
+        }
+
         return (broker, worker, kernel);
     }
 

@@ -19,7 +19,7 @@ namespace Stockade.Hosting.Workers;
 /// the rest here.
 /// </summary>
 /// <remarks>Never throws for the audit's sake: a record that cannot be queued is logged (an end already happened).</remarks>
-internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<string, PluginEventKind, string> raise, Func<bool> hostStopping)
+internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<string, PluginEventKind, string> raise, Func<bool> hostStopping, Func<string, string> dataDirectoryOf)
 {
     /// <summary>How long a worker being stopped has to answer <c>shutdown</c> and exit before it is killed.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
@@ -130,7 +130,10 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
             }
         }
 
-        var end = exit is null ? null : WorkerEnd.Of(exit);
+        // Its end (and a violation, or a kill's verdict) recorded first, so the log reads violation → exit → start failed,
+        // a caller that reads the log after the refusal finds all three, and a resource kill is named below.
+        await EndRecordedAsync(worker).ConfigureAwait(false);
+        var end = exit is null ? null : WorkerEnd.Of(exit, worker.Verdict);
         var cause = ex switch
         {
             WorkerTimeoutException => "timeout",
@@ -169,6 +172,12 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
                     workerOutput: broke.Stderr, nextStep: "the plugin must answer 'initialize' as docs/protocol.md says; the worker's last output is shown above.");
                 break;
 
+            case WorkerExitedException when worker.Verdict is { } verdict:
+                message = $"its worker was {verdict.Describe()}";
+                failure = Killed(plugin.Id, verdict, $"plugin '{plugin.Id}' could not start: its worker was {verdict.Describe()}");
+                details["cause"] = "limit";
+                break;
+
             case WorkerExitedException gone:
                 var lines = gone.Stderr;
                 var launcherLine = lines.LastOrDefault(l => l.StartsWith("stockade-", StringComparison.Ordinal));
@@ -195,11 +204,6 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
         }
 
         details["reason"] = Cut(message);
-
-        // Its end (and a violation) recorded first, so the log reads violation → exit → start failed, and a caller that
-        // reads the log after the refusal finds all three.
-        await EndRecordedAsync(worker).ConfigureAwait(false);
-
         TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
         await worker.DisposeAsync().ConfigureAwait(false);
         return failure;
@@ -320,8 +324,12 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
                 slot.Plugin.Worker = null;
             }
 
+            var verdict = exit.Kill is WorkerKillKind.Watchdog or WorkerKillKind.Broker
+                ? (current ? slot.ResourceKill : null)
+                : KillJudge.Judge(exit, slot.Plugin.Policy.Resources, worker.Witness, worker.FinalCounters, worker.Stderr.Lines(), () => LargestFile(dataDirectoryOf(slot.Id), temp));
+            worker.Verdict = verdict;
             RemoveFolder(temp);
-            var end = WorkerEnd.Of(exit, current ? slot.ResourceKill : null);
+            var end = WorkerEnd.Of(exit, verdict);
             Log.WorkerEnded(logger, slot.Id, exit.Describe());
             if (exit.ProtocolViolation is not null)
             {
@@ -331,6 +339,20 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
                     Details = new Dictionary<string, string> { ["reason"] = exit.ProtocolViolation, ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["state"] = WorkerStateMachine.Name(exit.StateAtExit) },
                 });
                 raise(slot.Id, PluginEventKind.ProtocolViolation, exit.ProtocolViolation);
+            }
+            else if (verdict is { By: "kernel" })
+            {
+                // The kernel ended it for a resource (starting, serving or idle): named, with the figures; never a crash.
+                var details = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture),
+                    ["state"] = WorkerStateMachine.Name(exit.StateAtExit),
+                    ["role"] = worker.IsSpare ? "spare" : "worker",
+                    ["exit"] = exit.Describe(),
+                };
+                verdict.AddTo(details);
+                TryAppend(new AuditEntry(AuditActions.PluginKilled, AuditDecision.Info, AuditLayer.Kernel) { Plugin = slot.Id, Resource = verdict.Key, Details = details });
+                raise(slot.Id, PluginEventKind.Killed, $"worker {worker.Pid.ToString(CultureInfo.InvariantCulture)} {verdict.Describe()}");
             }
             else if (current && exit.StateAtExit == WorkerState.Ready && (exit.Kill is null or WorkerKillKind.StreamEnded))
             {
@@ -362,6 +384,39 @@ internal sealed class WorkerSupervisor(AuditLog audit, ILogger logger, Action<st
     /// <summary>The plugin's own stack trace, from a remote error's data.</summary>
     public static string? RemoteStack(Protocol.RemoteRpcException ex) =>
         ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("stackTrace", out var t) ? t.GetString() : null;
+
+    /// <summary>The exception a caller gets for a worker ended for a resource.</summary>
+    public static PluginKilledException Killed(string pluginId, ResourceKill verdict, string message) =>
+        new(pluginId, verdict.Resource, message, verdict.Limit, verdict.Observed, verdict.By);
+
+    /// <summary>The size of the largest regular file under the folders (bounded walk; links are not followed), or null.</summary>
+    private static long? LargestFile(params string[] folders)
+    {
+        long? largest = null;
+        var seen = 0;
+        foreach (var folder in folders)
+        {
+            try
+            {
+                var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint, MaxRecursionDepth = 8 };
+                foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", options))
+                {
+                    if (++seen > 10_000)
+                    {
+                        return largest;
+                    }
+
+                    largest = Math.Max(largest ?? 0, file.Length);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A folder that is gone or unreadable shows nothing.
+            }
+        }
+
+        return largest;
+    }
 
     private static string Cut(string text) => text.Length > 300 ? text[..300] + "…" : text;
 }
