@@ -156,6 +156,12 @@ internal static class KillJudge
                     $"allocations hit the memory cgroup's limit {cgroup.MemoryLimitHits.Value.ToString(CultureInfo.InvariantCulture)} times, then its runtime ran out of memory");
             }
 
+            if (cgroup?.MemoryPeakBytes is long charged && charged >= dataLimit * NearShare)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(dataLimit), $"{ResourceKill.Megabytes(charged)} at its peak", "kernel",
+                    "its runtime ran out of memory with its memory cgroup's peak near the limit");
+            }
+
             var peakData = witness?.PeakDataBytes ?? 0;
             var data = (long)limits.MemoryMb * 1048576;
             if (peakData >= data * NearShare)
