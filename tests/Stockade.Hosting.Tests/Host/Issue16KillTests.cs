@@ -46,7 +46,8 @@ public abstract class Issue16KillTests : IAsyncLifetime
     [Fact]
     public async Task Spinner_WhileStarting_IsKilledForCpuTime_NotCouldNotStart()
     {
-        var ex = await Should.ThrowAsync<PluginKilledException>(() => Host.LoadAsync(Hog("t16.spin-start", mode: "spin"), Sandboxed));
+        var thrown = await Should.ThrowAsync<PluginException>(() => Host.LoadAsync(Hog("t16.spin-start", mode: "spin"), Sandboxed));
+        var ex = thrown.ShouldBeOfType<PluginKilledException>(thrown.Message + " | " + string.Join(" | ", (await RecordsAsync("t16.spin-start")).Select(r => r.Action + " " + string.Join(",", r.Details.Select(d => d.Key + "=" + d.Value)))));
 
         ex.Resource.ShouldBe("cpu time");
         ex.Message.ShouldContain("cpu time limit (2 s)");
