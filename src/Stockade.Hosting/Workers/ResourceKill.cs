@@ -82,10 +82,11 @@ internal static class KillJudge
     public const double NearShare = 0.75;
 
     /// <summary>
-    /// CPU time short of the limit still taken as the limit's SIGKILL: the witness reads every 10 ms near the limit, and a
-    /// busy machine delays it; a plugin that kills itself this close to its limit is called a CPU-time kill.
+    /// CPU time short of the limit still taken as the limit's SIGKILL (the larger of 0.5 s and a quarter of the limit): the
+    /// witness reads every 10 ms near the limit, but a busy machine delays its reads; a plugin that kills itself this close
+    /// to its limit is called a CPU-time kill (it harms only itself).
     /// </summary>
-    public static TimeSpan CpuSlack(TimeSpan limit) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(250).Ticks, limit.Ticks / 10));
+    public static TimeSpan CpuSlack(TimeSpan limit) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(500).Ticks, limit.Ticks / 4));
 
     private static readonly string[] OutOfMemoryWords =
     [

@@ -81,7 +81,12 @@ internal sealed class WorkerWitness : IDisposable
     }
 
     /// <summary>Starts the CPU-time watch for a worker with a CPU-time limit.</summary>
-    public void WatchCpu(TimeSpan limit) => _ = Task.Run(() => WatchCpuAsync(limit, _stop.Token));
+    /// <remarks>On a thread of its own, so a busy thread pool does not delay the reads near the limit.</remarks>
+    public void WatchCpu(TimeSpan limit)
+    {
+        var token = _stop.Token;
+        new Thread(() => WatchCpu(limit, token)) { IsBackground = true, Name = "Stockade CPU witness" }.Start();
+    }
 
     /// <summary>Reads now, unless a read happened within <see cref="StderrSampleGap"/> (called for every stderr line).</summary>
     public void OnActivity()
@@ -130,7 +135,7 @@ internal sealed class WorkerWitness : IDisposable
         _stop.Dispose();
     }
 
-    private async Task WatchCpuAsync(TimeSpan limit, CancellationToken stop)
+    private void WatchCpu(TimeSpan limit, CancellationToken stop)
     {
         try
         {
@@ -140,7 +145,10 @@ internal sealed class WorkerWitness : IDisposable
                 // budget would take at full speed, between 10 ms and 1 s.
                 var left = limit - CpuTime;
                 var wait = TimeSpan.FromTicks(Math.Clamp(left.Ticks / Math.Max(1, Environment.ProcessorCount) / 2, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-                await Task.Delay(wait, stop).ConfigureAwait(false);
+                if (stop.WaitHandle.WaitOne(wait))
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
