@@ -218,7 +218,7 @@ public sealed partial class PluginHost
 
             if (ReferenceEquals(slot.Worker, worker))
             {
-                slot.ResourceKill = (resource, message);
+                slot.ResourceKill = ResourceKill.Reported(resource, "broker", message);
             }
 
             worker.Kill(reason);

@@ -152,15 +152,12 @@ public sealed partial class PluginHost
                     $"plugin '{slot.Id}' closed its protocol stream during '{operation}' without answering, and was ended",
                     workerOutput: exited.Stderr, nextStep: "the host is unaffected; the worker restarts on the next call. A plugin must keep its standard output open for the protocol.");
 
-            case WorkerExitedException exited when slot.ResourceKill is { } kill:
-                return new PluginKilledException(slot.Id, kill.Resource, $"plugin '{slot.Id}' was killed: {kill.Message}");
+            case WorkerExitedException when worker.Verdict is { } kill:
+                return WorkerSupervisor.Killed(slot.Id, kill, $"plugin '{slot.Id}' was {kill.Describe()} during '{operation}'");
 
             case WorkerExitedException exited when exited.Exit.ProtocolViolation is not null:
                 return new PluginFailedException(slot.Id, PluginFailureKind.ProtocolViolation,
                     $"plugin '{slot.Id}' broke the protocol and was ended: {exited.Exit.ProtocolViolation}", workerOutput: exited.Stderr);
-
-            case WorkerExitedException exited when exited.Exit.ExitCode == Linux.Launch.SandboxExitCodes.CpuTimeExceeded:
-                return new PluginKilledException(slot.Id, "cpu time", $"plugin '{slot.Id}' was killed by the kernel for exceeding its CPU time limit (RLIMIT_CPU)");
 
             case WorkerExitedException exited:
                 return new PluginFailedException(slot.Id, PluginFailureKind.Crashed, $"plugin '{slot.Id}' crashed during '{operation}': the worker {exited.Exit.Describe()}",
@@ -191,7 +188,7 @@ public sealed partial class PluginHost
                         HostPermission(denial.Permission), "kernel", denial.Resource);
                 }
 
-                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", RemoteType(remote), RemoteStack(remote),
+                return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", WorkerSupervisor.RemoteType(remote), WorkerSupervisor.RemoteStack(remote),
                     nextStep: "the error comes from the plugin's own code; the worker keeps serving.");
 
             default:

@@ -68,9 +68,7 @@ public sealed partial class PluginHost
                 slot.Worker = null;
                 slot.Plugin.Worker = null;
                 slot.WatchRegistration?.Dispose();
-                worker.Lifecycle.TryMove(WorkerState.Draining);
-                worker.Kill(reason, WorkerKillKind.Stopped);
-                await worker.DisposeAsync().ConfigureAwait(false);
+                await WorkerSupervisor.EndAsync(worker, reason).ConfigureAwait(false);
             }
 
             await DiscardSparesAsync(slot, close: true).ConfigureAwait(false);
@@ -86,8 +84,7 @@ public sealed partial class PluginHost
     public Task UnloadAsync(string pluginId, CancellationToken cancellationToken = default) =>
         UnloadCoreAsync(pluginId, "unloaded by the host", StopGrace, cancellationToken);
 
-    /// <summary>How long a worker being stopped has to answer <c>shutdown</c> and exit before it is killed.</summary>
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+    private static TimeSpan StopGrace => WorkerSupervisor.StopGrace;
 
     private async Task UnloadCoreAsync(string pluginId, string reason, TimeSpan grace, CancellationToken cancellationToken)
     {
@@ -209,9 +206,7 @@ public sealed partial class PluginHost
         }
         catch
         {
-            worker.Lifecycle.TryMove(WorkerState.Draining);
-            worker.Kill(_disposed != 0 ? "the host is shutting down" : "its start could not be recorded", WorkerKillKind.Stopped);
-            await worker.DisposeAsync().ConfigureAwait(false);
+            await WorkerSupervisor.EndAsync(worker, _disposed != 0 ? "the host is shutting down" : "its start could not be recorded").ConfigureAwait(false);
             throw;
         }
 
@@ -304,13 +299,7 @@ public sealed partial class PluginHost
         }
     }
 
-    private static async Task DiscardSpareAsync(ReadyWorker spare)
-    {
-        spare.SpareWatch?.Dispose();
-        spare.Worker.Lifecycle.TryMove(WorkerState.Draining);
-        spare.Worker.Kill("spare discarded", WorkerKillKind.Stopped);
-        await spare.Worker.DisposeAsync().ConfigureAwait(false);
-    }
+    private static Task DiscardSpareAsync(ReadyWorker spare) => WorkerSupervisor.DiscardSpareAsync(spare);
 
     /// <summary>
     /// Launches one worker under the slot's current policy and waits for its answer to <c>initialize</c>; the worker
@@ -323,25 +312,12 @@ public sealed partial class PluginHost
         return ready!;
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _starts = new();
-    private long _startSequence;
+    /// <summary>The worker supervisor: start attempts, states, stops, exits and their records (see <see cref="WorkerSupervisor"/>).</summary>
+    private WorkerSupervisor Supervisor => LazyInitializer.EnsureInitialized(ref _supervisor, () => new WorkerSupervisor(Audit, _logger, Raise, () => _disposed != 0, Home.DataDirectory));
 
-    /// <summary>Runs a start so that shutdown can wait for it to finish recording its outcome before the audit log closes.</summary>
-    private async Task TrackedAsync(Func<Task> start)
-    {
-        var key = Interlocked.Increment(ref _startSequence);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _starts[key] = done.Task;
-        try
-        {
-            await start().ConfigureAwait(false);
-        }
-        finally
-        {
-            _starts.TryRemove(key, out _);
-            done.TrySetResult();
-        }
-    }
+    private WorkerSupervisor? _supervisor;
+
+    private Task TrackedAsync(Func<Task> start) => Supervisor.TrackedAsync(start);
 
     private async Task<ReadyWorker> LaunchWorkerCoreAsync(PluginSlot slot, string temp, bool spare, CancellationToken cancellationToken)
     {
@@ -355,14 +331,14 @@ public sealed partial class PluginHost
         {
             (broker, worker, kernel) = await SpawnWorkerAsync(slot, temp, data).ConfigureAwait(false);
         }
-        catch (Exception ex) when (LaunchFailed(plugin, spare, ex))
+        catch (Exception ex) when (Supervisor.LaunchFailed(plugin, spare, ex))
         {
             throw; // not reached: LaunchFailed records the failure and returns false
         }
 
         worker.IsSpare = spare;
         broker.Worker = worker;
-        TrackExit(slot, worker, broker, temp, kernel);
+        Supervisor.TrackExit(slot, worker, broker, temp, kernel);
         if (!spare)
         {
             slot.Starting = worker;
@@ -375,7 +351,7 @@ public sealed partial class PluginHost
         try
         {
             result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
-            if (!worker.Lifecycle.TryMove(WorkerState.Ready, WorkerState.Starting))
+            if (!WorkerSupervisor.MarkReady(worker))
             {
                 // Stopped (unload, shutdown) between its answer and now.
                 throw new WorkerExitedException(await worker.Exited.ConfigureAwait(false), worker.Stderr.Lines());
@@ -383,7 +359,7 @@ public sealed partial class PluginHost
         }
         catch (Exception ex)
         {
-            var failure = await StartFailedAsync(slot, worker, spare, ex).ConfigureAwait(false);
+            var failure = await Supervisor.StartFailedAsync(slot, worker, spare, ex).ConfigureAwait(false);
             if (failure is null)
             {
                 throw;
@@ -402,11 +378,7 @@ public sealed partial class PluginHost
         if (spare)
         {
             // A spare's start is a start attempt too; it serves nothing until a restart takes it (then plugin.restarted).
-            TryAppend(new AuditEntry(AuditActions.PluginStarted, AuditDecision.Info, AuditLayer.Host)
-            {
-                Plugin = plugin.Id,
-                Details = new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["level"] = Name(policy.Level), ["spare"] = "true" },
-            });
+            Supervisor.SpareStarted(plugin, worker, policy);
         }
 
         if (kernel is not null && await kernel.ReportWithinAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } measured)
@@ -419,14 +391,6 @@ public sealed partial class PluginHost
     }
 
 
-
-    /// <summary>Records a start attempt that failed before any process ran (folders, uid, spawn); returns false so the exception flows on.</summary>
-    private bool LaunchFailed(LoadedPlugin plugin, bool spare, Exception ex)
-    {
-        var details = new Dictionary<string, string> { ["cause"] = "launch", ["by"] = "host", ["role"] = spare ? "spare" : "worker", ["reason"] = ex.Message.Length > 300 ? ex.Message[..300] + "…" : ex.Message };
-        TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
-        return false;
-    }
 
     /// <summary>Prepares the worker's folders and user, plans its launch and spawns it (not yet initialised).</summary>
     private async Task<(PluginBroker Broker, WorkerProcess Worker, WorkerKernelChannel? Kernel)> SpawnWorkerAsync(PluginSlot slot, string temp, string data)
@@ -491,127 +455,12 @@ public sealed partial class PluginHost
         }
 
         kernel?.Attach(worker.Pid, broker.NoteKernelObservedAsync);
+        if (policy.Resources.CpuTimeSeconds is int cpuSeconds)
+        {
+            worker.Witness.WatchCpu(TimeSpan.FromSeconds(cpuSeconds)); // evidence for naming an RLIMIT_CPU kill
+        }
+
         return (broker, worker, kernel);
-    }
-
-    /// <summary>
-    /// A worker did not get to Ready: ends it, waits (bounded) for its exit, records <c>plugin.start_failed</c> with the
-    /// cause, and returns the exception for the caller (null to rethrow the original: a cancellation).
-    /// </summary>
-    private async Task<Exception?> StartFailedAsync(PluginSlot slot, WorkerProcess worker, bool spare, Exception ex)
-    {
-        var plugin = slot.Plugin;
-        var policy = plugin.Policy;
-        if (!worker.HasExited)
-        {
-            // Still Starting: its death record says so (Starting → Stopped), whoever ends it.
-            worker.Kill(ex switch
-            {
-                OperationCanceledException => "its start was cancelled",
-                Protocol.RemoteRpcException => "its initialize failed",
-                _ => $"its start failed: {ex.Message}",
-            }, ex is OperationCanceledException ? WorkerKillKind.Cancelled : WorkerKillKind.Stopped);
-        }
-
-        WorkerExit? exit = ex is WorkerExitedException exited ? exited.Exit : null;
-        if (exit is null)
-        {
-            try
-            {
-                exit = await worker.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Stuck in the kernel after SIGKILL; recorded without its exit.
-            }
-        }
-
-        var end = exit is null ? null : WorkerEnd.Of(exit);
-        var cause = ex switch
-        {
-            WorkerTimeoutException => "timeout",
-            Protocol.RemoteRpcException => "threw",
-            OperationCanceledException => "cancelled",
-            _ => end?.Cause ?? "launch",
-        };
-        var details = end?.Details(worker.Pid, WorkerState.Starting, spare ? "spare" : "worker") ?? new Dictionary<string, string> { ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture) };
-        details["cause"] = cause;
-        details["level"] = Name(policy.Level);
-        if (spare)
-        {
-            details["spare"] = "true";
-        }
-
-        Exception? failure;
-        string message;
-        switch (ex)
-        {
-            case WorkerTimeoutException:
-                TryAppend(new AuditEntry(AuditActions.PluginTimedOut, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = new Dictionary<string, string> { ["operation"] = "initialize" } });
-                Raise(plugin.Id, PluginEventKind.TimedOut, $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}");
-                message = $"initialisation did not finish within {WorkerProcess.FormatTimeout(policy.Timeouts.Init)}";
-                failure = new PluginTimeoutException(plugin.Id, "initialize", policy.Timeouts.Init);
-                break;
-
-            case WorkerExitedException { Exit.StoppedByHost: true } stopped:
-                message = $"stopped by the host while it started ({stopped.Exit.KillReason ?? "asked to stop"})";
-                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StoppedByHost, $"plugin '{plugin.Id}' was {message}",
-                    nextStep: "nothing is wrong with the plugin; load it again when the host runs.");
-                break;
-
-            case WorkerExitedException { Exit.ProtocolViolation: { } violation } broke:
-                message = $"broke the protocol while it started: {violation}";
-                failure = new PluginFailedException(plugin.Id, PluginFailureKind.ProtocolViolation, $"plugin '{plugin.Id}' could not start: it broke the protocol ({violation})",
-                    workerOutput: broke.Stderr, nextStep: "the plugin must answer 'initialize' as docs/protocol.md says; the worker's last output is shown above.");
-                break;
-
-            case WorkerExitedException gone:
-                var lines = gone.Stderr;
-                var launcherLine = lines.LastOrDefault(l => l.StartsWith("stockade-", StringComparison.Ordinal));
-                message = launcherLine ?? $"the worker {gone.Exit.Describe()}";
-                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StartFailed, $"plugin '{plugin.Id}' could not start: {message}", workerOutput: lines,
-                    nextStep: Linux.Launch.SandboxExitCodes.IsConfinementUnavailable(gone.Exit.ExitCode) ? "run 'stockade doctor' to see what this machine can enforce." : "the worker's last output is shown above; fix the plugin's entry or report it.");
-                break;
-
-            case Protocol.RemoteRpcException remote:
-                message = $"its initialize failed: {remote.Message}";
-                failure = new PluginFailedException(plugin.Id, PluginFailureKind.Threw, $"plugin '{plugin.Id}' failed to initialise: {remote.Message}", RemoteType(remote), RemoteStack(remote));
-                break;
-
-            case OperationCanceledException when _disposed != 0:
-                message = "stopped by the host while it started (the host is shutting down)";
-                failure = new PluginFailedException(plugin.Id, PluginFailureKind.StoppedByHost, $"plugin '{plugin.Id}' was {message}");
-                details["cause"] = "stopped";
-                break;
-
-            default:
-                message = ex.Message;
-                failure = null;
-                break;
-        }
-
-        details["reason"] = message.Length > 300 ? message[..300] + "…" : message;
-
-        // Its end (and a violation) recorded first, so the log reads violation → exit → start failed, and a caller that
-        // reads the log after the refusal finds all three.
-        await WorkerEndRecordedAsync(worker).ConfigureAwait(false);
-
-        TryAppend(new AuditEntry(AuditActions.PluginStartFailed, AuditDecision.Info, AuditLayer.Host) { Plugin = plugin.Id, Details = details });
-        await worker.DisposeAsync().ConfigureAwait(false);
-        return failure;
-    }
-
-    /// <summary>Queues a record that must not make its caller fail (an end already happened); a lost record is logged.</summary>
-    private void TryAppend(AuditEntry entry)
-    {
-        try
-        {
-            Audit.Append(entry);
-        }
-        catch (Exception ex) when (ex is ObjectDisposedException or AuditWriteException or InvalidOperationException or IOException)
-        {
-            Log.WorkerEnded(_logger, entry.Plugin ?? "", $"the record {entry.Action} could not be queued: {ex.Message}");
-        }
     }
 
     private IReadOnlyDictionary<string, string> GrantedEnvironment(SandboxPolicy policy)
@@ -630,161 +479,12 @@ public sealed partial class PluginHost
         return granted;
     }
 
-    /// <summary>
-    /// Drains and ends the slot's worker (and one still starting): asks it to shut down, gives it <paramref name="grace"/>
-    /// to exit, then kills it. Calls in flight fail as stopped by the host. Records <c>plugin.stopped</c>; its exit is
-    /// recorded by the exit handler (<c>worker.exited</c>, cause <c>stopped</c>). Never throws for the audit's sake.
-    /// </summary>
-    private async Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken, TimeSpan? grace = null)
-    {
-        slot.Starting?.Kill(reason, WorkerKillKind.Stopped);
-        var worker = slot.Worker;
-        if (worker is null)
-        {
-            return;
-        }
-
-        worker.Lifecycle.TryMove(WorkerState.Draining);
-        slot.WatchRegistration?.Dispose();
-        if (!worker.HasExited)
-        {
-            try
-            {
-                // The peer directly, not CallAsync: a shutdown that is not answered in time is no timeout of the plugin's.
-                var shutdown = worker.Peer.InvokeAsync("shutdown", null, CancellationToken.None);
-                _ = shutdown.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-                await Task.WhenAny(worker.Exited, Task.Delay(grace ?? StopGrace, cancellationToken)).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or Protocol.ProtocolViolationException or OperationCanceledException)
-            {
-                // Shutdown is a courtesy; the kill below is the guarantee.
-            }
-        }
-
-        worker.Kill(reason, WorkerKillKind.Stopped);
-        await worker.DisposeAsync().ConfigureAwait(false);
-        if (ReferenceEquals(slot.Worker, worker))
-        {
-            slot.Worker = null;
-        }
-
-        if (ReferenceEquals(slot.Plugin.Worker, worker))
-        {
-            slot.Plugin.Worker = null;
-        }
-
-        if (slot.WorkerTemp is { } ended)
-        {
-            slot.WorkerTemp = null;
-            RemoveFolder(ended); // the worker has exited; its folder is its own, no replacement uses it
-        }
-
-        TryAppend(new AuditEntry(AuditActions.PluginStopped, AuditDecision.Info, AuditLayer.Host)
-        {
-            Plugin = slot.Id,
-            Details = new Dictionary<string, string> { ["reason"] = reason, ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture) },
-        });
-        Raise(slot.Id, PluginEventKind.Stopped, reason);
-    }
-
-    /// <summary>Deletes an ended worker's own temporary folder, through descriptors (a link planted in it is unlinked, never followed).</summary>
-    private static void RemoveFolder(string folder) => _ = WorkerTempFolders.Remove(folder);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerProcess, Task> _exitHandlers = new();
+    /// <summary>Drains and ends the slot's worker (see <see cref="WorkerSupervisor.StopAsync"/>); never throws for the audit's sake.</summary>
+    private Task StopWorkerAsync(PluginSlot slot, string reason, CancellationToken cancellationToken, TimeSpan? grace = null) =>
+        Supervisor.StopAsync(slot, reason, grace ?? StopGrace, cancellationToken);
 
     /// <summary>Waits (bounded) until the exit handler of an ended worker has queued its records.</summary>
-    private async Task WorkerEndRecordedAsync(WorkerProcess worker)
-    {
-        if (_exitHandlers.TryGetValue(worker, out var handler))
-        {
-            await handler.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
-        }
-    }
+    private Task WorkerEndRecordedAsync(WorkerProcess worker) => Supervisor.EndRecordedAsync(worker);
 
-    /// <summary>Runs <see cref="OnWorkerExited"/> once the worker's process has ended; shutdown waits for the pending ones.</summary>
-    private void TrackExit(PluginSlot slot, WorkerProcess worker, PluginBroker broker, string temp, WorkerKernelChannel? kernel)
-    {
-        var handled = worker.Exited.ContinueWith(t =>
-        {
-            try
-            {
-                kernel?.Dispose();
-                broker.WorkerEnded();
-            }
-            catch (Exception ex)
-            {
-                Log.WorkerEnded(_logger, slot.Id, $"the broker's end-of-worker work failed: {ex.Message}");
-            }
-
-            OnWorkerExited(slot, worker, t.Result, temp);
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        _exitHandlers[worker] = handled;
-        _ = handled.ContinueWith(_ => _exitHandlers.TryRemove(worker, out Task? _), TaskScheduler.Default);
-    }
-
-    /// <summary>
-    /// The one place where a worker's end is recorded, whatever it was doing (starting, serving, a spare, draining) and
-    /// whoever ended it: <c>worker.exited</c> with the cause (signal, seccomp, exit code, limit, host, stream end);
-    /// before it a <c>protocol.violation</c> when it broke the protocol, or <c>plugin.crashed</c> when it ended on its own
-    /// while serving. Never throws.
-    /// </summary>
-    private void OnWorkerExited(PluginSlot slot, WorkerProcess worker, WorkerExit exit, string temp)
-    {
-        try
-        {
-            var current = ReferenceEquals(slot.Worker, worker);
-            if (!current)
-            {
-                slot.Spares.Remove(worker);
-            }
-            else
-            {
-                slot.WatchRegistration?.Dispose();
-            }
-
-            if (ReferenceEquals(slot.Plugin.Worker, worker))
-            {
-                slot.Plugin.Worker = null;
-            }
-
-            RemoveFolder(temp);
-            var end = WorkerEnd.Of(exit, current ? slot.ResourceKill : null);
-            Log.WorkerEnded(_logger, slot.Id, exit.Describe());
-            if (exit.ProtocolViolation is not null)
-            {
-                TryAppend(new AuditEntry(AuditActions.ProtocolViolation, AuditDecision.Deny, AuditLayer.Host)
-                {
-                    Plugin = slot.Id,
-                    Details = new Dictionary<string, string> { ["reason"] = exit.ProtocolViolation, ["pid"] = worker.Pid.ToString(CultureInfo.InvariantCulture), ["state"] = WorkerStateMachine.Name(exit.StateAtExit) },
-                });
-                Raise(slot.Id, PluginEventKind.ProtocolViolation, exit.ProtocolViolation);
-            }
-            else if (current && exit.StateAtExit == WorkerState.Ready && (exit.Kill is null or WorkerKillKind.StreamEnded))
-            {
-                // Ended on its own (or closed its stream) while serving: a crash. Killed by the host or the watchdog is not.
-                TryAppend(new AuditEntry(AuditActions.PluginCrashed, AuditDecision.Info, AuditLayer.Host)
-                {
-                    Plugin = slot.Id,
-                    Details = new Dictionary<string, string>(end.Details(worker.Pid, exit.StateAtExit, "worker")) { ["exit"] = exit.Describe() },
-                });
-                Raise(slot.Id, PluginEventKind.Crashed, $"worker {exit.Describe()}");
-            }
-
-            TryAppend(new AuditEntry(AuditActions.WorkerExited, AuditDecision.Info, exit.Kill == WorkerKillKind.Watchdog ? AuditLayer.Watchdog : end.By == "kernel" ? AuditLayer.Kernel : AuditLayer.Host)
-            {
-                Plugin = slot.Id,
-                Details = end.Details(worker.Pid, exit.StateAtExit, worker.IsSpare ? "spare" : "worker"),
-            });
-        }
-        catch (Exception ex)
-        {
-            Log.WorkerEnded(_logger, slot.Id, $"recording its end failed: {ex.Message}");
-        }
-    }
-
-    private static string? RemoteType(Protocol.RemoteRpcException ex) =>
-        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("type", out var t) ? t.GetString() : null;
-
-    private static string? RemoteStack(Protocol.RemoteRpcException ex) =>
-        ex.Data is { ValueKind: JsonValueKind.Object } d && d.TryGetProperty("stackTrace", out var t) ? t.GetString() : null;
+    private void TryAppend(AuditEntry entry) => Supervisor.TryAppend(entry);
 }

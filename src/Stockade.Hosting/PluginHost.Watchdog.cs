@@ -67,7 +67,7 @@ public sealed partial class PluginHost
                 return;
             }
 
-            slot.ResourceKill = (request.Event.Resource.ToString().ToLowerInvariant(), request.Event.Message);
+            slot.ResourceKill = ResourceKill.FromWatchdog(request.Event);
             worker.Kill($"watchdog: {request.Event.Message}", WorkerKillKind.Watchdog);
         }
     }

@@ -102,8 +102,8 @@ public sealed partial class PluginHost : IAsyncDisposable
             .WaitAsync(ShutdownGrace + TimeSpan.FromSeconds(10))).ConfigureAwait(false);
 
         // Starts in progress record their outcome, and every worker's end is recorded, before the audit log closes.
-        await Quietly("finish starts", () => Task.WhenAll(_starts.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
-        await Quietly("record worker ends", () => Task.WhenAll(_exitHandlers.Values.ToArray()).WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await Quietly("finish starts", () => Supervisor.StartsSettled().WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await Quietly("record worker ends", () => Supervisor.ExitsRecorded().WaitAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         await Quietly("watchdog", async () => await Watchdog.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         await Quietly("http", () => { _http?.Dispose(); _rateLimiter?.Dispose(); Services.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
         await Quietly("audit", async () => await Audit.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);

@@ -121,6 +121,9 @@ internal static class RunCommand
                             message = ex.Message,
                             next = ex.NextStep,
                             grant = (ex as PluginPermissionDeniedException)?.GrantCommand,
+                            resource = (ex as PluginKilledException)?.Resource,
+                            limit = (ex as PluginKilledException)?.Limit,
+                            observed = (ex as PluginKilledException)?.Observed,
                         },
                     });
                 }

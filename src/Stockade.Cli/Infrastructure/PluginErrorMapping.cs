@@ -34,6 +34,13 @@ internal static class PluginErrorMapping
     };
 
     /// <summary>
+    /// The worker's last words, at most five lines: the first ones say why (.NET's unhandled exception, a FailFast
+    /// message), and the final one too (Python's exception comes after its traceback), so neither is ever cut off.
+    /// </summary>
+    internal static IReadOnlyList<string> WorkerLines(IReadOnlyList<string> output) =>
+        output.Count <= 5 ? output : [.. output.Take(3), $"… {output.Count - 4} more lines …", output[^1]];
+
+    /// <summary>
     /// Writes the failure for a person: the message, every problem, the worker's last words, the next
     /// step. Every field may carry plugin text (its exception message and type, its stderr, manifest
     /// values, method names), so each is one sanitised line; the only <c>stockade grant</c> line is the
@@ -65,10 +72,27 @@ internal static class PluginErrorMapping
                     error.WriteLine($"  plugin exception: {TerminalText.Line(failed.RemoteType, 200)}");
                 }
 
-                // The first lines say why (FailFast message, unhandled exception); the rest is stack.
-                foreach (var line in failed.WorkerOutput.Take(4))
+                foreach (var line in WorkerLines(failed.WorkerOutput))
                 {
                     error.WriteLine($"  worker: {TerminalText.Line(line)}");
+                }
+
+                break;
+            case PluginKilledException killed:
+                error.WriteLine($"  resource: {TerminalText.Line(killed.Resource)}");
+                if (killed.Limit is not null)
+                {
+                    error.WriteLine($"  limit: {TerminalText.Line(killed.Limit)}");
+                }
+
+                if (killed.Observed is not null)
+                {
+                    error.WriteLine($"  observed: {TerminalText.Line(killed.Observed)}");
+                }
+
+                if (killed.KilledBy is not null)
+                {
+                    error.WriteLine($"  killed by: {TerminalText.Line(killed.KilledBy)}");
                 }
 
                 break;

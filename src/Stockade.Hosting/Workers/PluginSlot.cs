@@ -48,6 +48,6 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
         : Starting is { HasExited: false } ? WorkerState.Starting
         : WorkerState.Stopped;
 
-    /// <summary>Set by the watchdog when it kills the worker for a resource limit.</summary>
-    public (string Resource, string Message)? ResourceKill { get; set; }
+    /// <summary>Set by the watchdog when it kills the worker for a resource limit (with its figures).</summary>
+    public ResourceKill? ResourceKill { get; set; }
 }

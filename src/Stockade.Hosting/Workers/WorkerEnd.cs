@@ -10,6 +10,9 @@ namespace Stockade.Hosting.Workers;
 /// </summary>
 internal sealed record WorkerEnd(string Cause, string By, int ExitCode, string? Signal, string? Limit, string? Reason)
 {
+    /// <summary>The resource verdict behind a <c>limit</c> cause, with its figures.</summary>
+    public ResourceKill? ResourceKill { get; init; }
+
     private static readonly string[] SignalNames =
     [
         "", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV",
@@ -18,11 +21,12 @@ internal sealed record WorkerEnd(string Cause, string By, int ExitCode, string? 
     ];
 
     /// <summary>
-    /// Classifies an exit. The host's own kill wins (it knows why); then the signal (128+N, as .NET and the shell report
-    /// a signalled child: SIGSYS is seccomp's kill, SIGXCPU/SIGXFSZ are the kernel's CPU-time and file-size limits); then
-    /// a worker that exits by itself while the host drains it was stopped; else the exit code.
+    /// Classifies an exit. The host's own kill wins (it knows why); then a resource verdict (<see cref="KillJudge"/>: the
+    /// kernel ended it for a limit, with the figures that show it); then the signal (128+N, as .NET and the shell report
+    /// a signalled child: SIGSYS is seccomp's kill); then a worker that exits by itself while the host drains it was
+    /// stopped; else the exit code. A signal alone (SIGXCPU, SIGXFSZ, SIGKILL) names no limit: a plugin can send it to itself.
     /// </summary>
-    public static WorkerEnd Of(WorkerExit exit, (string Resource, string Message)? resourceKill = null)
+    public static WorkerEnd Of(WorkerExit exit, ResourceKill? resourceKill = null)
     {
         var signal = SignalName(exit.ExitCode);
         if (exit.Kill is { } kind)
@@ -38,14 +42,18 @@ internal sealed record WorkerEnd(string Cause, string By, int ExitCode, string? 
                 WorkerKillKind.Broker => ("killed", "broker"),
                 _ => ("killed", "host"),
             };
-            return new WorkerEnd(cause, by, exit.ExitCode, signal, kind == WorkerKillKind.Watchdog ? resourceKill?.Resource : null, exit.KillReason ?? exit.ProtocolViolation);
+            var watchdog = kind == WorkerKillKind.Watchdog ? resourceKill : null;
+            return new WorkerEnd(cause, by, exit.ExitCode, signal, watchdog?.Key, exit.KillReason ?? exit.ProtocolViolation) { ResourceKill = watchdog };
+        }
+
+        if (resourceKill is { By: "kernel" } verdict)
+        {
+            return new WorkerEnd("limit", "kernel", exit.ExitCode, signal, verdict.Key, verdict.Describe()) { ResourceKill = verdict };
         }
 
         return signal switch
         {
             "SIGSYS" => new WorkerEnd("seccomp", "kernel", exit.ExitCode, signal, null, "killed by seccomp for a forbidden system call"),
-            "SIGXCPU" => new WorkerEnd("limit", "kernel", exit.ExitCode, signal, "cpu_time", "killed by the kernel for its CPU time limit (RLIMIT_CPU)"),
-            "SIGXFSZ" => new WorkerEnd("limit", "kernel", exit.ExitCode, signal, "file_size", "killed by the kernel for its file size limit (RLIMIT_FSIZE)"),
             not null => new WorkerEnd("signal", "kernel", exit.ExitCode, signal, null, $"killed by {signal}"),
             null when exit.StateAtExit == WorkerState.Draining => new WorkerEnd("stopped", "host", exit.ExitCode, null, null, "it exited when the host asked it to stop"),
             _ => new WorkerEnd("exit_code", "plugin", exit.ExitCode, null, null, $"exited with code {exit.ExitCode.ToString(CultureInfo.InvariantCulture)}"),
@@ -79,6 +87,12 @@ internal sealed record WorkerEnd(string Cause, string By, int ExitCode, string? 
         if (Limit is not null)
         {
             details["limit"] = Limit;
+        }
+
+        if (ResourceKill is { Limit.Length: > 0 } kill)
+        {
+            details["limitValue"] = kill.Limit;
+            details["observed"] = kill.Observed;
         }
 
         if (Reason is not null)

@@ -35,6 +35,18 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public StderrTail Stderr { get; } = new();
 
+    /// <summary>The kernel's figures about it (CPU time, memory high-water marks) read while it ran: evidence for a kill's name.</summary>
+    public WorkerWitness Witness { get; private set; } = null!;
+
+    /// <summary>Its cgroup, when the host made one (the cgroup backend attaches it); its counters are read once it has exited.</summary>
+    public Linux.Cgroups.IWorkerCgroup? Cgroup { get; set; }
+
+    /// <summary>Its cgroup's counters, read when its exit was seen (null: no cgroup).</summary>
+    public Linux.Cgroups.CgroupCounters? FinalCounters { get; private set; }
+
+    /// <summary>Set by the supervisor when the worker was ended for a resource (by the kernel or the watchdog).</summary>
+    public ResourceKill? Verdict { get; set; }
+
     /// <summary>Completes when the process has exited, with how it ended.</summary>
     public Task<WorkerExit> Exited => _exited.Task;
 
@@ -82,6 +94,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         var process = await ProcessSpawner.Shared.StartAsync(startInfo, kernel).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
         var worker = new WorkerProcess(process, peer);
+        worker.Witness = new WorkerWitness(worker.Pid);
         peer.ProtocolViolated += (_, e) =>
         {
             worker._violation ??= e.Reason;
@@ -225,6 +238,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         try
         {
             Stderr.Add(line);
+            Witness.OnActivity(); // a dying runtime says so on stderr while its memory is still mapped: read the kernel's figures now
             onStderrLine?.Invoke(line);
         }
         catch (Exception)
@@ -253,6 +267,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
             _process.WaitForExit();
             code = _process.ExitCode;
+            Witness.Dispose();
+            FinalCounters = Cgroup?.ReadCounters();
         }
         catch (Exception)
         {

@@ -41,7 +41,7 @@ public sealed class Issue15SupervisorStateMachineTests
 
     [Theory]
     [InlineData(159, null, null, "seccomp", "SIGSYS")]
-    [InlineData(152, null, null, "limit", "SIGXCPU")]
+    [InlineData(152, null, null, "signal", "SIGXCPU")] // issue 16: a signal alone names no limit (a plugin can send it to itself)
     [InlineData(139, null, null, "signal", "SIGSEGV")]
     [InlineData(137, "Timeout", "Ready", "timeout", "SIGKILL")]
     [InlineData(137, "Stopped", "Draining", "stopped", "SIGKILL")]
@@ -53,7 +53,7 @@ public sealed class Issue15SupervisorStateMachineTests
     {
         WorkerKillKind? kill = killName is null ? null : Enum.Parse<WorkerKillKind>(killName);
         WorkerState? state = stateName is null ? null : Enum.Parse<WorkerState>(stateName);
-        var end = WorkerEnd.Of(new WorkerExit(code, kill is null ? null : "why", null) { Kill = kill, StateAtExit = state ?? WorkerState.Ready }, ("memory", "over"));
+        var end = WorkerEnd.Of(new WorkerExit(code, kill is null ? null : "why", null) { Kill = kill, StateAtExit = state ?? WorkerState.Ready }, ResourceKill.Reported("memory", "watchdog", "over"));
 
         end.Cause.ShouldBe(cause);
         end.Signal.ShouldBe(signal);

@@ -1,0 +1,184 @@
+using System.Globalization;
+using Stockade.Core.Manifest;
+using Stockade.Linux.Cgroups;
+
+namespace Stockade.Hosting.Workers;
+
+/// <summary>
+/// A worker ended for a resource: which one (<see cref="Resource"/>, a key of <c>resources</c>: <c>memoryMb</c>,
+/// <c>cpuTimeSeconds</c>, <c>maxFileMb</c>, <c>processes</c>, or the watchdog's), the limit, the figure observed, who
+/// ended it and the evidence. The verdict behind <see cref="PluginKilledException"/>, <c>plugin.killed</c> and the
+/// <c>Killed</c> event.
+/// </summary>
+/// <param name="Resource">The resource's name as people read it: <c>memory</c>, <c>cpu time</c>, <c>file size</c>, <c>processes</c>…</param>
+/// <param name="Key">The limit's key as records carry it (<c>memory</c>, <c>cpu_time</c>, <c>file_size</c>, <c>processes</c>…).</param>
+/// <param name="Limit">The limit, with its unit.</param>
+/// <param name="Observed">What was measured, with its unit.</param>
+/// <param name="By"><c>kernel</c> or <c>watchdog</c>.</param>
+/// <param name="Evidence">What the verdict rests on (a counter, a signal and a measured figure).</param>
+internal sealed record ResourceKill(string Resource, string Key, string Limit, string Observed, string By, string Evidence)
+{
+    /// <summary>One sentence: "killed by the kernel for its memory limit (128 MB): 127.4 MB used (…)".</summary>
+    public string Describe() => Limit.Length == 0
+        ? $"killed by the {By} for its {Resource} limit: {Evidence}"
+        : $"killed by the {By} for its {Resource} limit ({Limit}): {Observed} ({Evidence})";
+
+    /// <summary>A kill whose figures are in its message only (the broker's: audit budget, lost records).</summary>
+    public static ResourceKill Reported(string resource, string by, string message) => new(resource, resource, "", "", by, message);
+
+    /// <summary>The figures as record details.</summary>
+    public void AddTo(IDictionary<string, string> details)
+    {
+        details["resource"] = Key;
+        if (Limit.Length > 0)
+        {
+            details["limit"] = Limit;
+            details["observed"] = Observed;
+        }
+
+        details["by"] = By;
+        details["evidence"] = Evidence;
+    }
+
+    /// <summary>The watchdog's kill, with its figures (memory and disk in bytes, CPU time in seconds, others in units).</summary>
+    public static ResourceKill FromWatchdog(Monitoring.WatchdogEvent e)
+    {
+        string Figure(double? value) => value is not double v ? "unknown" : e.Resource switch
+        {
+            Monitoring.WatchdogResource.Memory or Monitoring.WatchdogResource.Disk => Megabytes((long)v),
+            Monitoring.WatchdogResource.CpuTime => Seconds(TimeSpan.FromSeconds(v)),
+            Monitoring.WatchdogResource.CpuPercent => v.ToString("0.#", CultureInfo.InvariantCulture) + " % of a core",
+            _ => v.ToString("0.##", CultureInfo.InvariantCulture),
+        };
+
+        var (resource, key) = e.Resource switch
+        {
+            Monitoring.WatchdogResource.Memory => ("memory", "memory"),
+            Monitoring.WatchdogResource.CpuTime => ("cpu time", "cpu_time"),
+            Monitoring.WatchdogResource.CpuPercent => ("cpu", "cpu_percent"),
+            Monitoring.WatchdogResource.Disk => ("disk", "disk"),
+            Monitoring.WatchdogResource.OpenFiles => ("open files", "open_files"),
+            Monitoring.WatchdogResource.Threads => ("threads", "threads"),
+            _ => (e.Resource.ToString().ToLowerInvariant(), e.Resource.ToString().ToLowerInvariant()),
+        };
+        return new ResourceKill(resource, key, Figure(e.Limit), Figure(e.Observed), "watchdog", e.Message);
+    }
+
+    internal static string Megabytes(long bytes) => (bytes / 1048576.0).ToString("0.#", CultureInfo.InvariantCulture) + " MB";
+
+    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture) + " s";
+}
+
+/// <summary>
+/// Decides whether a worker that ended by itself (not by the host) was ended for a resource, from what the kernel says
+/// only: the exit signal, the cgroup's counters, and the figures <see cref="WorkerWitness"/> read from <c>/proc</c>. A
+/// runtime's own out-of-memory message makes the judge <em>look</em>; it is a memory kill only when the kernel's figures
+/// agree (the cgroup hit its limit, or the data segment came within <see cref="NearShare"/> of <c>RLIMIT_DATA</c>). A
+/// plugin's words alone never decide.
+/// </summary>
+internal static class KillJudge
+{
+    /// <summary>How close to RLIMIT_DATA the data segment must have come for a runtime's out-of-memory exit to be the limit's.</summary>
+    public const double NearShare = 0.75;
+
+    /// <summary>
+    /// CPU time short of the limit still taken as the limit's SIGKILL (the larger of 0.5 s and a quarter of the limit): the
+    /// witness reads every 10 ms near the limit, but a busy machine delays its reads; a plugin that kills itself this close
+    /// to its limit is called a CPU-time kill (it harms only itself).
+    /// </summary>
+    public static TimeSpan CpuSlack(TimeSpan limit) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(500).Ticks, limit.Ticks / 4));
+
+    private static readonly string[] OutOfMemoryWords =
+    [
+        "MemoryError", "OutOfMemoryException", "Out of memory", "out of memory", "Cannot allocate memory", "std::bad_alloc", "heap out of memory",
+    ];
+
+    /// <summary>The verdict, or null when nothing shows a resource ended it.</summary>
+    /// <param name="exit">How it ended.</param>
+    /// <param name="limits">The limits it ran under.</param>
+    /// <param name="witness">The figures read from /proc while it ran (null: none).</param>
+    /// <param name="cgroup">Its cgroup's counters (null: no cgroup).</param>
+    /// <param name="stderr">Its last stderr lines (only to know when to look).</param>
+    /// <param name="largestFile">The size of the largest file it could write (its data and temp folders), or null.</param>
+    public static ResourceKill? Judge(WorkerExit exit, ResourceLimits limits, WorkerWitness? witness, CgroupCounters? cgroup, IReadOnlyList<string> stderr, Func<long?>? largestFile = null)
+    {
+        if (exit.Kill is not null || exit.ProtocolViolation is not null || exit.ExitCode == 0)
+        {
+            return null; // the host ended it (the watchdog's kills carry their own verdict), or it ended cleanly
+        }
+
+        var signal = WorkerEnd.SignalName(exit.ExitCode);
+        long? memoryLimit = cgroup?.MemoryLimitBytes is > 0 and < long.MaxValue / 2 ? cgroup.MemoryLimitBytes : (long)limits.MemoryMb * 1048576;
+
+        // The memory cgroup's OOM killer: SIGKILL, and the cgroup counted it.
+        if (signal == "SIGKILL" && cgroup?.OomKills is > 0 && memoryLimit is long oomLimit)
+        {
+            var peak = cgroup.MemoryPeakBytes ?? cgroup.MemoryCurrentBytes ?? 0;
+            return new ResourceKill("memory", "memory", ResourceKill.Megabytes(oomLimit), $"{ResourceKill.Megabytes(peak)} at its peak", "kernel",
+                $"the memory cgroup's OOM killer ended it (oom_kill {cgroup.OomKills.Value.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard one; the CPU time must have reached it.
+        if (signal is "SIGKILL" or "SIGXCPU" && limits.CpuTimeSeconds is int seconds)
+        {
+            var limit = TimeSpan.FromSeconds(seconds);
+            var used = witness?.CpuTime ?? TimeSpan.Zero;
+            if (cgroup?.CpuUsage is { } charged && charged > used)
+            {
+                used = charged;
+            }
+
+            if (used >= limit - CpuSlack(limit))
+            {
+                return new ResourceKill("cpu time", "cpu_time", ResourceKill.Seconds(limit), $"{ResourceKill.Seconds(used)} of CPU used", "kernel",
+                    $"{signal} from RLIMIT_CPU; CPU time read from {(cgroup?.CpuUsage is not null ? "its cgroup" : "/proc")}");
+            }
+        }
+
+        // RLIMIT_FSIZE: SIGXFSZ (when the runtime does not ignore it), or a write refused with EFBIG that the runtime
+        // turned into an error exit; either way a file it could write reached the limit.
+        if (signal is "SIGXFSZ" or null)
+        {
+            var fileLimit = (long)limits.MaxFileMb * 1048576;
+            if (largestFile?.Invoke() is long largest && largest >= fileLimit)
+            {
+                return new ResourceKill("file size", "file_size", ResourceKill.Megabytes(fileLimit), $"a file of {ResourceKill.Megabytes(largest)}", "kernel",
+                    signal == "SIGXFSZ" ? "SIGXFSZ from RLIMIT_FSIZE" : "a write past RLIMIT_FSIZE was refused (EFBIG) and it exited");
+            }
+        }
+
+        // A runtime that turned a refused allocation into an error exit: its message makes us look, the kernel decides.
+        var saysOutOfMemory = stderr.Any(line => OutOfMemoryWords.Any(word => line.Contains(word, StringComparison.Ordinal)));
+        if (saysOutOfMemory && memoryLimit is { } dataLimit)
+        {
+            if (cgroup?.MemoryLimitHits is > 0)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(dataLimit), $"{ResourceKill.Megabytes(cgroup.MemoryPeakBytes ?? 0)} at its peak", "kernel",
+                    $"allocations hit the memory cgroup's limit {cgroup.MemoryLimitHits.Value.ToString(CultureInfo.InvariantCulture)} times, then its runtime ran out of memory");
+            }
+
+            if (cgroup?.MemoryPeakBytes is long charged && charged >= dataLimit * NearShare)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(dataLimit), $"{ResourceKill.Megabytes(charged)} at its peak", "kernel",
+                    "its runtime ran out of memory with its memory cgroup's peak near the limit");
+            }
+
+            var peakData = witness?.PeakDataBytes ?? 0;
+            var data = (long)limits.MemoryMb * 1048576;
+            if (peakData >= data * NearShare)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(data), $"{ResourceKill.Megabytes(peakData)} of data at its peak", "kernel",
+                    "RLIMIT_DATA refused an allocation and its runtime ran out of memory; its data segment, read from /proc, was near the limit");
+            }
+        }
+
+        // pids.max refused a fork or a thread and the worker died of it.
+        if (cgroup?.TasksLimitHits is > 0)
+        {
+            return new ResourceKill("processes", "processes", limits.Processes.ToString(CultureInfo.InvariantCulture) + " tasks",
+                $"{cgroup.TasksLimitHits.Value.ToString(CultureInfo.InvariantCulture)} forks refused", "kernel", "the pids cgroup refused new tasks (pids.events max) and it exited");
+        }
+
+        return null;
+    }
+}
