@@ -288,6 +288,12 @@ public sealed class Watchdog : IAsyncDisposable
         var elapsed = _time.GetElapsedTime(process.LastTimestamp, now);
         var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow())
             with { ReadBytesPerSecond = readRate, WriteBytesPerSecond = writeRate };
+        var cgroup = process.Cgroup?.ReadCounters();
+        if (cgroup is not null)
+        {
+            usage = usage with { CgroupMemoryBytes = cgroup.MemoryCurrentBytes, CgroupTasks = cgroup.TasksCurrent, CpuThrottledPercent = previous?.CpuThrottledPercent };
+        }
+
         if (elapsed < _options.Interval / 2)
         {
             usage = usage with { CpuPercent = previous?.CpuPercent ?? 0 };
@@ -296,6 +302,11 @@ public sealed class Watchdog : IAsyncDisposable
         {
             process.LastReading = reading;
             process.LastTimestamp = now;
+            if (cgroup?.CpuThrottled is { } throttled)
+            {
+                usage = usage with { CpuThrottledPercent = process.LastThrottled is { } before ? Math.Max(0, (throttled - before).TotalSeconds / elapsed.TotalSeconds * 100) : 0 };
+                process.LastThrottled = throttled;
+            }
         }
 
         process.Usage = usage;

@@ -72,7 +72,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string? ProtocolViolation => _violation;
 
-    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null)
+    /// <summary>The worker's cgroup (issue 16), owned from the start: killed with it, read and removed when it is gone.</summary>
+    public Linux.Cgroups.IWorkerCgroup? Cgroup { get; private set; }
+
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null, Linux.Cgroups.IWorkerCgroup? cgroup = null)
     {
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
@@ -81,7 +84,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         var process = await ProcessSpawner.Shared.StartAsync(startInfo, kernel).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
-        var worker = new WorkerProcess(process, peer);
+        var worker = new WorkerProcess(process, peer) { Cgroup = cgroup };
         peer.ProtocolViolated += (_, e) =>
         {
             worker._violation ??= e.Reason;
@@ -169,6 +172,23 @@ internal sealed class WorkerProcess : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // Already exited.
+        }
+
+        // The cgroup holds every task the worker started, even those the process tree no longer shows (reparented,
+        // forking faster than a walk): freeze, kill, thaw, off the caller's thread.
+        if (Cgroup is { } cgroup)
+        {
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    cgroup.KillAll();
+                }
+                catch (Exception)
+                {
+                    // Removed already (the worker was gone): nothing left to kill.
+                }
+            });
         }
     }
 
@@ -262,8 +282,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
         finally
         {
             var state = Lifecycle.State;
+            var counters = EndCgroup();
             Lifecycle.TryMove(WorkerState.Stopped);
-            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state });
+            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state, Cgroup = counters });
+        }
+    }
+
+    // The counters are read before the cgroup is removed (they go with it); removing kills what the worker left behind.
+    private Linux.Cgroups.CgroupCounters? EndCgroup()
+    {
+        if (Cgroup is not { } cgroup)
+        {
+            return null;
+        }
+
+        try
+        {
+            var counters = cgroup.ReadCounters();
+            cgroup.Dispose();
+            return counters;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 }

@@ -1,9 +1,11 @@
 namespace Stockade.Linux.Cgroups;
 
 /// <summary>Chooses the cgroup backend when a host starts (see <see cref="CgroupOptions"/>).</summary>
-internal static class CgroupBackends
+public static class CgroupBackends
 {
     /// <summary>Chooses from this machine's mounts and this process's own cgroups.</summary>
+    /// <param name="options">What the operator asked for.</param>
+    /// <returns>The backend, the candidates refused and why, and an error when the host must not start.</returns>
     public static CgroupSelection Select(CgroupOptions options) =>
         Select(options, CgroupHierarchy.V1Mounts(), CgroupHierarchy.V2Mount(), CgroupHierarchy.OwnPaths());
 

@@ -5,4 +5,4 @@ namespace Stockade.Linux.Cgroups;
 /// <param name="Refused">One sentence per candidate not used, naming the path and what it lacks.</param>
 /// <param name="Downgraded">True when the operator asked for a cgroup that could not be used and allowed the downgrade to none.</param>
 /// <param name="Error">When the cgroup asked for cannot be used and no downgrade is allowed: what is wrong and what to do; the host must not start.</param>
-internal sealed record CgroupSelection(ICgroupBackend Backend, IReadOnlyList<string> Refused, bool Downgraded, string? Error);
+public sealed record CgroupSelection(ICgroupBackend Backend, IReadOnlyList<string> Refused, bool Downgraded, string? Error);
