@@ -232,7 +232,8 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
                 thawed = true;
             }
 
-            if (pids.Count == 0)
+            // Killed tasks still count (pids.current) until their parent, or init for orphans, reaps them.
+            if (pids.Count == 0 && (Dir("pids") is not { } counted || (CgroupFile.ReadNumber(Path.Combine(counted, "pids.current")) ?? 0) == 0))
             {
                 return true;
             }
