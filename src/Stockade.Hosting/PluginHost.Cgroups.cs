@@ -14,6 +14,9 @@ public sealed partial class PluginHost
     /// </summary>
     public ICgroupBackend CgroupBackend => CgroupSelection.Backend;
 
+    /// <summary>Tests: use this backend (e.g. a recording wrapper around the real one) instead of choosing one; call before the first load.</summary>
+    internal void UseCgroupBackend(ICgroupBackend backend) => _cgroupSelection = new CgroupSelection(backend, [], false, null);
+
     internal CgroupSelection CgroupSelection => LazyInitializer.EnsureInitialized(ref _cgroupSelection, SelectCgroups);
 
     private CgroupSelection SelectCgroups()

@@ -307,6 +307,17 @@ public sealed class Watchdog : IAsyncDisposable
                 usage = usage with { CpuThrottledPercent = process.LastThrottled is { } before ? Math.Max(0, (throttled - before).TotalSeconds / elapsed.TotalSeconds * 100) : 0 };
                 process.LastThrottled = throttled;
             }
+
+            // The cgroup counts every task it holds, children the process tree lost included (cpuacct.usage, ns).
+            if (cgroup?.CpuUsage is { } used)
+            {
+                if (process.LastCgroupCpu is { } before)
+                {
+                    usage = usage with { CpuPercent = Math.Max(0, (used - before).TotalSeconds / elapsed.TotalSeconds * 100) };
+                }
+
+                process.LastCgroupCpu = used;
+            }
         }
 
         process.Usage = usage;

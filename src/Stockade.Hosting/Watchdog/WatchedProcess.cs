@@ -66,6 +66,9 @@ internal sealed class WatchedProcess(
     /// <summary>The cgroup's CPU throttled time at the start of the current CPU window.</summary>
     public TimeSpan? LastThrottled { get; set; }
 
+    /// <summary>The cgroup's CPU usage at the start of the current CPU window.</summary>
+    public TimeSpan? LastCgroupCpu { get; set; }
+
     public ResourceUsage? Usage
     {
         get => _usage;

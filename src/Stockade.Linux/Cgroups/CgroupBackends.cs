@@ -9,6 +9,27 @@ public static class CgroupBackends
     public static CgroupSelection Select(CgroupOptions options) =>
         Select(options, CgroupHierarchy.V1Mounts(), CgroupHierarchy.V2Mount(), CgroupHierarchy.OwnPaths());
 
+    /// <summary>What <see cref="Select(CgroupOptions)"/> would choose, changing nothing (for <c>stockade doctor</c>): a v2 host cgroup is not split into a leaf, no controller is enabled.</summary>
+    /// <param name="options">What the operator asked for.</param>
+    /// <returns>The backend that would be used (do not create cgroups with it), the candidates refused and why.</returns>
+    public static CgroupSelection Probe(CgroupOptions options)
+    {
+        s_probeOnly = true;
+        try
+        {
+            return Select(options);
+        }
+        finally
+        {
+            s_probeOnly = false;
+        }
+    }
+
+    [ThreadStatic]
+    private static bool s_probeOnly;
+
+    internal static bool ProbeOnly => s_probeOnly;
+
     /// <summary>Chooses from the given mounts and own paths (tests pass a fake tree).</summary>
     internal static CgroupSelection Select(CgroupOptions options, IReadOnlyDictionary<string, string> v1Mounts, string? v2Mount, IReadOnlyDictionary<string, string> own)
     {
@@ -116,6 +137,11 @@ public static class CgroupBackends
         // The host's own cgroup holds the host: v2 lets a cgroup with processes enable controllers for its children only
         // after the processes moved to a leaf. The host moves itself to "<own>/stockade-host".
         string leaf = Path.Combine(directory, "stockade-host");
+        if (s_probeOnly)
+        {
+            return new CgroupV2Backend(directory);
+        }
+
         try
         {
             Directory.CreateDirectory(leaf);

@@ -47,7 +47,7 @@ internal sealed class CgroupV2Backend : ICgroupBackend
         }
 
         string[] off = [.. Controllers.Where(c => !Words(enabled).Contains(c))];
-        if (off.Length > 0)
+        if (off.Length > 0 && !CgroupBackends.ProbeOnly)
         {
             // Enabling needs a parent without processes of its own (v2's no-internal-process rule).
             try
