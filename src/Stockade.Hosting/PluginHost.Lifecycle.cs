@@ -438,19 +438,33 @@ public sealed partial class PluginHost
             PrepareForWorkerUser(uid, gid, data, temp);
         }
 
+        var cgroups = CgroupsFor(plugin.Id); // issue 16: the worker's cgroup is made by the planner, owned by the WorkerProcess
         var kernel = confined ? WorkerKernelChannel.Create(plugin.Id) : null; // Kernel/: denials observed by the host
-        var startInfo = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd }, _runtime.Value, Environment.ProcessId);
+        WorkerLaunchPlan plan;
+        try
+        {
+            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources) }, _runtime.Value, Environment.ProcessId, cgroups);
+        }
+        catch
+        {
+            kernel?.Dispose();
+            throw;
+        }
+
+        var startInfo = plan.StartInfo;
+        plugin.Guarantees = GuaranteeReport.WithCgroup(plugin.Guarantees, cgroups, policy.Resources);
         RateLimiter.SetPluginRules(plugin.Id, manifest.RateLimits.Select(r => new RateRule(r.Permission, r.Limit, r.Period)));
         var broker = NewBroker(slot);
         var limits = new ProtocolLimits { MaxFrameBytes = _options.MaxFrameBytes, MaxInFlight = _options.MaxRequestsInFlight, UnknownMethodIsViolation = true };
         WorkerProcess worker;
         try
         {
-            worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line), kernel).ConfigureAwait(false);
+            worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line), kernel, plan.Cgroup).ConfigureAwait(false);
         }
         catch
         {
             kernel?.Dispose();
+            plan.Cgroup?.Dispose();
             throw;
         }
 

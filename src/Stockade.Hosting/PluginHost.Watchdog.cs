@@ -8,6 +8,9 @@ namespace Stockade.Hosting;
 
 public sealed partial class PluginHost
 {
+    /// <summary>The CPU share of a throttled worker: half its cpuPercent, at least 1 %.</summary>
+    internal static int ThrottledShare(int cpuPercent) => Math.Max(1, cpuPercent / 2);
+
     private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources); // read through ResourceLimitTable
 
     private void OnWatchdogEvent(object? sender, WatchdogEvent e)
@@ -42,12 +45,30 @@ public sealed partial class PluginHost
         Raise(e.PluginId, kind, e.Message);
     }
 
-    /// <summary>What the watchdog may do to one worker: lower its priority, or kill it.</summary>
-    private sealed class WatchdogTarget(PluginSlot slot, WorkerProcess worker) : IWatchdogTarget
+    /// <summary>What the watchdog may do to one worker: lower its CPU quota (or priority, without a cgroup), or kill it.</summary>
+    private sealed class WatchdogTarget(PluginSlot slot, WorkerProcess worker) : IWatchdogTarget, ICgroupWatchTarget
     {
+        public Linux.Cgroups.IWorkerCgroup? Cgroup => worker.Cgroup;
+
         public void Throttle(ThrottleRequest request)
         {
-            // No delegated cgroup here (see docs/kernel-compatibility.md): the fallback is the
+            if (worker.Cgroup is { } cgroup)
+            {
+                // Real throttling (issue 16): the quota the worker already runs under is halved, the kernel holds the
+                // worker and its children there (the cgroup's throttled time shows it), and restored on release.
+                var share = slot.Plugin.Policy.Resources.CpuPercent;
+                try
+                {
+                    cgroup.SetCpuPercent(request.Release ? share : ThrottledShare(share));
+                    return;
+                }
+                catch (Exception ex) when (ex is Linux.Cgroups.CgroupException or ArgumentException)
+                {
+                    // The cgroup is gone with the worker, or refuses: fall back to the priority below.
+                }
+            }
+
+            // No cgroup here (see docs/kernel-compatibility.md): the fallback is the
             // lowest CPU priority, which the kernel honours against every other process.
             try
             {

@@ -177,4 +177,14 @@ public sealed class PluginHostOptions
     /// reading it may take; default 64 MiB per file, 256 MiB in all, 10,000 entries, 2 minutes.
     /// </summary>
     public Linux.FileSystem.PluginFolderLimits PluginFolderLimits { get; set; } = Linux.FileSystem.PluginFolderLimits.Default;
+
+    // --- cgroups (issue 16, the cgroup engineer's block) ---
+
+    /// <summary>
+    /// Where the workers' cgroups are made (kernel-held memory, CPU share and task limits): by default the host's own
+    /// cgroup when it is writable (v2 first, then v1 controllers), else none (rlimits and the watchdog only). A path or a
+    /// required backend that cannot be used refuses the load unless <see cref="Linux.Cgroups.CgroupOptions.AllowDowngrade"/> is set
+    /// (then the downgrade is audited as <c>level.downgrade</c>).
+    /// </summary>
+    public Linux.Cgroups.CgroupOptions Cgroups { get; set; } = new();
 }

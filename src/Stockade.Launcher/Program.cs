@@ -43,11 +43,14 @@ internal static unsafe class Program
                 : null;
             Directory.SetCurrentDirectory(spec.WorkingDirectory);
 
-            // 2. Join the delegated cgroup while we may still be root.
+            // 2. Join the worker's cgroup (every v1 controller's directory) while we may still be root, before any limit
+            //    is relaxed or any plugin code runs: everything this process becomes, and forks, is charged there.
             step = "join cgroup";
-            if (spec.CgroupProcsFile is { } procs)
+            string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string procs in spec.CgroupProcsFiles)
             {
-                File.WriteAllText(procs, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                step = "join cgroup " + procs;
+                File.WriteAllText(procs, self);
             }
 
             // 3. A private /tmp (strict): needs CAP_SYS_ADMIN, so before the drop.

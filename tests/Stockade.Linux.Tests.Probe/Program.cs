@@ -17,6 +17,11 @@ var options = new CanaryOptions
     ForbiddenWriteDirectory = ValueOf("--write-dir") ?? "/",
 };
 
+if (mode == "cgroup-host")
+{
+    return CgroupHost.Run(args); // no seccomp: a host, not a worker
+}
+
 // Start a few runtime threads first so TSYNC has something to synchronise.
 await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Thread.Sleep(10))));
 SeccompFilter.InstallOnAllThreads(WorkerSeccompPolicy.Build(allowExec));

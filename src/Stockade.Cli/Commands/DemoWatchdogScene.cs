@@ -29,13 +29,16 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
     private const int HogMemoryMb = 128;
     private const int SpinnerCpuPercent = 10;
 
-    // The hog takes shared memory: neither the worker's GC heap limit nor RLIMIT_DATA counts it, so the
-    // watchdog's resident-memory limit is the layer that stops it (managed arrays would hit the GC heap
-    // limit, 2/3 of memoryMb, before resident memory reached the 80 % warning).
+    // The hog takes shared memory: neither the worker's GC heap limit nor RLIMIT_DATA counts it, so the memory
+    // cgroup (where there is one) or else the watchdog's resident-memory limit is the layer that stops it (managed
+    // arrays would hit the GC heap limit, 2/3 of memoryMb, before resident memory reached the 80 % warning).
     private static readonly JsonElement GrowInput = JsonSerializer.SerializeToElement(new { mbPerStep = 4, stepMs = 150, memory = "shared" });
     private static readonly JsonElement GreetInput = JsonSerializer.SerializeToElement(new { name = "Ada" });
 
     private readonly Stopwatch _clock = new();
+    private readonly List<ResourceUsage> _throttledSpinner = [];
+    private long? _hogCgroupPeak;
+    private bool _cgroup;
     private readonly List<SceneEvent> _events = [];
 
     public async Task RunAsync(CancellationToken ct)
@@ -49,10 +52,12 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         console.Output.MarkupLine($"One host, three plugins: [bold]{TerminalText.Markup(benignId)}[/] (well-behaved), [bold]{HogId}[/] (memoryMb: {HogMemoryMb}) and [bold]{SpinnerId}[/] (cpuPercent: {SpinnerCpuPercent}).");
         console.Output.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"Watchdog: a sample every {Interval.TotalMilliseconds:0} ms; warn at {options.WarnRatio:P0} of a limit; throttle after {options.ThrottleAfter} violations, kill after {options.KillAfter}; memory is a hard limit (killed at once)."));
-        console.Output.MarkupLine("[grey]Throttling lowers the worker to nice 19 (idle CPU priority): this machine has no delegated cgroup, so there is no cpu.max to set (docs/decisions.md, 11).[/]");
-
         var channel = Channel.CreateUnbounded<SceneEvent>();
         await using var host = new PluginHost(new PluginHostOptions { Home = home, Watchdog = options });
+        _cgroup = host.CgroupBackend.Kind != Linux.Cgroups.CgroupBackendKind.None;
+        console.Output.MarkupLine(_cgroup
+            ? $"[grey]Each worker runs in its own cgroup ({TerminalText.Markup(host.CgroupBackend.Description)}): the kernel holds memory at memoryMb and CPU at cpuPercent; throttling halves the CPU quota; the figures below are the cgroup's own.[/]"
+            : "[grey]No cgroup here (stockade doctor says why): throttling lowers the worker to nice 19 (idle CPU priority), which does not slow a spinner on an idle core.[/]");
         host.Watchdog.EventRaised += (_, e) => channel.Writer.TryWrite(new SceneEvent(_clock.Elapsed, e, e.Kind == WatchdogEventKind.Throttled ? ThrottleMechanism(host, e.PluginId) : null));
 
         await host.LoadAsync(benignId, cancellationToken: ct);
@@ -77,6 +82,7 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
                 stoppedAt ??= _clock.Elapsed;
             }
 
+            Observe(host);
             if (_clock.Elapsed >= nextCall)
             {
                 nextCall += CallEvery;
@@ -93,6 +99,21 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
 
         WriteSummary(replies, stoppedAt);
+    }
+
+    // The cgroup's figures as the watchdog last read them: the spinner's CPU while throttled, the hog's memory before it died.
+    private void Observe(PluginHost host)
+    {
+        if (host.GetUsage(HogId) is { CgroupMemoryBytes: { } memory })
+        {
+            _hogCgroupPeak = Math.Max(_hogCgroupPeak ?? 0, memory);
+        }
+
+        var throttled = _events.Any(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Throttled);
+        if (throttled && host.GetUsage(SpinnerId) is { } spinner && (_throttledSpinner.Count == 0 || _throttledSpinner[^1].SampledAt != spinner.SampledAt))
+        {
+            _throttledSpinner.Add(spinner);
+        }
     }
 
     private async Task CallBenignAsync(PluginHost host, List<TimeSpan> replies, CancellationToken ct)
@@ -170,11 +191,25 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         console.Output.Write(table);
         var throttled = _events.FirstOrDefault(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Throttled);
         var killed = _events.FirstOrDefault(x => x.Event.PluginId == SpinnerId && x.Event.Kind == WatchdogEventKind.Killed);
-        if (throttled is not null && killed is not null)
+        if (_cgroup && throttled is not null && _throttledSpinner.Count > 0)
+        {
+            var use = _throttledSpinner.Average(u => u.CpuPercent);
+            var held = _throttledSpinner.Average(u => u.CpuThrottledPercent ?? 0);
+            console.Output.MarkupLine(TerminalText.Markup(string.Create(CultureInfo.InvariantCulture,
+                $"While throttled the spinner ran at {use:0.#} % of a core under a quota of {Math.Max(1, SpinnerCpuPercent / 2)} % (cpuPercent {SpinnerCpuPercent}, halved), measured by its cgroup (cpuacct); the kernel held it back {held:0.#} % of the time (cpu.stat throttled_time)") +
+                (killed is not null ? $", then the watchdog killed it after {killed.Event.Violations} violations." : ".")));
+        }
+        else if (throttled is not null && killed is not null)
         {
             console.Output.MarkupLine(TerminalText.Markup(
                 $"The spinner used {Format(WatchdogResource.CpuPercent, throttled.Event.Observed)} of a core when throttled and {Format(WatchdogResource.CpuPercent, killed.Event.Observed)} when killed: " +
                 "nice 19 only yields to other runnable work, so the kill is what ends a spinner on a core nobody else wants."));
+        }
+
+        if (_cgroup && _hogCgroupPeak is { } peak)
+        {
+            console.Output.MarkupLine(TerminalText.Markup(
+                $"The hog's cgroup held {Rendering.UsageRenderer.Bytes(peak)} at the last sample before it ended (limit {HogMemoryMb} MiB, shared memory included): the kernel stopped it at its limit."));
         }
 
         var afterKills = stoppedAt is { } s ? replies.Count(r => r >= s) : 0;
@@ -203,8 +238,13 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
     }
 
     /// <summary>What the kernel says the throttled worker's priority is now (the host acted before the event was raised).</summary>
-    private static string ThrottleMechanism(PluginHost host, string pluginId)
+    private string ThrottleMechanism(PluginHost host, string pluginId)
     {
+        if (_cgroup)
+        {
+            return "mechanism: the cgroup's CPU quota halved (the kernel holds the worker and its children there)";
+        }
+
         var pid = host.Plugins.FirstOrDefault(p => p.Id == pluginId)?.ProcessId;
         try
         {

@@ -4,6 +4,7 @@ using Stockade.Cli.Infrastructure;
 using Stockade.Cli.Rendering;
 using Stockade.Core.Policy;
 using Stockade.Hosting;
+using Stockade.Linux.Cgroups;
 using Stockade.Linux.Features;
 
 namespace Stockade.Cli.Commands;
@@ -18,6 +19,7 @@ internal static class DoctorCommand
         CliApplication.SetHandler(command, console, (parse, _) =>
         {
             var features = KernelFeatures.Probe();
+            var cgroups = CgroupBackends.Probe(new CgroupOptions());
             var launcher = Path.Combine(AppContext.BaseDirectory, "stockade-launcher");
             var worker = Path.Combine(AppContext.BaseDirectory, "worker", "Stockade.Worker.dll");
             var highest = GuaranteeReport.HighestLevel(features);
@@ -31,8 +33,9 @@ internal static class DoctorCommand
                 new("no-new-privs", features.NoNewPrivileges, features.NoNewPrivileges ? "available" : "not available", null),
                 new("user-namespaces", features.UserNamespacesUsable, features.UserNamespacesUsable ? "usable through unshare(1)" : features.UserNamespacesDetail ?? "not usable",
                     features.UserNamespacesUsable ? null : "enable unprivileged user namespaces (kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0) to get the strict level"),
-                new("memory-cgroup", features.DelegatedCgroupUsable == true, features.CgroupV1Memory || features.CgroupV2Memory ? "memory controller present; no delegated cgroup configured (memory is capped by RLIMIT_DATA + GC heap limit)" : "no memory controller",
-                    null),
+                new("cgroup", cgroups.Backend.Kind != CgroupBackendKind.None, CgroupDetail(cgroups),
+                    cgroups.Backend.Kind != CgroupBackendKind.None ? null
+                        : "run the host where it may write its own cgroup: as root (v1 or v2), under systemd with Delegate=yes (v2: `systemd-run --user --scope -p Delegate=yes stockade …`), or in a v1 subtree root made and chowned to the host's user"),
                 new("launcher", File.Exists(launcher), File.Exists(launcher) ? launcher : "missing", File.Exists(launcher) ? null : "build the solution: dotnet build"),
                 new("worker", File.Exists(worker), File.Exists(worker) ? worker : "missing", File.Exists(worker) ? null : "build the solution: dotnet build"),
             };
@@ -54,6 +57,13 @@ internal static class DoctorCommand
                     userNamespaces = features.UserNamespacesUsable,
                     runningAsRoot = features.RunningAsRoot,
                     highestLevel = highest.ToName(),
+                    cgroup = new
+                    {
+                        backend = cgroups.Backend.Kind.ToString().ToLowerInvariant(),
+                        description = cgroups.Backend.Description,
+                        refused = cgroups.Refused,
+                        rungs = CgroupRungs(cgroups.Backend.Kind),
+                    },
                     checks,
                     levels,
                 });
@@ -78,11 +88,45 @@ internal static class DoctorCommand
                     : $"  [red]✘[/] {level.level}: {TerminalText.Markup(string.Join("; ", level.missing))}");
             }
 
+            console.Output.MarkupLine($"Resources with the [bold]{cgroups.Backend.Kind.ToString().ToLowerInvariant()}[/] cgroup backend (kernel vs watchdog):");
+            foreach (var rung in CgroupRungs(cgroups.Backend.Kind))
+            {
+                console.Output.MarkupLine("  " + TerminalText.Markup(rung));
+            }
+
             console.Output.MarkupLine($"Highest level this machine can enforce: [bold]{highest.ToName()}[/]");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
+
+    // Which rung of each resource the kernel holds with this backend, and which the watchdog.
+    private static string[] CgroupRungs(CgroupBackendKind kind) => kind switch
+    {
+        CgroupBackendKind.V1 =>
+        [
+            "memory: warn at 80 % (watchdog, from the cgroup's figure); kill at the limit (kernel: memory.limit_in_bytes, OOM killer); no throttle rung on v1",
+            "cpu: share held by the CFS quota (kernel); demand above it counted from the cgroup's throttled time: throttle by halving the quota (kernel), kill after the violations (watchdog)",
+            "tasks: pids.max = 2 × threads (kernel); threads over the limit: warn, throttle, kill (watchdog)",
+            "disk in $PLUGIN_DATA, open files over time, calls: watchdog and broker (no controller holds them)",
+        ],
+        CgroupBackendKind.V2 =>
+        [
+            "memory: warn at 80 % (watchdog); throttle at memory.high = 90 % (kernel); kill at memory.max (kernel OOM killer)",
+            "cpu: share held by cpu.max (kernel); demand above it: throttle by halving cpu.max (kernel), kill after the violations (watchdog)",
+            "tasks: pids.max = 2 × threads (kernel); threads over the limit: warn, throttle, kill (watchdog)",
+            "disk in $PLUGIN_DATA, open files over time, calls: watchdog and broker (no controller holds them)",
+        ],
+        _ =>
+        [
+            "memory: RLIMIT_DATA + GC heap limit (kernel, private memory only); shared memory: the watchdog's kill within a sampling interval",
+            "cpu: the watchdog's warn, throttle (nice 19: does not slow a spinner on an idle core), kill",
+            "tasks: the watchdog only",
+        ],
+    };
+
+    private static string CgroupDetail(CgroupSelection cgroups) =>
+        cgroups.Backend.Description + (cgroups.Refused.Count > 0 ? "; not used: " + string.Join("; ", cgroups.Refused) : "");
 
     private sealed record DoctorCheck(string Name, bool Ok, string Detail, string? Fix);
 }

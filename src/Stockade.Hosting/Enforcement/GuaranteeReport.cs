@@ -105,6 +105,57 @@ public static class GuaranteeReport
         return list;
     }
 
+    /// <summary>Subject prefix of the cgroup's task guarantee (one per report).</summary>
+    internal const string TasksSubject = "tasks (threads of the worker and of its children)";
+
+    /// <summary>
+    /// The guarantees with the cgroup backend in: which rung of memory, CPU and tasks the kernel holds (the cgroup) and
+    /// which the watchdog (the second line, and all that no controller holds: disk, open files, calls). Idempotent.
+    /// </summary>
+    internal static IReadOnlyList<Guarantee> WithCgroup(IReadOnlyList<Guarantee> guarantees, Linux.Cgroups.ICgroupBackend backend, ResourceLimits resources)
+    {
+        var list = guarantees.Where(g => !g.Subject.StartsWith(TasksSubject, StringComparison.Ordinal) && !g.Subject.StartsWith("cgroup:", StringComparison.Ordinal)).ToList();
+        var kind = backend.Kind;
+        if (kind == Linux.Cgroups.CgroupBackendKind.None)
+        {
+            list.Add(new("cgroup: none", EnforcementLayer.None, backend.Description));
+            return list;
+        }
+
+        var v1 = kind == Linux.Cgroups.CgroupBackendKind.V1;
+        var limits = Workers.WorkerLaunchPlanner.CgroupLimitsFor(resources);
+        Replace("memory ≤", g => g with
+        {
+            Layer = EnforcementLayer.Kernel,
+            Mechanism = v1
+                ? "memory cgroup v1 (memory.limit_in_bytes, memsw too where swap is accounted): private and shared memory and page cache all count; at the limit the kernel reclaims, then its OOM killer ends the worker. Rungs: warn at 80 % (watchdog, from the cgroup's own figure), kill at the limit (kernel); v1 has no throttle rung for memory. RLIMIT_DATA + DOTNET_GCHeapHardLimit still turn most private overuse into a catchable error first"
+                : "memory cgroup v2 (memory.max; memory.high at 90 % makes the kernel reclaim and slow the worker first): private and shared memory and page cache all count. Rungs: warn at 80 % (watchdog), throttle at memory.high (kernel), kill at memory.max (kernel OOM killer)",
+        });
+        Replace("CPU ≤", g => g with
+        {
+            Layer = EnforcementLayer.Kernel,
+            Mechanism = (v1 ? "CFS quota (cpu.cfs_quota_us / cfs_period_us)" : "cpu.max")
+                + " holds the worker and its children at the share. Rungs: the quota (kernel, always); demand above it (use + throttled time, from the cgroup) counts violations: warn at 80 %, throttle after 3 by halving the quota (kernel), kill after 10 (watchdog)",
+        });
+        Replace("threads ≤", g => g with
+        {
+            Mechanism = $"soft: sampled (the cgroup's task count included); warn → throttle → kill. The hard ceiling is the cgroup's pids.max of {limits.Tasks} tasks (kernel)",
+        });
+        list.Add(new($"{TasksSubject} ≤ {limits.Tasks}", EnforcementLayer.Kernel,
+            $"pids.max counts tasks, so threads too: set to 2 × threads (at least threads + processes); a fork or thread bomb gets EAGAIN there while the watchdog ends it; with the freezer, a kill freezes, kills and thaws so nothing forks away"));
+        list.Add(new("cgroup: " + (v1 ? "v1" : "v2"), EnforcementLayer.Kernel, backend.Description + "; one cgroup per worker, joined by the launcher before anything else runs, removed when the worker is gone (a new host removes those of a host that died)"));
+        return list;
+
+        void Replace(string prefix, Func<Guarantee, Guarantee> change)
+        {
+            var index = list.FindIndex(g => g.Subject.StartsWith(prefix, StringComparison.Ordinal));
+            if (index >= 0)
+            {
+                list[index] = change(list[index]);
+            }
+        }
+    }
+
     /// <summary>
     /// The privilege guarantee of a worker: under which uid it runs (<paramref name="user"/>, from the host's choice)
     /// and, when the host can switch (<paramref name="switched"/>), no capabilities at all.

@@ -49,6 +49,18 @@ public sealed record ResourceUsage
     /// <summary>Storage write rate over the last interval, in bytes per second; <see langword="null"/> when unknown.</summary>
     public double? WriteBytesPerSecond { get; init; }
 
+    /// <summary>Memory the worker's cgroup is charged (private and shared memory, page cache), or <see langword="null"/> without a cgroup.</summary>
+    public long? CgroupMemoryBytes { get; init; }
+
+    /// <summary>Tasks (threads of every process) in the worker's cgroup, or <see langword="null"/> without a cgroup.</summary>
+    public long? CgroupTasks { get; init; }
+
+    /// <summary>
+    /// The share of the interval the worker's cgroup was held back by its CPU quota, in percent of one core (its demand
+    /// beyond the quota), or <see langword="null"/> without a cgroup. Use plus this is what the worker asked for.
+    /// </summary>
+    public double? CpuThrottledPercent { get; init; }
+
     /// <summary>When the sample was taken.</summary>
     public DateTimeOffset SampledAt { get; init; }
 }

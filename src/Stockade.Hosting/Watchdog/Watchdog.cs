@@ -288,6 +288,12 @@ public sealed class Watchdog : IAsyncDisposable
         var elapsed = _time.GetElapsedTime(process.LastTimestamp, now);
         var usage = UsageMath.Compute(process.LastReading, reading, elapsed, process.DiskBytes, _time.GetUtcNow())
             with { ReadBytesPerSecond = readRate, WriteBytesPerSecond = writeRate };
+        var cgroup = process.Cgroup?.ReadCounters();
+        if (cgroup is not null)
+        {
+            usage = usage with { CgroupMemoryBytes = cgroup.MemoryCurrentBytes, CgroupTasks = cgroup.TasksCurrent, CpuThrottledPercent = previous?.CpuThrottledPercent };
+        }
+
         if (elapsed < _options.Interval / 2)
         {
             usage = usage with { CpuPercent = previous?.CpuPercent ?? 0 };
@@ -296,6 +302,22 @@ public sealed class Watchdog : IAsyncDisposable
         {
             process.LastReading = reading;
             process.LastTimestamp = now;
+            if (cgroup?.CpuThrottled is { } throttled)
+            {
+                usage = usage with { CpuThrottledPercent = process.LastThrottled is { } before ? Math.Max(0, (throttled - before).TotalSeconds / elapsed.TotalSeconds * 100) : 0 };
+                process.LastThrottled = throttled;
+            }
+
+            // The cgroup counts every task it holds, children the process tree lost included (cpuacct.usage, ns).
+            if (cgroup?.CpuUsage is { } used)
+            {
+                if (process.LastCgroupCpu is { } before)
+                {
+                    usage = usage with { CpuPercent = Math.Max(0, (used - before).TotalSeconds / elapsed.TotalSeconds * 100) };
+                }
+
+                process.LastCgroupCpu = used;
+            }
         }
 
         process.Usage = usage;

@@ -60,6 +60,15 @@ internal sealed class WatchedProcess(
 
     public int SamplesUntilDisk { get; set; }
 
+    /// <summary>The worker's cgroup, when its target has one (<see cref="ICgroupWatchTarget"/>): read at every sample.</summary>
+    public Linux.Cgroups.IWorkerCgroup? Cgroup { get; } = (target as ICgroupWatchTarget)?.Cgroup;
+
+    /// <summary>The cgroup's CPU throttled time at the start of the current CPU window.</summary>
+    public TimeSpan? LastThrottled { get; set; }
+
+    /// <summary>The cgroup's CPU usage at the start of the current CPU window.</summary>
+    public TimeSpan? LastCgroupCpu { get; set; }
+
     public ResourceUsage? Usage
     {
         get => _usage;

@@ -12,6 +12,9 @@ internal sealed record WorkerExit(int ExitCode, string? KillReason, string? Prot
     /// <summary>The state it was in when it ended (starting, ready, draining).</summary>
     public WorkerState StateAtExit { get; init; } = WorkerState.Ready;
 
+    /// <summary>What the worker's cgroup counted, read after the exit and before the cgroup was removed (the evidence a kill is named from); null without a cgroup.</summary>
+    public Linux.Cgroups.CgroupCounters? Cgroup { get; init; }
+
     /// <summary>True when the host was stopping it on purpose (unload, reload, shutdown…): not a crash.</summary>
     public bool StoppedByHost => Kill == WorkerKillKind.Stopped || (Kill is null && StateAtExit == WorkerState.Draining);
 

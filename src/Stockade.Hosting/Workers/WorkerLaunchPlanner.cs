@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Stockade.Linux.Cgroups;
 using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
 
@@ -23,9 +24,48 @@ internal static class WorkerLaunchPlanner
     // /etc/ssl/openssl.cnf: Node.js refuses to start when it cannot read its OpenSSL configuration.
     private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11", "/etc/ssl/openssl.cnf"];
 
-    public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid)
+    private static long s_cgroupSerial;
+
+    /// <summary>
+    /// The kernel limits of a worker's cgroup from its manifest limits. <c>pids.max</c> counts tasks (every thread of the
+    /// worker and of its children): it is set to twice <c>threads</c> (at least threads + processes), a hard ceiling
+    /// above the watchdog's soft thread limit (warn at 80 %, throttle, kill after violations), so a fork or thread
+    /// bomb is held by the kernel while the watchdog names and ends it.
+    /// </summary>
+    internal static CgroupLimits CgroupLimitsFor(Core.Manifest.ResourceLimits limits) => new(
+        MemoryBytes: (long)limits.MemoryMb * 1024 * 1024,
+        CpuPercent: limits.CpuPercent,
+        Tasks: Math.Max(2 * limits.Threads, limits.Threads + limits.Processes));
+
+    /// <summary>
+    /// Plans the launch and, with a cgroup backend and <see cref="WorkerLaunchRequest.CgroupLimits"/>, creates the
+    /// worker's cgroup first (the launcher joins it before anything else). The caller owns the returned cgroup: it is
+    /// removed when the worker is gone (<see cref="WorkerProcess"/> disposes it after reading its counters).
+    /// </summary>
+    public static WorkerLaunchPlan Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid, ICgroupBackend? cgroups)
+    {
+        IWorkerCgroup? cgroup = null;
+        if (cgroups is { Kind: not CgroupBackendKind.None } && request.CgroupLimits is { } limits)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{request.PluginId}-{Interlocked.Increment(ref s_cgroupSerial)}");
+            cgroup = cgroups.Create(name, limits, request.UserId);
+        }
+
+        try
+        {
+            return new WorkerLaunchPlan(Plan(request, runtime, hostPid, cgroup?.ProcsFiles ?? []), cgroup);
+        }
+        catch
+        {
+            cgroup?.Dispose();
+            throw;
+        }
+    }
+
+    public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid, IReadOnlyList<string>? cgroupProcsFiles = null)
     {
         var spec = BuildSpec(request, runtime, hostPid);
+        spec.CgroupProcsFiles = cgroupProcsFiles ?? [];
         var info = new ProcessStartInfo { WorkingDirectory = request.TempDirectory };
         if (request.Namespaces)
         {
@@ -283,3 +323,6 @@ internal static class WorkerLaunchPlanner
         || name.StartsWith("CORECLR_", StringComparison.OrdinalIgnoreCase)
         || name is "PATH" or "HOME" or "TMPDIR" or "PYTHONPATH" or "PYTHONSTARTUP" or "PYTHONHOME";
 }
+
+/// <summary>A planned launch: the launcher's start info and the worker's cgroup (null without a cgroup backend), which the caller owns.</summary>
+internal sealed record WorkerLaunchPlan(ProcessStartInfo StartInfo, IWorkerCgroup? Cgroup);

@@ -48,6 +48,9 @@ internal sealed record WorkerLaunchRequest
 
     public int? GroupId { get; init; }
 
+    /// <summary>The limits of the worker's cgroup (issue 16), or null for no cgroup.</summary>
+    public Linux.Cgroups.CgroupLimits? CgroupLimits { get; init; }
+
     /// <summary>The inherited kernel report socket (Kernel/WorkerKernelChannel), or null for none.</summary>
     public int? KernelReportFd { get; init; }
 }

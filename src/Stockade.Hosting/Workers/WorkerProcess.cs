@@ -38,9 +38,6 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>The kernel's figures about it (CPU time, memory high-water marks) read while it ran: evidence for a kill's name.</summary>
     public WorkerWitness Witness { get; private set; } = null!;
 
-    /// <summary>Its cgroup, when the host made one (the cgroup backend attaches it); its counters are read once it has exited.</summary>
-    public Linux.Cgroups.IWorkerCgroup? Cgroup { get; set; }
-
     /// <summary>Its cgroup's counters, read when its exit was seen (null: no cgroup).</summary>
     public Linux.Cgroups.CgroupCounters? FinalCounters { get; private set; }
 
@@ -84,7 +81,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public string? ProtocolViolation => _violation;
 
-    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null)
+    /// <summary>The worker's cgroup (issue 16), owned from the start: killed with it, read and removed when it is gone.</summary>
+    public Linux.Cgroups.IWorkerCgroup? Cgroup { get; private set; }
+
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null, Linux.Cgroups.IWorkerCgroup? cgroup = null)
     {
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
@@ -93,7 +93,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         var process = await ProcessSpawner.Shared.StartAsync(startInfo, kernel).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
-        var worker = new WorkerProcess(process, peer);
+        var worker = new WorkerProcess(process, peer) { Cgroup = cgroup };
         worker.Witness = new WorkerWitness(worker.Pid);
         peer.ProtocolViolated += (_, e) =>
         {
@@ -183,6 +183,23 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             // Already exited.
         }
+
+        // The cgroup holds every task the worker started, even those the process tree no longer shows (reparented,
+        // forking faster than a walk): freeze, kill, thaw, off the caller's thread.
+        if (Cgroup is { } cgroup)
+        {
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    cgroup.KillAll();
+                }
+                catch (Exception)
+                {
+                    // Removed already (the worker was gone): nothing left to kill.
+                }
+            });
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -268,7 +285,6 @@ internal sealed class WorkerProcess : IAsyncDisposable
             _process.WaitForExit();
             code = _process.ExitCode;
             Witness.Dispose();
-            FinalCounters = Cgroup?.ReadCounters();
         }
         catch (Exception)
         {
@@ -278,8 +294,30 @@ internal sealed class WorkerProcess : IAsyncDisposable
         finally
         {
             var state = Lifecycle.State;
+            var counters = EndCgroup();
+            FinalCounters = counters;
             Lifecycle.TryMove(WorkerState.Stopped);
-            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state });
+            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state, Cgroup = counters });
+        }
+    }
+
+    // The counters are read before the cgroup is removed (they go with it); removing kills what the worker left behind.
+    private Linux.Cgroups.CgroupCounters? EndCgroup()
+    {
+        if (Cgroup is not { } cgroup)
+        {
+            return null;
+        }
+
+        try
+        {
+            var counters = cgroup.ReadCounters();
+            cgroup.Dispose();
+            return counters;
+        }
+        catch (Exception)
+        {
+            return null;
         }
     }
 }

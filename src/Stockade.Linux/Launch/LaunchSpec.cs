@@ -34,8 +34,11 @@ public sealed class LaunchSpec
     /// </summary>
     public LaunchSeccomp? Seccomp { get; set; }
 
-    /// <summary>A delegated cgroup's <c>cgroup.procs</c> the launcher writes its pid to, or <see langword="null"/>.</summary>
-    public string? CgroupProcsFile { get; set; }
+    /// <summary>
+    /// The worker cgroup's <c>cgroup.procs</c> files the launcher writes its pid to before anything else (cgroup v1: one
+    /// per controller; v2: one); empty for none. A failed join fails the launch: a worker never runs outside its limits.
+    /// </summary>
+    public IReadOnlyList<string> CgroupProcsFiles { get; set; } = [];
 
     /// <summary>
     /// Drop to this user when launched as root; <see langword="null"/> keeps the caller's identity. Either way the
@@ -184,6 +187,19 @@ public sealed class LaunchSpec
         if (Seccomp is not null && !NoNewPrivileges)
         {
             problems.Add("seccomp needs noNewPrivileges: true (a dropped user cannot install a filter without it)");
+        }
+
+        if (CgroupProcsFiles is null)
+        {
+            problems.Add("cgroupProcsFiles must be an array; omit it for none");
+        }
+
+        foreach (string procs in CgroupProcsFiles ?? [])
+        {
+            if (string.IsNullOrEmpty(procs) || !Path.IsPathRooted(procs))
+            {
+                problems.Add($"cgroup procs file '{procs}' must be an absolute path");
+            }
         }
 
         if (InheritFds is null)

@@ -105,11 +105,13 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
     /// <summary>The value of <paramref name="resource"/> in <paramref name="usage"/>, in the unit of its limit.</summary>
     public static double? Observe(WatchdogResource resource, ResourceUsage usage) => resource switch
     {
-        WatchdogResource.Memory => usage.MemoryBytes,
+        // With a cgroup, its own figures count too: shared memory and page cache (which RSS misses), the demand held
+        // back by the CPU quota (use alone never exceeds the quota), and tasks of every process in it.
+        WatchdogResource.Memory => Math.Max(usage.MemoryBytes, usage.CgroupMemoryBytes ?? 0),
         WatchdogResource.Disk => usage.DiskBytes,
         WatchdogResource.CpuTime => usage.CpuTime.TotalSeconds,
-        WatchdogResource.CpuPercent => usage.CpuPercent,
-        WatchdogResource.Threads => usage.Threads,
+        WatchdogResource.CpuPercent => usage.CpuPercent + (usage.CpuThrottledPercent ?? 0),
+        WatchdogResource.Threads => Math.Max(usage.Threads, usage.CgroupTasks ?? 0),
         WatchdogResource.OpenFiles => usage.OpenFiles,
         _ => null,
     };
