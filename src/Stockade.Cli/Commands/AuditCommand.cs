@@ -186,7 +186,7 @@ internal static class AuditCommand
                 RequireStoreHead = true,
                 Key = key,
                 Anchor = anchor,
-                WriterOpen = AuditLog.IsOpenByAWriter(home.AuditDirectory),
+                WriterOpen = AuditLog.IsOpenByAWriter(home.AuditDirectory), // never blocks; false when the marker cannot be used
             });
         }
     }

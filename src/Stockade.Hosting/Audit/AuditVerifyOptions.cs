@@ -25,4 +25,7 @@ public sealed class AuditVerifyOptions
     /// last signed head may be waiting for their writer's next head. Otherwise nobody will sign them and verify fails.
     /// </summary>
     public bool WriterOpen { get; init; }
+
+    /// <summary>The time heads' ages are measured at (tests); the system clock when null.</summary>
+    internal DateTimeOffset? Now { get; init; }
 }
