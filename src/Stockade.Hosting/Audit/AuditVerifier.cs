@@ -23,7 +23,9 @@ public static class AuditVerifier
     /// Verifies the chain and, with <see cref="AuditVerifyOptions.Key"/>, the signed heads: each head's signature, that
     /// the chain still has each head's record with its hash, and that every record is covered by a head of the writer
     /// that wrote it (records appended by someone without the key are not). Records after the last signed head pass only
-    /// while a writer has the log open. The result says what was compared. Never throws on a damaged log.
+    /// while a writer has the log open and a running writer's recent signed open, resume or periodic head (no close after
+    /// it, younger than twice its signing interval) stands before them. The result says what was compared. Never throws
+    /// on a damaged log.
     /// </summary>
     /// <param name="auditDirectory">The audit folder.</param>
     /// <param name="options">Store head, key, anchor.</param>
