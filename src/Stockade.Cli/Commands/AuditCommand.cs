@@ -130,16 +130,17 @@ internal static class AuditCommand
 
     private static AuditVerifyResult VerifyHome(StockadeHome home, string? keyPath, string? anchorPath)
     {
-        if (!Directory.Exists(home.AuditDirectory))
-        {
-            throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
-        }
-
+        // The store first: a damaged or empty stockade.db is an integrity failure (exit 8) even when nothing else is left.
         AuditHead? head = null;
         if (File.Exists(home.DatabasePath))
         {
             using var store = new StockadeStore(home.Root);
             head = store.Read();
+        }
+
+        if (!Directory.Exists(home.AuditDirectory))
+        {
+            throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
         }
 
         var path = keyPath ?? AuditSigningKey.DefaultPath;
