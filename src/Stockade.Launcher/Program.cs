@@ -25,7 +25,7 @@ internal static unsafe class Program
         // 1. Parse the spec. Nothing has been changed yet, so any failure here is harmless.
         if (!TryReadSpec(args, out LaunchSpec? spec, out string? error))
         {
-            return Fail(LauncherExitCodes.SetupFailure, error);
+            return Fail(SandboxExitCodes.LauncherSetupFailure, error);
         }
 
         string step = "prepare";
@@ -67,7 +67,7 @@ internal static unsafe class Program
             IReadOnlyList<string> kept = PrivilegeDrop.Verify(CapabilitySnapshot.OfCurrentThread(), complete, spec.User);
             if (kept.Count > 0)
             {
-                return Fail(LauncherExitCodes.ConfinementUnavailable,
+                return Fail(SandboxExitCodes.LauncherConfinementUnavailable,
                     $"refusing to start: privileges remain after the drop: {string.Join("; ", kept)}");
             }
 
@@ -85,7 +85,7 @@ internal static unsafe class Program
 
             if (spec.ExpectedParentPid is { } parent && Interop.getppid() != parent)
             {
-                return Fail(LauncherExitCodes.SetupFailure, $"the parent process {parent} is gone (parent is now {Interop.getppid()}); not starting an orphan");
+                return Fail(SandboxExitCodes.LauncherSetupFailure, $"the parent process {parent} is gone (parent is now {Interop.getppid()}); not starting an orphan");
             }
 
             // 7. no_new_privs: inherited across exec; Landlock and unprivileged seccomp need it.
@@ -104,7 +104,7 @@ internal static unsafe class Program
                 int abi = LandlockAbi.Probe();
                 if (landlock.Required && (abi == 0 || abi < (landlock.MinimumAbi ?? 1)))
                 {
-                    return Fail(LauncherExitCodes.ConfinementUnavailable,
+                    return Fail(SandboxExitCodes.LauncherConfinementUnavailable,
                         $"Landlock is required (ABI >= {landlock.MinimumAbi ?? 1}) but this kernel has ABI {abi}: filesystem, network and IPC confinement would be missing; run `stockade doctor`");
                 }
 
@@ -118,7 +118,7 @@ internal static unsafe class Program
             LandlockStatus status = ruleset?.RestrictSelf(logAfterExec: true) ?? LandlockStatus.NotEnforced;
             if (spec.Landlock is { Required: true } && status != LandlockStatus.FullyEnforced)
             {
-                return Fail(LauncherExitCodes.ConfinementUnavailable,
+                return Fail(SandboxExitCodes.LauncherConfinementUnavailable,
                     $"Landlock is required but only {status} on ABI {ruleset?.Abi}: the requested network or scope rights are unknown to this kernel");
             }
 
@@ -155,7 +155,7 @@ internal static unsafe class Program
                 var canary = CanarySelfTest.RunBeforeExec(new CanaryOptions { UnixSocketPath = spec.Seccomp!.CanarySocketPath });
                 if (!canary.AllBlocked)
                 {
-                    return Fail(LauncherExitCodes.ConfinementUnavailable, "the canary found a hole under the seccomp filter, not starting the plugin: " + canary.Holes());
+                    return Fail(SandboxExitCodes.LauncherConfinementUnavailable, "the canary found a hole under the seccomp filter, not starting the plugin: " + canary.Holes());
                 }
 
                 if (observed)
@@ -175,12 +175,12 @@ internal static unsafe class Program
             Interop.execv(executable, argv);
             int errno = Interop.LastErrno;
             GC.KeepAlive(pins);
-            return Fail(LauncherExitCodes.SetupFailure,
+            return Fail(SandboxExitCodes.LauncherSetupFailure,
                 $"execve({spec.Executable}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}); with Landlock, grant Execute on the file and on its ELF interpreter");
         }
         catch (Exception ex) when (ex is Win32Exception or IOException or UnauthorizedAccessException)
         {
-            return Fail(LauncherExitCodes.SetupFailure, $"{step}: {ex.Message}");
+            return Fail(SandboxExitCodes.LauncherSetupFailure, $"{step}: {ex.Message}");
         }
     }
 

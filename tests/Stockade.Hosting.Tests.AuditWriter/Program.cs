@@ -10,15 +10,23 @@ using Stockade.Hosting.Store;
 //   open-store <home>                 open the store and write a plugin; exit 3 with the StoreException message
 //   bench <dir> <count> <fsync>       append <count> records fire-and-forget, print records/s
 //   host <home> <runtime> <plugin>... load every plugin folder in one PluginHost, print "ready", wait to be killed
+//   probe-writers <audit dir>         print whether AuditLog.IsOpenByAWriter says a writer has the folder open
 return args switch
 {
     ["append", var home, var count, var tag] => await AppendAsync(home, int.Parse(count, CultureInfo.InvariantCulture), tag),
     ["kv", var home, var count, var tag] => WriteKeyValues(home, int.Parse(count, CultureInfo.InvariantCulture), tag),
     ["open-store", var home] => OpenStore(home),
+    ["probe-writers", var dir] => ProbeWriters(dir),
     ["bench", var dir, var count, var fsync] => await BenchAsync(dir, int.Parse(count, CultureInfo.InvariantCulture), Enum.Parse<AuditFsyncPolicy>(fsync, ignoreCase: true)),
     ["host", var home, var runtime, .. var plugins] when plugins.Length > 0 => await HostAsync(home, runtime, plugins),
     _ => Usage(),
 };
+
+static int ProbeWriters(string dir)
+{
+    Console.WriteLine(AuditLog.IsOpenByAWriter(dir) ? "True" : "False");
+    return 0;
+}
 
 static async Task<int> HostAsync(string home, string runtime, string[] plugins)
 {

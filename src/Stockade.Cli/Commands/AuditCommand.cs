@@ -130,12 +130,13 @@ internal static class AuditCommand
 
     private static AuditVerifyResult VerifyHome(StockadeHome home, string? keyPath, string? anchorPath)
     {
+        // The store first: a damaged or empty stockade.db is an integrity failure (exit 8) even when nothing else is left.
+        var head = StoreHead.Read(home);
+
         if (!Directory.Exists(home.AuditDirectory))
         {
             throw new CliException(ExitCodes.UsageOrNotFound, $"there is no audit log in {home.Root}", "check --home (or STOCKADE_HOME).");
         }
-
-        var head = StoreHead.Read(home);
 
         var path = keyPath ?? AuditSigningKey.DefaultPath;
         AuditSigningKey? key = null;
@@ -181,7 +182,7 @@ internal static class AuditCommand
                 RequireStoreHead = true,
                 Key = key,
                 Anchor = anchor,
-                WriterOpen = AuditLog.IsOpenByAWriter(home.AuditDirectory),
+                WriterOpen = AuditLog.IsOpenByAWriter(home.AuditDirectory), // never blocks; false when the marker cannot be used
             });
         }
     }

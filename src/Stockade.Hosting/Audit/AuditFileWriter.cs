@@ -46,6 +46,11 @@ internal sealed class AuditFileWriter : IDisposable
     private bool _headsReserved;
     private DateOnly _retainedOn;
 
+    // This writer's id in its signed heads, whether it signed its open head, and when it signed its last head.
+    private readonly string _writerId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private bool _opened;
+    private long _lastHeadAt;
+
     public AuditFileWriter(AuditLogOptions options, IAuditHeadStore? headStore, TimeProvider time)
     {
         _options = options;
@@ -56,6 +61,9 @@ internal sealed class AuditFileWriter : IDisposable
         System.IO.Directory.CreateDirectory(_directory);
         _reserveUnused = AuditSpace.FreeBytes(_directory); // nothing held yet: what the disk has is the best guess
     }
+
+    /// <summary>The audit folder (full path).</summary>
+    public string Directory => _directory;
 
     /// <summary>Space held for records not yet written (or free on the disk where nothing can be held), -1 when unknown.</summary>
     public long ReserveUnused => Volatile.Read(ref _reserveUnused);
@@ -94,6 +102,11 @@ internal sealed class AuditFileWriter : IDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditWriteException)
             {
                 // Removing old days is housekeeping: it must never cost a record. Tried again at the next day change.
+            }
+
+            if (entries.Count > 0)
+            {
+                headError = SignLiveHead();
             }
 
             var seq = _headSeq;
@@ -171,7 +184,7 @@ internal sealed class AuditFileWriter : IDisposable
             }
             catch (AuditWriteException ex)
             {
-                headError = ex;
+                headError ??= ex;
             }
         }
 
@@ -247,6 +260,47 @@ internal sealed class AuditFileWriter : IDisposable
 
         using var fileLock = AcquireLock();
         SignHeadLocked(reason);
+    }
+
+    /// <summary>
+    /// Signs the <c>close</c> head of a writer that signed an <c>open</c> one (also when it has nothing new to cover), so
+    /// <c>verify</c> knows records after it cannot be waiting for this writer.
+    /// </summary>
+    public void SignCloseHead()
+    {
+        if ((!_opened && _unsignedRecords == 0) || !EnsureKey())
+        {
+            return;
+        }
+
+        using var fileLock = AcquireLock();
+        SignHeadLocked("close", force: _opened);
+        _opened = false;
+    }
+
+    // Before this writer's first records it signs an `open` head over the chain as it finds it; before records written
+    // after an idle spell (its last head older than HeadInterval) a `resume` head. So whenever this writer has records
+    // waiting for their head, its newest head is at most about HeadInterval older than the oldest of them, and verify
+    // can tell a live writer's tail (a recent open or periodic head, no close after it) from records nobody will sign.
+    // Under the lock, after RefreshHead. A failure is reported (the records still matter more) and tried again next batch.
+    private AuditWriteException? SignLiveHead()
+    {
+        if (!_options.SignHeads || _unsignedRecords > 0 || (_opened && Stopwatch.GetElapsedTime(_lastHeadAt) < _options.HeadInterval) || !EnsureKey())
+        {
+            return null;
+        }
+
+        try
+        {
+            _headFile ??= _currentPath is null ? null : Path.GetFileName(_currentPath);
+            SignHeadLocked(_opened ? "resume" : "open", force: true);
+            _opened = true;
+            return null;
+        }
+        catch (AuditWriteException ex)
+        {
+            return ex;
+        }
     }
 
     /// <summary>Tops the reserve up when more than 1 MiB of it was used, and publishes what is held.</summary>
@@ -389,9 +443,9 @@ internal sealed class AuditFileWriter : IDisposable
         }
     }
 
-    private void SignHeadLocked(string reason)
+    private void SignHeadLocked(string reason, bool force = false)
     {
-        if (_unsignedRecords == 0 || !EnsureKey())
+        if ((_unsignedRecords == 0 && !force) || !EnsureKey())
         {
             return;
         }
@@ -403,7 +457,7 @@ internal sealed class AuditFileWriter : IDisposable
                 FsyncCurrent(); // never sign what a power cut could still take back
             }
 
-            var head = AuditSignedHead.Create(_headSeq, _headHash, _headFile ?? string.Empty, _time.GetUtcNow(), reason, [.. _ranges], _key!);
+            var head = AuditSignedHead.Create(_headSeq, _headHash, _headFile ?? string.Empty, _time.GetUtcNow(), reason, [.. _ranges], _key!, _writerId, (long)_options.HeadInterval.TotalMilliseconds);
             var path = Path.Combine(_directory, AuditSignedHead.FileName);
             using (var heads = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
             {
@@ -431,6 +485,7 @@ internal sealed class AuditFileWriter : IDisposable
 
             _ranges.Clear();
             _unsignedRecords = 0;
+            _lastHeadAt = Stopwatch.GetTimestamp();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

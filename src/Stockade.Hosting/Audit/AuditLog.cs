@@ -25,7 +25,7 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Task _loop;
     private int _disposed;
     private long _pendingBytes;
-    private FileStream? _openMarker;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _openMarker;
     private int _failures;
 
     // Characters written as themselves in a record: anything else may take up to 6 bytes (\uXXXX) in the line.
@@ -44,7 +44,7 @@ public sealed class AuditLog : IAsyncDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _writer = new AuditFileWriter(options, head, time ?? TimeProvider.System);
-        _openMarker = OpenMarker(options.Directory, exclusive: false);
+        _openMarker = WritersMarker.OpenShared(_writer.Directory);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -190,34 +190,26 @@ public sealed class AuditLog : IAsyncDisposable
     /// writer's next signed head from records nobody will sign.
     /// </summary>
     /// <param name="auditDirectory">The audit folder.</param>
+    /// <remarks>
+    /// Fails closed: false when the marker cannot be opened or locked (permissions), or is not a regular file (a FIFO put
+    /// there is opened without blocking and refused). Holding the lock proves nothing on its own — anyone who can read the
+    /// marker can take a shared lock — so <c>verify</c> also requires a live signed <c>open</c> or periodic head.
+    /// </remarks>
     public static bool IsOpenByAWriter(string auditDirectory)
     {
-        using var exclusive = OpenMarker(auditDirectory, exclusive: true);
-        return exclusive is null && File.Exists(Path.Combine(auditDirectory, WritersFileName));
+        ArgumentNullException.ThrowIfNull(auditDirectory);
+        return WritersMarker.Probe(auditDirectory, out _) == WritersMarker.State.WriterOpen;
     }
 
-    private const string WritersFileName = ".writers";
-
-    private static FileStream? OpenMarker(string directory, bool exclusive)
-    {
-        try
-        {
-            // FileShare.None takes flock(LOCK_EX), anything else flock(LOCK_SH), both without waiting.
-            return new FileStream(Path.Combine(directory, WritersFileName), exclusive ? FileMode.Open : FileMode.OpenOrCreate, FileAccess.Read | (exclusive ? 0 : FileAccess.Write), exclusive ? FileShare.None : FileShare.ReadWrite, 1, FileOptions.None);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Like <see cref="IsOpenByAWriter"/>, saying why the marker could not be used when that is the answer.</summary>
+    internal static WritersMarker.State ProbeWriters(string auditDirectory, out string? problem) => WritersMarker.Probe(auditDirectory, out problem);
 
     // True when no other writer has the folder open: only then is the space held ahead given back on close.
     private bool Alone()
     {
         _openMarker?.Dispose();
         _openMarker = null;
-        using var exclusive = OpenMarker(_options.Directory, exclusive: true);
-        return exclusive is not null;
+        return WritersMarker.Probe(_writer.Directory, out _) == WritersMarker.State.NoWriter;
     }
 
     private bool TryWrite(Pending pending)
@@ -320,7 +312,7 @@ public sealed class AuditLog : IAsyncDisposable
         {
             try
             {
-                _writer.SignHead("close");
+                _writer.SignCloseHead(); // also when the last head covered everything: says this writer is gone
             }
             catch (Exception ex)
             {

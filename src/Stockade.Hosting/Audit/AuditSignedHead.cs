@@ -15,7 +15,8 @@ namespace Stockade.Hosting.Audit;
 /// <param name="Hash">That record's hash: it binds every record up to it.</param>
 /// <param name="File">The daily file that record is in.</param>
 /// <param name="Ts">When the head was signed (UTC).</param>
-/// <param name="Reason"><c>interval</c>, <c>records</c>, <c>close</c>, or <c>retention</c> (records up to <see cref="Seq"/> were removed by retention).</param>
+/// <param name="Reason"><c>open</c> (before a writer's first records), <c>resume</c> (before records after an idle spell),
+/// <c>interval</c>, <c>records</c>, <c>close</c>, or <c>retention</c> (records up to <see cref="Seq"/> were removed by retention).</param>
 /// <param name="Ranges">The records this writer wrote since its previous head, as inclusive [from, to] pairs.</param>
 /// <param name="KeyId">The signing key's id.</param>
 /// <param name="Signature">Base64 ECDSA P-256 / SHA-256 signature of the line without <c>sig</c>.</param>
@@ -26,10 +27,19 @@ public sealed record AuditSignedHead(long Seq, string Hash, string File, DateTim
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>Reasons a running writer signs with: records after such a head, with no <c>close</c> of its writer after it, may still be waiting for that writer's next head.</summary>
+    internal static readonly IReadOnlySet<string> LiveReasons = new HashSet<string>(StringComparer.Ordinal) { "open", "resume", "interval", "records" };
+
+    /// <summary>The id of the writer (one <c>AuditLog</c>) that signed; null in heads written before writers had ids.</summary>
+    internal string? Writer { get; init; }
+
+    /// <summary>The signing interval of that writer in milliseconds (it signs at most this long after a record); null when not said.</summary>
+    internal long? EveryMs { get; init; }
+
     /// <summary>Signs a head with <paramref name="key"/>.</summary>
-    internal static AuditSignedHead Create(long seq, string hash, string file, DateTimeOffset ts, string reason, IReadOnlyList<(long From, long To)> ranges, AuditSigningKey key)
+    internal static AuditSignedHead Create(long seq, string hash, string file, DateTimeOffset ts, string reason, IReadOnlyList<(long From, long To)> ranges, AuditSigningKey key, string? writer = null, long? everyMs = null)
     {
-        var unsigned = new AuditSignedHead(seq, hash, file, ts, reason, ranges, key.KeyId, string.Empty);
+        var unsigned = new AuditSignedHead(seq, hash, file, ts, reason, ranges, key.KeyId, string.Empty) { Writer = writer, EveryMs = everyMs };
         return unsigned with { Signature = Convert.ToBase64String(key.Sign(unsigned.Canonical(includeSignature: false))) };
     }
 
@@ -73,7 +83,11 @@ public sealed record AuditSignedHead(long Seq, string Hash, string File, DateTim
                 root.GetProperty("reason").GetString()!,
                 ranges,
                 root.GetProperty("key").GetString()!,
-                root.GetProperty("sig").GetString()!);
+                root.GetProperty("sig").GetString()!)
+            {
+                Writer = root.TryGetProperty("writer", out var writer) ? writer.GetString() : null,
+                EveryMs = root.TryGetProperty("every", out var every) ? every.GetInt64() : null,
+            };
             problem = null;
             return head;
         }
@@ -94,6 +108,15 @@ public sealed record AuditSignedHead(long Seq, string Hash, string File, DateTim
             writer.WriteString("key", KeyId);
             writer.WriteString("ts", Ts.UtcDateTime.ToString(AuditRecordFormat.TimestampFormat, CultureInfo.InvariantCulture));
             writer.WriteString("reason", Reason);
+            if (Writer is not null)
+            {
+                writer.WriteString("writer", Writer);
+            }
+
+            if (EveryMs is { } every)
+            {
+                writer.WriteNumber("every", every);
+            }
             writer.WriteString("file", File);
             writer.WriteNumber("seq", Seq);
             writer.WriteString("hash", Hash);

@@ -23,7 +23,9 @@ public static class AuditVerifier
     /// Verifies the chain and, with <see cref="AuditVerifyOptions.Key"/>, the signed heads: each head's signature, that
     /// the chain still has each head's record with its hash, and that every record is covered by a head of the writer
     /// that wrote it (records appended by someone without the key are not). Records after the last signed head pass only
-    /// while a writer has the log open. The result says what was compared. Never throws on a damaged log.
+    /// while a writer has the log open and a running writer's recent signed open, resume or periodic head (no close after
+    /// it, younger than twice its signing interval) stands before them. The result says what was compared. Never throws
+    /// on a damaged log.
     /// </summary>
     /// <param name="auditDirectory">The audit folder.</param>
     /// <param name="options">Store head, key, anchor.</param>
@@ -112,6 +114,14 @@ public static class AuditVerifier
         {
             expectedSeq = retained.Seq + 1;
             prev = retained.Hash;
+        }
+
+        // audit/.writers replaced by a FIFO, a link, a folder or a device: opened without blocking and never followed, so
+        // it cannot hang verify, and reported, since no writer puts anything but a regular file there.
+        if (options is not null && WritersMarker.Probe(auditDirectory, out var markerProblem) == WritersMarker.State.NotARegularFile)
+        {
+            return Fail(0, WritersMarker.FileName, null,
+                $"{markerProblem}: the audit folder was tampered with — keep a copy of it as evidence, then remove {Path.Combine(auditDirectory, WritersMarker.FileName)} (writers create it again) and run verify again");
         }
 
         var firstSeq = expectedSeq;
@@ -253,15 +263,19 @@ public static class AuditVerifier
 
             if (uncoveredFrom != 0)
             {
-                if (!options.WriterOpen)
+                var now = options.Now ?? DateTimeOffset.UtcNow;
+                var live = options.WriterOpen ? LiveHead(heads, uncoveredFrom, now) : null;
+                if (live is null)
                 {
                     return Fail(uncoveredFrom - 1, uncoveredFile, uncoveredLine,
-                        $"{uncoveredFile} line {uncoveredLine}: {Range(uncoveredFrom, uncoveredTo)} no signed head and no writer has the log open to sign them: "
+                        $"{uncoveredFile} line {uncoveredLine}: {Range(uncoveredFrom, uncoveredTo)} no signed head and {WhyNoWriterWillSign(heads, uncoveredFrom, now, options.WriterOpen)}: "
                         + "they were appended without the audit signing key (forged), or their writer was killed before signing them (it signs at least every 5 s)");
                 }
 
                 tail = new UnsignedSpan(uncoveredFrom, uncoveredTo);
-                compared.Add($"unsigned tail: records {uncoveredFrom}–{uncoveredTo} ({uncoveredTo - uncoveredFrom + 1}) after the last signed head; a writer has the log open and signs them within seconds — verify again to have them covered");
+                compared.Add($"unsigned tail: records {uncoveredFrom}–{uncoveredTo} ({uncoveredTo - uncoveredFrom + 1}) after the last signed head; a writer has the log open (audit/.writers is locked) "
+                    + $"and its signed {live.Reason} head over record {live.Seq} is {(now - live.Ts).TotalSeconds:0.#} s old, within twice its {live.EveryMs / 1000.0:0.#} s signing interval, with no close after it: "
+                    + "it signs them within seconds — verify again to have them covered");
             }
             else
             {
@@ -293,6 +307,59 @@ public static class AuditVerifier
             UnsignedTail = tail is null ? 0 : tail.Value.To - tail.Value.From + 1,
             Compared = compared,
         };
+    }
+
+    // Slack on top of twice a writer's signing interval: clock steps between processes, a loaded machine, fsync.
+    private static readonly TimeSpan LiveSlack = TimeSpan.FromSeconds(2);
+
+    // The newest head of a writer that may still sign records from `from` on: its last head is an open or periodic one
+    // (no close after it), over a record before `from` (a head over a later record saw those records and did not write
+    // them), and younger than twice its signing interval (a running writer signs a resume head before writing after an
+    // idle spell, so its newest head is never older than that while records of it wait). Null when there is none.
+    private static AuditSignedHead? LiveHead(List<(AuditSignedHead Head, int Line)> heads, long from, DateTimeOffset now)
+    {
+        var lastOfWriter = new Dictionary<string, AuditSignedHead>(StringComparer.Ordinal);
+        foreach (var (head, _) in heads)
+        {
+            if (head.Writer is not null)
+            {
+                lastOfWriter[head.Writer] = head;
+            }
+        }
+
+        return lastOfWriter.Values
+            .Where(h => AuditSignedHead.LiveReasons.Contains(h.Reason) && h.Seq < from && IsYoung(h, now))
+            .MaxBy(h => h.Ts);
+    }
+
+    private static bool IsYoung(AuditSignedHead head, DateTimeOffset now) =>
+        head.EveryMs is > 0 and var every && now - head.Ts <= TimeSpan.FromMilliseconds(2 * every) + LiveSlack;
+
+    private static string WhyNoWriterWillSign(List<(AuditSignedHead Head, int Line)> heads, long from, DateTimeOffset now, bool writerOpen)
+    {
+        if (!writerOpen)
+        {
+            return "no writer has the log open to sign them";
+        }
+
+        var newest = heads.Where(h => h.Head.Writer is not null).Select(h => ((AuditSignedHead, int)?)h).LastOrDefault();
+        if (newest is not { } last)
+        {
+            return "although audit/.writers is locked, no writer signed an open head before them (holding that lock proves nothing: anyone who can read it can)";
+        }
+
+        var (head, line) = last;
+        if (head.Reason == "close")
+        {
+            return $"although audit/.writers is locked, the last signed head ({AuditSignedHead.FileName} line {line}, {head.Ts:yyyy-MM-dd HH:mm:ss}Z) closed its writer and no writer signed an open head since";
+        }
+
+        if (head.Seq >= from)
+        {
+            return $"although audit/.writers is locked, the newest writer's head ({AuditSignedHead.FileName} line {line}) is over record {head.Seq}: it saw them and did not write them";
+        }
+
+        return $"although audit/.writers is locked, the newest open or periodic head ({AuditSignedHead.FileName} line {line}) was signed {(now - head.Ts).TotalSeconds:0} s ago, longer than twice its writer's signing interval: no running writer stands behind them";
     }
 
     private static long FirstSeq(List<(DateOnly Day, string Path)> files)

@@ -22,7 +22,12 @@ public sealed class AuditVerifyOptions
 
     /// <summary>
     /// Whether an audit writer has the folder open now (<see cref="AuditLog.IsOpenByAWriter"/>): then records after the
-    /// last signed head may be waiting for their writer's next head. Otherwise nobody will sign them and verify fails.
+    /// last signed head may be waiting for their writer's next head — if a live writer's recent signed head also stands
+    /// before them (the lock alone proves nothing: anyone who can read the marker can take it). Otherwise nobody will
+    /// sign them and verify fails.
     /// </summary>
     public bool WriterOpen { get; init; }
+
+    /// <summary>The time heads' ages are measured at (tests); the system clock when null.</summary>
+    internal DateTimeOffset? Now { get; init; }
 }

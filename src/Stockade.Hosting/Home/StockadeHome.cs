@@ -56,6 +56,14 @@ public sealed class StockadeHome
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         const UnixFileMode TraverseOnly = Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         const UnixFileMode Readable = TraverseOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+        // A zero-length stockade.db is a damaged home (integrity failure, exit 8): the store refuses it, and it must find
+        // the home exactly as it was left — nothing created or changed before that refusal.
+        if (File.Exists(DatabasePath) && new FileInfo(DatabasePath).Length == 0)
+        {
+            using var refuses = new Store.StockadeStore(Root);
+        }
+
         bool created = Create(Root, TraverseOnly, enforce: false);
         if (!created && !OperatingSystem.IsWindows())
         {

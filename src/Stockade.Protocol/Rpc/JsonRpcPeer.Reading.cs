@@ -136,7 +136,16 @@ public sealed partial class JsonRpcPeer
         }
         catch (JsonException e)
         {
-            return $"malformed JSON (or nesting deeper than {_limits.MaxJsonDepth}): {e.Message}";
+            return IsDuplicateProperty(e)
+                ? $"a key appears twice in one object ({e.Message}): a message must mean the same to every reader"
+                : $"malformed JSON (or nesting deeper than {_limits.MaxJsonDepth}): {e.Message}";
+        }
+
+        // Parsed, so every backslash starts an escape inside a string: one vectorised search leaves most messages here.
+        if (payload.Span.IndexOf("\\u"u8) >= 0 && LoneSurrogateEscape(payload.Span) is { } offset)
+        {
+            document.Dispose();
+            return $"an escaped lone surrogate (\\uD800-\\uDFFF without its pair) in a string at byte {offset}: it is no text, and would throw only when a handler reads it";
         }
 
         using (document)
@@ -205,6 +214,62 @@ public sealed partial class JsonRpcPeer
 
         var length = rawId.Length - 2;
         return length <= MaxStringIdLength ? null : $"request id string is longer than {MaxStringIdLength} characters ({length})";
+    }
+
+    // System.Text.Json reports a duplicate key (AllowDuplicateProperties = false) as a JsonException naming it.
+    private static bool IsDuplicateProperty(JsonException e) => e.Message.Contains("uplicate", StringComparison.Ordinal);
+
+    // The offset of the first \uXXXX escape of a surrogate that is not a high half directly followed by an escaped low
+    // half, or null. Only for a payload JsonDocument accepted: a backslash can then only start an escape in a string.
+    private static int? LoneSurrogateEscape(ReadOnlySpan<byte> payload)
+    {
+        var i = payload.IndexOf((byte)'\\');
+        while (i >= 0 && i + 1 < payload.Length)
+        {
+            if (payload[i + 1] != (byte)'u')
+            {
+                i += 2; // \\, \", \n ...
+            }
+            else
+            {
+                var unit = Hex4(payload, i + 2);
+                if (unit is >= 0xDC00 and <= 0xDFFF)
+                {
+                    return i;
+                }
+
+                if (unit is >= 0xD800 and <= 0xDBFF)
+                {
+                    if (i + 11 >= payload.Length || payload[i + 6] != (byte)'\\' || payload[i + 7] != (byte)'u' || Hex4(payload, i + 8) is not (>= 0xDC00 and <= 0xDFFF))
+                    {
+                        return i;
+                    }
+
+                    i += 12; // the pair
+                }
+                else
+                {
+                    i += 6;
+                }
+            }
+
+            var next = i < payload.Length ? payload[i..].IndexOf((byte)'\\') : -1;
+            i = next < 0 ? -1 : i + next;
+        }
+
+        return null;
+
+        static int Hex4(ReadOnlySpan<byte> text, int at)
+        {
+            var value = 0;
+            for (var k = at; k < at + 4 && k < text.Length; k++)
+            {
+                var b = text[k];
+                value = (value << 4) | (b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10);
+            }
+
+            return value;
+        }
     }
 
     private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "…";

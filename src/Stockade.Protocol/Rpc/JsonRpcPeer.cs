@@ -81,7 +81,7 @@ public sealed partial class JsonRpcPeer : IAsyncDisposable
         _budget = budget;
         _reader = new FrameReader(input, limits.MaxFrameBytes, budget);
         _writer = new FrameWriter(output, limits.MaxFrameBytes);
-        _documentOptions = new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth };
+        _documentOptions = new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth, AllowDuplicateProperties = false };
         _outgoingSlots = new SemaphoreSlim(limits.MaxInFlight, limits.MaxInFlight);
     }
 

@@ -183,7 +183,7 @@ public sealed class LauncherSeccompTests(SandboxFixture sandbox) : IClassFixture
 
         ProcessResult result = Launch("root", spec, standardInput: null);
 
-        result.ExitCode.ShouldBe(LauncherExitCodes.ConfinementUnavailable, result.StandardError);
+        result.ExitCode.ShouldBe(SandboxExitCodes.LauncherConfinementUnavailable, result.StandardError);
         result.StandardError.ShouldContain("canary");
         result.StandardError.ShouldContain("signal: Allowed");
         result.StandardOutput.ShouldNotContain("plugin-ran");

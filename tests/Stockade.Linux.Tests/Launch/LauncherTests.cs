@@ -145,7 +145,7 @@ public sealed class LauncherTests(SandboxFixture sandbox) : IClassFixture<Sandbo
 
         ProcessResult result = sandbox.Launch(spec);
 
-        result.ExitCode.ShouldBe(LauncherExitCodes.ConfinementUnavailable);
+        result.ExitCode.ShouldBe(SandboxExitCodes.LauncherConfinementUnavailable);
         result.StandardOutput.ShouldBeEmpty();
         result.StandardError.ShouldStartWith("stockade-launcher: Landlock is required");
     }
@@ -157,7 +157,7 @@ public sealed class LauncherTests(SandboxFixture sandbox) : IClassFixture<Sandbo
 
         ProcessResult result = sandbox.Launch(spec);
 
-        result.ExitCode.ShouldBe(LauncherExitCodes.SetupFailure);
+        result.ExitCode.ShouldBe(SandboxExitCodes.LauncherSetupFailure);
         result.StandardError.ShouldContain("/nonexistent/stockade");
     }
 
@@ -168,7 +168,7 @@ public sealed class LauncherTests(SandboxFixture sandbox) : IClassFixture<Sandbo
 
         ProcessResult result = sandbox.Launch(spec, throughSetpriv: true);
 
-        result.ExitCode.ShouldBe(LauncherExitCodes.SetupFailure);
+        result.ExitCode.ShouldBe(SandboxExitCodes.LauncherSetupFailure);
         result.StandardError.ShouldContain("not root");
     }
 
@@ -177,7 +177,7 @@ public sealed class LauncherTests(SandboxFixture sandbox) : IClassFixture<Sandbo
     {
         ProcessResult result = NativeProgram.Run(sandbox.Launcher, ["--spec", "%%%"]);
 
-        result.ExitCode.ShouldBe(LauncherExitCodes.SetupFailure);
+        result.ExitCode.ShouldBe(SandboxExitCodes.LauncherSetupFailure);
         result.StandardError.ShouldStartWith("stockade-launcher: ");
     }
 

@@ -10,7 +10,10 @@ namespace Stockade.Hosting.Broker.Handlers;
 /// <c>host.http.request</c>: an HTTP request made by the host for the plugin. Needs <c>network:request=host:port</c>;
 /// authorization also resolves the name and checks every address (a private one needs a grant naming it), so a
 /// refused request is recorded as <c>network.blocked</c> and nothing leaves the host. Audited: a
-/// <c>network.request</c> record (method, URL without its query) is sequenced before the request is sent.
+/// <c>network.request</c> record (method, URL without its query) is sequenced before the request is sent. Each redirect
+/// hop is checked against the grants again and has a record of its own, sequenced before the hop is fetched: a
+/// <c>network.request</c> (details: <c>redirect</c> = hop number, <c>from</c>), or a <c>network.blocked</c> naming the
+/// hop's URL when it is refused.
 /// </summary>
 internal sealed class HttpHandler : IBrokerHandler
 {
@@ -83,9 +86,40 @@ internal sealed class HttpHandler : IBrokerHandler
     public async ValueTask<JsonElement?> PerformAsync(PluginBroker session, BrokerCall call, AuditTicket ticket, CancellationToken cancellationToken)
     {
         var prepared = ((PreparedState)call.State!).Prepared;
-        var result = await session.Ports.Http.SendPreparedAsync(prepared, new PolicyEgress(session.IsGranted), cancellationToken).ConfigureAwait(false);
+        var hopRefusalRecorded = false;
+        var result = await session.Ports.Http.SendPreparedAsync(prepared, new PolicyEgress(session.IsGranted), cancellationToken, async hop =>
+        {
+            var resource = hop.Target.Uri.GetLeftPart(UriPartial.Path);
+            if (hop.Refusal is { Code: RpcErrorCode.PermissionDenied } refused)
+            {
+                // Refused: recorded under the hop's own URL; the caller is told below.
+                await session.DenyAsync(refused.Permission, resource, AuditLayer.Broker, AuditActions.NetworkBlocked, "redirect: " + refused.Message).ConfigureAwait(false);
+                hopRefusalRecorded = true;
+            }
+            else if (hop.Refusal is null)
+            {
+                // Allowed: its own record, sequenced before the hop leaves the host (as the first request's was).
+                await session.SequenceAsync(new AuditEntry(AuditActions.NetworkRequest, AuditDecision.Allow, AuditLayer.Broker)
+                {
+                    Plugin = session.PluginId,
+                    Permission = hop.Target.Permission,
+                    Resource = resource,
+                    Details = new Dictionary<string, string>
+                    {
+                        ["method"] = hop.Method,
+                        ["redirect"] = hop.Number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["from"] = hop.From.Uri.GetLeftPart(UriPartial.Path),
+                    },
+                }).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
         if (!result.IsResponse)
         {
+            if (result.Code == RpcErrorCode.PermissionDenied && hopRefusalRecorded)
+            {
+                throw PluginBroker.Denied(result.Permission, result.Message ?? "request refused");
+            }
+
             if (result.Code == RpcErrorCode.PermissionDenied)
             {
                 // A redirect to somewhere not granted: the first hop was performed (and recorded), this one is refused.

@@ -126,7 +126,14 @@ internal sealed class BrokeredHttp : IDisposable
     /// hop by hop. Never throws for network failures; throws <see cref="OperationCanceledException"/> only when
     /// <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public async Task<BrokeredHttpResult> SendPreparedAsync(PreparedHttpRequest prepared, IEgressPolicy policy, CancellationToken cancellationToken)
+    /// <param name="prepared">What <see cref="PrepareAsync"/> accepted.</param>
+    /// <param name="policy">The grants each redirect hop is checked against.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <param name="onRedirect">
+    /// Called for every redirect hop once it was checked and before it is fetched (the broker records it there); an
+    /// exception it throws stops the request before the hop leaves the host.
+    /// </param>
+    public async Task<BrokeredHttpResult> SendPreparedAsync(PreparedHttpRequest prepared, IEgressPolicy policy, CancellationToken cancellationToken, Func<RedirectHop, ValueTask>? onRedirect = null)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(policy);
@@ -134,7 +141,7 @@ internal sealed class BrokeredHttp : IDisposable
         deadline.CancelAfter(_options.Timeout);
         try
         {
-            return await SendFollowingRedirectsAsync(prepared, policy, deadline.Token);
+            return await SendFollowingRedirectsAsync(prepared, policy, onRedirect, deadline.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -154,7 +161,7 @@ internal sealed class BrokeredHttp : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
-    private async Task<BrokeredHttpResult> SendFollowingRedirectsAsync(PreparedHttpRequest first, IEgressPolicy policy, CancellationToken ct)
+    private async Task<BrokeredHttpResult> SendFollowingRedirectsAsync(PreparedHttpRequest first, IEgressPolicy policy, Func<RedirectHop, ValueTask>? onRedirect, CancellationToken ct)
     {
         var (target, address, method, headers, body) = (first.Target, first.Address, first.Method, first.Headers, first.Body);
         for (var hop = 0; ; hop++)
@@ -193,6 +200,11 @@ internal sealed class BrokeredHttp : IDisposable
             }
 
             var (nextAddress, denied) = await CheckAsync(nextTarget!, policy, ct);
+            if (onRedirect is not null)
+            {
+                await onRedirect(new RedirectHop(hop + 1, target, nextTarget!, method.Method, denied));
+            }
+
             if (denied is not null)
             {
                 return denied;
@@ -444,3 +456,11 @@ internal sealed class BrokeredHttp : IDisposable
         }
     }
 }
+
+/// <summary>One redirect hop the broker is about to follow (<paramref name="Refusal"/> null) or has refused.</summary>
+/// <param name="Number">1 for the first redirect.</param>
+/// <param name="From">The URL that answered with the redirect.</param>
+/// <param name="Target">Where it points, parsed and checked.</param>
+/// <param name="Method">The method the hop is fetched with (a 303 turns it into GET).</param>
+/// <param name="Refusal">Why the hop is refused, or null when it is allowed.</param>
+internal readonly record struct RedirectHop(int Number, EgressTarget From, EgressTarget Target, string Method, BrokeredHttpResult? Refusal);
