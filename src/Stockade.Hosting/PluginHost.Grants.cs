@@ -84,7 +84,7 @@ public sealed partial class PluginHost
         }
 
         var gate = GateOf(slot.Plugin);
-        gate.Gate.Wait();
+        gate.EnterChange();
         T result;
         GrantsApplied applied;
         try
@@ -94,7 +94,7 @@ public sealed partial class PluginHost
         }
         finally
         {
-            gate.Gate.Release();
+            gate.ExitChange();
         }
 
         if (applied == GrantsApplied.Kernel)
@@ -124,7 +124,7 @@ public sealed partial class PluginHost
         var gate = GateOf(slot.Plugin);
         if (!gateHeld)
         {
-            gate.Gate.Wait();
+            gate.EnterChange();
         }
 
         try
@@ -174,7 +174,7 @@ public sealed partial class PluginHost
 
                 watch.Fingerprint = fingerprint;
                 slot.Plugin.Policy = policy;
-                Interlocked.Increment(ref gate.Version);
+                gate.PolicyChanged();
                 OnPolicyChanged(slot);
                 return kernel ? GrantsApplied.Kernel : GrantsApplied.Broker;
             }
@@ -183,7 +183,7 @@ public sealed partial class PluginHost
         {
             if (!gateHeld)
             {
-                gate.Gate.Release();
+                gate.ExitChange();
             }
         }
     }
@@ -344,14 +344,6 @@ public sealed partial class PluginHost
         public string Fingerprint { get; set; } = fingerprint;
     }
 
-    /// <summary>One loaded plugin's policy gate: held while its policy changes and while a brokered call's record is sequenced.</summary>
-    private sealed class PolicyGate
-    {
-        public int Version;
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-    }
-
     /// <summary>The grants of one loaded plugin as its broker sees them.</summary>
     private sealed class SlotGrants(PluginHost host, PluginSlot slot) : IPluginGrants
     {
@@ -359,9 +351,7 @@ public sealed partial class PluginHost
 
         public PermissionCatalog Catalog => host.Catalog;
 
-        public int Version => Volatile.Read(ref _gate.Version);
-
-        public SemaphoreSlim Gate => _gate.Gate;
+        public PolicyGate Gate => _gate;
 
         public SandboxPolicy CurrentPolicy() => host.CurrentPolicy(slot);
 

@@ -121,10 +121,24 @@ internal sealed class PluginBroker : IJsonRpcHandler
     /// for the disk (decision 14). If the write later fails, this worker is stopped and the host refuses every
     /// further brokered call (see <see cref="OnAuditLost"/>). Only the pipeline's audit step calls this.
     /// </summary>
-    internal async ValueTask SequenceAsync(AuditEntry entry)
+    internal ValueTask SequenceAsync(AuditEntry entry)
     {
         AdmitPerformed(entry);
-        var written = await Ports.Audit.QueueAsync(entry).ConfigureAwait(false);
+        var queued = Ports.Audit.QueueAsync(entry);
+        if (!queued.IsCompletedSuccessfully)
+        {
+            return WhenQueuedAsync(queued); // the audit queue is full: wait for the record's place
+        }
+
+        WatchWrite(queued.Result);
+        return default;
+    }
+
+    private async ValueTask WhenQueuedAsync(ValueTask<Task<AuditRecord>> queued) => WatchWrite(await queued.ConfigureAwait(false));
+
+    // The record has its place in the queue; should its write fail, the worker is stopped and brokered calls refused.
+    private void WatchWrite(Task<AuditRecord> written)
+    {
         if (written.IsCompleted)
         {
             if (written.IsFaulted)

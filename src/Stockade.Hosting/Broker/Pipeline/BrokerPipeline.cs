@@ -60,11 +60,11 @@ internal sealed class BrokerPipeline
         }
 
         var call = handler.Prepare(session, method, parameters);
-        var grants = session.Ports.Grants;
+        var gate = session.Ports.Grants.Gate;
         AuditTicket ticket;
         while (true)
         {
-            var version = grants.Version;
+            var version = gate.Version;
 
             // 1. Authorize: the permission (declared ∩ granted, scope matched), then the handler's own checks.
             if (call.Permission is { } permission && !session.IsGranted(permission))
@@ -102,26 +102,27 @@ internal sealed class BrokerPipeline
                     $"'{call.Resource}' allows {own.Rule?.Limit} calls per {own.Rule?.Period}").ConfigureAwait(false);
             }
 
-            // 3. Audit: sequence the record, under the grants gate, against the grants that were checked.
+            // 3. Audit: sequence the record inside the gate's recording section, against the grants that were checked.
             if (call.Permission is null || call.AllowAction is null)
             {
                 ticket = await SequenceAsync(session, handler, call).ConfigureAwait(false);
                 break;
             }
 
-            await grants.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!gate.TryEnterRecording(version))
+            {
+                // The grants changed since the check, or are changing (a revoke): check again before recording anything.
+                await gate.WaitForChangeAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             try
             {
-                if (grants.Version != version)
-                {
-                    continue; // the grants changed since the check (a revoke): check again before recording anything
-                }
-
                 ticket = await SequenceAsync(session, handler, call).ConfigureAwait(false);
             }
             finally
             {
-                grants.Gate.Release();
+                gate.ExitRecording();
             }
 
             break;
@@ -131,7 +132,8 @@ internal sealed class BrokerPipeline
         return await handler.PerformAsync(session, call, ticket, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<AuditTicket> SequenceAsync(PluginBroker session, IBrokerHandler handler, BrokerCall call)
+    // Not an async method: when the record takes its place in the queue at once (the common case), no state machine runs.
+    private static ValueTask<AuditTicket> SequenceAsync(PluginBroker session, IBrokerHandler handler, BrokerCall call)
     {
         switch (handler.Audit)
         {
@@ -143,21 +145,34 @@ internal sealed class BrokerPipeline
                     Resource = call.Resource,
                     Details = call.Details,
                 };
-                await session.SequenceAsync(entry).ConfigureAwait(false);
-                return AuditTicket.Issue(entry);
+                var sequenced = session.SequenceAsync(entry);
+                return sequenced.IsCompletedSuccessfully
+                    ? new ValueTask<AuditTicket>(AuditTicket.Issue(entry))
+                    : WhenSequencedAsync(sequenced, entry);
             case BrokerAudit.Report when call.AllowAction is { } reported:
-                var report = new AuditEntry(reported, call.AllowDecision, AuditLayer.Kernel)
-                {
-                    Plugin = session.PluginId,
-                    Permission = call.RecordPermission,
-                    Resource = call.Resource,
-                    Details = call.Details,
-                };
-                var written = await session.NoteAsync(report).ConfigureAwait(false);
-                return AuditTicket.Issue(written ? report : null); // null: summarised with others of its kind
+                return ReportAsync(session, call, reported);
             default:
-                return AuditTicket.Issue(null);
+                return new ValueTask<AuditTicket>(AuditTicket.Issue(null));
         }
+    }
+
+    private static async ValueTask<AuditTicket> WhenSequencedAsync(ValueTask sequenced, AuditEntry entry)
+    {
+        await sequenced.ConfigureAwait(false);
+        return AuditTicket.Issue(entry);
+    }
+
+    private static async ValueTask<AuditTicket> ReportAsync(PluginBroker session, BrokerCall call, string reported)
+    {
+        var report = new AuditEntry(reported, call.AllowDecision, AuditLayer.Kernel)
+        {
+            Plugin = session.PluginId,
+            Permission = call.RecordPermission,
+            Resource = call.Resource,
+            Details = call.Details,
+        };
+        var written = await session.NoteAsync(report).ConfigureAwait(false);
+        return AuditTicket.Issue(written ? report : null); // null: summarised with others of its kind
     }
 
     private static async ValueTask RateLimitedAsync(PluginBroker session, BrokerCall call, string? permission, TimeSpan retryAfter, string what)
