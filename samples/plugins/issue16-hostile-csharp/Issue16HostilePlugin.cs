@@ -56,7 +56,7 @@ public sealed class Issue16HostilePlugin : IPlugin
     [PluginMethod("hogShared")]
     public string HogShared()
     {
-        Hog(() => Hoard.Add(Native.MapTouched(-1, 16 * Mb, 0)), 16);
+        Hog(() => Hoard.Add(new Mapping(Native.MapTouched(-1, 16 * Mb, 0))), 16);
         return Hold();
     }
 
@@ -78,7 +78,7 @@ public sealed class Issue16HostilePlugin : IPlugin
                 throw new OutOfMemoryException($"ftruncate errno {Marshal.GetLastPInvokeError()}");
             }
 
-            Hoard.Add(Native.MapTouched(fd, 16 * Mb, size));
+            Hoard.Add(new Mapping(Native.MapTouched(fd, 16 * Mb, size)));
             size += 16 * Mb;
         }, 16);
         return Hold();
@@ -117,11 +117,28 @@ public sealed class Issue16HostilePlugin : IPlugin
         }
         catch (OutOfMemoryException e)
         {
-            // An unaware plugin's death: the exception escapes a thread and the runtime ends the process.
-            var thread = new Thread(() => throw new OutOfMemoryException("hog stopped: " + e.Message, e));
+            // An unaware plugin's death: the runtime turns the failure into an error exit. What was taken is let go
+            // first (a thread needs memory to start), so the process ends by the unhandled exception and not by
+            // whatever else fails next; the cgroup's own counters keep the peak.
+            Release();
+            var thread = new Thread(() => throw new InvalidOperationException("hog stopped by: " + e.Message, e));
             thread.Start();
             thread.Join();
         }
+    }
+
+    private static void Release()
+    {
+        foreach (var item in Hoard)
+        {
+            if (item is IntPtr block)
+            {
+                Marshal.FreeHGlobal(block);
+            }
+        }
+
+        Hoard.Clear();
+        GC.Collect();
     }
 
     private static string Hold()
@@ -130,6 +147,10 @@ public sealed class Issue16HostilePlugin : IPlugin
         return "unreachable";
     }
 }
+
+/// <summary>A shared mapping kept alive (never freed with <see cref="Marshal.FreeHGlobal"/>).</summary>
+/// <param name="Address">Where it is mapped.</param>
+internal sealed record Mapping(IntPtr Address);
 
 /// <summary>The few libc calls the shared hogs need.</summary>
 internal static partial class Native
