@@ -44,10 +44,10 @@ public sealed class Issue16HostileRunTests : IDisposable
     [InlineData("issue16-hostile-python", "spin", "{ memoryMb: 128, openFiles: 64, cpuTimeSeconds: 2 }", "cpu", 2, null)]
     [InlineData("issue16-hostile-csharp", "spin", "{ memoryMb: 192, openFiles: 128, cpuTimeSeconds: 2 }", "cpu", 2, null)]
     [InlineData("issue16-hostile-python", "spin", "{ memoryMb: 128, openFiles: 64, cpuPercent: 20 }", "cpu", 20, null)]
-    [InlineData("issue16-hostile-python", "forkBomb", "{ memoryMb: 128, openFiles: 64, processes: 8 }", "tasks", 8, "subprocess:execute=/usr/bin/sleep")]
+    [InlineData("issue16-hostile-python", "forkBomb", "{ memoryMb: 256, openFiles: 64, processes: 8 }", "tasks", 8, "subprocess:execute=/usr/bin/sleep")]
     [InlineData("issue16-hostile-python", "threadBomb", "{ memoryMb: 128, openFiles: 64, threads: 32 }", "tasks", 32, null)]
-    [InlineData("issue16-hostile-python", "fillDisk", "{ memoryMb: 128, openFiles: 64, diskMb: 16, maxFileMb: 8 }", "disk", 16, null)]
-    [InlineData("issue16-hostile-python", "bigFile", "{ memoryMb: 128, openFiles: 64, diskMb: 512, maxFileMb: 8 }", "fileSize", 8, null)]
+    [InlineData("issue16-hostile-python", "fillDisk", "{ memoryMb: 128, openFiles: 64, diskMb: 16, maxFileMb: 16 }", "disk", 16, null)]
+    [InlineData("issue16-hostile-python", "bigFile", "{ memoryMb: 128, openFiles: 64, diskMb: 512, maxFileMb: 16 }", "fileSize", 16, null)]
     public async Task Run_HostilePlugin_Exits5_NamingItsResourceAndLimit_AuditedWithFigures(string sample, string method, string resources, string resource, long limit, string? grant)
     {
         var plugin = Copy(sample, $"t.{method.ToLowerInvariant()}", resources, grant);

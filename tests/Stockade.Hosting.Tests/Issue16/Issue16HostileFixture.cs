@@ -483,8 +483,9 @@ internal sealed class CgroupSpy : IAsyncDisposable
 
             foreach (var pid in _pids.Keys)
             {
-                var cgroups = Cgroups.Of(pid);
-                if (cgroups.Count == 0)
+                // A task that has exited reads as sitting in the root cgroups (v1): only a live task's cgroups count.
+                var cgroups = Issue15.Issue15.IsAlive(pid) ? Cgroups.Of(pid) : [];
+                if (cgroups.Count == 0 || !Issue15.Issue15.IsAlive(pid))
                 {
                     continue;
                 }
@@ -508,7 +509,7 @@ internal sealed class CgroupSpy : IAsyncDisposable
     {
         foreach (var controller in new[] { "memory", "cpu", "pids", "freezer", "cpuacct", "blkio", "" })
         {
-            if (cgroups.TryGetValue(controller, out var path) && (!_own.TryGetValue(controller, out var own) || own != path))
+            if (cgroups.TryGetValue(controller, out var path) && IsBelowOwn(controller, path))
             {
                 var dir = Cgroups.Directory(cgroups, controller)!;
                 _directories.TryAdd(dir, 0);
@@ -552,11 +553,18 @@ internal sealed class CgroupSpy : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="path"/> lies strictly beneath the host's own cgroup of that controller (where worker cgroups nest).</summary>
+    private bool IsBelowOwn(string controller, string path)
+    {
+        var own = _own.TryGetValue(controller, out var o) ? o.TrimEnd('/') : "";
+        return path.TrimEnd('/').Length > own.Length && path.StartsWith(own + "/", StringComparison.Ordinal);
+    }
+
     /// <summary>The worker's cgroup directory for a controller when it is not the test host's own, else null.</summary>
     private string? Owned(Dictionary<string, string> cgroups, string controller)
     {
         var key = cgroups.ContainsKey(controller) ? controller : cgroups.ContainsKey("") ? "" : null;
-        if (key is null || (_own.TryGetValue(key, out var own) && own == cgroups[key]))
+        if (key is null || !IsBelowOwn(key, cgroups[key]))
         {
             return null;
         }

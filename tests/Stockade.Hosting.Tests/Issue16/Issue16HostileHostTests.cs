@@ -173,7 +173,7 @@ public sealed class Issue16HostileHostTests
     }
 
     /// <summary>
-    /// A fork bomb with <c>subprocess</c> granted and <c>processes: 8</c>: the pids cgroup holds it, the worker is
+    /// A fork bomb with <c>subprocess</c> granted and <c>processes: 8</c> (memory 256 MB, so the children's copies of the interpreter cannot end it for memory first): the pids cgroup holds it, the worker is
     /// killed naming its task limit, and every child dies with it (none of the plugin's processes is left, by uid and
     /// by folder). Workers as root's dedicated uid and as uid 65534.
     /// </summary>
@@ -186,11 +186,11 @@ public sealed class Issue16HostileHostTests
         await using var w = new Issue15World(workerUid, Issue16.Configure);
         w.Host.PluginEvent += (_, e) => events.Enqueue(e);
         await w.Host.LoadAsync(Issue16.Benign(w.World, "t.benign"), new PluginLoadOptions { Level = "sandboxed" });
-        var folder = Issue16.Python(w.World, "t.forkbomb", "{ memoryMb: 128, openFiles: 64, processes: 8 }",
+        var folder = Issue16.Python(w.World, "t.forkbomb", "{ memoryMb: 256, openFiles: 64, processes: 8 }",
             permissions: "\n    - permission: subprocess:execute=/usr/bin/sleep\n      reason: the bomb is granted subprocess",
             timeouts: "{ init: 20s, call: 45s, hook: 5s }");
         await using var spy = new CgroupSpy(folder, orMarker: Path.Combine(w.Home, "temp", "t.forkbomb"));
-        await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
+        await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed", Grants = ["subprocess:execute=/usr/bin/sleep"] });
         var pid = await spy.WorkerAsync(TimeSpan.FromSeconds(10));
         var uid = Issue16.UidOf(pid)!.Value;
 
@@ -251,7 +251,7 @@ public sealed class Issue16HostileHostTests
         await using var w = new Issue15World(null, Issue16.Configure);
         w.Host.PluginEvent += (_, e) => events.Enqueue(e);
         await w.Host.LoadAsync(Issue16.Benign(w.World, "t.benign"), new PluginLoadOptions { Level = "sandboxed" });
-        var folder = Issue16.Python(w.World, "t.filler", "{ memoryMb: 128, openFiles: 64, diskMb: 16, maxFileMb: 8 }", timeouts: "{ init: 20s, call: 45s, hook: 5s }");
+        var folder = Issue16.Python(w.World, "t.filler", "{ memoryMb: 128, openFiles: 64, diskMb: 16, maxFileMb: 16 }", timeouts: "{ init: 20s, call: 45s, hook: 5s }");
         await using var spy = new CgroupSpy(folder, orMarker: Path.Combine(w.Home, "temp", "t.filler"));
         await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
 
@@ -263,7 +263,7 @@ public sealed class Issue16HostileHostTests
     }
 
     /// <summary>
-    /// One file past <c>maxFileMb: 8</c> with SIGXFSZ reset to its default: the kernel kills the worker at the limit
+    /// One file past <c>maxFileMb: 16</c> (its floor) with SIGXFSZ reset to its default: the kernel kills the worker at the limit
     /// (RLIMIT_FSIZE). That is a resource kill naming the single-file limit, not a crash.
     /// </summary>
     [Issue16CgroupFact]
@@ -272,14 +272,14 @@ public sealed class Issue16HostileHostTests
         var events = new ConcurrentQueue<PluginEvent>();
         await using var w = new Issue15World(null, Issue16.Configure);
         w.Host.PluginEvent += (_, e) => events.Enqueue(e);
-        var folder = Issue16.Python(w.World, "t.bigfile", "{ memoryMb: 128, openFiles: 64, diskMb: 512, maxFileMb: 8 }");
+        var folder = Issue16.Python(w.World, "t.bigfile", "{ memoryMb: 128, openFiles: 64, diskMb: 512, maxFileMb: 16 }");
         await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
 
         var error = await Record.ExceptionAsync(() => w.Host.InvokeAsync("t.bigfile", "bigFile", HostWorld.Json(new { mb = 64, signal = true })).WaitAsync(CallBound));
 
-        await Issue16.KillIsNamedAsync(w, events, "t.bigfile", error, "fileSize", 8);
+        await Issue16.KillIsNamedAsync(w, events, "t.bigfile", error, "fileSize", 16);
         var written = new FileInfo(Path.Combine(w.Host.Home.DataDirectory("t.bigfile"), "big.bin"));
-        written.Length.ShouldBeLessThanOrEqualTo(8L * 1024 * 1024);
+        written.Length.ShouldBeLessThanOrEqualTo(16L * 1024 * 1024);
     }
 
     /// <summary>The host is disposed without throwing, no process of the world is left, and no worker cgroup outlives its worker.</summary>
