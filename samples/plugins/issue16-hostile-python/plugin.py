@@ -129,7 +129,7 @@ def spin(_arg):
 
 def fork_bomb(arg):
     """Forks sleeping children and keeps retrying after every refusal (granted subprocess)."""
-    cap = int(arg.get("cap", 400))
+    cap = int(arg.get("cap", 64))
     children = 0
     refusals = 0
     deadline = time.monotonic() + float(arg.get("seconds", 120))

@@ -199,6 +199,38 @@ internal static class Issue16
         }
     }
 
+    /// <summary>Kills, round after round until none is left (children fork while parents die), every process naming <paramref name="marker"/>.</summary>
+    public static void KillAll(string marker)
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var left = Issue15.Issue15.ProcessesMarkedBy(marker);
+            if (left.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var line in left)
+            {
+                if (int.TryParse(line.Split(' ')[1], out var pid))
+                {
+                    try
+                    {
+                        Process.GetProcessById(pid).Kill();
+                    }
+                    catch (ArgumentException)
+                    {
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+                }
+            }
+
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>Waits until none of these directories exists; returns the ones left.</summary>
     public static async Task<List<string>> WaitGoneAsync(IEnumerable<string> directories, TimeSpan within)
     {
