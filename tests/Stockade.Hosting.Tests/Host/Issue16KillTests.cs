@@ -36,7 +36,7 @@ public abstract class Issue16KillTests : IAsyncLifetime
         killed.Resource.ShouldBe("cpu time");
         killed.Limit.ShouldBe("2 s");
         killed.KilledBy.ShouldBe("kernel");
-        Seconds(killed.Observed).ShouldBeGreaterThanOrEqualTo(1.75, killed.Message);
+        Seconds(killed.Observed).ShouldBeGreaterThanOrEqualTo(1.5, killed.Message); // KillJudge.CpuSlack: 0.5 s short of 2 s at most
         await KilledRecordedAsync("t16.spin", "cpu_time");
         _fixture.Saw("t16.spin", PluginEventKind.Killed).ShouldBeTrue();
         _fixture.Saw("t16.spin", PluginEventKind.Crashed).ShouldBeFalse();
