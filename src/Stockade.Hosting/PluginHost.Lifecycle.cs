@@ -313,7 +313,7 @@ public sealed partial class PluginHost
     }
 
     /// <summary>The worker supervisor: start attempts, states, stops, exits and their records (see <see cref="WorkerSupervisor"/>).</summary>
-    private WorkerSupervisor Supervisor => LazyInitializer.EnsureInitialized(ref _supervisor, () => new WorkerSupervisor(Audit, _logger, Raise, () => _disposed != 0, Home.DataDirectory));
+    private WorkerSupervisor Supervisor => LazyInitializer.EnsureInitialized(ref _supervisor, () => new WorkerSupervisor(Audit, _logger, (id, kind, message) => Raise(id, kind, message), () => _disposed != 0, Home.DataDirectory));
 
     private WorkerSupervisor? _supervisor;
 
