@@ -23,7 +23,7 @@ public sealed class Issue16HostileRunTests : IDisposable
         ["cpu"] = ["cpu"],
         ["tasks"] = ["processes", "threads", "pids", "tasks"],
         ["disk"] = ["disk"],
-        ["fileSize"] = ["file size", "fileSize", "maxFileMb", "single file"],
+        ["fileSize"] = ["file size", "file_size", "fileSize", "maxFileMb", "single file"],
     };
 
     private readonly string _root;

@@ -30,10 +30,10 @@ internal static class Issue16
     public static readonly IReadOnlyDictionary<string, string[]> ResourceNames = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["memory"] = ["memory", "memoryMb"],
-        ["cpu"] = ["cpu", "cpuPercent", "cpuTime", "cpuTimeSeconds", "cpu time"],
+        ["cpu"] = ["cpu", "cpuPercent", "cpuTime", "cpuTimeSeconds", "cpu time", "cpu_time"],
         ["tasks"] = ["processes", "threads", "pids", "tasks"],
         ["disk"] = ["disk", "diskMb"],
-        ["fileSize"] = ["fileSize", "file size", "maxFileMb", "fsize", "single file"],
+        ["fileSize"] = ["fileSize", "file size", "file_size", "maxFileMb", "fsize", "single file"],
     };
 
     /// <summary>Whether <paramref name="actual"/> (a resource field or a sentence) names <paramref name="resource"/>.</summary>
