@@ -23,6 +23,12 @@ public sealed partial class PluginHost
         var now = _time.GetUtcNow();
         var history = slot.Restarts;
         history.Forget(now, policy.Window);
+        if (slot.Worker is { HasExited: true } ended)
+        {
+            // Its end is judged (a kernel resource kill named from the cgroup's figures) before the restart counts it.
+            await WorkerEndRecordedAsync(ended).ConfigureAwait(false);
+        }
+
         var after = EndCause(slot);
         var resourceKill = after.StartsWith("limit", StringComparison.Ordinal);
         var baseLimits = history.BaseLimits ??= plugin.Policy.Resources;
@@ -52,7 +58,11 @@ public sealed partial class PluginHost
     /// <summary>The host's restart policy made stricter by the manifest's <c>restart:</c>.</summary>
     private RestartPolicy RestartPolicyOf(LoadedPlugin plugin) => _options.Restart.StricterBy(plugin.Manifest.Restart);
 
-    /// <summary>What ended the slot's last worker, as <c>worker.exited</c> records it; <c>limit:&lt;resource&gt;</c> for a resource kill.</summary>
+    /// <summary>
+    /// What ended the slot's last worker, as <c>worker.exited</c> records it; <c>limit:&lt;resource&gt;</c> for a resource
+    /// kill, whoever named it: the watchdog or broker (the slot's kill) or the kernel (the worker's verdict, from its
+    /// cgroup's or rlimit's figures). Either is a resource kill for the restart ladder.
+    /// </summary>
     private static string EndCause(PluginSlot slot)
     {
         if (slot.Worker is not { } worker || !worker.Exited.IsCompletedSuccessfully)
@@ -60,8 +70,9 @@ public sealed partial class PluginHost
             return slot.ResourceKill is { } kill ? "limit:" + kill.Resource : "none";
         }
 
-        var end = WorkerEnd.Of(worker.Exited.Result, slot.ResourceKill);
-        return end.Cause == "limit" ? "limit:" + (end.Limit ?? slot.ResourceKill?.Resource ?? "unknown") : end.Cause;
+        var verdict = worker.Verdict ?? slot.ResourceKill;
+        var end = WorkerEnd.Of(worker.Exited.Result, verdict);
+        return end.Cause == "limit" ? "limit:" + (end.Limit ?? verdict?.Key ?? "unknown") : end.Cause;
     }
 
     private async Task DisableForRestartsAsync(PluginSlot slot, RestartPlan plan, RestartPolicy policy, string after)

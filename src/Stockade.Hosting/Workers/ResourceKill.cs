@@ -1,6 +1,7 @@
 using System.Globalization;
 using Stockade.Core.Manifest;
 using Stockade.Linux.Cgroups;
+using Stockade.Linux.Launch;
 
 namespace Stockade.Hosting.Workers;
 
