@@ -43,11 +43,11 @@ public sealed class DemoTests
 
         var started = First(@"^\s+\+[\d.]+s\s+call\s+samples\.hog grow .* started$");
         var spinnerWarned = First(@"watchdog samples\.spinner warned: CPU [\d.]+ % \(limit 10 %\)");
-        var spinnerThrottled = First(@"watchdog samples\.spinner throttled after 3 violations: CPU [\d.]+ % \(limit 10 %\); mechanism: nice 19");
+        var spinnerThrottled = First(@"watchdog samples\.spinner throttled after 3 violations: CPU [\d.]+ % \(limit 10 %\); mechanism: (nice 19|cgroup CPU quota halved to 5 % of a core)");
         var spinnerKilled = First(@"watchdog samples\.spinner killed after 15 violations: CPU [\d.]+ % \(limit 10 %\)");
         var hogWarned = First(@"watchdog samples\.hog warned: memory \(RSS\) [\d.]+ MiB \(limit 128\.0 MiB\)");
         var hogKilled = First(@"watchdog samples\.hog killed at once \(hard limit\): memory \(RSS\) 1[2-9]\d\.\d MiB \(limit 128\.0 MiB\)");
-        var hogCallEnded = First(@"call\s+samples\.hog grow ended: killed by the watchdog \(memory\)");
+        var hogCallEnded = First(@"call\s+samples\.hog grow ended: killed by the (watchdog|kernel) \(memory\)");
         var spinCallEnded = First(@"call\s+samples\.spinner spin ended: killed by the watchdog \(CPU\)");
         var summary = First("^watchdog events$|watchdog events");
         var scene = string.Join('\n', lines);
@@ -69,6 +69,16 @@ public sealed class DemoTests
         Replies(started, Math.Min(hogKilled, spinnerKilled)).ShouldBeGreaterThanOrEqualTo(2, scene);
         Replies(lastKill, summary).ShouldBeGreaterThanOrEqualTo(2, scene);
         lines[started..summary].ShouldNotContain(l => l.Contains("greet failed", StringComparison.Ordinal), scene);
+        if (lines.Any(l => l.Contains("cgroup CPU quota halved", StringComparison.Ordinal)))
+        {
+            // Issue 16: the throttle is real: the cgroup measured the spinner near its halved quota, then it was killed.
+            var measured = First(@"^While throttled the spinner ran at [\d.]+ % of a core under a quota of 5 % \(cpuPercent 10, halved\), measured by its cgroup");
+            measured.ShouldBeGreaterThan(summary, scene);
+            lines[measured].ShouldContain("then the watchdog killed it after 15 violations", Case.Sensitive, scene);
+            var use = double.Parse(Regex.Match(lines[measured], @"ran at ([\d.]+) %").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            use.ShouldBeLessThan(10.0, "held under its cpuPercent by the quota: " + lines[measured]);
+        }
+
         stdout.ShouldMatch(@"samples\.hello answered \d+ calls during the scene, [2-9]\d* of them after both misbehaving calls were stopped");
     }
 }

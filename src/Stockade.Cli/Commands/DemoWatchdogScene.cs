@@ -194,9 +194,8 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         if (_cgroup && throttled is not null && _throttledSpinner.Count > 0)
         {
             var use = _throttledSpinner.Average(u => u.CpuPercent);
-            var held = _throttledSpinner.Average(u => u.CpuThrottledPercent ?? 0);
             console.Output.MarkupLine(TerminalText.Markup(string.Create(CultureInfo.InvariantCulture,
-                $"While throttled the spinner ran at {use:0.#} % of a core under a quota of {Math.Max(1, SpinnerCpuPercent / 2)} % (cpuPercent {SpinnerCpuPercent}, halved), measured by its cgroup (cpuacct); the kernel held it back {held:0.#} % of the time (cpu.stat throttled_time)") +
+                $"While throttled the spinner ran at {use:0.#} % of a core under a quota of {Math.Max(1, SpinnerCpuPercent / 2)} % (cpuPercent {SpinnerCpuPercent}, halved), measured by its cgroup (cpuacct)") +
                 (killed is not null ? $", then the watchdog killed it after {killed.Event.Violations} violations." : ".")));
         }
         else if (throttled is not null && killed is not null)
@@ -228,8 +227,8 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
         catch (PluginKilledException ex)
         {
-            var resource = ex.Resource == "cpupercent" ? "CPU" : ex.Resource;
-            return $"killed by the watchdog ({resource}); the caller got {nameof(PluginKilledException)}";
+            var resource = ex.Resource is "cpu" or "cpupercent" ? "CPU" : ex.Resource;
+            return $"killed by the {ex.KilledBy ?? "watchdog"} ({resource}); the caller got {nameof(PluginKilledException)}";
         }
         catch (PluginException ex)
         {
@@ -242,7 +241,8 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
     {
         if (_cgroup)
         {
-            return "mechanism: the cgroup's CPU quota halved (the kernel holds the worker and its children there)";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"mechanism: cgroup CPU quota halved to {Math.Max(1, SpinnerCpuPercent / 2)} % of a core (cpuPercent {SpinnerCpuPercent}; the kernel holds the worker and its children there)");
         }
 
         var pid = host.Plugins.FirstOrDefault(p => p.Id == pluginId)?.ProcessId;
