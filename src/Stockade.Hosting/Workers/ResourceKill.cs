@@ -102,6 +102,10 @@ internal static class KillJudge
     private static readonly string[] OutOfMemoryWords =
     [
         "MemoryError", "OutOfMemoryException", "Out of memory", "out of memory", "Cannot allocate memory", "std::bad_alloc", "heap out of memory",
+
+        // EFBIG: a memory-backed file (memfd, /dev/shm) grown past RLIMIT_FSIZE is memory refused; a file on disk at the
+        // limit was named above (file size), so only charged memory near the limit makes this one memory.
+        "File too large", "errno 27",
     ];
 
     /// <summary>The verdict, or null when nothing shows a resource ended it.</summary>
