@@ -459,7 +459,8 @@ public sealed partial class PluginHost
         WorkerProcess worker;
         try
         {
-            worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line), kernel, plan.Cgroup).ConfigureAwait(false);
+            worker = await WorkerProcess.StartAsync(startInfo, limits, NewWorkerBudget(), broker, line => Log.WorkerStderr(_logger, plugin.Id, line), kernel, plan.Cgroup,
+                ownExitCodes: manifest.Runtime != PluginRuntime.Dotnet).ConfigureAwait(false);
         }
         catch
         {

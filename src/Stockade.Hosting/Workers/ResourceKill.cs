@@ -74,13 +74,24 @@ internal sealed record ResourceKill(string Resource, string Key, string Limit, s
 /// Decides whether a worker that ended by itself (not by the host) was ended for a resource, from what the kernel says
 /// only: the exit signal, the cgroup's counters, and the figures <see cref="WorkerWitness"/> read from <c>/proc</c>. A
 /// runtime's own out-of-memory message makes the judge <em>look</em>; it is a memory kill only when the kernel's figures
-/// agree (the cgroup hit its limit, or the data segment came within <see cref="NearShare"/> of <c>RLIMIT_DATA</c>). A
+/// agree (the cgroup hit its limit, charged memory reached <see cref="UsedShare"/> of the limit, or the data segment came within <see cref="DataMargin"/> of <c>RLIMIT_DATA</c>). A
 /// plugin's words alone never decide.
 /// </summary>
 internal static class KillJudge
 {
-    /// <summary>How close to RLIMIT_DATA the data segment must have come for a runtime's out-of-memory exit to be the limit's.</summary>
-    public const double NearShare = 0.75;
+    /// <summary>
+    /// The share of the memory limit charged memory (a cgroup's peak, or VmHWM) must have reached for a runtime's
+    /// out-of-memory exit to be the limit's: 60 %, below the two thirds a .NET worker's GC heap is given (a native hog
+    /// refused by RLIMIT_DATA was measured at 121 MB charged of 192), far above any runtime at rest (under 10 MB charged).
+    /// </summary>
+    public const double UsedShare = 0.6;
+
+    /// <summary>
+    /// How close to RLIMIT_DATA the data segment must have come (the larger of 16 MB and a sixteenth of the limit): a
+    /// refused allocation leaves the segment within one allocation of the limit, while a runtime's reservations alone
+    /// (a .NET worker's ~147 MB of 192 at rest) stay further off.
+    /// </summary>
+    public static long DataMargin(long limitBytes) => Math.Max(16L * 1048576, limitBytes / 16);
 
     /// <summary>
     /// CPU time short of the limit still taken as the limit's SIGKILL (the larger of 0.5 s and a quarter of the limit): the
@@ -92,6 +103,10 @@ internal static class KillJudge
     private static readonly string[] OutOfMemoryWords =
     [
         "MemoryError", "OutOfMemoryException", "Out of memory", "out of memory", "Cannot allocate memory", "std::bad_alloc", "heap out of memory",
+
+        // EFBIG: a memory-backed file (memfd, /dev/shm) grown past RLIMIT_FSIZE is memory refused; a file on disk at the
+        // limit was named above (file size), so only charged memory near the limit makes this one memory.
+        "File too large", "errno 27",
     ];
 
     /// <summary>The verdict, or null when nothing shows a resource ended it.</summary>
@@ -103,7 +118,7 @@ internal static class KillJudge
     /// <param name="largestFile">The size of the largest file it could write (its data and temp folders), or null.</param>
     public static ResourceKill? Judge(WorkerExit exit, ResourceLimits limits, WorkerWitness? witness, CgroupCounters? cgroup, IReadOnlyList<string> stderr, Func<long?>? largestFile = null)
     {
-        if (exit.Kill is not null || exit.ProtocolViolation is not null || exit.ExitCode == SandboxExitCodes.Success)
+        if (exit.Kill is not null || exit.ProtocolViolation is not null || exit.ExitCode == Linux.Launch.SandboxExitCodes.Success)
         {
             return null; // the host ended it (the watchdog's kills carry their own verdict), or it ended cleanly
         }
@@ -158,18 +173,29 @@ internal static class KillJudge
                     $"allocations hit the memory cgroup's limit {cgroup.MemoryLimitHits.Value.ToString(CultureInfo.InvariantCulture)} times, then its runtime ran out of memory");
             }
 
-            if (cgroup?.MemoryPeakBytes is long charged && charged >= dataLimit * NearShare)
+            // Charged memory (a cgroup's peak, or the resident high-water VmHWM) counts pages actually used, never a
+            // runtime's reservations: a worker that only says it ran out stays far below this.
+            if (cgroup?.MemoryPeakBytes is long charged && charged >= dataLimit * UsedShare)
             {
                 return new ResourceKill("memory", "memory", ResourceKill.Megabytes(dataLimit), $"{ResourceKill.Megabytes(charged)} at its peak", "kernel",
                     "its runtime ran out of memory with its memory cgroup's peak near the limit");
             }
 
-            var peakData = witness?.PeakDataBytes ?? 0;
             var data = (long)limits.MemoryMb * 1048576;
-            if (peakData >= data * NearShare)
+            var resident = witness?.PeakResidentBytes ?? 0;
+            if (resident >= data * UsedShare)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(data), $"{ResourceKill.Megabytes(resident)} resident at its peak", "kernel",
+                    "its runtime ran out of memory with its resident memory, read from /proc, near the limit");
+            }
+
+            // The data segment counts a runtime's reservations too (a .NET worker's GC heap puts it near 150 MB of 192 at
+            // rest): only a segment within DataMargin of RLIMIT_DATA shows the limit refused an allocation.
+            var peakData = witness?.PeakDataBytes ?? 0;
+            if (peakData >= data - DataMargin(data))
             {
                 return new ResourceKill("memory", "memory", ResourceKill.Megabytes(data), $"{ResourceKill.Megabytes(peakData)} of data at its peak", "kernel",
-                    "RLIMIT_DATA refused an allocation and its runtime ran out of memory; its data segment, read from /proc, was near the limit");
+                    "RLIMIT_DATA refused an allocation and its runtime ran out of memory; its data segment, read from /proc, was at the limit");
             }
         }
 

@@ -15,6 +15,12 @@ internal sealed record WorkerExit(int ExitCode, string? KillReason, string? Prot
     /// <summary>What the worker's cgroup counted, read after the exit and before the cgroup was removed (the evidence a kill is named from); null without a cgroup.</summary>
     public Linux.Cgroups.CgroupCounters? Cgroup { get; init; }
 
+    /// <summary>
+    /// True when the process was a process plugin (any language), not the .NET worker: after exec its exit codes are its
+    /// own, so the worker's table (1 = bad worker command line, 2, 3, 72) does not apply; the launcher's codes and signals do.
+    /// </summary>
+    public bool OwnExitCodes { get; init; }
+
     /// <summary>True when the host was stopping it on purpose (unload, reload, shutdown…): not a crash.</summary>
     public bool StoppedByHost => Kill == WorkerKillKind.Stopped || (Kill is null && StateAtExit == WorkerState.Draining);
 
@@ -33,6 +39,11 @@ internal sealed record WorkerExit(int ExitCode, string? KillReason, string? Prot
         if (KillReason is not null)
         {
             return $"killed by the host: {KillReason}";
+        }
+
+        if (OwnExitCodes && ExitCode is > 0 and < 128 && ExitCode is not (Linux.Launch.SandboxExitCodes.LauncherSetupFailure or Linux.Launch.SandboxExitCodes.LauncherConfinementUnavailable))
+        {
+            return $"exited with code {ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
         return Linux.Launch.SandboxExitCodes.Describe(ExitCode);

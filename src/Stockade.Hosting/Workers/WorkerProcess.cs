@@ -21,6 +21,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private int _killed;
     private WorkerKillKind? _killKind;
     private Task? _stderrPump;
+    private bool _ownExitCodes;
 
     private WorkerProcess(Process process, JsonRpcPeer peer)
     {
@@ -84,7 +85,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>The worker's cgroup (issue 16), owned from the start: killed with it, read and removed when it is gone.</summary>
     public Linux.Cgroups.IWorkerCgroup? Cgroup { get; private set; }
 
-    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null, Linux.Cgroups.IWorkerCgroup? cgroup = null)
+    public static async Task<WorkerProcess> StartAsync(ProcessStartInfo startInfo, ProtocolLimits limits, PeerByteBudget? budget, IJsonRpcHandler handler, Action<string>? onStderrLine, Kernel.WorkerKernelChannel? kernel = null, Linux.Cgroups.IWorkerCgroup? cgroup = null, bool ownExitCodes = false)
     {
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
@@ -93,7 +94,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         var process = await ProcessSpawner.Shared.StartAsync(startInfo, kernel).ConfigureAwait(false);
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, limits, handler, budget);
-        var worker = new WorkerProcess(process, peer) { Cgroup = cgroup };
+        var worker = new WorkerProcess(process, peer) { Cgroup = cgroup, _ownExitCodes = ownExitCodes };
         worker.Witness = new WorkerWitness(worker.Pid);
         peer.ProtocolViolated += (_, e) =>
         {
@@ -297,7 +298,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             var counters = EndCgroup();
             FinalCounters = counters;
             Lifecycle.TryMove(WorkerState.Stopped);
-            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state, Cgroup = counters });
+            _exited.TrySetResult(new WorkerExit(code, KillReason, _violation) { Kill = _killKind, StateAtExit = state, Cgroup = counters, OwnExitCodes = _ownExitCodes });
         }
     }
 
