@@ -102,7 +102,7 @@ internal static class KillJudge
     /// <param name="largestFile">The size of the largest file it could write (its data and temp folders), or null.</param>
     public static ResourceKill? Judge(WorkerExit exit, ResourceLimits limits, WorkerWitness? witness, CgroupCounters? cgroup, IReadOnlyList<string> stderr, Func<long?>? largestFile = null)
     {
-        if (exit.Kill is not null || exit.ProtocolViolation is not null || exit.ExitCode == SandboxExitCodes.Success)
+        if (exit.Kill is not null || exit.ProtocolViolation is not null || exit.ExitCode == Linux.Launch.SandboxExitCodes.Success)
         {
             return null; // the host ended it (the watchdog's kills carry their own verdict), or it ended cleanly
         }
