@@ -109,7 +109,7 @@ public sealed class Issue16CgroupHostTests : IAsyncLifetime
     {
         await _host.LoadAsync(_world.Misbehave("t.threads", resources: "{ memoryMb: 256, threads: 32 }"), new PluginLoadOptions { Level = "sandboxed" });
         var cgroup = _cgroups.Last("t.threads");
-        cgroup.Limits.Tasks.ShouldBe(64);
+        cgroup.Limits.Tasks.ShouldBe(32 + 1, "pids.max = threads + processes (decision 51)");
 
         await Record.ExceptionAsync(() => _host.InvokeAsync("t.threads", "threadBomb", (System.Text.Json.JsonElement?)null));
         var live = cgroup.ReadCounters();

@@ -131,9 +131,12 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
         WatchdogResource.Disk,
         WatchdogResource.CpuTime,
         WatchdogResource.CpuPercent,
+        WatchdogResource.OpenFiles,
+
+        // The task limits last: a sample's last violation names the kill, and a bomb's children also inherit (and so
+        // multiply) the descriptors counted above; processes is checked before threads so a fork bomb is named by it.
         WatchdogResource.Processes,
         WatchdogResource.Threads,
-        WatchdogResource.OpenFiles,
     ];
 
     private double? Limit(WatchdogResource resource) => resource switch
