@@ -52,19 +52,27 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
                 _warned[(int)resource] = false;
             }
 
-            if (observed <= limit)
+            // A task refused at the cgroup's pids limit (threads + processes) means the kernel already holds the worker
+            // there: reaching a task limit then is trying to pass it, and ends the worker at once rather than after the
+            // violations (the plugin can do nothing useful at that ceiling).
+            var heldByPids = resource is WatchdogResource.Processes or WatchdogResource.Threads && usage.CgroupTasksLimitHits > 0;
+            if (observed < limit || (observed == limit && !heldByPids))
             {
                 continue;
             }
 
-            // A task refused at the cgroup's pids limit means the kernel already holds a bomb there: the task limits end it
-            // at once rather than after the violations (the plugin can do nothing useful at that limit).
-            var heldByPids = resource is WatchdogResource.Processes or WatchdogResource.Threads && usage.CgroupTasksLimitHits > 0;
             if (WatchdogLimits.IsHard(resource) || heldByPids)
             {
                 Killed = true;
                 var reason = heldByPids ? string.Create(CultureInfo.InvariantCulture, $"{usage.CgroupTasksLimitHits} tasks refused") : null;
-                steps.Add(new EscalationStep(EscalationAction.Kill, resource, limit, observed, Violations, reason));
+                var named = (resource, limit, observed);
+                if (heldByPids && resource == WatchdogResource.Threads
+                    && Limit(WatchdogResource.Processes) is { } processLimit && Observe(WatchdogResource.Processes, usage) is { } processes && processes > processLimit)
+                {
+                    named = (WatchdogResource.Processes, processLimit, processes); // a fork bomb: its processes are what it multiplied
+                }
+
+                steps.Add(new EscalationStep(EscalationAction.Kill, named.resource, named.limit, named.observed, Violations, reason));
                 return;
             }
 
@@ -134,9 +142,9 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
         WatchdogResource.OpenFiles,
 
         // The task limits last: a sample's last violation names the kill, and a bomb's children also inherit (and so
-        // multiply) the descriptors counted above; processes is checked before threads so a fork bomb is named by it.
-        WatchdogResource.Processes,
+        // multiply) the descriptors counted above; processes is checked after threads so a fork bomb (over both) is named by it.
         WatchdogResource.Threads,
+        WatchdogResource.Processes,
     ];
 
     private double? Limit(WatchdogResource resource) => resource switch
