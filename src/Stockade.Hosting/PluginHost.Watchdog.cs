@@ -11,7 +11,9 @@ public sealed partial class PluginHost
     /// <summary>The CPU share of a throttled worker: half its cpuPercent, at least 1 %.</summary>
     internal static int ThrottledShare(int cpuPercent) => Math.Max(1, cpuPercent / 2);
 
-    private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources); // read through ResourceLimitTable
+    // Read through ResourceLimitTable; processes (issue 16: parsed and never applied) is counted by the watchdog too: the
+    // worker, its descendants and whatever sits in its cgroup.
+    private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources) with { Processes = policy.Resources.Processes };
 
     private void OnWatchdogEvent(object? sender, WatchdogEvent e)
     {

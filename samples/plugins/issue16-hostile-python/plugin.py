@@ -161,6 +161,9 @@ def sleeper():
 
 def thread_bomb(arg):
     """Starts sleeping threads and keeps retrying after every refusal."""
+    # Small stacks, as a real bomb would use: with the default 8 MiB ones RLIMIT_DATA (memoryMb) refuses the 16th
+    # thread long before the task limit is reached.
+    threading.stack_size(256 * 1024)
     cap = int(arg.get("cap", 5000))
     started = 0
     refusals = 0

@@ -142,7 +142,7 @@ public static class GuaranteeReport
             Mechanism = $"soft: sampled (the cgroup's task count included); warn → throttle → kill. The hard ceiling is the cgroup's pids.max of {limits.Tasks} tasks (kernel)",
         });
         list.Add(new($"{TasksSubject} ≤ {limits.Tasks}", EnforcementLayer.Kernel,
-            $"pids.max counts tasks, so threads too: set to 2 × threads (at least threads + processes); a fork or thread bomb gets EAGAIN there while the watchdog ends it; with the freezer, a kill freezes, kills and thaws so nothing forks away"));
+            $"pids.max counts tasks, so threads too: set to threads + processes; a fork or thread bomb gets EAGAIN there and the watchdog ends it at its next sample, naming the limit; with the freezer, a kill freezes, kills and thaws so nothing forks away"));
         list.Add(new("cgroup: " + (v1 ? "v1" : "v2"), EnforcementLayer.Kernel, backend.Description + "; one cgroup per worker, joined by the launcher before anything else runs, removed when the worker is gone (a new host removes those of a host that died)"));
         return list;
 

@@ -55,6 +55,12 @@ public sealed record ResourceUsage
     /// <summary>Tasks (threads of every process) in the worker's cgroup, or <see langword="null"/> without a cgroup.</summary>
     public long? CgroupTasks { get; init; }
 
+    /// <summary>Processes in the worker's cgroup (children that left its process tree included), or <see langword="null"/> without a cgroup.</summary>
+    public long? CgroupProcesses { get; init; }
+
+    /// <summary>How many times the worker's cgroup refused a new task at its pids limit (v1 and v2 <c>pids.events</c> max), or <see langword="null"/> without a cgroup.</summary>
+    public long? CgroupTasksLimitHits { get; init; }
+
     /// <summary>
     /// The share of the interval the worker's cgroup was held back by its CPU quota, in percent of one core (its demand
     /// beyond the quota), or <see langword="null"/> without a cgroup. Use plus this is what the worker asked for.

@@ -291,7 +291,14 @@ public sealed class Watchdog : IAsyncDisposable
         var cgroup = process.Cgroup?.ReadCounters();
         if (cgroup is not null)
         {
-            usage = usage with { CgroupMemoryBytes = cgroup.MemoryCurrentBytes, CgroupTasks = cgroup.TasksCurrent, CpuThrottledPercent = previous?.CpuThrottledPercent };
+            usage = usage with
+            {
+                CgroupMemoryBytes = cgroup.MemoryCurrentBytes,
+                CgroupTasks = cgroup.TasksCurrent,
+                CgroupTasksLimitHits = cgroup.TasksLimitHits,
+                CgroupProcesses = CountProcesses(process.Cgroup!),
+                CpuThrottledPercent = previous?.CpuThrottledPercent,
+            };
         }
 
         if (elapsed < _options.Interval / 2)
@@ -329,6 +336,33 @@ public sealed class Watchdog : IAsyncDisposable
         }
 
         Apply(process, _steps, usage);
+    }
+
+    /// <summary>The processes in the cgroup: the lines of its (first) <c>cgroup.procs</c>, or <see langword="null"/> when unreadable.</summary>
+    private static long? CountProcesses(Linux.Cgroups.IWorkerCgroup cgroup)
+    {
+        if (cgroup.ProcsFiles is not [var procs, ..])
+        {
+            return null;
+        }
+
+        try
+        {
+            long count = 0;
+            foreach (var line in File.ReadLines(procs))
+            {
+                if (line.Length > 0)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private void Apply(WatchedProcess process, List<EscalationStep> steps, ResourceUsage? usage)

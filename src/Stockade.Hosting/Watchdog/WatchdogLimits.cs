@@ -7,8 +7,9 @@ namespace Stockade.Hosting.Monitoring;
 /// <para><b>Hard</b> limits end the process at the first sample that exceeds them:
 /// <see cref="MemoryBytes"/>, <see cref="DiskBytes"/> and <see cref="CpuTime"/>.</para>
 /// <para><b>Soft</b> limits count one violation per sample that exceeds them, and the process is
-/// throttled and then killed as violations accumulate: <see cref="CpuPercent"/>, <see cref="Threads"/>
-/// and <see cref="OpenFiles"/>. See <see cref="IsHard"/>.</para>
+/// throttled and then killed as violations accumulate: <see cref="CpuPercent"/>, <see cref="Threads"/>,
+/// <see cref="Processes"/> and <see cref="OpenFiles"/>. See <see cref="IsHard"/>. Threads and processes end the process
+/// at once when its cgroup's pids limit has refused a task (the kernel already holds it at its limit).</para>
 /// </remarks>
 public sealed record WatchdogLimits
 {
@@ -39,6 +40,9 @@ public sealed record WatchdogLimits
 
     /// <summary>Number of threads (soft).</summary>
     public int? Threads { get; init; }
+
+    /// <summary>Number of processes, the watched one included (soft).</summary>
+    public int? Processes { get; init; }
 
     /// <summary>Number of open file descriptors (soft).</summary>
     public int? OpenFiles { get; init; }
@@ -91,6 +95,7 @@ public sealed record WatchdogLimits
         Check(CpuTime is { } time && time <= TimeSpan.Zero, "CpuTime");
         Check(Threads is <= 0, "Threads");
         Check(OpenFiles is <= 0, "OpenFiles");
+        Check(Processes is <= 0, "Processes");
         Check(DiskBytes is <= 0, "DiskBytes");
         return problems;
 

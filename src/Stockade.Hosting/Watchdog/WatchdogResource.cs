@@ -12,7 +12,7 @@ public enum WatchdogResource
     /// <summary>Total CPU time, in seconds (hard limit).</summary>
     CpuTime,
 
-    /// <summary>Number of threads (soft limit).</summary>
+    /// <summary>Number of threads, or of tasks in the worker's cgroup (soft limit; at once when the kernel's pids limit refused a task).</summary>
     Threads,
 
     /// <summary>Number of open file descriptors (soft limit).</summary>
@@ -23,4 +23,7 @@ public enum WatchdogResource
 
     /// <summary>A violation reported from outside, e.g. by the broker for repeated rate-limit abuse (soft).</summary>
     Reported,
+
+    /// <summary>Number of processes: the watched one, its descendants and every process in its cgroup (soft limit; at once when the kernel's pids limit refused a task).</summary>
+    Processes,
 }

@@ -28,14 +28,15 @@ internal static class WorkerLaunchPlanner
 
     /// <summary>
     /// The kernel limits of a worker's cgroup from its manifest limits. <c>pids.max</c> counts tasks (every thread of the
-    /// worker and of its children): it is set to twice <c>threads</c> (at least threads + processes), a hard ceiling
-    /// above the watchdog's soft thread limit (warn at 80 %, throttle, kill after violations), so a fork or thread
-    /// bomb is held by the kernel while the watchdog names and ends it.
+    /// worker and of its children): it is set to <c>threads</c> + <c>processes</c> (every process is at least one task,
+    /// every thread is one), the most a worker within both limits can hold. A fork or thread bomb is held there by the
+    /// kernel; the watchdog names the limit it broke and ends it at the next sample once <c>pids.events</c> shows a
+    /// refusal (decision 51).
     /// </summary>
     internal static CgroupLimits CgroupLimitsFor(Core.Manifest.ResourceLimits limits) => new(
         MemoryBytes: (long)limits.MemoryMb * 1024 * 1024,
         CpuPercent: limits.CpuPercent,
-        Tasks: Math.Max(2 * limits.Threads, limits.Threads + limits.Processes));
+        Tasks: limits.Threads + limits.Processes);
 
     /// <summary>
     /// Plans the launch and, with a cgroup backend and <see cref="WorkerLaunchRequest.CgroupLimits"/>, creates the

@@ -109,7 +109,7 @@ public sealed class Issue16CgroupHostTests : IAsyncLifetime
     {
         await _host.LoadAsync(_world.Misbehave("t.threads", resources: "{ memoryMb: 256, threads: 32 }"), new PluginLoadOptions { Level = "sandboxed" });
         var cgroup = _cgroups.Last("t.threads");
-        cgroup.Limits.Tasks.ShouldBe(64);
+        cgroup.Limits.Tasks.ShouldBe(32 + 1, "pids.max = threads + processes (decision 51)");
 
         await Record.ExceptionAsync(() => _host.InvokeAsync("t.threads", "threadBomb", (System.Text.Json.JsonElement?)null));
         var live = cgroup.ReadCounters();
@@ -154,7 +154,7 @@ public sealed class Issue16CgroupHostTests : IAsyncLifetime
         var guarantees = _host.Plugins.Single(p => p.Id == "t.report").Guarantees;
         guarantees.ShouldContain(g => g.Subject.StartsWith("memory ≤", StringComparison.Ordinal) && g.Layer == EnforcementLayer.Kernel && g.Mechanism.Contains("memory cgroup v1"));
         guarantees.ShouldContain(g => g.Subject.StartsWith("CPU ≤", StringComparison.Ordinal) && g.Layer == EnforcementLayer.Kernel && g.Mechanism.Contains("CFS quota"));
-        guarantees.ShouldContain(g => g.Subject.StartsWith("tasks", StringComparison.Ordinal) && g.Subject.EndsWith("128", StringComparison.Ordinal));
+        guarantees.ShouldContain(g => g.Subject.StartsWith("tasks", StringComparison.Ordinal) && g.Subject.EndsWith("65", StringComparison.Ordinal));
         guarantees.ShouldContain(g => g.Subject == "cgroup: v1");
         plugin.ShouldNotBeNull();
     }

@@ -18,6 +18,8 @@ internal static class EscalationMessages
                 $"Plugin '{pluginId}' was throttled after {step.Violations} violations; the last was {figures}. It is killed at {options.KillAfter}.",
             EscalationAction.Release =>
                 $"Plugin '{pluginId}' behaved long enough that its violations decayed to zero; its throttle was lifted.",
+            EscalationAction.Kill when step.Reason is not null && step.Resource != WatchdogResource.Reported =>
+                $"Plugin '{pluginId}' was killed at once: {figures}, held by the kernel at its cgroup's pids limit ({step.Reason}).",
             EscalationAction.Kill when WatchdogLimits.IsHard(step.Resource) =>
                 $"Plugin '{pluginId}' was killed at once over a hard limit: {figures}. Raise the limit in its manifest if this use is expected.",
             EscalationAction.Kill =>
@@ -33,6 +35,7 @@ internal static class EscalationMessages
         WatchdogResource.CpuTime => "CPU time",
         WatchdogResource.CpuPercent => "CPU",
         WatchdogResource.Threads => "threads",
+        WatchdogResource.Processes => "processes",
         WatchdogResource.OpenFiles => "open files",
         _ => "reported violations",
     };

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Stockade.Hosting.Monitoring.Escalation;
 
 /// <summary>
@@ -50,15 +52,27 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
                 _warned[(int)resource] = false;
             }
 
-            if (observed <= limit)
+            // A task refused at the cgroup's pids limit (threads + processes) means the kernel already holds the worker
+            // there: reaching a task limit then is trying to pass it, and ends the worker at once rather than after the
+            // violations (the plugin can do nothing useful at that ceiling).
+            var heldByPids = resource is WatchdogResource.Processes or WatchdogResource.Threads && usage.CgroupTasksLimitHits > 0;
+            if (observed < limit || (observed == limit && !heldByPids))
             {
                 continue;
             }
 
-            if (WatchdogLimits.IsHard(resource))
+            if (WatchdogLimits.IsHard(resource) || heldByPids)
             {
                 Killed = true;
-                steps.Add(new EscalationStep(EscalationAction.Kill, resource, limit, observed, Violations));
+                var reason = heldByPids ? string.Create(CultureInfo.InvariantCulture, $"{usage.CgroupTasksLimitHits} tasks refused") : null;
+                var named = (resource, limit, observed);
+                if (heldByPids && resource == WatchdogResource.Threads
+                    && Limit(WatchdogResource.Processes) is { } processLimit && Observe(WatchdogResource.Processes, usage) is { } processes && processes > processLimit)
+                {
+                    named = (WatchdogResource.Processes, processLimit, processes); // a fork bomb: its processes are what it multiplied
+                }
+
+                steps.Add(new EscalationStep(EscalationAction.Kill, named.resource, named.limit, named.observed, Violations, reason));
                 return;
             }
 
@@ -105,9 +119,12 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
     /// <summary>The value of <paramref name="resource"/> in <paramref name="usage"/>, in the unit of its limit.</summary>
     public static double? Observe(WatchdogResource resource, ResourceUsage usage) => resource switch
     {
-        // With a cgroup, its own figures count too: shared memory and page cache (which RSS misses), the demand held
-        // back by the CPU quota (use alone never exceeds the quota), and tasks of every process in it.
-        WatchdogResource.Memory => Math.Max(usage.MemoryBytes, usage.CgroupMemoryBytes ?? 0),
+        // With a cgroup, its own figures count: memory is the cgroup's charge alone (the kernel holds it at the limit and
+        // its OOM kill is named from oom_kill; RSS summed over a process tree counts pages shared after fork once per
+        // child), the demand held back by the CPU quota (use alone never exceeds the quota), and tasks and processes
+        // of everything in it (children that left the process tree included).
+        WatchdogResource.Memory => usage.CgroupMemoryBytes ?? usage.MemoryBytes,
+        WatchdogResource.Processes => Math.Max(usage.Processes, usage.CgroupProcesses ?? 0),
         WatchdogResource.Disk => usage.DiskBytes,
         WatchdogResource.CpuTime => usage.CpuTime.TotalSeconds,
         WatchdogResource.CpuPercent => usage.CpuPercent + (usage.CpuThrottledPercent ?? 0),
@@ -122,8 +139,12 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
         WatchdogResource.Disk,
         WatchdogResource.CpuTime,
         WatchdogResource.CpuPercent,
-        WatchdogResource.Threads,
         WatchdogResource.OpenFiles,
+
+        // The task limits last: a sample's last violation names the kill, and a bomb's children also inherit (and so
+        // multiply) the descriptors counted above; processes is checked after threads so a fork bomb (over both) is named by it.
+        WatchdogResource.Threads,
+        WatchdogResource.Processes,
     ];
 
     private double? Limit(WatchdogResource resource) => resource switch
@@ -133,6 +154,7 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
         WatchdogResource.CpuTime => limits.CpuTime?.TotalSeconds,
         WatchdogResource.CpuPercent => limits.CpuPercent,
         WatchdogResource.Threads => limits.Threads,
+        WatchdogResource.Processes => limits.Processes,
         WatchdogResource.OpenFiles => limits.OpenFiles,
         _ => null,
     };
