@@ -297,12 +297,13 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
 
     private static string Name(WatchdogResource resource) => resource switch
     {
-        WatchdogResource.Memory => "memory (RSS)",
+        WatchdogResource.Memory => "memory",
         WatchdogResource.CpuPercent => "CPU",
         WatchdogResource.CpuTime => "CPU time",
         WatchdogResource.Disk => "disk",
         WatchdogResource.OpenFiles => "open files",
         WatchdogResource.Threads => "threads",
+        WatchdogResource.Processes => "processes",
         _ => "reported",
     };
 

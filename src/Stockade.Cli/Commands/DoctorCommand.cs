@@ -107,14 +107,14 @@ internal static class DoctorCommand
         [
             "memory: warn at 80 % (watchdog, from the cgroup's figure); kill at the limit (kernel: memory.limit_in_bytes, OOM killer); no throttle rung on v1",
             "cpu: share held by the CFS quota (kernel); demand above it counted from the cgroup's throttled time: throttle by halving the quota (kernel), kill after the violations (watchdog)",
-            "tasks: pids.max = 2 × threads (kernel); threads over the limit: warn, throttle, kill (watchdog)",
+            "tasks: pids.max = threads + processes (kernel); at the ceiling, or over threads or processes: warn, kill (watchdog)",
             "disk in $PLUGIN_DATA, open files over time, calls: watchdog and broker (no controller holds them)",
         ],
         CgroupBackendKind.V2 =>
         [
             "memory: warn at 80 % (watchdog); throttle at memory.high = 90 % (kernel); kill at memory.max (kernel OOM killer)",
             "cpu: share held by cpu.max (kernel); demand above it: throttle by halving cpu.max (kernel), kill after the violations (watchdog)",
-            "tasks: pids.max = 2 × threads (kernel); threads over the limit: warn, throttle, kill (watchdog)",
+            "tasks: pids.max = threads + processes (kernel); at the ceiling, or over threads or processes: warn, kill (watchdog)",
             "disk in $PLUGIN_DATA, open files over time, calls: watchdog and broker (no controller holds them)",
         ],
         _ =>

@@ -158,7 +158,7 @@ internal static class KillJudge
             var fileLimit = (long)limits.MaxFileMb * 1048576;
             if (largestFile?.Invoke() is long largest && largest >= fileLimit)
             {
-                return new ResourceKill("file size", "file_size", ResourceKill.Megabytes(fileLimit), $"a file of {ResourceKill.Megabytes(largest)}", "kernel",
+                return new ResourceKill("file size", "file_size", ResourceKill.Megabytes(fileLimit), $"{ResourceKill.Megabytes(largest)} (its largest file)", "kernel",
                     signal == "SIGXFSZ" ? "SIGXFSZ from RLIMIT_FSIZE" : "a write past RLIMIT_FSIZE was refused (EFBIG) and it exited");
             }
         }

@@ -73,7 +73,7 @@ public abstract class Issue16KillTests : IAsyncLifetime
     [Fact]
     public async Task CSharpSpinner_IsKilledForCpuTime_Named()
     {
-        await Host.LoadAsync(World.Misbehave("t16.cs-spin", resources: "{ memoryMb: 256, openFiles: 128, diskMb: 16, maxFileMb: 16, cpuTimeSeconds: 3 }", timeouts: "{ init: 60s, call: 60s, hook: 2s }"), Sandboxed);
+        await Host.LoadAsync(World.Misbehave("t16.cs-spin", resources: "{ memoryMb: 256, openFiles: 128, diskMb: 16, maxFileMb: 16, cpuTimeSeconds: 3, cpuPercent: 200 }", timeouts: "{ init: 60s, call: 60s, hook: 2s }"), Sandboxed);
 
         var killed = await Should.ThrowAsync<PluginKilledException>(() => Host.InvokeAsync("t16.cs-spin", "spin"));
 

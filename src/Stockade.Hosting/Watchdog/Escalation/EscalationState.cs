@@ -39,7 +39,8 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
                 continue;
             }
 
-            if (observed >= limit * options.WarnRatio)
+            // The worker itself is one process: being alone is never a warning, whatever the limit.
+            if (observed >= limit * options.WarnRatio && !(resource == WatchdogResource.Processes && observed <= 1))
             {
                 if (!_warned[(int)resource])
                 {
