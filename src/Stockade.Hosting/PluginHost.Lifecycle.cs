@@ -443,7 +443,7 @@ public sealed partial class PluginHost
         WorkerLaunchPlan plan;
         try
         {
-            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources) }, _runtime.Value, Environment.ProcessId, cgroups);
+            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources, StageZeroProcesses(policy)) }, _runtime.Value, Environment.ProcessId, cgroups);
         }
         catch
         {

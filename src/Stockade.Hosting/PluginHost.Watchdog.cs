@@ -13,7 +13,11 @@ public sealed partial class PluginHost
 
     // Read through ResourceLimitTable; processes (issue 16: parsed and never applied) is counted by the watchdog too: the
     // worker, its descendants and whatever sits in its cgroup.
-    private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources) with { Processes = policy.Resources.Processes };
+    // At strict the worker runs under stage 0 (`unshare --fork`), one more process of the host's own making in its tree and
+    // its cgroup: counted for the host, never against the plugin's `processes`.
+    private static WatchdogLimits WatchLimits(SandboxPolicy policy) => WatchdogLimits.From(policy.Resources) with { Processes = policy.Resources.Processes + StageZeroProcesses(policy) };
+
+    internal static int StageZeroProcesses(SandboxPolicy policy) => policy.Level == SecurityLevel.Strict ? 1 : 0;
 
     private void OnWatchdogEvent(object? sender, WatchdogEvent e)
     {

@@ -33,10 +33,12 @@ internal static class WorkerLaunchPlanner
     /// kernel; the watchdog names the limit it broke and ends it at the next sample once <c>pids.events</c> shows a
     /// refusal (decision 51).
     /// </summary>
-    internal static CgroupLimits CgroupLimitsFor(Core.Manifest.ResourceLimits limits) => new(
+    /// <param name="limits">The manifest limits.</param>
+    /// <param name="hostProcesses">Processes of the host's own making in the cgroup (stage 0's <c>unshare</c> at strict).</param>
+    internal static CgroupLimits CgroupLimitsFor(Core.Manifest.ResourceLimits limits, int hostProcesses = 0) => new(
         MemoryBytes: (long)limits.MemoryMb * 1024 * 1024,
         CpuPercent: limits.CpuPercent,
-        Tasks: limits.Threads + limits.Processes);
+        Tasks: limits.Threads + limits.Processes + hostProcesses);
 
     /// <summary>
     /// Plans the launch and, with a cgroup backend and <see cref="WorkerLaunchRequest.CgroupLimits"/>, creates the

@@ -160,7 +160,8 @@ public sealed class Issue16HostileHostTests
         await using var w = new Issue15World(null, Issue16.Configure);
         w.Host.PluginEvent += (_, e) => events.Enqueue(e);
         await w.Host.LoadAsync(Issue16.Benign(w.World, "t.benign"), new PluginLoadOptions { Level = "sandboxed" });
-        var resources = sample == Issue16.PythonSample ? "{ memoryMb: 128, openFiles: 64, cpuTimeSeconds: 2 }" : "{ memoryMb: 192, openFiles: 128, cpuTimeSeconds: 2 }";
+        // cpuPercent headroom: the check is about CPU time, not the share (the quota's own rung would race it).
+        var resources = sample == Issue16.PythonSample ? "{ memoryMb: 128, openFiles: 64, cpuTimeSeconds: 2, cpuPercent: 200 }" : "{ memoryMb: 192, openFiles: 128, cpuTimeSeconds: 2, cpuPercent: 200 }";
         var folder = sample == Issue16.PythonSample ? Issue16.Python(w.World, "t.cputime", resources) : Issue16.CSharp(w.World, "t.cputime", resources);
         await using var spy = new CgroupSpy(folder, orMarker: Path.Combine(w.Home, "temp", "t.cputime"));
         await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
