@@ -1,6 +1,10 @@
 using System.Globalization;
 
+#if STOCKADE_PROTOCOL
+namespace Stockade.Protocol;
+#else
 namespace Stockade;
+#endif
 
 /// <summary>
 /// The one way Stockade's options are validated: every problem is gathered (never the first alone), each names the

@@ -4,7 +4,7 @@ namespace Stockade.Protocol;
 /// Hard limits applied to everything a peer reads. Both ends of a connection should use the same values:
 /// the peer also keeps its own outgoing requests under <see cref="MaxInFlight"/> so it never floods the other side.
 /// </summary>
-public sealed record ProtocolLimits
+internal sealed record ProtocolLimits
 {
     /// <summary>One mebibyte, the unit the limits are usually written in.</summary>
     public const int Mebibyte = 1024 * 1024;

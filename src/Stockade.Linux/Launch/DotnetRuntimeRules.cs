@@ -7,7 +7,7 @@ namespace Stockade.Linux.Launch;
 /// removing one rule at a time; see docs/kernel-compatibility.md). Add the plugin's own grants to them.
 /// The one list of system paths: the host's launch planner takes its rules from here too.
 /// </summary>
-public static class DotnetRuntimeRules
+internal static class DotnetRuntimeRules
 {
     private static readonly LandlockFsAccess[] ReadOnly = [LandlockFsAccess.ReadFile, LandlockFsAccess.ReadDir];
 

@@ -4,7 +4,7 @@ namespace Stockade.Linux.Launch;
 /// The Landlock part of a launch. The launcher always handles every right the kernel's ABI knows, so
 /// whatever no rule allows is denied.
 /// </summary>
-public sealed class LaunchLandlock
+internal sealed class LaunchLandlock
 {
     /// <summary>When true, the launcher refuses (exit 71) unless Landlock is fully enforced.</summary>
     public bool Required { get; set; } = true;

@@ -3,7 +3,7 @@ using Stockade.Linux.Landlock;
 namespace Stockade.Linux.Launch;
 
 /// <summary>A Landlock rule: <see cref="Access"/> is allowed beneath <see cref="Path"/>.</summary>
-public sealed class LaunchPathRule
+internal sealed class LaunchPathRule
 {
     /// <summary>Absolute path of a directory or file (a file rule keeps only file rights). <c>/proc/self</c> means the launcher's own pid.</summary>
     public required string Path { get; set; }

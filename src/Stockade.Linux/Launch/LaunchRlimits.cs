@@ -1,7 +1,7 @@
 namespace Stockade.Linux.Launch;
 
 /// <summary>Resource limits the launcher sets (soft = hard) before exec; <see langword="null"/> leaves a limit as inherited.</summary>
-public sealed class LaunchRlimits
+internal sealed class LaunchRlimits
 {
     /// <summary>RLIMIT_NOFILE. At least <see cref="Rlimits.ResourceFloors.OpenFiles"/> for a .NET worker.</summary>
     public long? OpenFiles { get; set; }

@@ -10,7 +10,7 @@ namespace Stockade.Linux.Launch;
 /// launcher's own. Before that exec the launcher runs the canary under the filter and refuses to exec if a probe
 /// gets through.
 /// </summary>
-public sealed class LaunchSeccomp
+internal sealed class LaunchSeccomp
 {
     /// <summary>Let the target start processes (exec, fork); namespaces stay forbidden either way. Default <see langword="false"/>.</summary>
     public bool AllowExec { get; set; }

@@ -8,7 +8,7 @@ namespace Stockade.Linux.Launch;
 /// Everything the stage-1 launcher (<c>stockade-launcher --spec &lt;base64&gt;</c>) needs to confine itself and
 /// exec the target. The environment is not part of it: the launcher forwards its own environment unchanged.
 /// </summary>
-public sealed class LaunchSpec
+internal sealed class LaunchSpec
 {
     /// <summary>Absolute path of the program to <c>execve</c>.</summary>
     public required string Executable { get; set; }

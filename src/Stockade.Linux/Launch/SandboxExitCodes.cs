@@ -6,7 +6,7 @@ namespace Stockade.Linux.Launch;
 /// <c>execve</c>; after a successful exec the code is the worker's (or an executable plugin's) own. Signals are
 /// reported by the shell convention 128 + signal number.
 /// </summary>
-public static class SandboxExitCodes
+internal static class SandboxExitCodes
 {
     /// <summary>The worker answered <c>shutdown</c>, or the host closed its input.</summary>
     public const int Success = 0;

@@ -6,7 +6,7 @@ namespace Stockade.Linux.Privileges;
 /// The capability sets, securebits and identity of the calling thread, as <c>/proc/thread-self/status</c> and
 /// <c>PR_GET_SECUREBITS</c> report them: what the kernel will act on, not what the code meant to set.
 /// </summary>
-public sealed record CapabilitySnapshot
+internal sealed record CapabilitySnapshot
 {
     /// <summary><c>CapInh</c>: capabilities a program may inherit across <c>execve</c>.</summary>
     public required ulong Inheritable { get; init; }

@@ -10,7 +10,7 @@ namespace Stockade.Linux.Privileges;
 /// needs CAP_SETUID/CAP_SETGID and, with SECBIT_NO_SETUID_FIXUP clear, empties the permitted and effective sets;
 /// the inheritable set survives a uid change, so it is cleared explicitly last.
 /// </summary>
-public static class PrivilegeDrop
+internal static class PrivilegeDrop
 {
     /// <summary>
     /// The securebits a dropped worker carries, all locked: uid 0 gains nothing by exec (NOROOT), a uid change

@@ -7,7 +7,7 @@ namespace Stockade.Linux.Rlimits;
 /// fatal error instead of a catchable exception (NOFILE 16: "Failed to load JIT compiler"; DATA 64 MiB:
 /// "Out of memory." and abort; FSIZE 1 MiB caps the W^X double mapping so CoreCLR cannot start).
 /// </summary>
-public static class ResourceFloors
+internal static class ResourceFloors
 {
     /// <summary>Minimum RLIMIT_NOFILE.</summary>
     public const long OpenFiles = 64;

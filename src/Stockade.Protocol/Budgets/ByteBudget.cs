@@ -8,7 +8,7 @@ namespace Stockade.Protocol;
 /// holds the most is cut (its connection closed as a protocol violation), so a few hostile workers cannot keep the bytes
 /// every other worker needs; see docs/protocol.md, "Byte budgets". Thread-safe.
 /// </summary>
-public sealed class ByteBudget
+internal sealed class ByteBudget
 {
     private readonly ConcurrentDictionary<PeerByteBudget, byte> _members = new();
     private long _used;

@@ -5,7 +5,7 @@ namespace Stockade.Protocol;
 /// side that has not read them yet. Taking more than <see cref="LimitBytes"/> is a protocol violation that closes the
 /// connection; with a shared <see cref="ByteBudget"/> the bytes also come out of that pool. One per connection.
 /// </summary>
-public sealed class PeerByteBudget
+internal sealed class PeerByteBudget
 {
     // How long a reader waits for room in the shared pool after the largest holder was cut before it gives up itself:
     // a cut peer's bytes come back once its worker is killed and its streams close (milliseconds).

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Stockade.Protocol;
 
 /// <summary>The other side answered a request with a JSON-RPC error.</summary>
-public sealed class RemoteRpcException : RpcException
+internal sealed class RemoteRpcException : RpcException
 {
     /// <summary>Creates the exception from the error's stable code, numeric code, message and data.</summary>
     public RemoteRpcException(string code, int number, string message, JsonElement? data)

@@ -4,7 +4,7 @@ namespace Stockade.Protocol;
 /// Stable error codes carried in a JSON-RPC error's <c>data.code</c>, with the numeric JSON-RPC code each maps to.
 /// Callers should branch on these strings, never on messages.
 /// </summary>
-public static class RpcErrorCode
+internal static class RpcErrorCode
 {
     /// <summary>The broker refused: the permission is not declared or not granted (<c>-32001</c>).</summary>
     public const string PermissionDenied = "permission_denied";

@@ -6,7 +6,7 @@ namespace Stockade.Protocol;
 /// Thrown by a request handler to answer with a structured JSON-RPC error instead of a result.
 /// Any other exception from a handler is answered as <see cref="RpcErrorCode.Internal"/>.
 /// </summary>
-public class RpcException : Exception
+internal class RpcException : Exception
 {
     /// <summary>Creates an error answer with a stable <paramref name="code"/> (see <see cref="RpcErrorCode"/>) and optional extra <paramref name="data"/>.</summary>
     public RpcException(string code, string message, JsonElement? data = null)

@@ -8,7 +8,7 @@ namespace Stockade.Protocol;
 /// their own whose retention is bounded, so that a burst of large frames neither leaves the shared pool holding memory no
 /// budget counts nor leaves a new large array per frame for the GC.
 /// </summary>
-public sealed class Frame : IDisposable
+internal sealed class Frame : IDisposable
 {
     // Payloads up to this size are pooled. The shared pool keeps returned arrays per core without a bound the budgets
     // could see; a 16 MiB frame returned there would stay after its budget was given back.

@@ -6,7 +6,7 @@ namespace Stockade.Protocol;
 /// Reads frames from a stream: a 4-byte big-endian unsigned length, then that many payload bytes.
 /// Reads are buffered so that many small frames cost few system calls. Not thread-safe: one reader loop per stream.
 /// </summary>
-public sealed class FrameReader
+internal sealed class FrameReader
 {
     private const int HeaderSize = 4;
     private const int BufferSize = 64 * 1024;

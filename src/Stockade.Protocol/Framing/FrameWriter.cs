@@ -7,7 +7,7 @@ namespace Stockade.Protocol;
 /// the stream on <see cref="FlushAsync"/> or when the buffer fills, so a burst of messages costs one write.
 /// Not thread-safe: one writer loop per stream.
 /// </summary>
-public sealed class FrameWriter
+internal sealed class FrameWriter
 {
     private const int HeaderSize = 4;
     private const int BufferSize = 64 * 1024;

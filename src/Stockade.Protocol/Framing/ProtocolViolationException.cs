@@ -4,7 +4,7 @@ namespace Stockade.Protocol;
 /// The other side broke the framing or JSON-RPC rules (zero-length, truncated or oversize frame, malformed JSON,
 /// a flood, an answer to a request never made...). The connection cannot be trusted afterwards and is closed.
 /// </summary>
-public sealed class ProtocolViolationException : Exception
+internal sealed class ProtocolViolationException : Exception
 {
     /// <summary>Creates the exception with a reason a person can read, e.g. "frame of 20000000 bytes exceeds the 16 MiB limit".</summary>
     public ProtocolViolationException(string reason)

@@ -4,5 +4,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Parameters of <c>$/cancel</c>.</summary>
 /// <param name="Id">The id of the request the caller gave up on.</param>
-public sealed record CancelParams(
+internal sealed record CancelParams(
     JsonElement Id);

@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Parameters of <c>host.config.get</c>.</summary>
 /// <param name="Key">The configuration key.</param>
-public sealed record ConfigGetParams(
+internal sealed record ConfigGetParams(
     string Key);

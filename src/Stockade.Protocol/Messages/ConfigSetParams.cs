@@ -5,6 +5,6 @@ namespace Stockade.Protocol;
 /// <summary>Parameters of <c>host.config.set</c>.</summary>
 /// <param name="Key">The configuration key.</param>
 /// <param name="Value">The new value.</param>
-public sealed record ConfigSetParams(
+internal sealed record ConfigSetParams(
     string Key,
     JsonElement Value);

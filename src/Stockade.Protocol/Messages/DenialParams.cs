@@ -5,7 +5,7 @@ namespace Stockade.Protocol;
 /// <param name="Path">The path, when known.</param>
 /// <param name="Operation"><c>read</c>, <c>write</c>, <c>delete</c>, <c>list</c>, or <c>null</c> when unknown.</param>
 /// <param name="Errno">The errno reported (13 EACCES, 1 EPERM).</param>
-public sealed record DenialParams(
+internal sealed record DenialParams(
     string Kind,
     string? Path,
     string? Operation,

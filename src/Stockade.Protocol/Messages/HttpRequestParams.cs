@@ -5,7 +5,7 @@ namespace Stockade.Protocol;
 /// <param name="Url">Absolute URL.</param>
 /// <param name="Headers">Request and content headers.</param>
 /// <param name="Body">Body bytes (base64 on the wire).</param>
-public sealed record HttpRequestParams(
+internal sealed record HttpRequestParams(
     string Method,
     string Url,
     IReadOnlyDictionary<string, string[]>? Headers,

@@ -4,7 +4,7 @@ namespace Stockade.Protocol;
 /// <param name="Status">HTTP status code.</param>
 /// <param name="Headers">Response and content headers.</param>
 /// <param name="Body">Body bytes (base64 on the wire).</param>
-public sealed record HttpResponseResult(
+internal sealed record HttpResponseResult(
     int Status,
     IReadOnlyDictionary<string, string[]>? Headers,
     byte[]? Body);

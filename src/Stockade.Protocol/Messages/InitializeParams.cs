@@ -10,7 +10,7 @@ namespace Stockade.Protocol;
 /// <param name="TempDir"><c>$TEMP</c>: its temporary folder, wiped when the worker exits.</param>
 /// <param name="Config">Its configuration, if any.</param>
 /// <param name="GrantedPermissions">The permissions granted to it, e.g. <c>file:write=$PLUGIN_DATA/**</c>.</param>
-public sealed record InitializeParams(
+internal sealed record InitializeParams(
     string PluginId,
     string Level,
     string PluginDir,

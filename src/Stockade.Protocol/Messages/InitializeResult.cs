@@ -4,7 +4,7 @@ namespace Stockade.Protocol;
 /// <param name="Methods">Names it answers in <c>invoke</c>.</param>
 /// <param name="Hooks">Hook names it handles in <c>hook</c>.</param>
 /// <param name="SdkVersion">The SDK/protocol version the worker speaks.</param>
-public sealed record InitializeResult(
+internal sealed record InitializeResult(
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> Hooks,
     string SdkVersion);

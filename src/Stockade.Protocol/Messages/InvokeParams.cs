@@ -5,6 +5,6 @@ namespace Stockade.Protocol;
 /// <summary>Parameters of <c>invoke</c>.</summary>
 /// <param name="Method">The plugin method to call.</param>
 /// <param name="Input">Its input, bound to the method's parameter.</param>
-public sealed record InvokeParams(
+internal sealed record InvokeParams(
     string Method,
     JsonElement? Input);

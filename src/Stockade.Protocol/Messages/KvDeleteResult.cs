@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Answer to <c>host.kv.delete</c>.</summary>
 /// <param name="Deleted">Whether the key existed.</param>
-public sealed record KvDeleteResult(
+internal sealed record KvDeleteResult(
     bool Deleted);

@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Parameters of <c>host.kv.list</c>.</summary>
 /// <param name="Prefix">Only keys starting with this; <c>null</c> for all.</param>
-public sealed record KvListParams(
+internal sealed record KvListParams(
     string? Prefix);

@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Answer to <c>host.kv.list</c>.</summary>
 /// <param name="Keys">The keys, in ordinal order.</param>
-public sealed record KvListResult(
+internal sealed record KvListResult(
     IReadOnlyList<string> Keys);

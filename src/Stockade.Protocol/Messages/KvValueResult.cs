@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Answer to <c>host.kv.get</c>.</summary>
 /// <param name="Value">The value, or <c>null</c> when the key is not set.</param>
-public sealed record KvValueResult(
+internal sealed record KvValueResult(
     string? Value);

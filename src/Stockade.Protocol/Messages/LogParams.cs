@@ -3,6 +3,6 @@ namespace Stockade.Protocol;
 /// <summary>Parameters of <c>host.log</c>.</summary>
 /// <param name="Level"><c>debug</c>, <c>info</c>, <c>warning</c> or <c>error</c>.</param>
 /// <param name="Message">The text.</param>
-public sealed record LogParams(
+internal sealed record LogParams(
     string Level,
     string Message);

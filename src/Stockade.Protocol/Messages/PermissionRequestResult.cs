@@ -2,5 +2,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Answer to <c>host.permission.request</c>.</summary>
 /// <param name="Granted">Whether the permission is now granted.</param>
-public sealed record PermissionRequestResult(
+internal sealed record PermissionRequestResult(
     bool Granted);

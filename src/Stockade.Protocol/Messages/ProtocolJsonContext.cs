@@ -27,4 +27,4 @@ namespace Stockade.Protocol;
 [JsonSerializable(typeof(PermissionRequestResult))]
 [JsonSerializable(typeof(DenialParams))]
 [JsonSerializable(typeof(JsonElement))]
-public sealed partial class ProtocolJsonContext : JsonSerializerContext;
+internal sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 namespace Stockade.Protocol;
 
 /// <summary>The method names of the Stockade protocol (see docs/protocol.md).</summary>
-public static class ProtocolMethods
+internal static class ProtocolMethods
 {
     /// <summary>Host → worker request: <see cref="InitializeParams"/> → <see cref="InitializeResult"/>. The worker is ready once it answers.</summary>
     public const string Initialize = "initialize";

@@ -6,7 +6,7 @@ namespace Stockade.Protocol;
 /// <param name="Service">The host service, e.g. <c>clipboard</c>.</param>
 /// <param name="Method">Its method.</param>
 /// <param name="Args">Its arguments.</param>
-public sealed record ServiceCallParams(
+internal sealed record ServiceCallParams(
     string Service,
     string Method,
     JsonElement? Args);

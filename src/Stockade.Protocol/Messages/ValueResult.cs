@@ -4,5 +4,5 @@ namespace Stockade.Protocol;
 
 /// <summary>Answer to <c>host.config.get</c>.</summary>
 /// <param name="Value">The value, or <c>null</c> when the key is not set.</param>
-public sealed record ValueResult(
+internal sealed record ValueResult(
     JsonElement? Value);

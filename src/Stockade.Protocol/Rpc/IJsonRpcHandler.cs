@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Stockade.Protocol;
 
 /// <summary>Answers the requests and notifications a <see cref="JsonRpcPeer"/> receives.</summary>
-public interface IJsonRpcHandler
+internal interface IJsonRpcHandler
 {
     /// <summary>
     /// Answers one request. Requests run concurrently. Return the result (<see langword="null"/> for a JSON null);

@@ -6,7 +6,7 @@ namespace Stockade.Protocol;
 /// An <see cref="IJsonRpcHandler"/> built from one delegate per method name. Register everything before the peer starts;
 /// the table is read without locks afterwards.
 /// </summary>
-public sealed class JsonRpcMethodTable : IJsonRpcHandler
+internal sealed class JsonRpcMethodTable : IJsonRpcHandler
 {
     private readonly Dictionary<string, Func<JsonElement?, CancellationToken, ValueTask<JsonElement?>>> _requests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonElement?, CancellationToken, ValueTask>> _notifications = new(StringComparer.Ordinal);

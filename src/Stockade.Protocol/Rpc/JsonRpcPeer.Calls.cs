@@ -3,7 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Stockade.Protocol;
 
-public sealed partial class JsonRpcPeer
+internal sealed partial class JsonRpcPeer
 {
     /// <summary>Sends a request and waits for its answer.</summary>
     /// <param name="method">Method name, e.g. <c>invoke</c>.</param>

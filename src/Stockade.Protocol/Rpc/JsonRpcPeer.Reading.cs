@@ -4,7 +4,7 @@ using System.Text.Unicode;
 
 namespace Stockade.Protocol;
 
-public sealed partial class JsonRpcPeer
+internal sealed partial class JsonRpcPeer
 {
     private const string CancelMethod = "$/cancel";
 

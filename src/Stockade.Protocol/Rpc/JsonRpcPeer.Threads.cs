@@ -15,7 +15,7 @@ namespace Stockade.Protocol;
 // arrives while the only handler in flight runs on the leader waits for it to finish, or for the take-over, at most two
 // watch intervals. With more than one call in flight, or frames already buffered, handlers go to the pool and the leader
 // keeps reading, as in the asynchronous mode.
-public sealed partial class JsonRpcPeer
+internal sealed partial class JsonRpcPeer
 {
     // The leader, the watcher, and threads whose handler blocked when they lost the reading; beyond that the handlers go
     // to the pool.

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Stockade.Protocol;
 
-public sealed partial class JsonRpcPeer
+internal sealed partial class JsonRpcPeer
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 

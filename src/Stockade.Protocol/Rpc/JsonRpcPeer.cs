@@ -16,7 +16,7 @@ namespace Stockade.Protocol;
 /// The peer owns both streams and disposes them when it closes (with <see cref="JsonRpcReadMode.DedicatedThreads"/>, the
 /// input once the blocking read pending at that moment has returned).
 /// </remarks>
-public sealed partial class JsonRpcPeer : IAsyncDisposable
+internal sealed partial class JsonRpcPeer : IAsyncDisposable
 {
     // Read by whichever thread holds the writer flag, one at a time but not always the same thread.
     private static readonly UnboundedChannelOptions OutboxOptions = new() { SingleReader = false };

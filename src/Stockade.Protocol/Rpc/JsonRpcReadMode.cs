@@ -1,7 +1,7 @@
 namespace Stockade.Protocol;
 
 /// <summary>How a <see cref="JsonRpcPeer"/> reads its input stream; chosen at <see cref="JsonRpcPeer.Start(JsonRpcReadMode)"/>.</summary>
-public enum JsonRpcReadMode
+internal enum JsonRpcReadMode
 {
     /// <summary>
     /// Asynchronous reads on thread-pool threads (the default). Suits a process that hosts many peers, such as the host

@@ -1,7 +1,7 @@
 namespace Stockade.Protocol;
 
 /// <summary>Says why a <see cref="JsonRpcPeer"/> closed the connection.</summary>
-public sealed class ProtocolViolationEventArgs : EventArgs
+internal sealed class ProtocolViolationEventArgs : EventArgs
 {
     /// <summary>Creates the arguments with the reason.</summary>
     public ProtocolViolationEventArgs(string reason) => Reason = reason;

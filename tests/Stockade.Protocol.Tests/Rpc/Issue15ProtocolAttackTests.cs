@@ -13,7 +13,7 @@ public class Issue15ProtocolAttackTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     /// <summary>The peer under test reads this way; a subclass runs every test again in the other mode.</summary>
-    protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
+    private protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
 
     /// <summary>Messages a strict reader refuses and a lenient one reads one way or the other.</summary>
     public static TheoryData<string, string, string> AmbiguousMessages => new()
@@ -76,5 +76,5 @@ public class Issue15ProtocolAttackTests
 public sealed class Issue15ProtocolAttackDedicatedThreadsTests : Issue15ProtocolAttackTests
 {
     /// <inheritdoc/>
-    protected override JsonRpcReadMode Mode => JsonRpcReadMode.DedicatedThreads;
+    private protected override JsonRpcReadMode Mode => JsonRpcReadMode.DedicatedThreads;
 }

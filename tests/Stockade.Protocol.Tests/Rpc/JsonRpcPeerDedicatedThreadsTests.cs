@@ -8,7 +8,7 @@ public sealed class JsonRpcPeerDedicatedThreadsTests : JsonRpcPeerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    protected override JsonRpcReadMode Mode => JsonRpcReadMode.DedicatedThreads;
+    private protected override JsonRpcReadMode Mode => JsonRpcReadMode.DedicatedThreads;
 
     [Fact]
     public async Task HandleRequest_OneCallAtATime_HandlerRunsOnTheReadingThreadNotThePool()

@@ -5,7 +5,7 @@ namespace Stockade.Protocol.Tests;
 public class JsonRpcPeerTests
 {
     // The peer under test (the answering side) reads this way; a subclass runs every test again in the other mode.
-    protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
+    private protected virtual JsonRpcReadMode Mode => JsonRpcReadMode.Asynchronous;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
