@@ -161,6 +161,65 @@ public sealed class Issue15AuditTests : IDisposable
         grant.Stderr.ShouldNotContain("   at ");
     }
 
+    [Fact]
+    public async Task AcknowledgeTail_UnsignedRecordsLeftByADeadWriter_VerifyPassesAfter_AndSaysWhoVouched()
+    {
+        await InstallAsync();
+        var (_, _, first) = AppendForgery(); // what a writer killed before its next head leaves looks exactly like this
+        var (_, _, last) = AppendForgery();
+
+        var verify = await CliRunner.RunAsync("audit", "verify", "--home", Home);
+        verify.ExitCode.ShouldBe(8, verify.Stdout);
+        verify.Stderr.ShouldContain($"stockade audit acknowledge-tail {first}-{last}");
+
+        // Refused without a reason, for another span, and without a terminal or --yes: nothing is signed.
+        var noReason = await CliRunner.RunAsync("audit", "acknowledge-tail", $"{first}-{last}", "--yes", "--home", Home);
+        noReason.ExitCode.ShouldBe(1, noReason.Stderr);
+        noReason.Stderr.ShouldContain("--reason");
+        var wrongSpan = await CliRunner.RunAsync("audit", "acknowledge-tail", $"{first}-{last + 5}", "--reason", "test", "--yes", "--home", Home);
+        wrongSpan.ExitCode.ShouldBe(1, wrongSpan.Stderr);
+        wrongSpan.Stderr.ShouldContain($"records {first}–{last} are the ones left unsigned");
+        var unconfirmed = await CliRunner.RunAsync("audit", "acknowledge-tail", $"{first}-{last}", "--reason", "test", "--home", Home);
+        unconfirmed.ExitCode.ShouldBe(1, unconfirmed.Stderr);
+        unconfirmed.Stdout.ShouldContain("network:request=*"); // the records are shown before anything is asked
+        (await CliRunner.RunAsync("audit", "verify", "--home", Home)).ExitCode.ShouldBe(8);
+        var malformed = await CliRunner.RunAsync("audit", "acknowledge-tail", "7", "--reason", "x", "--yes", "--home", Home);
+        malformed.ExitCode.ShouldBe(1);
+        malformed.Stderr.ShouldContain("FROM-TO");
+
+        var ack = await CliRunner.RunAsync("audit", "acknowledge-tail", $"{first}-{last}", "--reason", "host killed at 10:02", "--yes", "--home", Home);
+        ack.ExitCode.ShouldBe(0, ack.Stdout + ack.Stderr);
+
+        var after = await CliRunner.RunAsync("audit", "verify", "--home", Home);
+        after.ExitCode.ShouldBe(0, after.Stderr);
+        after.Stdout.ShouldContain($"records {first}–{last} were left unsigned by a writer that stopped before signing them, and were acknowledged by an operator");
+        var recorded = new AuditReader(AuditDir).Query(new AuditQuery { Action = "audit.unsigned_acknowledged" }).Single();
+        recorded.Details!["reason"].ShouldBe("host killed at 10:02");
+        recorded.Details["from"].ShouldBe(first.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        recorded.Seq.ShouldBeGreaterThan(last); // recorded after the span, by a writer that signs its own heads
+
+        // Nothing to acknowledge now; and a forgery appended later is not covered by the acknowledgement.
+        (await CliRunner.RunAsync("audit", "acknowledge-tail", $"{first}-{last}", "--reason", "again", "--yes", "--home", Home)).ExitCode.ShouldBe(1);
+        var (_, _, later) = AppendForgery();
+        var again = await CliRunner.RunAsync("audit", "verify", "--home", Home);
+        again.ExitCode.ShouldBe(8);
+        again.Stderr.ShouldContain($"record {later} is covered by no signed head");
+    }
+
+    [Fact]
+    public async Task AcknowledgeTail_ChainBroken_IsNotMendedByAnAcknowledgement_ExitEight()
+    {
+        await InstallAsync();
+        var file = Directory.GetFiles(AuditDir, "audit-*.jsonl").Order(StringComparer.Ordinal).Last();
+        var lines = File.ReadAllLines(file);
+        File.WriteAllLines(file, lines[..^1].Append(lines[^1].Replace("\"seq\":", "\"seq\": ", StringComparison.Ordinal)));
+
+        var ack = await CliRunner.RunAsync("audit", "acknowledge-tail", "1-1", "--reason", "x", "--yes", "--home", Home);
+
+        ack.ExitCode.ShouldBe(8, ack.Stdout + ack.Stderr);
+        ack.Stderr.ShouldContain("another problem than unsigned records");
+    }
+
     private async Task InstallAsync()
     {
         var install = await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--grant", "all", "--yes", "--home", Home);

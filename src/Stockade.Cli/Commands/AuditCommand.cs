@@ -6,6 +6,7 @@ using Stockade.Cli.Rendering;
 using Stockade.Core.Audit;
 using Stockade.Hosting;
 using Stockade.Hosting.Audit;
+using Stockade.Hosting.Installation;
 using Stockade.Hosting.Store;
 
 namespace Stockade.Cli.Commands;
@@ -120,6 +121,98 @@ internal static class AuditCommand
             return Task.FromResult(ExitCodes.Success);
         });
         command.Subcommands.Add(anchor);
+        command.Subcommands.Add(AcknowledgeTail(console));
+        return command;
+    }
+
+    // stockade audit acknowledge-tail FROM-TO --reason TEXT [--yes] [--key FILE]: a person vouches for records a writer
+    // left unsigned (decision 46). Shows them first; never automatic.
+    private static Command AcknowledgeTail(CliConsole console)
+    {
+        var span = new Argument<string>("FROM-TO") { Description = "The records verify names as unsigned, e.g. 120-135." };
+        var reason = new Option<string?>("--reason") { Description = "Why you vouch for them (recorded), e.g. \"host killed by the OOM killer at 10:02\"." };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask: acknowledge after showing the records." };
+        var key = KeyOption();
+        var command = new Command("acknowledge-tail", "Vouch for audit records a writer left unsigned when it was killed before its next signed head (verify fails on them until then). Shows the records, records who acknowledged and why, and signs a 'recovered' head over exactly that span with the audit signing key.") { span, reason, yes, key };
+        CliApplication.SetHandler(command, console, async (parse, _) =>
+        {
+            var text = parse.GetValue(span) ?? string.Empty;
+            var dash = text.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !long.TryParse(text.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                || !long.TryParse(text.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var to) || from < 1 || to < from)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"'{TerminalText.Line(text)}' is not a span of records", "give it as FROM-TO, the numbers 'stockade audit verify' names (e.g. 120-135).");
+            }
+
+            if (string.IsNullOrWhiteSpace(parse.GetValue(reason)))
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, "an acknowledgement needs a reason", "add --reason \"why you vouch for these records\" (it is recorded with your name).");
+            }
+
+            var home = new StockadeHome(GlobalOptions.ResolveHome(parse));
+            var keyPath = parse.GetValue(key) ?? AuditSigningKey.DefaultPath;
+            AuditSigningKey signingKey;
+            try
+            {
+                signingKey = AuditSigningKey.Load(keyPath);
+            }
+            catch (Exception ex) when (ex is AuditWriteException or IOException or UnauthorizedAccessException)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"cannot load the audit signing key {keyPath}: {ex.Message}", $"run as the user who owns the key, or give it with --key FILE (or {AuditSigningKey.PathVariable}).");
+            }
+
+            using (signingKey)
+            {
+                if (!signingKey.CanSign)
+                {
+                    throw new CliException(ExitCodes.UsageOrNotFound, $"{keyPath} holds only the public part of the audit signing key", "acknowledging signs a head: give the private key with --key FILE.");
+                }
+
+                var records = Directory.Exists(home.AuditDirectory)
+                    ? new AuditReader(home.AuditDirectory).Query(new AuditQuery()).Where(r => r.Seq >= from && r.Seq <= to).ToList()
+                    : [];
+                console.Output.MarkupLine($"records {from}–{to}, which no signed head covers:");
+                AuditRenderer.Write(console, records);
+                if (!parse.GetValue(yes))
+                {
+                    if (!console.IsInteractive)
+                    {
+                        throw new CliException(ExitCodes.UsageOrNotFound, "not acknowledged: there is no terminal to confirm on", "read the records above, then run the same command with --yes.");
+                    }
+
+                    if (!console.Output.Confirm($"vouch for these {records.Count} record(s) as written by your own Stockade writer?", defaultValue: false))
+                    {
+                        console.Output.MarkupLine("[yellow]not acknowledged[/]");
+                        return ExitCodes.UsageOrNotFound;
+                    }
+                }
+
+                await using var host = HostFactory.Create(home.Root, console);
+                AuditVerifyResult after;
+                try
+                {
+                    after = new PluginInstaller(host).AcknowledgeUnsignedRecords(from, to, parse.GetValue(reason)!, Environment.UserName, signingKey);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new CliException(ex.Message.Contains("another problem", StringComparison.Ordinal) ? ExitCodes.IntegrityFailure : ExitCodes.UsageOrNotFound,
+                        "not acknowledged: " + ex.Message, "run 'stockade audit verify' to see what it finds.");
+                }
+                catch (AuditWriteException ex)
+                {
+                    return PluginCommands.AuditRefused(console, host, "acknowledged", ex);
+                }
+
+                console.Output.MarkupLine($"[green]acknowledged[/] records {from}–{to} (recorded as audit.unsigned_acknowledged; a 'recovered' head signed with key {signingKey.KeyId})");
+                if (!after.Ok)
+                {
+                    console.Error.WriteLine($"stockade: the audit log still does not verify: {after.Problem}");
+                    return ExitCodes.IntegrityFailure;
+                }
+
+                return ExitCodes.Success;
+            }
+        });
         return command;
     }
 

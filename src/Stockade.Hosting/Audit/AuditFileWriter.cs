@@ -493,9 +493,41 @@ internal sealed class AuditFileWriter : IDisposable
         }
     }
 
-    private FileStream AcquireLock()
+    /// <summary>
+    /// Appends a head an operator signed (<see cref="AuditVerifier.RecoveredReason"/>) to <c>heads.jsonl</c> under the audit
+    /// lock, so it never interleaves with a running writer's heads, and forces it to disk.
+    /// </summary>
+    public static void AppendOperatorHead(string directory, AuditSignedHead head, TimeSpan lockTimeout)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(_options.LockTimeout.TotalSeconds * Stopwatch.Frequency);
+        using var fileLock = AcquireLock(Path.Combine(directory, AuditFiles.LockFileName), lockTimeout);
+        var path = Path.Combine(directory, AuditSignedHead.FileName);
+        try
+        {
+            using var heads = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(heads);
+            var line = System.Text.Encoding.UTF8.GetBytes(head.ToLine() + "\n");
+            try
+            {
+                RandomAccess.Write(heads, line, length);
+                RandomAccess.FlushToDisk(heads);
+            }
+            catch (IOException)
+            {
+                RandomAccess.SetLength(heads, length);
+                throw;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AuditWriteException($"cannot write the signed audit head in {directory}: {ex.Message} — free space or fix permissions there, then acknowledge again", ex);
+        }
+    }
+
+    private FileStream AcquireLock() => AcquireLock(_lockPath, _options.LockTimeout);
+
+    private static FileStream AcquireLock(string lockPath, TimeSpan lockTimeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(lockTimeout.TotalSeconds * Stopwatch.Frequency);
         var delay = 1;
         while (true)
         {
@@ -503,14 +535,14 @@ internal sealed class AuditFileWriter : IDisposable
             {
                 // FileShare.None takes an exclusive flock(2) on Unix: held against other processes and other
                 // open handles in this one; released when the stream is disposed or the process dies.
-                return new FileStream(_lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
             }
             catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
             {
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
                     throw new AuditWriteException(
-                        $"the audit lock {_lockPath} stayed taken for {_options.LockTimeout.TotalSeconds:0.#} s — another stockade process is stuck writing; stop it or raise AuditLogOptions.LockTimeout",
+                        $"the audit lock {lockPath} stayed taken for {lockTimeout.TotalSeconds:0.#} s — another stockade process is stuck writing; stop it or raise AuditLogOptions.LockTimeout",
                         ex);
                 }
 

@@ -181,7 +181,8 @@ public static class AuditVerifier
                         {
                             return Fail(uncoveredFrom - 1, uncoveredFile, uncoveredLine,
                                 $"{uncoveredFile} line {uncoveredLine}: {Range(uncoveredFrom, uncoveredTo)} no signed head although later records are signed: "
-                                + "they were not written by a Stockade writer holding the audit signing key (appended by hand: forged), or their writer was killed before it could sign them");
+                                + "they were not written by a Stockade writer holding the audit signing key (appended by hand: forged), or their writer was killed before it could sign them"
+                                + Acknowledge(uncoveredFrom, uncoveredTo)) with { UnsignedFrom = uncoveredFrom, UnsignedTo = uncoveredTo };
                         }
                     }
 
@@ -256,6 +257,14 @@ public static class AuditVerifier
                 compared.Add($"last signed head: record {last.Seq} in {last.File}, signed {last.Ts:yyyy-MM-dd HH:mm:ss}Z ({last.Reason}); {signedCount} record(s) covered by the head of the writer that wrote them");
             }
 
+            foreach (var (recovered, line) in heads.Where(h => h.Head.Reason == RecoveredReason))
+            {
+                foreach (var (from, to) in recovered.Ranges)
+                {
+                    compared.Add($"records {from}–{to} were left unsigned by a writer that stopped before signing them, and were acknowledged by an operator holding the key ({AuditSignedHead.FileName} line {line}, signed {recovered.Ts:yyyy-MM-dd HH:mm:ss}Z; the audit.unsigned_acknowledged record says who and why)");
+                }
+            }
+
             if (legacyUnsigned > 0)
             {
                 compared.Add($"{legacyUnsigned} record(s) of schema version 1 were written before signed heads existed: chained, not signed");
@@ -269,7 +278,8 @@ public static class AuditVerifier
                 {
                     return Fail(uncoveredFrom - 1, uncoveredFile, uncoveredLine,
                         $"{uncoveredFile} line {uncoveredLine}: {Range(uncoveredFrom, uncoveredTo)} no signed head and {WhyNoWriterWillSign(heads, uncoveredFrom, now, options.WriterOpen)}: "
-                        + "they were appended without the audit signing key (forged), or their writer was killed before signing them (it signs at least every 5 s)");
+                        + "they were appended without the audit signing key (forged), or their writer was killed before signing them (it signs at least every 5 s)"
+                        + Acknowledge(uncoveredFrom, uncoveredTo)) with { UnsignedFrom = uncoveredFrom, UnsignedTo = uncoveredTo };
                 }
 
                 tail = new UnsignedSpan(uncoveredFrom, uncoveredTo);
@@ -342,7 +352,7 @@ public static class AuditVerifier
             return "no writer has the log open to sign them";
         }
 
-        var newest = heads.Where(h => h.Head.Writer is not null).Select(h => ((AuditSignedHead, int)?)h).LastOrDefault();
+        var newest = heads.Where(h => h.Head.Writer is not null && h.Head.Reason != RecoveredReason).Select(h => ((AuditSignedHead, int)?)h).LastOrDefault();
         if (newest is not { } last)
         {
             return "although audit/.writers is locked, no writer signed an open head before them (holding that lock proves nothing: anyone who can read it can)";
@@ -374,6 +384,12 @@ public static class AuditVerifier
 
         return 1;
     }
+
+    /// <summary>The reason of a head an operator signs over records left unsigned (<c>stockade audit acknowledge-tail</c>).</summary>
+    internal const string RecoveredReason = "recovered";
+
+    private static string Acknowledge(long from, long to) =>
+        $" — read them (stockade audit --since …), and if they are your writer's, acknowledge them: stockade audit acknowledge-tail {from}-{to} --reason \"…\"";
 
     private static string Range(long from, long to) => from == to ? $"record {from} is covered by" : $"records {from}–{to} are covered by";
 

@@ -30,6 +30,16 @@ public sealed record AuditVerifyResult
     /// <summary>Records no signed head covers yet, at the end of the log (waiting for a running writer's next head).</summary>
     public long? UnsignedTail { get; init; }
 
+    /// <summary>
+    /// When the problem is records no signed head covers and no running writer will sign (a writer killed before its
+    /// next head, or records appended without the key): the first of them. An operator who has read them may
+    /// acknowledge exactly that span (<c>stockade audit acknowledge-tail FROM-TO</c>).
+    /// </summary>
+    public long? UnsignedFrom { get; init; }
+
+    /// <summary>The last record of the span <see cref="UnsignedFrom"/> starts.</summary>
+    public long? UnsignedTo { get; init; }
+
     /// <summary>What was compared, one sentence a line, for the user to read (with <see cref="AuditVerifyOptions"/> only).</summary>
     public IReadOnlyList<string>? Compared { get; init; }
 }

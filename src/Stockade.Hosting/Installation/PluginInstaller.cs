@@ -22,6 +22,7 @@ public sealed class PluginInstaller
 {
     private const string TrustAdded = "trust.added";
     private const string TrustRemoved = "trust.removed";
+    private const string UnsignedAcknowledged = "audit.unsigned_acknowledged";
     private const string Grammar = "a permission is written category:action[=scope], e.g. file:read=/srv/photos/**, network:request=api.example.com:443, env:read=LANG";
     private readonly PluginHost _host;
 
@@ -281,6 +282,92 @@ public sealed class PluginInstaller
 
         AuditTrust(TrustRemoved, key.KeyId, key.Name, by);
         return _host.Store.RemoveTrustedKey(keyId);
+    }
+
+    /// <summary>
+    /// Acknowledges audit records no signed head covers and no running writer will sign — a writer killed (power cut,
+    /// SIGKILL) before its next head leaves such a span, and <c>verify</c> fails on it until a person who has read the
+    /// records vouches for them. <paramref name="from"/>–<paramref name="to"/> must be exactly the span <c>verify</c>
+    /// names; the acknowledgement is recorded first (<c>audit.unsigned_acknowledged</c>: the span, who, why), then a
+    /// head over the span is signed with <paramref name="key"/> (reason <c>recovered</c>). Never automatic: records
+    /// appended by hand while no writer ran look the same, so only a person may vouch for them.
+    /// </summary>
+    /// <param name="from">The first record of the span.</param>
+    /// <param name="to">The last record of the span.</param>
+    /// <param name="reason">Why the operator vouches for them (recorded).</param>
+    /// <param name="by">Who acknowledges (recorded).</param>
+    /// <param name="key">The audit signing key (private part): the one that signs this home's heads.</param>
+    /// <returns>The log verified again after the acknowledgement.</returns>
+    /// <exception cref="InvalidOperationException">There is no such span: the log verifies, has another problem, or the span differs (the message names what <c>verify</c> found).</exception>
+    /// <exception cref="AuditWriteException">The record or the head could not be written; nothing was acknowledged if the record failed.</exception>
+    public AuditVerifyResult AcknowledgeUnsignedRecords(long from, long to, string reason, string by, AuditSigningKey key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(key);
+        if (!key.CanSign)
+        {
+            throw new InvalidOperationException($"the key {key.KeyId} holds only a public part: acknowledging needs the private audit signing key");
+        }
+
+        var directory = _host.Home.AuditDirectory;
+        AuditVerifyResult Verify() => AuditVerifier.Verify(directory, new AuditVerifyOptions
+        {
+            StoreHead = _host.Store.Read(),
+            RequireStoreHead = true,
+            Key = key,
+            WriterOpen = AuditLog.IsOpenByAWriter(directory),
+        });
+
+        _host.Audit.FlushAsync().GetAwaiter().GetResult();
+        var before = Verify();
+        if (before.Ok)
+        {
+            throw new InvalidOperationException(before.UnsignedTail is > 0
+                ? $"records {before.Records - before.UnsignedTail + 1}–{before.Records} are waiting for their running writer's next signed head: nothing to acknowledge — verify again in a few seconds"
+                : "the audit log verifies: no record is left unsigned, nothing to acknowledge");
+        }
+
+        if (before.UnsignedFrom is not { } foundFrom || before.UnsignedTo is not { } foundTo)
+        {
+            throw new InvalidOperationException($"the audit log has another problem than unsigned records, which no acknowledgement mends: {before.Problem}");
+        }
+
+        if (foundFrom != from || foundTo != to)
+        {
+            throw new InvalidOperationException($"records {foundFrom}–{foundTo} are the ones left unsigned, not {from}–{to}: acknowledge exactly the span verify names, after reading it");
+        }
+
+        var last = FindRecord(directory, to)
+            ?? throw new InvalidOperationException($"record {to} was not found in {directory} although verify saw it: run verify again");
+
+        // The record first: if it cannot be written, nothing is acknowledged.
+        _host.Audit.AppendAsync(new AuditEntry(UnsignedAcknowledged, AuditDecision.Info, AuditLayer.Cli)
+        {
+            Resource = $"{from}-{to}",
+            Details = new Dictionary<string, string> { ["from"] = from.ToString(System.Globalization.CultureInfo.InvariantCulture), ["to"] = to.ToString(System.Globalization.CultureInfo.InvariantCulture), ["reason"] = reason, ["by"] = by },
+        }).AsTask().GetAwaiter().GetResult();
+        _host.Audit.FlushAsync().GetAwaiter().GetResult();
+
+        var head = AuditSignedHead.Create(to, last.Record.Hash, last.File, _host.Time.GetUtcNow(), AuditVerifier.RecoveredReason, [(from, to)], key, writer: "operator");
+        AuditFileWriter.AppendOperatorHead(directory, head, TimeSpan.FromSeconds(10));
+        return Verify();
+    }
+
+    private static (AuditRecord Record, string File)? FindRecord(string directory, long seq)
+    {
+        foreach (var (_, path) in AuditFiles.List(directory))
+        {
+            foreach (var (_, line) in JsonlLines.Read(path))
+            {
+                if (AuditRecordFormat.TryParseLine(line.Span, out var record, out _) && record!.Seq == seq)
+                {
+                    return (record, Path.GetFileName(path));
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
