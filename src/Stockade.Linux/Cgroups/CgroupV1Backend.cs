@@ -213,9 +213,18 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
 
     public void KillAll() => KillAll(TimeSpan.FromSeconds(5));
 
-    /// <summary>Freeze, SIGKILL every task, thaw (a frozen v1 task takes SIGKILL only when thawed), wait until empty.</summary>
+    /// <summary>
+    /// No new task (pids.max 0), freeze, SIGKILL every task, thaw (a frozen v1 task takes SIGKILL only when thawed), wait
+    /// until empty. pids.max 0 comes first because the freezer is optional: without it a chain that forks and exits
+    /// stays one step ahead of a read-then-kill loop; with no fork possible, every task left is one already listed.
+    /// </summary>
     internal bool KillAll(TimeSpan patience)
     {
+        if (Dir("pids") is { } counting)
+        {
+            TryWrite(Path.Combine(counting, "pids.max"), "0");
+        }
+
         string? freezer = Dir("freezer");
         if (freezer is not null && IsPopulated())
         {
