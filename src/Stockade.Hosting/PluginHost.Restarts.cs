@@ -55,6 +55,24 @@ public sealed partial class PluginHost
         history.Pending = new RestartChoice(plan, policy, after);
     }
 
+    /// <summary>
+    /// A policy rebuilt from the manifest (a grant change) with the restart ladder's limits kept: while the slot remembers
+    /// resource kills, its limits stay those of <see cref="RestartPlanner.LimitsAfter"/>, never the loaded ones. A grant
+    /// says what a plugin may reach, not how much it may use; before, a grant change handed a plugin killed down the
+    /// ladder its full limits back until its next kill (decision 54's known gap).
+    /// </summary>
+    private SandboxPolicy KeepStricterLimits(PluginSlot slot, SandboxPolicy rebuilt)
+    {
+        var history = slot.Restarts;
+        if (history.BaseLimits is not { } baseLimits || history.ResourceKills == 0)
+        {
+            return rebuilt;
+        }
+
+        var limits = RestartPlanner.LimitsAfter(RestartPolicyOf(slot.Plugin), baseLimits, history.ResourceKills, slot.Plugin.Manifest.Runtime);
+        return limits.Equals(rebuilt.Resources) ? rebuilt : rebuilt.WithResources(limits);
+    }
+
     /// <summary>The host's restart policy made stricter by the manifest's <c>restart:</c>.</summary>
     private RestartPolicy RestartPolicyOf(LoadedPlugin plugin) => _options.Restart.StricterBy(plugin.Manifest.Restart);
 

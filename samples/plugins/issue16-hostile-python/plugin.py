@@ -205,6 +205,131 @@ def big_file(arg):
     return {"written": int(arg.get("mb", 256))}
 
 
+# ---- the cgroup itself ----
+
+def cgroup_escape(_arg):
+    """Tries every way out of (or into) its own cgroups: write its pid to its parent's and the root's cgroup.procs and
+    tasks, raise its memory and pids limits, set notify_on_release, read release_agent. Returns what the kernel (or
+    Landlock) said for each; "ok" anywhere is an escape."""
+    me = str(os.getpid())
+    tried = {}
+
+    def attempt(label, path, value=None):
+        try:
+            if value is None:
+                with open(path) as handle:
+                    handle.read(64)
+            else:
+                with open(path, "w") as handle:
+                    handle.write(value)
+            tried[label + " " + path] = "ok"
+        except OSError as error:
+            tried[label + " " + path] = "errno %d" % error.errno
+
+    try:
+        with open("/proc/self/cgroup") as handle:
+            lines = handle.read().splitlines()
+    except OSError as error:
+        return {"refused": "cannot read /proc/self/cgroup: errno %d" % error.errno, "tried": tried}
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        roots = ["/sys/fs/cgroup/unified"] if controllers == "" else ["/sys/fs/cgroup/" + c for c in controllers.split(",") if c]
+        if controllers == "":
+            roots.append("/sys/fs/cgroup")
+        for root in roots:
+            own = root + path
+            parent = os.path.dirname(own.rstrip("/"))
+            for name in ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.max", "pids.max", "cpu.cfs_quota_us", "cpu.max", "notify_on_release", "freezer.state", "cgroup.subtree_control"):
+                attempt("write", os.path.join(own, name), "-1" if name != "notify_on_release" else "1")
+            for target in (parent, root):
+                attempt("join", os.path.join(target, "cgroup.procs"), me)
+                attempt("join", os.path.join(target, "tasks"), me)
+            try:
+                os.mkdir(os.path.join(own, "escape"))
+                tried["mkdir " + own] = "ok"
+            except OSError as error:
+                tried["mkdir " + own] = "errno %d" % error.errno
+            attempt("read", os.path.join(root, "release_agent"))
+            attempt("write", os.path.join(root, "release_agent"), "/tmp/x")
+    escaped = sorted(k for k, v in tried.items() if v == "ok" and not k.startswith("read"))
+    return {"escaped": escaped, "tried": tried}
+
+
+# ---- what the host shows ----
+
+def stderr_escapes(arg):
+    """Writes terminal control sequences, bidi overrides and an overlong line to stderr, then crashes (exit 1): the
+    host must never show any of them raw."""
+    sys.stderr.write("\x1b]0;owned-title\x07\x1b[2J\x1b[31mRED\x1b[0m \u202eevil\u202c \x9b31m C1 \r overwritten\n")
+    sys.stderr.write("A" * int(arg.get("long", 100000)) + "\n")
+    sys.stderr.write("\x1b[8mhidden\x1b[0m MemoryError \x1b]8;;https://example.invalid\x1b\\link\x1b]8;;\x1b\\\n")
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def fill_then_abort(arg):
+    """Takes memory up to a share of its limit (within its rights), lets it go, says it ran out and aborts: a crash,
+    whatever the counters show, unless the cgroup refused it something."""
+    mb = int(arg.get("mb", 64))
+    block = bytearray(mb * MB)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    del block
+    sys.stderr.write("MemoryError: out of memory\n")
+    sys.stderr.flush()
+    os.abort()
+
+
+# ---- children that try to outlive the worker ----
+
+def escapers(arg):
+    """Children that try every way to outlive the worker (granted subprocess): a double fork whose grandchild is
+    reparented, setsid, a new process group, SIGTERM/SIGHUP ignored, and one that keeps forking a replacement of
+    itself. Returns their pids; they never exit by themselves."""
+    pids = []
+    read_end, write_end = os.pipe()
+    for kind in ("doublefork", "setsid", "pgrp", "respawner"):
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            try:
+                for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                    signal.signal(sig, signal.SIG_IGN)
+                if kind == "doublefork":
+                    if os.fork() != 0:
+                        os._exit(0)
+                    os.setsid()
+                elif kind == "setsid":
+                    os.setsid()
+                elif kind == "pgrp":
+                    os.setpgid(0, 0)
+                os.write(write_end, (str(os.getpid()) + "\n").encode())
+                if kind == "respawner":
+                    while True:
+                        try:
+                            child = os.fork()
+                        except OSError:
+                            time.sleep(0.005)
+                            continue
+                        if child != 0:
+                            os._exit(0)  # the parent goes, its copy goes on: a moving target
+                        time.sleep(0.02)
+                while True:
+                    time.sleep(3600)
+            finally:
+                os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as handle:
+        for _ in range(4):
+            line = handle.readline()
+            if line.strip():
+                pids.append(int(line))
+    return {"children": pids}
+
+
 METHODS = {
     "ping": lambda _arg: "pong",
     "pid": lambda _arg: os.getpid(),
@@ -218,6 +343,10 @@ METHODS = {
     "threadBomb": thread_bomb,
     "fillDisk": fill_disk,
     "bigFile": big_file,
+    "cgroupEscape": cgroup_escape,
+    "stderrEscapes": stderr_escapes,
+    "fillThenAbort": fill_then_abort,
+    "escapers": escapers,
 }
 
 

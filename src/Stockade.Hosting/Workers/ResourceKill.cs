@@ -87,6 +87,12 @@ internal static class KillJudge
     public const double UsedShare = 0.6;
 
     /// <summary>
+    /// The share of the memory limit a cgroup's peak must have reached for a runtime's abort or fault to be the limit's:
+    /// 90 % (v1 holds a hog at exactly its limit; v2's memory.high, at 90 %, slows it there first).
+    /// </summary>
+    public const double AtLimitShare = 0.9;
+
+    /// <summary>
     /// How close to RLIMIT_DATA the data segment must have come (the larger of 16 MB and a sixteenth of the limit): a
     /// refused allocation leaves the segment within one allocation of the limit, while a runtime's reservations alone
     /// (a .NET worker's ~147 MB of 192 at rest) stay further off.
@@ -161,6 +167,18 @@ internal static class KillJudge
                 return new ResourceKill("file size", "file_size", ResourceKill.Megabytes(fileLimit), $"{ResourceKill.Megabytes(largest)} (its largest file)", "kernel",
                     signal == "SIGXFSZ" ? "SIGXFSZ from RLIMIT_FSIZE" : "a write past RLIMIT_FSIZE was refused (EFBIG) and it exited");
             }
+        }
+
+        // A runtime that aborted (.NET raises SIGABRT when it cannot get memory it needs, often before it can say so) or
+        // faulted at its memory cgroup's limit, whatever it printed or did not: the cgroup's peak reached the limit, and
+        // at least half the limit was let go with the process (its anonymous and shared memory; page cache stays charged
+        // after exit, so a worker that only filled the cache and then crashed is not named). Kernel figures only: a
+        // liar that aborts without taking memory has a low peak; one that took its whole limit did reach it.
+        if (signal is "SIGABRT" or "SIGBUS" or "SIGSEGV" && memoryLimit is long held && cgroup?.MemoryPeakBytes is long atPeak
+            && atPeak >= held * AtLimitShare && atPeak - (cgroup.MemoryCurrentBytes ?? atPeak) >= held / 2)
+        {
+            return new ResourceKill("memory", "memory", ResourceKill.Megabytes(held), $"{ResourceKill.Megabytes(atPeak)} at its peak", "kernel",
+                $"{signal} with its memory cgroup at the limit ({ResourceKill.Megabytes(atPeak)} charged at the peak, {ResourceKill.Megabytes(cgroup.MemoryCurrentBytes ?? 0)} left after it died)");
         }
 
         // A runtime that turned a refused allocation into an error exit: its message makes us look, the kernel decides.

@@ -255,6 +255,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     {
         try
         {
+            line = StderrText.Visible(line); // plugin text: never kept or logged with what a terminal would act on
             Stderr.Add(line);
             Witness.OnActivity(); // a dying runtime says so on stderr while its memory is still mapped: read the kernel's figures now
             onStderrLine?.Invoke(line);

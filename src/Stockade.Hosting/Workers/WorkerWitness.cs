@@ -27,7 +27,13 @@ internal sealed class WorkerWitness : IDisposable
     private long _peakResident;
     private int _samples;
 
-    public WorkerWitness(int pid) => _pid = pid;
+    private readonly long? _startTime;
+
+    public WorkerWitness(int pid)
+    {
+        _pid = pid;
+        _startTime = ReadStat(pid)?.StartTime; // the worker's own: read while the host has not yet reaped it
+    }
 
     /// <summary>The CPU time (user + system) last read.</summary>
     public TimeSpan CpuTime
@@ -102,14 +108,25 @@ internal sealed class WorkerWitness : IDisposable
     }
 
     /// <summary>Reads the worker's stat and status now; false when it is gone.</summary>
+    /// <remarks>
+    /// Once the worker is reaped its pid may name another process (pid_max can be 32768): every figure is taken only
+    /// when the process's start time, read before and after, is the worker's own, so a pid's next owner never
+    /// lends the verdict its CPU time or memory.
+    /// </remarks>
     public bool Sample()
     {
-        var cpu = ReadCpu(_pid);
-        var memory = ReadStatus(_pid);
-        if (cpu is null && memory is null)
+        if (_startTime is not long started || ReadStat(_pid) is not { } before || before.StartTime != started)
         {
             return false;
         }
+
+        var memory = ReadStatus(_pid);
+        if (ReadStat(_pid) is not { } after || after.StartTime != started)
+        {
+            return false;
+        }
+
+        var cpu = (TimeSpan?)after.Cpu;
 
         lock (_gate)
         {
@@ -158,7 +175,10 @@ internal sealed class WorkerWitness : IDisposable
     }
 
     /// <summary>utime + stime from /proc/&lt;pid&gt;/stat (fields 14 and 15, after the command in parentheses).</summary>
-    internal static TimeSpan? ReadCpu(int pid)
+    internal static TimeSpan? ReadCpu(int pid) => ReadStat(pid)?.Cpu;
+
+    /// <summary>utime + stime (fields 14 and 15) and the start time in clock ticks since boot (field 22) from /proc/&lt;pid&gt;/stat.</summary>
+    internal static (TimeSpan Cpu, long StartTime)? ReadStat(int pid)
     {
         try
         {
@@ -171,13 +191,15 @@ internal sealed class WorkerWitness : IDisposable
 
             var fields = text[(close + 2)..].Split(' ');
             // After the command: state(3) ppid(4) … utime(14) stime(15), i.e. indexes 11 and 12 here.
-            if (fields.Length < 13 || !long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
-                || !long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out var system))
+            // starttime (22) is index 19.
+            if (fields.Length < 20 || !long.TryParse(fields[11], NumberStyles.None, CultureInfo.InvariantCulture, out var user)
+                || !long.TryParse(fields[12], NumberStyles.None, CultureInfo.InvariantCulture, out var system)
+                || !long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
             {
                 return null;
             }
 
-            return TimeSpan.FromSeconds((user + system) / TicksPerSecond);
+            return (TimeSpan.FromSeconds((user + system) / TicksPerSecond), start);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

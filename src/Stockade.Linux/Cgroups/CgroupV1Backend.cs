@@ -173,11 +173,23 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
             MemoryPeakBytes: memory is null ? null : CgroupFile.ReadNumber(Path.Combine(memory, "memory.max_usage_in_bytes")),
             MemoryLimitBytes: memory is null ? null : CgroupFile.ReadNumber(Path.Combine(memory, "memory.limit_in_bytes")),
             OomKills: memory is null ? null : CgroupFile.ReadKeyed(Path.Combine(memory, "memory.oom_control"), "oom_kill"),
-            MemoryLimitHits: memory is null ? null : CgroupFile.ReadNumber(Path.Combine(memory, "memory.failcnt")),
+            MemoryLimitHits: memory is null ? null : LimitHits(memory),
             TasksCurrent: pids is null ? null : CgroupFile.ReadNumber(Path.Combine(pids, "pids.current")),
             TasksLimitHits: pids is null ? null : CgroupFile.ReadKeyed(Path.Combine(pids, "pids.events"), "max"),
             CpuUsage: usage is long ns ? TimeSpan.FromTicks(ns / 100) : null,
             CpuThrottled: throttled is long t ? TimeSpan.FromTicks(t / 100) : null);
+    }
+
+    /// <summary>
+    /// Hits at the memory limit: <c>memory.failcnt</c> plus <c>memory.memsw.failcnt</c> where swap is accounted. With
+    /// memsw at the same limit the kernel charges memory+swap first, so a charge past the limit fails (and is counted)
+    /// there and <c>memory.failcnt</c> stays 0: reading it alone, a hog held at its limit showed no hit at all.
+    /// </summary>
+    private static long? LimitHits(string memory)
+    {
+        long? hits = CgroupFile.ReadNumber(Path.Combine(memory, "memory.failcnt"));
+        long? swapHits = CgroupFile.ReadNumber(Path.Combine(memory, "memory.memsw.failcnt"));
+        return hits is null && swapHits is null ? null : (hits ?? 0) + (swapHits ?? 0);
     }
 
     public void SetCpuPercent(int? percent)
@@ -201,9 +213,18 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
 
     public void KillAll() => KillAll(TimeSpan.FromSeconds(5));
 
-    /// <summary>Freeze, SIGKILL every task, thaw (a frozen v1 task takes SIGKILL only when thawed), wait until empty.</summary>
+    /// <summary>
+    /// No new task (pids.max 0), freeze, SIGKILL every task, thaw (a frozen v1 task takes SIGKILL only when thawed), wait
+    /// until empty. pids.max 0 comes first because the freezer is optional: without it a chain that forks and exits
+    /// stays one step ahead of a read-then-kill loop; with no fork possible, every task left is one already listed.
+    /// </summary>
     internal bool KillAll(TimeSpan patience)
     {
+        if (Dir("pids") is { } counting)
+        {
+            TryWrite(Path.Combine(counting, "pids.max"), "0");
+        }
+
         string? freezer = Dir("freezer");
         if (freezer is not null && IsPopulated())
         {
@@ -214,17 +235,8 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
         bool thawed = freezer is null;
         while (true)
         {
-            var pids = new HashSet<int>();
-            foreach (string directory in directories)
-            {
-                pids.UnionWith(CgroupFile.ReadPids(Path.Combine(directory, "tasks")));
-                pids.UnionWith(CgroupFile.ReadPids(Path.Combine(directory, "cgroup.procs")));
-            }
-
-            foreach (int pid in pids)
-            {
-                _ = Interop.kill(pid, Interop.SIGKILL);
-            }
+            HashSet<int> pids = Members();
+            _ = CgroupSignal.KillMembers(pids, Members);
 
             if (!thawed)
             {
@@ -245,6 +257,19 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
 
             Thread.Sleep(2);
         }
+    }
+
+    /// <summary>Every task and process listed in any of the worker's directories.</summary>
+    private HashSet<int> Members()
+    {
+        var pids = new HashSet<int>();
+        foreach (string directory in directories)
+        {
+            pids.UnionWith(CgroupFile.ReadPids(Path.Combine(directory, "tasks")));
+            pids.UnionWith(CgroupFile.ReadPids(Path.Combine(directory, "cgroup.procs")));
+        }
+
+        return pids;
     }
 
     private bool IsPopulated() => directories.Any(d => CgroupFile.ReadPids(Path.Combine(d, "cgroup.procs")).Count > 0);

@@ -196,6 +196,7 @@ internal sealed class CgroupV2Worker(string directory) : IWorkerCgroup
     internal bool KillAll(TimeSpan patience)
     {
         long deadline = Environment.TickCount64 + (long)patience.TotalMilliseconds;
+        TryWrite(File("pids.max"), "0"); // no new task while the kill lands (without cgroup.kill, a fork chain outruns a read-then-kill loop)
         if (System.IO.File.Exists(File("cgroup.kill")) && TryWrite(File("cgroup.kill"), "1"))
         {
             // Done by the kernel; wait for the tasks to leave.
@@ -203,10 +204,7 @@ internal sealed class CgroupV2Worker(string directory) : IWorkerCgroup
         else
         {
             bool frozen = System.IO.File.Exists(File("cgroup.freeze")) && TryWrite(File("cgroup.freeze"), "1");
-            foreach (int pid in CgroupFile.ReadPids(File("cgroup.procs")))
-            {
-                _ = Interop.kill(pid, Interop.SIGKILL);
-            }
+            _ = CgroupSignal.KillMembers(Members(), Members);
 
             if (frozen)
             {
@@ -221,16 +219,15 @@ internal sealed class CgroupV2Worker(string directory) : IWorkerCgroup
                 return false;
             }
 
-            foreach (int pid in left)
-            {
-                _ = Interop.kill(pid, Interop.SIGKILL);
-            }
+            _ = CgroupSignal.KillMembers(left, Members);
 
             Thread.Sleep(2);
         }
 
         return true;
     }
+
+    private HashSet<int> Members() => [.. CgroupFile.ReadPids(File("cgroup.procs"))];
 
     private static bool TryWrite(string path, string value)
     {

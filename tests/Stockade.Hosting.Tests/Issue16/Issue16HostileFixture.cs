@@ -183,6 +183,68 @@ internal static class Issue16
         return found;
     }
 
+    /// <summary>
+    /// Live processes of <paramref name="uid"/> that belong to this world: marked by its folder (command line or working
+    /// directory) or sitting in one of <paramref name="cgroupDirectories"/>. A uid alone is not enough: every host's
+    /// store hands out the same first uids, so tests running beside this one (other worlds, other hosts of the same
+    /// test process) run their own plugins under the same uid (the CI failure "2 processes of the plugin's uid outlived
+    /// its worker" was two of them).
+    /// </summary>
+    public static List<int> ProcessesOfWorld(int uid, string marker, IReadOnlyCollection<string> cgroupDirectories)
+    {
+        var names = cgroupDirectories.Select(d => Path.GetFileName(d.TrimEnd('/'))).Where(n => n.Length > 0).Distinct().ToList();
+        var marked = Issue15.Issue15.ProcessesMarkedBy(marker).Select(l => l.Split(' ', 3)).Where(p => p.Length > 1 && p[0] == "pid")
+            .Select(p => int.TryParse(p[1], out var pid) ? pid : -1).ToHashSet();
+        return [.. ProcessesOf(uid).Where(pid => marked.Contains(pid) || InAny(pid, names))];
+    }
+
+    private static bool InAny(int pid, List<string> cgroupNames)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/cgroup");
+            return cgroupNames.Any(n => text.Contains(n, StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until no process of <paramref name="uid"/> in this world is left (<see cref="ProcessesOfWorld"/>); returns the ones still alive.</summary>
+    public static async Task<List<int>> WaitNoProcessesOfWorldAsync(int uid, string marker, IReadOnlyCollection<string> cgroupDirectories, TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var left = ProcessesOfWorld(uid, marker, cgroupDirectories);
+            if (left.Count == 0 || watch.Elapsed > within)
+            {
+                return left;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>One line per pid for a failure message: state, parent, command line and cgroups, read from /proc.</summary>
+    public static string DescribeProcesses(IEnumerable<int> pids) => string.Join("\n", pids.Select(pid =>
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var cmd = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            var cgroups = File.ReadAllText($"/proc/{pid}/cgroup").Replace('\n', ' ');
+            var status = File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("Shd", StringComparison.Ordinal) || l.StartsWith("NSpid", StringComparison.Ordinal));
+            return $"pid {pid} state {fields[0]} ppid {fields[1]} cmd '{cmd}' cgroups {cgroups} {string.Join(" ", status)}";
+        }
+        catch (IOException ex)
+        {
+            return $"pid {pid}: {ex.Message}";
+        }
+    }));
+
     /// <summary>Waits until no process of <paramref name="uid"/> is left; returns the ones still alive.</summary>
     public static async Task<List<int>> WaitNoProcessesOfAsync(int uid, TimeSpan within)
     {

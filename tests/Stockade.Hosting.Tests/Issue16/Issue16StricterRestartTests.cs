@@ -113,6 +113,41 @@ public sealed class Issue16StricterRestartTests : IDisposable
         Records(host, "t.asks", AuditActions.PluginRestarted).Last().Details["restartPolicy"].ShouldBe("1 restart(s) in 5 min, limits x0.75 after each resource kill");
     }
 
+    /// <summary>
+    /// A grant change rebuilds the policy from the manifest: it must keep the stricter limits the restart ladder chose
+    /// (decision 54's known gap: the plugin got its full limits back until its next kill).
+    /// </summary>
+    [Fact]
+    public async Task GrantChange_AfterAMemoryKill_KeepsTheStricterLimits()
+    {
+        var options = new PluginHostOptions
+        {
+            Home = _world.Home,
+            Watchdog = new WatchdogOptions { Interval = TimeSpan.FromMilliseconds(200) },
+            Restart = new RestartPolicy { MaxRestarts = 3, Window = TimeSpan.FromMinutes(5), Limits = RestartLimits.Stricter, Factor = 0.5 },
+        };
+        await using var host = new PluginHost(options);
+        const string id = "t.keepstricter";
+        var dir = _world.Misbehave(id, permissions: "  optional:\n    - network:request=api.example.com:443",
+            resources: "{ memoryMb: 512, cpuPercent: 800, openFiles: 256, threads: 64, diskMb: 16, maxFileMb: 64 }", timeouts: "{ init: 60s, call: 90s, hook: 2s }");
+        var installer = new global::Stockade.Hosting.Installation.PluginInstaller(host);
+        installer.Install(dir, new global::Stockade.Hosting.Installation.InstallOptions { Grants = ["all"] });
+        await host.LoadAsync(id, new PluginLoadOptions { Level = "sandboxed" });
+        var grow = JsonSerializer.SerializeToElement(new { mbPerStep = 16, stepMs = 20, memory = "shared", maxMb = 4096 });
+        (await Should.ThrowAsync<PluginKilledException>(() => host.InvokeAsync(id, "grow", grow))).Resource.ShouldBe("memory");
+        (await host.InvokeAsync(id, "ping")).GetString().ShouldBe("pong");
+        host.Plugins.Single(p => p.Id == id).Policy.Resources.MemoryMb.ShouldBe(256);
+
+        installer.Revoke(id, "network:request=api.example.com:443", "tester");
+        await host.RefreshGrantsAsync(id); // the host's own store poll may have applied it first
+
+        var policy = host.Plugins.Single(p => p.Id == id).Policy;
+        policy.Granted.Select(p => p.ToString()).ShouldNotContain("network:request=api.example.com:443");
+        policy.Resources.MemoryMb.ShouldBe(256, "the grant change gave the plugin its full memory back after a memory kill");
+        (await host.InvokeAsync(id, "ping")).GetString().ShouldBe("pong");
+        DataLimitOf(host, id).ShouldBe(256L << 20);
+    }
+
     private static long DataLimitOf(PluginHost host, string id)
     {
         var pid = host.Plugins.Single(p => p.Id == id).ProcessId.ShouldNotBeNull();

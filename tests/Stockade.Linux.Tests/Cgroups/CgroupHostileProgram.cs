@@ -2,7 +2,7 @@ using Stockade.Linux.Tests.Infrastructure;
 
 namespace Stockade.Linux.Tests.Cgroups;
 
-/// <summary>One C program with the hostile workloads the cgroup must hold: memory hogs (private and shared), a spinner, fork and thread bombs, and a child that leaves its parent's tree.</summary>
+/// <summary>One C program with the hostile workloads the cgroup must hold: memory hogs (private and shared), a spinner, fork and thread bombs, a child that leaves its parent's tree, and fork chains that keep replacing themselves.</summary>
 internal static class CgroupHostileProgram
 {
     private const string Source = """
@@ -51,6 +51,11 @@ internal static class CgroupHostileProgram
             printf("made=%d failed=%d\n", made, failed);
             pause();
             return 0;
+          }
+          if (!strcmp(mode, "respawn")) {
+            /* n chains, each a moving target: a link forks its successor and exits at once, so a pid read is gone by the time it is killed. */
+            for (int i = 1; i < n; i++) if (fork() == 0) break;
+            for (;;) { pid_t p = fork(); if (p > 0) _exit(0); if (p < 0) usleep(100); }
           }
           if (!strcmp(mode, "escape")) {
             pid_t p = fork();

@@ -129,6 +129,46 @@ public sealed class Issue16CgroupV1Tests(SandboxFixture sandbox) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// Fork chains (each link forks its successor and exits at once, four chains) in a cgroup without the freezer, which
+    /// v1 leaves optional: KillAll must still empty it. A read-then-kill loop alone lost the race: every pid it read had
+    /// already been replaced, and the cgroup (with its tasks) outlived its worker.
+    /// </summary>
+    [CgroupV1Fact]
+    public void ForkChains_WithoutTheFreezer_KillAllStillEmptiesTheCgroup()
+    {
+        var full = (CgroupV1Backend)Backend();
+        var backend = new CgroupV1Backend(full.Parents.Where(p => p.Key != "freezer").ToDictionary(p => p.Key, p => p.Value));
+        var cgroup = (CgroupV1Worker)backend.Create("respawn", new CgroupLimits(null, null, 64), owner: null);
+        string program = CgroupHostileProgram.In(sandbox.Bin);
+        try
+        {
+            var spec = new LaunchSpec { Executable = program, Arguments = [program, "respawn", "4"], CgroupProcsFiles = cgroup.ProcsFiles };
+            var start = new ProcessStartInfo(sandbox.Launcher) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("--spec");
+            start.ArgumentList.Add(spec.ToArgument());
+            using (Process.Start(start)!)
+            {
+                Thread.Sleep(1000);
+            }
+
+            (cgroup.ReadCounters().TasksCurrent ?? 0).ShouldBeGreaterThan(0, "the chains were not running: the check would prove nothing");
+
+            cgroup.KillAll(TimeSpan.FromSeconds(5)).ShouldBeTrue($"the fork chains outran KillAll: {cgroup.ReadCounters()}");
+            cgroup.ReadCounters().TasksCurrent.ShouldBe(0);
+        }
+        finally
+        {
+            // Never leave chains running on a shared machine, whatever KillAll did: no fork is possible at pids.max 0.
+            foreach (string limit in cgroup.ProcsFiles.Select(p => Path.Combine(Path.GetDirectoryName(p)!, "pids.max")).Where(File.Exists))
+            {
+                File.WriteAllText(limit, "0");
+            }
+
+            cgroup.Dispose();
+        }
+    }
+
     [CgroupV1Fact]
     public void RemoveStale_KillsAndRemovesADeadHostsWorkerAndLeavesLiveOnes()
     {
