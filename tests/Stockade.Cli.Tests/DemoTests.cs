@@ -42,9 +42,10 @@ public sealed class DemoTests
         int First(string pattern) => Array.FindIndex(lines, l => Regex.IsMatch(l, pattern));
 
         var started = First(@"^\s+\+[\d.]+s\s+call\s+samples\.hog grow .* started$");
-        var spinnerWarned = First(@"watchdog samples\.spinner warned: CPU [\d.]+ % \(limit 10 %\)");
+        // The CPU figure is the use (with a cgroup, the periods its quota held it in follow the limit).
+        var spinnerWarned = First(@"watchdog samples\.spinner warned: CPU [\d.]+ % \(limit 10 %(; held at its [\d.]+ % quota in \d+ % of periods)?\)");
         var spinnerThrottled = First(@"watchdog samples\.spinner throttled after 3 violations: CPU [\d.]+ % \(limit 10 %\); mechanism: (nice 19|cgroup CPU quota halved to 5 % of a core)");
-        var spinnerKilled = First(@"watchdog samples\.spinner killed after 15 violations: CPU [\d.]+ % \(limit 10 %\)");
+        var spinnerKilled = First(@"watchdog samples\.spinner killed after 15 violations: CPU [\d.]+ % \(limit 10 %(; held at its [\d.]+ % quota in \d+ % of periods)?\)");
         var hogWarned = First(@"watchdog samples\.hog warned: memory( \(RSS\))? [\d.]+ MiB \(limit 128\.0 MiB\)");
         // Without a memory cgroup the watchdog kills the hog at its RSS limit; with one (issue 16) the kernel's OOM killer
         // does, and the call line names it.
@@ -80,6 +81,14 @@ public sealed class DemoTests
             string.Join(' ', lines[measured..]).ShouldMatch(@"^While throttled .* then the watchdog killed it\s+after 15 violations\.");
             var use = double.Parse(Regex.Match(lines[measured], @"ran at ([\d.]+) %").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             use.ShouldBeLessThan(10.0, "held under its cpuPercent by the quota: " + lines[measured]);
+
+            // The figures the watchdog warned, throttled and killed with are the use the cgroup measured, near the
+            // quota: never the use plus the throttled time summed over CPUs (about 190 % on this machine before).
+            foreach (var line in new[] { spinnerWarned, spinnerThrottled, spinnerKilled })
+            {
+                var figure = double.Parse(Regex.Match(lines[line], @": CPU ([\d.]+) %").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                figure.ShouldBeLessThanOrEqualTo(20.0, "the CPU figure is the use under a 10 % quota: " + lines[line]);
+            }
         }
 
         stdout.ShouldMatch(@"samples\.hello answered \d+ calls during the scene, [2-9]\d* of them after both misbehaving calls were stopped");

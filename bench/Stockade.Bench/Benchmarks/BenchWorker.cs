@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Stockade.Bench.Harness;
 using Stockade.Hosting.Workers;
+using Stockade.Linux.Cgroups;
 using Stockade.Protocol;
 
 namespace Stockade.Bench.Benchmarks;
@@ -30,10 +31,31 @@ internal sealed class BenchWorker : IAsyncDisposable
     /// <summary>The launch plan, made before the clock starts (the host plans once per load, not per spawn).</summary>
     public static (ProcessStartInfo Info, string Root) Plan()
     {
+        var (request, root) = Request();
+        var info = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(AppContext.BaseDirectory), Environment.ProcessId);
+        Redirect(info);
+        return (info, root);
+    }
+
+    /// <summary>
+    /// The plan as a root host makes it per worker with a cgroup backend (issue 16): the worker's cgroup is created with
+    /// the sample's limits (memory 512 MB, cpuPercent 80, pids.max = 64 threads + 1 process), and the launcher joins it.
+    /// The caller removes the cgroup once the worker is gone.
+    /// </summary>
+    public static (ProcessStartInfo Info, string Root, IWorkerCgroup? Cgroup) PlanWithCgroup(ICgroupBackend cgroups)
+    {
+        var (request, root) = Request();
+        request = request with { CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 512 }) };
+        var plan = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(AppContext.BaseDirectory), Environment.ProcessId, cgroups);
+        Redirect(plan.StartInfo);
+        return (plan.StartInfo, root, plan.Cgroup);
+    }
+
+    private static (WorkerLaunchRequest Request, string Root) Request()
+    {
         var root = BenchPaths.CreateTempRoot("stockade-bench-");
         var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
         var temp = Directory.CreateDirectory(Path.Combine(root, "temp")).FullName;
-        var runtime = WorkerRuntime.Locate(AppContext.BaseDirectory);
         var request = new WorkerLaunchRequest
         {
             PluginId = "samples.hello",
@@ -48,12 +70,15 @@ internal sealed class BenchWorker : IAsyncDisposable
             Namespaces = false,
             MemoryMb = 512,
         };
-        var info = WorkerLaunchPlanner.Plan(request, runtime, Environment.ProcessId);
+        return (request, root);
+    }
+
+    private static void Redirect(ProcessStartInfo info)
+    {
         info.RedirectStandardInput = true;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;
-        return (info, root);
     }
 
     /// <summary>Spawns the worker and waits until it has answered <c>initialize</c>.</summary>

@@ -194,8 +194,9 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         if (_cgroup && throttled is not null && _throttledSpinner.Count > 0)
         {
             var use = _throttledSpinner.Average(u => u.CpuPercent);
+            var held = _throttledSpinner.Where(u => u.CpuThrottledPeriodsPercent is not null).Select(u => u.CpuThrottledPeriodsPercent!.Value).DefaultIfEmpty().Average();
             console.Output.MarkupLine(TerminalText.Markup(string.Create(CultureInfo.InvariantCulture,
-                $"While throttled the spinner ran at {use:0.#} % of a core under a quota of {Math.Max(1, SpinnerCpuPercent / 2)} % (cpuPercent {SpinnerCpuPercent}, halved), measured by its cgroup (cpuacct)") +
+                $"While throttled the spinner ran at {use:0.#} % of a core under a quota of {Math.Max(1, SpinnerCpuPercent / 2)} % (cpuPercent {SpinnerCpuPercent}, halved), measured by its cgroup (cpuacct), held back by the quota in {held:0} % of its periods") +
                 (killed is not null ? $", then the watchdog killed it after {killed.Event.Violations} violations." : ".")));
         }
         else if (throttled is not null && killed is not null)
@@ -293,7 +294,15 @@ internal sealed class DemoWatchdogScene(CliConsole console, string home, string 
         }
     }
 
-    private static string Figures(WatchdogEvent e) => $"{Name(e.Resource)} {Format(e.Resource, e.Observed)} (limit {Format(e.Resource, e.Limit)})";
+    private static string Figures(WatchdogEvent e) => $"{Name(e.Resource)} {Format(e.Resource, e.Observed)} (limit {Format(e.Resource, e.Limit)}{Held(e)})";
+
+    // The CPU figure is the use the cgroup measured: under a quota it cannot pass the share, so the kernel's throttled
+    // periods are what says the spinner wanted more. Not on the throttle line, which names the quota in its mechanism
+    // (and would wrap at the captured width).
+    private static string Held(WatchdogEvent e) =>
+        e.Resource == WatchdogResource.CpuPercent && e.Kind != WatchdogEventKind.Throttled && e.Usage is { CpuThrottledPeriodsPercent: { } held, CpuQuotaPercent: { } quota }
+            ? string.Create(CultureInfo.InvariantCulture, $"; held at its {quota:0.#} % quota in {held:0} % of periods")
+            : "";
 
     private static string Name(WatchdogResource resource) => resource switch
     {

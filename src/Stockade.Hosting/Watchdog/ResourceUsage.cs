@@ -9,7 +9,10 @@ namespace Stockade.Hosting.Monitoring;
 /// </remarks>
 public sealed record ResourceUsage
 {
-    /// <summary>CPU use over the last interval, in percent of one core (200 means two busy cores).</summary>
+    /// <summary>
+    /// CPU use over the last interval, in percent of one core (200 means two busy cores): measured by the worker's cgroup
+    /// where it has one (every task it holds), else from <c>/proc</c> over the worker and its descendants.
+    /// </summary>
     public double CpuPercent { get; init; }
 
     /// <summary>CPU time (user + system) consumed since the process started, including reaped children.</summary>
@@ -62,10 +65,22 @@ public sealed record ResourceUsage
     public long? CgroupTasksLimitHits { get; init; }
 
     /// <summary>
-    /// The share of the interval the worker's cgroup was held back by its CPU quota, in percent of one core (its demand
-    /// beyond the quota), or <see langword="null"/> without a cgroup. Use plus this is what the worker asked for.
+    /// Of the CPU quota periods in the last interval in which the worker's cgroup ran, the share (0–100) in which its
+    /// quota ran out and the kernel held it back (<c>cpu.stat</c> <c>nr_throttled</c> ÷ <c>nr_periods</c>): how often it
+    /// wanted more than its quota. <see langword="null"/> without a cgroup CPU controller.
     /// </summary>
-    public double? CpuThrottledPercent { get; init; }
+    /// <remarks>
+    /// The cgroup's throttled <em>time</em> is not used: the kernel sums it over every CPU whose run queue held a task
+    /// of the group, for as long as it waited, so it measures waiting rather than demand (a .NET worker spinning under
+    /// a 5 % quota reads about 190 % on two cores).
+    /// </remarks>
+    public double? CpuThrottledPeriodsPercent { get; init; }
+
+    /// <summary>
+    /// The CPU quota the kernel held the worker's cgroup to at this sample, in percent of one core: its <c>cpuPercent</c>,
+    /// or less while throttled. <see langword="null"/> without a cgroup quota.
+    /// </summary>
+    public double? CpuQuotaPercent { get; init; }
 
     /// <summary>When the sample was taken.</summary>
     public DateTimeOffset SampledAt { get; init; }

@@ -102,6 +102,7 @@ public sealed class Watchdog : IAsyncDisposable
         }
 
         var process = new WatchedProcess(pluginId, pid, dataDirectory, tempDirectory, limits, target, _options, baseline, baselineTimestamp);
+        process.StartCpuWindow(process.Cgroup?.ReadCounters());
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -297,7 +298,8 @@ public sealed class Watchdog : IAsyncDisposable
                 CgroupTasks = cgroup.TasksCurrent,
                 CgroupTasksLimitHits = cgroup.TasksLimitHits,
                 CgroupProcesses = CountProcesses(process.Cgroup!),
-                CpuThrottledPercent = previous?.CpuThrottledPercent,
+                CpuThrottledPeriodsPercent = previous?.CpuThrottledPeriodsPercent,
+                CpuQuotaPercent = cgroup.CpuQuotaPercent,
             };
         }
 
@@ -309,21 +311,9 @@ public sealed class Watchdog : IAsyncDisposable
         {
             process.LastReading = reading;
             process.LastTimestamp = now;
-            if (cgroup?.CpuThrottled is { } throttled)
+            if (cgroup is not null)
             {
-                usage = usage with { CpuThrottledPercent = process.LastThrottled is { } before ? Math.Max(0, (throttled - before).TotalSeconds / elapsed.TotalSeconds * 100) : 0 };
-                process.LastThrottled = throttled;
-            }
-
-            // The cgroup counts every task it holds, children the process tree lost included (cpuacct.usage, ns).
-            if (cgroup?.CpuUsage is { } used)
-            {
-                if (process.LastCgroupCpu is { } before)
-                {
-                    usage = usage with { CpuPercent = Math.Max(0, (used - before).TotalSeconds / elapsed.TotalSeconds * 100) };
-                }
-
-                process.LastCgroupCpu = used;
+                usage = CgroupCpu(process, cgroup, usage, elapsed);
             }
         }
 
@@ -336,6 +326,35 @@ public sealed class Watchdog : IAsyncDisposable
         }
 
         Apply(process, _steps, usage);
+    }
+
+    /// <summary>
+    /// Closes the CPU window on the cgroup's counters: the use is what the cgroup counted for every task it holds
+    /// (v1 <c>cpuacct.usage</c>, v2 <c>usage_usec</c>: children the process tree lost included), and how often it wanted
+    /// more than its quota is the share of quota periods throttled (<c>nr_throttled</c> ÷ <c>nr_periods</c>). The
+    /// throttled time is not read into either: summed over CPUs, it is waiting, not demand.
+    /// </summary>
+    private static ResourceUsage CgroupCpu(WatchedProcess process, Linux.Cgroups.CgroupCounters cgroup, ResourceUsage usage, TimeSpan elapsed)
+    {
+        if (cgroup.CpuUsage is { } used && process.LastCgroupCpu is { } usedBefore)
+        {
+            usage = usage with { CpuPercent = Math.Max(0, (used - usedBefore).TotalSeconds / elapsed.TotalSeconds * 100) };
+        }
+
+        if (cgroup.CpuPeriods is { } periods && cgroup.CpuThrottledPeriods is { } throttled
+            && process.LastCpuPeriods is { } periodsBefore && process.LastCpuThrottledPeriods is { } throttledBefore)
+        {
+            // No period elapsed: the cgroup was idle (the kernel stops counting periods), so nothing held it back.
+            var ran = periods - periodsBefore;
+            usage = usage with { CpuThrottledPeriodsPercent = ran > 0 ? Math.Clamp((throttled - throttledBefore) * 100.0 / ran, 0, 100) : 0 };
+        }
+        else if (cgroup.CpuPeriods is null)
+        {
+            usage = usage with { CpuThrottledPeriodsPercent = null };
+        }
+
+        process.StartCpuWindow(cgroup);
+        return usage;
     }
 
     /// <summary>The processes in the cgroup: the lines of its (first) <c>cgroup.procs</c>, or <see langword="null"/> when unreadable.</summary>

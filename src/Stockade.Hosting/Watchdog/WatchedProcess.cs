@@ -63,11 +63,22 @@ internal sealed class WatchedProcess(
     /// <summary>The worker's cgroup, when its target has one (<see cref="ICgroupWatchTarget"/>): read at every sample.</summary>
     public Linux.Cgroups.IWorkerCgroup? Cgroup { get; } = (target as ICgroupWatchTarget)?.Cgroup;
 
-    /// <summary>The cgroup's CPU throttled time at the start of the current CPU window.</summary>
-    public TimeSpan? LastThrottled { get; set; }
-
     /// <summary>The cgroup's CPU usage at the start of the current CPU window.</summary>
     public TimeSpan? LastCgroupCpu { get; set; }
+
+    /// <summary>The cgroup's quota periods (<c>nr_periods</c>) at the start of the current CPU window.</summary>
+    public long? LastCpuPeriods { get; set; }
+
+    /// <summary>The cgroup's throttled periods (<c>nr_throttled</c>) at the start of the current CPU window.</summary>
+    public long? LastCpuThrottledPeriods { get; set; }
+
+    /// <summary>Starts the CPU window from the cgroup's counters (at the watch, so the first window is the cgroup's too).</summary>
+    public void StartCpuWindow(Linux.Cgroups.CgroupCounters? counters)
+    {
+        LastCgroupCpu = counters?.CpuUsage;
+        LastCpuPeriods = counters?.CpuPeriods;
+        LastCpuThrottledPeriods = counters?.CpuThrottledPeriods;
+    }
 
     public ResourceUsage? Usage
     {

@@ -167,7 +167,10 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
         string? cpu = Dir("cpu");
         string? cpuacct = Dir("cpuacct");
         long? usage = cpuacct is null ? null : CgroupFile.ReadNumber(Path.Combine(cpuacct, "cpuacct.usage"));
-        long? throttled = cpu is null ? null : CgroupFile.ReadKeyed(Path.Combine(cpu, "cpu.stat"), "throttled_time");
+
+        // One read of cpu.stat for its three counters (nr_periods, nr_throttled, throttled_time in ns).
+        string? stat = cpu is null ? null : CgroupFile.ReadText(Path.Combine(cpu, "cpu.stat"));
+        long? throttled = stat is null ? null : CgroupFile.ParseKeyed(stat, "throttled_time");
         return new CgroupCounters(
             MemoryCurrentBytes: memory is null ? null : CgroupFile.ReadNumber(Path.Combine(memory, "memory.usage_in_bytes")),
             MemoryPeakBytes: memory is null ? null : CgroupFile.ReadNumber(Path.Combine(memory, "memory.max_usage_in_bytes")),
@@ -177,7 +180,10 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
             TasksCurrent: pids is null ? null : CgroupFile.ReadNumber(Path.Combine(pids, "pids.current")),
             TasksLimitHits: pids is null ? null : CgroupFile.ReadKeyed(Path.Combine(pids, "pids.events"), "max"),
             CpuUsage: usage is long ns ? TimeSpan.FromTicks(ns / 100) : null,
-            CpuThrottled: throttled is long t ? TimeSpan.FromTicks(t / 100) : null);
+            CpuThrottled: throttled is long t ? TimeSpan.FromTicks(t / 100) : null,
+            CpuPeriods: stat is null ? null : CgroupFile.ParseKeyed(stat, "nr_periods"),
+            CpuThrottledPeriods: stat is null ? null : CgroupFile.ParseKeyed(stat, "nr_throttled"),
+            CpuQuotaPercent: cpu is null ? null : QuotaPercent(Path.Combine(cpu, "cpu.cfs_quota_us"), Path.Combine(cpu, "cpu.cfs_period_us")));
     }
 
     /// <summary>
@@ -191,6 +197,12 @@ internal sealed class CgroupV1Worker(Dictionary<string, string> controllers, Lis
         long? swapHits = CgroupFile.ReadNumber(Path.Combine(memory, "memory.memsw.failcnt"));
         return hits is null && swapHits is null ? null : (hits ?? 0) + (swapHits ?? 0);
     }
+
+    /// <summary>The CFS quota as a percentage of one core; -1 (no quota) or an unreadable file is null.</summary>
+    private static double? QuotaPercent(string quotaFile, string periodFile) =>
+        CgroupFile.ReadNumber(quotaFile) is long quota && quota > 0 && CgroupFile.ReadNumber(periodFile) is long period && period > 0
+            ? quota * 100.0 / period
+            : null;
 
     public void SetCpuPercent(int? percent)
     {

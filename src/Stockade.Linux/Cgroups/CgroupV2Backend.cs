@@ -165,8 +165,10 @@ internal sealed class CgroupV2Worker(string directory) : IWorkerCgroup
 
     public CgroupCounters ReadCounters()
     {
-        long? usage = CgroupFile.ReadKeyed(File("cpu.stat"), "usage_usec");
-        long? throttled = CgroupFile.ReadKeyed(File("cpu.stat"), "throttled_usec");
+        // One read of cpu.stat: usage_usec is always there; nr_periods, nr_throttled and throttled_usec with the cpu controller.
+        string? stat = CgroupFile.ReadText(File("cpu.stat"));
+        long? usage = stat is null ? null : CgroupFile.ParseKeyed(stat, "usage_usec");
+        long? throttled = stat is null ? null : CgroupFile.ParseKeyed(stat, "throttled_usec");
         return new CgroupCounters(
             MemoryCurrentBytes: CgroupFile.ReadNumber(File("memory.current")),
             MemoryPeakBytes: CgroupFile.ReadNumber(File("memory.peak")),
@@ -176,7 +178,21 @@ internal sealed class CgroupV2Worker(string directory) : IWorkerCgroup
             TasksCurrent: CgroupFile.ReadNumber(File("pids.current")),
             TasksLimitHits: CgroupFile.ReadKeyed(File("pids.events"), "max"),
             CpuUsage: usage is long u ? TimeSpan.FromMicroseconds(u) : null,
-            CpuThrottled: throttled is long t ? TimeSpan.FromMicroseconds(t) : null);
+            CpuThrottled: throttled is long t ? TimeSpan.FromMicroseconds(t) : null,
+            CpuPeriods: stat is null ? null : CgroupFile.ParseKeyed(stat, "nr_periods"),
+            CpuThrottledPeriods: stat is null ? null : CgroupFile.ParseKeyed(stat, "nr_throttled"),
+            CpuQuotaPercent: QuotaPercent(CgroupFile.ReadText(File("cpu.max"))));
+    }
+
+    /// <summary>cpu.max is "$QUOTA $PERIOD" in µs, the quota "max" when unlimited: the quota as a percentage of one core, or null.</summary>
+    internal static double? QuotaPercent(string? cpuMax)
+    {
+        string[] parts = (cpuMax ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Length == 2
+            && long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long quota) && quota > 0
+            && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long period) && period > 0
+            ? quota * 100.0 / period
+            : null;
     }
 
     public void SetCpuPercent(int? percent)

@@ -28,7 +28,14 @@ public sealed record CgroupLimits(long? MemoryBytes, int? CpuPercent, int? Tasks
 /// <param name="TasksCurrent">Tasks in the cgroup now.</param>
 /// <param name="TasksLimitHits">Forks refused by <c>pids.max</c> (<c>pids.events max</c>).</param>
 /// <param name="CpuUsage">CPU time the cgroup used.</param>
-/// <param name="CpuThrottled">Time the cgroup spent throttled by its quota.</param>
+/// <param name="CpuThrottled">
+/// Time the cgroup's tasks waited, throttled by its quota (v1 <c>throttled_time</c>, v2 <c>throttled_usec</c>): summed over
+/// the CPUs whose run queues were held, so it can exceed the wall time, and a thread that wanted a moment of CPU counts for
+/// the whole wait. A latency, not a demand: never add it to the use (<c>docs/cgroups.md</c>, "CPU share").
+/// </param>
+/// <param name="CpuPeriods">Quota periods that elapsed while the cgroup was active (<c>cpu.stat nr_periods</c>); <see langword="null"/> without a CPU quota controller.</param>
+/// <param name="CpuThrottledPeriods">Of those, the periods in which the quota ran out and the kernel held the cgroup back (<c>cpu.stat nr_throttled</c>).</param>
+/// <param name="CpuQuotaPercent">The quota in force, in percent of one core (v1 <c>cpu.cfs_quota_us</c> ÷ <c>cpu.cfs_period_us</c>, v2 <c>cpu.max</c>); <see langword="null"/> when unlimited.</param>
 public sealed record CgroupCounters(
     long? MemoryCurrentBytes,
     long? MemoryPeakBytes,
@@ -38,7 +45,10 @@ public sealed record CgroupCounters(
     long? TasksCurrent,
     long? TasksLimitHits,
     TimeSpan? CpuUsage,
-    TimeSpan? CpuThrottled);
+    TimeSpan? CpuThrottled,
+    long? CpuPeriods = null,
+    long? CpuThrottledPeriods = null,
+    double? CpuQuotaPercent = null);
 
 /// <summary>
 /// Where workers' cgroups are made. Chosen once when a host starts (v2 delegated subtree, v1 controllers, or none),

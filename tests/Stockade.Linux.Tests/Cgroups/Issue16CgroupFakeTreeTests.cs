@@ -86,7 +86,7 @@ public sealed class Issue16CgroupFakeTreeTests : IDisposable
 
         CgroupCounters counters = cgroup.ReadCounters();
 
-        counters.ShouldBe(new CgroupCounters(1000, 2000, null, 1, 5, 3, 9, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.25)));
+        counters.ShouldBe(new CgroupCounters(1000, 2000, null, 1, 5, 3, 9, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(0.25), CpuPeriods: 10, CpuThrottledPeriods: 4));
     }
 
     [Fact]

@@ -10,6 +10,11 @@ internal static class EscalationMessages
         var figures = step.Resource == WatchdogResource.Reported
             ? $"reported: {step.Reason}"
             : $"{Name(step.Resource)} {Format(step.Resource, step.Observed)} against a limit of {Format(step.Resource, step.Limit)}";
+        if (step.Resource == WatchdogResource.CpuPercent && step.Reason is not null)
+        {
+            figures += $", {step.Reason}"; // the use never passes a quota; being held at it is the violation
+        }
+
         return step.Action switch
         {
             EscalationAction.Warn =>
@@ -18,7 +23,7 @@ internal static class EscalationMessages
                 $"Plugin '{pluginId}' was throttled after {step.Violations} violations; the last was {figures}. It is killed at {options.KillAfter}.",
             EscalationAction.Release =>
                 $"Plugin '{pluginId}' behaved long enough that its violations decayed to zero; its throttle was lifted.",
-            EscalationAction.Kill when step.Reason is not null && step.Resource != WatchdogResource.Reported =>
+            EscalationAction.Kill when step.Reason is not null && step.Resource is WatchdogResource.Threads or WatchdogResource.Processes =>
                 $"Plugin '{pluginId}' was killed at once: {figures}, held by the kernel at its cgroup's pids limit ({step.Reason}).",
             EscalationAction.Kill when WatchdogLimits.IsHard(step.Resource) =>
                 $"Plugin '{pluginId}' was killed at once over a hard limit: {figures}. Raise the limit in its manifest if this use is expected.",

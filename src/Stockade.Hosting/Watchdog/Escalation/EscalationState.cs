@@ -31,7 +31,7 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
 
         // Hard limits first: once one kills, nothing else matters.
         var violated = false;
-        (WatchdogResource Resource, double Limit, double Observed) last = default;
+        (WatchdogResource Resource, double Limit, double Observed, string? Reason) last = default;
         foreach (var resource in Checked)
         {
             if (Limit(resource) is not { } limit || Observe(resource, usage) is not { } observed)
@@ -39,8 +39,10 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
                 continue;
             }
 
-            // The worker itself is one process: being alone is never a warning, whatever the limit.
-            if (observed >= limit * options.WarnRatio && !(resource == WatchdogResource.Processes && observed <= 1))
+            // The worker itself is one process: being alone is never a warning, whatever the limit. Held at a CPU quota is
+            // at the limit whatever the use reads.
+            var heldAtCpuQuota = resource == WatchdogResource.CpuPercent && HeldAtQuota(usage) == true;
+            if ((observed >= limit * options.WarnRatio || heldAtCpuQuota) && !(resource == WatchdogResource.Processes && observed <= 1))
             {
                 if (!_warned[(int)resource])
                 {
@@ -57,7 +59,19 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
             // there: reaching a task limit then is trying to pass it, and ends the worker at once rather than after the
             // violations (the plugin can do nothing useful at that ceiling).
             var heldByPids = resource is WatchdogResource.Processes or WatchdogResource.Threads && usage.CgroupTasksLimitHits > 0;
-            if (observed < limit || (observed == limit && !heldByPids))
+            string? heldAtQuota = null;
+            if (resource == WatchdogResource.CpuPercent && HeldAtQuota(usage) is not null)
+            {
+                // Under a CPU quota the use never passes the share: the kernel's throttled periods say it wanted more.
+                if (!heldAtCpuQuota)
+                {
+                    continue;
+                }
+
+                heldAtQuota = string.Create(CultureInfo.InvariantCulture,
+                    $"held at its quota of {usage.CpuQuotaPercent:0.#} % in {usage.CpuThrottledPeriodsPercent:0} % of its CPU periods");
+            }
+            else if (observed < limit || (observed == limit && !heldByPids))
             {
                 continue;
             }
@@ -79,14 +93,14 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
 
             Violations++;
             violated = true;
-            last = (resource, limit, observed);
-            steps.Add(new EscalationStep(EscalationAction.Violation, resource, limit, observed, Violations));
+            last = (resource, limit, observed, heldAtQuota);
+            steps.Add(new EscalationStep(EscalationAction.Violation, resource, limit, observed, Violations, heldAtQuota));
         }
 
         if (violated)
         {
             _cleanSamples = 0;
-            Escalate(last.Resource, last.Limit, last.Observed, null, steps);
+            Escalate(last.Resource, last.Limit, last.Observed, last.Reason, steps);
             return;
         }
 
@@ -122,17 +136,40 @@ internal sealed class EscalationState(WatchdogOptions options, WatchdogLimits li
     {
         // With a cgroup, its own figures count: memory is the cgroup's charge alone (the kernel holds it at the limit and
         // its OOM kill is named from oom_kill; RSS summed over a process tree counts pages shared after fork once per
-        // child), the demand held back by the CPU quota (use alone never exceeds the quota), and tasks and processes
-        // of everything in it (children that left the process tree included).
+        // child), CPU is the use the cgroup measured (whether it wanted more is HeldAtQuota's question), and tasks and
+        // processes of everything in it (children that left the process tree included).
         WatchdogResource.Memory => usage.CgroupMemoryBytes ?? usage.MemoryBytes,
         WatchdogResource.Processes => Math.Max(usage.Processes, usage.CgroupProcesses ?? 0),
         WatchdogResource.Disk => usage.DiskBytes,
         WatchdogResource.CpuTime => usage.CpuTime.TotalSeconds,
-        WatchdogResource.CpuPercent => usage.CpuPercent + (usage.CpuThrottledPercent ?? 0),
+        WatchdogResource.CpuPercent => usage.CpuPercent,
         WatchdogResource.Threads => Math.Max(usage.Threads, usage.CgroupTasks ?? 0),
         WatchdogResource.OpenFiles => usage.OpenFiles,
         _ => null,
     };
+
+    /// <summary>Throttled in at least this share of the window's quota periods (percent): the quota held it most of the time.</summary>
+    internal const double HeldPeriodsPercent = 50;
+
+    /// <summary>...while using at least this fraction of the quota in force: a thread that waited while its group used little is not held.</summary>
+    internal const double HeldUseOfQuota = 0.75;
+
+    /// <summary>
+    /// Whether the CPU quota held the worker back: <see langword="true"/> when the kernel throttled it in at least half of
+    /// the window's quota periods and it used at least three quarters of the quota in force (its <c>cpuPercent</c>, or
+    /// the throttled share), i.e. it wanted more than it was given; <see langword="null"/> without a quota or its counters
+    /// (no cgroup, or one without the cpu controller), where the use is compared with the limit instead.
+    /// </summary>
+    /// <remarks>
+    /// The use condition keeps a multi-threaded worker well inside its share from counting: a quota of one 5 ms slice
+    /// taken by one CPU's run queue can throttle a thread woken on another CPU although the group used 2 of its 5 ms.
+    /// While throttled, being held at the lowered quota counts too: the plugin keeps asking for more than it is given,
+    /// and how much more cannot be seen without lifting the throttle.
+    /// </remarks>
+    internal static bool? HeldAtQuota(ResourceUsage usage) =>
+        usage.CpuThrottledPeriodsPercent is { } throttled && usage.CpuQuotaPercent is { } quota
+            ? throttled >= HeldPeriodsPercent && usage.CpuPercent >= quota * HeldUseOfQuota
+            : null;
 
     private static ReadOnlySpan<WatchdogResource> Checked =>
     [

@@ -6,7 +6,7 @@ namespace Stockade.Hosting.Monitoring.Escalation;
 /// <param name="Limit">The limit in the resource's unit, or null for reported violations.</param>
 /// <param name="Observed">The value observed, or null for reported violations.</param>
 /// <param name="Violations">The violation count after the step.</param>
-/// <param name="Reason">For reported violations, the reporter's reason; for a task limit ended at once, what the kernel refused.</param>
+/// <param name="Reason">For reported violations, the reporter's reason; for a task limit ended at once, what the kernel refused; for CPU under a quota, how the quota held it.</param>
 internal readonly record struct EscalationStep(
     EscalationAction Action,
     WatchdogResource Resource,
