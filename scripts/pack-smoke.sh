@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Package-level smoke test of issue 17 (docs/packaging.md, "Proof"): packs every package into a temporary feed, then, in
+# a temporary folder outside the repository, with a nuget.config that maps Stockade.* to that feed only (everything
+# else from the usual sources), creates a console app, `dotnet add package Stockade.Hosting`, loads a copy of
+# samples/plugins/hello-python and calls it confined (Landlock and seccomp enforced by the kernel), through
+# `dotnet run`, a framework-dependent publish and a self-contained publish (-r linux-x64 --self-contained), the last
+# run with the shared runtime hidden (a mount namespace over /usr/share/dotnet, no DOTNET_ROOT, no dotnet on PATH).
+#
+# The packages get a unique prerelease version (0.1.0-smoke.<time>) so no copy cached by an earlier run can stand in
+# for them; its folders are removed from the NuGet cache at the end. Usage: bash scripts/pack-smoke.sh [--keep]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+keep=${1:-}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+base=$(sed -n 's:.*<StockadeVersion>\(.*\)</StockadeVersion>.*:\1:p' "$repo/Directory.Build.props")
+version="$base-smoke.$(date +%s)"
+work=$(mktemp -d /tmp/stockade-pack-smoke-XXXXXX)
+chmod 755 "$work" # workers run as another uid when the host is root: they traverse to the plugin and the home
+cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+cleanup() {
+  for id in stockade.plugin stockade.hosting stockade.cli stockade.plugin.testing stockade.templates; do
+    rm -rf "$cache/$id/$version"
+  done
+  if [ "$keep" = "--keep" ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+t0=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - t0 )) s)"; }
+fail() { echo "pack-smoke: FAILED: $*" >&2; exit 1; }
+
+step "pack $version into $work/feed"
+STOCKADE_VERSION=$version bash "$repo/scripts/pack.sh" "$work/feed"
+
+step "nuget.config: Stockade.* from the feed only, everything else from the usual sources"
+sources=$(cd "$work" && dotnet nuget list source --format short | awk '$1 ~ /^E/ {print $2}')
+[ -n "$sources" ] || fail "no enabled package source (dotnet nuget list source)"
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<configuration>'
+  echo '  <packageSources>'
+  echo '    <clear />'
+  echo "    <add key=\"stockade-local\" value=\"$work/feed\" />"
+  i=0; for s in $sources; do echo "    <add key=\"upstream-$i\" value=\"$s\" />"; i=$((i + 1)); done
+  echo '  </packageSources>'
+  echo '  <packageSourceMapping>'
+  echo '    <packageSource key="stockade-local"><package pattern="Stockade.*" /></packageSource>'
+  i=0; for s in $sources; do echo "    <packageSource key=\"upstream-$i\"><package pattern=\"*\" /></packageSource>"; i=$((i + 1)); done
+  echo '  </packageSourceMapping>'
+  echo '</configuration>'
+} > "$work/nuget.config"
+cat "$work/nuget.config"
+
+step "a console app with Stockade.Hosting (no ProjectReference, no path into the repository)"
+mkdir -p "$work/plugins" "$work/home"
+cp -r "$repo/samples/plugins/hello-python" "$work/plugins/"
+chmod -R a+rX "$work/plugins"
+chmod 711 "$work/home"
+cd "$work"
+dotnet new console -n SmokeApp -o app --framework net10.0 >/dev/null
+cd app
+dotnet add package Stockade.Hosting --version "$version"
+grep -q "Stockade.Hosting" SmokeApp.csproj || fail "the package reference is missing"
+! grep -rq "$repo" SmokeApp.csproj "$work/nuget.config" || fail "the app names the repository"
+cat > Program.cs <<'CS'
+using System.Text.Json;
+using Stockade.Hosting;
+
+// Loads the plugin folder given, calls it confined and prints what the kernel enforces for it.
+var plugin = args[0];
+var home = args[1];
+await using var host = new PluginHost(new PluginHostOptions { Home = home });
+await host.LoadAsync(plugin, new PluginLoadOptions { Level = "sandboxed" });
+var greeting = await host.InvokeAsync("samples.hello-python", "greet", JsonSerializer.SerializeToElement(new { name = "package" }));
+Console.WriteLine($"greet -> {greeting}");
+var loaded = host.Plugins.Single(p => p.Id == "samples.hello-python");
+Console.WriteLine($"level: {loaded.EffectiveLevel}");
+foreach (var g in loaded.Guarantees.Where(g => g.Layer == EnforcementLayer.Kernel))
+{
+    Console.WriteLine($"kernel: {g.Subject} = {g.Mechanism}");
+}
+CS
+
+check() { # output of one run
+  echo "$1"
+  grep -q 'greet -> .*Hello, package' <<<"$1" || fail "$2: the plugin did not answer"
+  grep -q '^kernel: .*Landlock' <<<"$1" || fail "$2: Landlock is not enforced"
+  grep -qi '^kernel: .*seccomp' <<<"$1" || fail "$2: seccomp is not enforced"
+}
+
+step "dotnet build + dotnet run"
+check "$(dotnet run -c Release -- "$work/plugins/hello-python" "$work/home/run")" "dotnet run"
+[ -x bin/Release/net10.0/stockade-launcher ] || fail "the build output has no executable stockade-launcher"
+
+step "dotnet publish (framework-dependent) and run it"
+dotnet publish -c Release -o "$work/publish-fd" -nologo -v:q
+check "$("$work/publish-fd/SmokeApp" "$work/plugins/hello-python" "$work/home/fd")" "framework-dependent publish"
+
+step "dotnet publish -r linux-x64 --self-contained and run it with no shared runtime visible"
+dotnet publish -c Release -r linux-x64 --self-contained -o "$work/publish-sc" -nologo -v:q
+[ -f "$work/publish-sc/worker/libhostfxr.so" ] || fail "the self-contained publish has no runtime for its worker"
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+out=$(unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && exec env -u DOTNET_ROOT PATH=/usr/bin:/bin '$work/publish-sc/SmokeApp' '$work/plugins/hello-python' '$work/home/sc'") \
+  || fail "the self-contained app failed with $dotnet_root hidden"
+check "$out" "self-contained publish ($dotnet_root hidden)"
+unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && ! command -v dotnet >/dev/null && ! ls '$dotnet_root/dotnet' 2>/dev/null" \
+  || fail "the shared runtime was not hidden"
+
+step "sizes"
+du -sh "$work/publish-fd" "$work/publish-sc" "$work/publish-sc/worker" | sed 's/^/  /'
+ls -l "$work/feed" | awk 'NR > 1 {printf "  %-52s %8d KiB\n", $9, $5 / 1024}'
+echo
+echo "pack-smoke: passed in $(( $(date +%s) - t0 )) s"
