@@ -4,7 +4,8 @@
 # else from the usual sources), creates a console app, `dotnet add package Stockade.Hosting`, loads a copy of
 # samples/plugins/hello-python and calls it confined (Landlock and seccomp enforced by the kernel), through
 # `dotnet run`, a framework-dependent publish and a self-contained publish (-r linux-x64 --self-contained), the last
-# run with the shared runtime hidden (a mount namespace over /usr/share/dotnet, no DOTNET_ROOT, no dotnet on PATH).
+# run with the shared runtime hidden (a mount namespace over /usr/share/dotnet, no DOTNET_ROOT, no dotnet on PATH);
+# then installs the stockade tool from the feed and runs `stockade doctor` and `stockade run` of the same plugin.
 #
 # The packages get a unique prerelease version (0.1.0-smoke.<time>) so no copy cached by an earlier run can stand in
 # for them; its folders are removed from the NuGet cache at the end. Usage: bash scripts/pack-smoke.sh [--keep]
@@ -104,6 +105,14 @@ out=$(unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && exec env -u DOTNET
 check "$out" "self-contained publish ($dotnet_root hidden)"
 unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && ! command -v dotnet >/dev/null && ! ls '$dotnet_root/dotnet' 2>/dev/null" \
   || fail "the shared runtime was not hidden"
+
+step "the stockade tool: dotnet tool install, doctor, run"
+(cd "$work" && dotnet tool install Stockade.Cli --version "$version" --tool-path "$work/tools" --configfile "$work/nuget.config")
+"$work/tools/stockade" doctor || fail "stockade doctor from the installed tool"
+out=$("$work/tools/stockade" run "$work/plugins/hello-python" greet --input '{"name":"tool"}' --home "$work/home/tool") \
+  || fail "stockade run from the installed tool"
+echo "$out"
+grep -q "Hello, tool" <<<"$out" || fail "stockade run: the plugin did not answer"
 
 step "sizes"
 du -sh "$work/publish-fd" "$work/publish-sc" "$work/publish-sc/worker" | sed 's/^/  /'

@@ -98,6 +98,7 @@ internal sealed record WorkerRuntime(string LauncherPath, string WorkerAssemblyP
     }
 
     /// <summary>NuGet does not keep the execute bit (a tool's files, a package copied by hand): restore it on our own files.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private static void EnsureExecutable(string path)
     {
         const UnixFileMode Execute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
