@@ -8,18 +8,34 @@
 # then installs the stockade tool from the feed and runs `stockade doctor` and `stockade run` of the same plugin.
 #
 # The packages get a unique prerelease version (0.1.0-smoke.<time>) so no copy cached by an earlier run can stand in
-# for them; its folders are removed from the NuGet cache at the end. Usage: bash scripts/pack-smoke.sh [--keep]
+# for them. With --feed DIR the packages already in DIR (from scripts/pack.sh) are used instead, and their version's
+# Stockade.* folders are removed from the NuGet cache first, for the same reason. Either way the version's folders are
+# removed from the cache at the end (the prerelease only: a released version's cache entry is left for others).
+# Usage: bash scripts/pack-smoke.sh [--feed DIR] [--keep]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-keep=${1:-}
+keep="" feed=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=--keep ;;
+    --feed) feed=$(cd "$2" && pwd); shift ;;
+    *) echo "usage: bash scripts/pack-smoke.sh [--feed DIR] [--keep]" >&2; exit 2 ;;
+  esac
+  shift
+done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 base=$(sed -n 's:.*<StockadeVersion>\(.*\)</StockadeVersion>.*:\1:p' "$repo/Directory.Build.props")
-version="$base-smoke.$(date +%s)"
+if [ -n "$feed" ]; then
+  hosting=$(ls "$feed"/Stockade.Hosting.*.nupkg | head -1)
+  version=${hosting##*/Stockade.Hosting.}; version=${version%.nupkg}
+else
+  version="$base-smoke.$(date +%s)"
+fi
 work=$(mktemp -d /tmp/stockade-pack-smoke-XXXXXX)
 chmod 755 "$work" # workers run as another uid when the host is root: they traverse to the plugin and the home
 cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 cleanup() {
-  for id in stockade.plugin stockade.hosting stockade.cli stockade.plugin.testing stockade.templates; do
+  [ -n "$feed" ] || for id in stockade.plugin stockade.hosting stockade.cli stockade.plugin.testing stockade.templates; do
     rm -rf "$cache/$id/$version"
   done
   if [ "$keep" = "--keep" ]; then echo "kept $work"; else rm -rf "$work"; fi
@@ -29,8 +45,14 @@ t0=$(date +%s)
 step() { echo; echo "== $* ($(( $(date +%s) - t0 )) s)"; }
 fail() { echo "pack-smoke: FAILED: $*" >&2; exit 1; }
 
-step "pack $version into $work/feed"
-STOCKADE_VERSION=$version bash "$repo/scripts/pack.sh" "$work/feed"
+if [ -n "$feed" ]; then
+  step "packages $version from $feed"
+  mkdir -p "$work/feed" && cp "$feed"/*."$version".nupkg "$work/feed/"
+  for id in stockade.plugin stockade.hosting stockade.cli stockade.plugin.testing stockade.templates; do rm -rf "$cache/$id/$version"; done
+else
+  step "pack $version into $work/feed"
+  STOCKADE_VERSION=$version bash "$repo/scripts/pack.sh" "$work/feed"
+fi
 
 step "nuget.config: Stockade.* from the feed only, everything else from the usual sources"
 sources=$(cd "$work" && dotnet nuget list source --format short | awk '$1 ~ /^E/ {print $2}')

@@ -444,7 +444,7 @@ public sealed partial class PluginHost
         WorkerLaunchPlan plan;
         try
         {
-            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources, StageZeroProcesses(policy)) }, RuntimeFor(plugin.Id, policy.Level), Environment.ProcessId, cgroups);
+            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources, StageZeroProcesses(policy)) }, RuntimeFor(plugin.Id, policy.Level, request.UserId, request.GroupId), Environment.ProcessId, cgroups);
         }
         catch
         {

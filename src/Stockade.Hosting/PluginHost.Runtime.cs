@@ -12,11 +12,25 @@ public sealed partial class PluginHost
     /// <c>limited</c>): the plugin is refused fail-secure, naming the missing guarantee, never a missing-file crash. A
     /// runtime of another Stockade version is refused with the fix (docs/packaging.md, "Versions").
     /// </summary>
-    private WorkerRuntime RuntimeFor(string pluginId, SecurityLevel level)
+    private WorkerRuntime RuntimeFor(string pluginId, SecurityLevel level, int? workerUid, int? workerGid)
     {
         try
         {
-            return _runtime.Value;
+            var runtime = _runtime.Value;
+            if (workerUid is int uid)
+            {
+                // A root host's workers run as their own uid: the launcher and worker must be reachable for it (a tool
+                // installed with `dotnet tool install -g` as root lives under /root, 0700).
+                var gid = workerGid ?? uid;
+                if ((UnreachableFor(uid, gid, runtime.LauncherPath) ?? UnreachableFor(uid, gid, runtime.WorkerAssemblyPath)) is { } blocked)
+                {
+                    throw new PluginFailedException(pluginId, PluginFailureKind.StartFailed,
+                        $"plugin '{pluginId}' could not start: its worker runs as uid {uid} and cannot reach the Stockade launcher and worker ({blocked})",
+                        nextStep: "put the app or the tool where other users may traverse, e.g. dotnet tool install Stockade.Cli --tool-path /opt/stockade (not under /root), or run the host as a user other than root.");
+                }
+            }
+
+            return runtime;
         }
         catch (WorkerRuntimeException ex) when (ex.Missing)
         {

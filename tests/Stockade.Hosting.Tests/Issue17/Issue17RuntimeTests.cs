@@ -85,6 +85,26 @@ public sealed class Issue17RuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task RootHost_RuntimeUnderAPrivateFolder_IsRefusedNamingTheFolder_NotALauncherExecFailure()
+    {
+        if (!WorkerIdentity.HostIsRoot)
+        {
+            return; // only a root host runs its workers as another uid
+        }
+
+        var hidden = Directory.CreateDirectory(Path.Combine(_world.Root, "private"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+        var runtime = CopyRuntime(Path.Combine(hidden, "tools"));
+        await using var host = new PluginHost(new PluginHostOptions { Home = _world.Home, RuntimeDirectory = runtime });
+        var plugin = PluginFixtures.Write(Path.Combine(_world.Plugins, "p"), "t.private-runtime", "1.0.0", [], []);
+
+        var ex = await Should.ThrowAsync<PluginFailedException>(() => host.LoadAsync(plugin, new PluginLoadOptions { Level = "sandboxed" }));
+
+        ex.Kind.ShouldBe(PluginFailureKind.StartFailed);
+        ex.Message.ShouldContain($"cannot reach the Stockade launcher and worker ({hidden} (mode 700) does not let uid");
+        ex.NextStep.ShouldNotBeNull().ShouldContain("--tool-path");
+    }
+
+    [Fact]
     public async Task WorkerSpeakingAnotherMajorProtocol_IsRefusedWithTheFix()
     {
         var plugin = PluginFixtures.Write(Path.Combine(_world.Plugins, "p"), "t.protocol-2", "1.0.0", [], []);
