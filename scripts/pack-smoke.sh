@@ -2,7 +2,8 @@
 # Package-level smoke test of issue 17 (docs/packaging.md, "Proof"): packs every package into a temporary feed, then, in
 # a temporary folder outside the repository, with a nuget.config that maps Stockade.* to that feed only (everything
 # else from the usual sources), creates a console app, `dotnet add package Stockade.Hosting`, loads a copy of
-# samples/plugins/hello-python and calls it confined (Landlock and seccomp enforced by the kernel), through
+# samples/plugins/hello-python (and the built hello-csharp sample, so the .NET worker runs from the package too) and
+# calls them confined (Landlock and seccomp enforced by the kernel), through
 # `dotnet run`, a framework-dependent publish and a self-contained publish (-r linux-x64 --self-contained), the last
 # run with the shared runtime hidden (a mount namespace over /usr/share/dotnet, no DOTNET_ROOT, no dotnet on PATH);
 # then installs the stockade tool from the feed and runs `stockade doctor` and `stockade run` of the same plugin.
@@ -76,6 +77,11 @@ cat "$work/nuget.config"
 step "a console app with Stockade.Hosting (no ProjectReference, no path into the repository)"
 mkdir -p "$work/plugins" "$work/home"
 cp -r "$repo/samples/plugins/hello-python" "$work/plugins/"
+# A .NET plugin too, so the worker itself (not only the launcher) runs from the package, on the app's runtime when the
+# app is self-contained: the sample's build output (built by scripts/pack.sh through the CLI project) and manifest.
+[ -f "$repo/samples/plugins/hello-csharp/bin/HelloPlugin.dll" ] || dotnet build "$repo/samples/plugins/hello-csharp" -c Release -nologo -v:q
+mkdir -p "$work/plugins/hello-csharp"
+cp -r "$repo/samples/plugins/hello-csharp/plugin.yaml" "$repo/samples/plugins/hello-csharp/bin" "$work/plugins/hello-csharp/"
 chmod -R a+rX "$work/plugins"
 chmod 711 "$work/home"
 cd "$work"
@@ -88,41 +94,44 @@ cat > Program.cs <<'CS'
 using System.Text.Json;
 using Stockade.Hosting;
 
-// Loads the plugin folder given, calls it confined and prints what the kernel enforces for it.
-var plugin = args[0];
-var home = args[1];
-await using var host = new PluginHost(new PluginHostOptions { Home = home });
-await host.LoadAsync(plugin, new PluginLoadOptions { Level = "sandboxed" });
-var greeting = await host.InvokeAsync("samples.hello-python", "greet", JsonSerializer.SerializeToElement(new { name = "package" }));
-Console.WriteLine($"greet -> {greeting}");
-var loaded = host.Plugins.Single(p => p.Id == "samples.hello-python");
-Console.WriteLine($"level: {loaded.EffectiveLevel}");
-foreach (var g in loaded.Guarantees.Where(g => g.Layer == EnforcementLayer.Kernel))
+// Loads each plugin folder given after the home, calls its greet confined and prints what the kernel enforces for it.
+await using var host = new PluginHost(new PluginHostOptions { Home = args[0] });
+foreach (var folder in args.Skip(1))
 {
-    Console.WriteLine($"kernel: {g.Subject} = {g.Mechanism}");
+    var loaded = await host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
+    var greeting = await host.InvokeAsync(loaded.Id, "greet", JsonSerializer.SerializeToElement(new { name = "package" }));
+    Console.WriteLine($"{loaded.Id}: greet -> {greeting}");
+    var plugin = host.Plugins.Single(p => p.Id == loaded.Id);
+    Console.WriteLine($"{loaded.Id}: level {plugin.EffectiveLevel}");
+    foreach (var g in plugin.Guarantees.Where(g => g.Layer == EnforcementLayer.Kernel))
+    {
+        Console.WriteLine($"{loaded.Id}: kernel: {g.Subject} = {g.Mechanism}");
+    }
 }
 CS
-
-check() { # output of one run
-  echo "$1"
-  grep -q 'greet -> .*Hello, package' <<<"$1" || fail "$2: the plugin did not answer"
-  grep -q '^kernel: .*Landlock' <<<"$1" || fail "$2: Landlock is not enforced"
-  grep -qi '^kernel: .*seccomp' <<<"$1" || fail "$2: seccomp is not enforced"
+check() { # output of one run: both plugins answered, each with Landlock and seccomp enforced by the kernel
+  echo "$1" | grep -v ': kernel: ' ; echo "  ($(grep -c ': kernel: ' <<<"$1") kernel guarantee lines)"
+  for id in samples.hello-python samples.hello; do
+    grep -q "^$id: greet -> .*Hello, package" <<<"$1" || fail "$2: $id did not answer"
+    grep -q "^$id: kernel: .*Landlock" <<<"$1" || fail "$2: Landlock is not enforced for $id"
+    grep -qi "^$id: kernel: .*seccomp" <<<"$1" || fail "$2: seccomp is not enforced for $id"
+  done
 }
+plugins=("$work/plugins/hello-python" "$work/plugins/hello-csharp")
 
 step "dotnet build + dotnet run"
-check "$(dotnet run -c Release -- "$work/plugins/hello-python" "$work/home/run")" "dotnet run"
+check "$(dotnet run -c Release -- "$work/home/run" "${plugins[@]}")" "dotnet run"
 [ -x bin/Release/net10.0/stockade-launcher ] || fail "the build output has no executable stockade-launcher"
 
 step "dotnet publish (framework-dependent) and run it"
 dotnet publish -c Release -o "$work/publish-fd" -nologo -v:q
-check "$("$work/publish-fd/SmokeApp" "$work/plugins/hello-python" "$work/home/fd")" "framework-dependent publish"
+check "$("$work/publish-fd/SmokeApp" "$work/home/fd" "${plugins[@]}")" "framework-dependent publish"
 
 step "dotnet publish -r linux-x64 --self-contained and run it with no shared runtime visible"
 dotnet publish -c Release -r linux-x64 --self-contained -o "$work/publish-sc" -nologo -v:q
 [ -f "$work/publish-sc/worker/libhostfxr.so" ] || fail "the self-contained publish has no runtime for its worker"
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
-out=$(unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && exec env -u DOTNET_ROOT PATH=/usr/bin:/bin '$work/publish-sc/SmokeApp' '$work/plugins/hello-python' '$work/home/sc'") \
+out=$(unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && exec env -u DOTNET_ROOT PATH=/usr/bin:/bin '$work/publish-sc/SmokeApp' '$work/home/sc' '${plugins[0]}' '${plugins[1]}'") \
   || fail "the self-contained app failed with $dotnet_root hidden"
 check "$out" "self-contained publish ($dotnet_root hidden)"
 unshare -m sh -c "mount -t tmpfs none '$dotnet_root' && ! command -v dotnet >/dev/null && ! ls '$dotnet_root/dotnet' 2>/dev/null" \
@@ -137,7 +146,7 @@ echo "$out"
 grep -q "Hello, tool" <<<"$out" || fail "stockade run: the plugin did not answer"
 
 step "sizes"
-du -sh "$work/publish-fd" "$work/publish-sc" "$work/publish-sc/worker" | sed 's/^/  /'
+for d in "$work/publish-fd" "$work/publish-sc" "$work/publish-sc/worker"; do du -sh "$d" | sed 's/^/  /'; done
 ls -l "$work/feed" | awk 'NR > 1 {printf "  %-52s %8d KiB\n", $9, $5 / 1024}'
 echo
 echo "pack-smoke: passed in $(( $(date +%s) - t0 )) s"
