@@ -351,6 +351,7 @@ public sealed partial class PluginHost
         try
         {
             result = await worker.CallAsync("initialize", JsonSerializer.SerializeToElement(init, ProtocolJsonContext.Default.InitializeParams), policy.Timeouts.Init, cancellationToken).ConfigureAwait(false);
+            RefuseOtherProtocol(plugin.Id, result); // issue 17: another major protocol version is refused with the fix
             if (!WorkerSupervisor.MarkReady(worker))
             {
                 // Stopped (unload, shutdown) between its answer and now.
@@ -443,7 +444,7 @@ public sealed partial class PluginHost
         WorkerLaunchPlan plan;
         try
         {
-            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources, StageZeroProcesses(policy)) }, _runtime.Value, Environment.ProcessId, cgroups);
+            plan = WorkerLaunchPlanner.Plan(request with { KernelReportFd = kernel?.WorkerFd, CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(policy.Resources, StageZeroProcesses(policy)) }, RuntimeFor(plugin.Id, policy.Level, request.UserId, request.GroupId), Environment.ProcessId, cgroups);
         }
         catch
         {

@@ -47,7 +47,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;
         _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe(new Linux.Features.KernelFeatureProbeOptions { WorkerUserId = options.WorkerUserId ?? (WorkerIdentity.HostIsRoot ? options.WorkerUidFirst : null) }));
-        _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory));
+        _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory), LazyThreadSafetyMode.PublicationOnly); // a failure is not cached: fixing the folder fixes the next load
     }
 
     /// <summary>Raised for every plugin event (started, crashed, timed out, denied, warned, throttled, killed…).</summary>

@@ -15,6 +15,15 @@ public sealed class LevelNotEnforceableException : PluginException
         Missing = missing;
     }
 
+    /// <summary>Nothing can be confined here (no launcher for this machine): the fix is not a downgrade.</summary>
+    internal LevelNotEnforceableException(string pluginId, string requested, string best, IReadOnlyList<string> missing, string nextStep)
+        : this(pluginId, requested, best, missing)
+    {
+        _nextStep = nextStep;
+    }
+
+    private readonly string? _nextStep;
+
     /// <summary>The level that was asked for.</summary>
     public string Requested { get; }
 
@@ -25,6 +34,6 @@ public sealed class LevelNotEnforceableException : PluginException
     public IReadOnlyList<string> Missing { get; }
 
     /// <inheritdoc />
-    public override string? NextStep =>
+    public override string? NextStep => _nextStep ??
         $"run 'stockade doctor' to see what is missing, or allow the downgrade to '{BestAvailable}' explicitly with --allow-downgrade (it is audited).";
 }

@@ -184,8 +184,11 @@ internal sealed partial class StockadeStore : IAuditHeadStore, IDisposable
 
         if (version > StoreMigrations.All.Count)
         {
+            var writer = SchemaWriter(connection, transaction);
+            var by = writer is null ? "" : $" (written by Stockade {writer})";
+            var to = writer is null ? "the Stockade version that wrote it" : writer;
             throw new StoreException(
-                $"{connection.DataSource} has schema version {version}, newer than this Stockade understands ({StoreMigrations.All.Count}) — upgrade stockade or choose another --home");
+                $"{connection.DataSource} has schema version {version}{by}, newer than this Stockade {StockadeRelease.Version} understands ({StoreMigrations.All.Count}) — upgrade stockade (the tool: dotnet tool update -g Stockade.Cli; an app: its Stockade.Hosting package) to {to} or later, or choose another --home");
         }
 
         for (var next = version; next < StoreMigrations.All.Count; next++)
@@ -196,7 +199,28 @@ internal sealed partial class StockadeStore : IAuditHeadStore, IDisposable
             bump.ExecuteNonQuery();
         }
 
+        if (version < StoreMigrations.All.Count)
+        {
+            using var stamp = Command(connection, transaction, "INSERT INTO stockade_info(key, value) VALUES ('schema_written_by', $version) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$version", StockadeRelease.Version));
+            stamp.ExecuteNonQuery();
+        }
+
         transaction.Commit();
+    }
+
+    /// <summary>The Stockade version that brought a (newer) schema to its number, when the home records it.</summary>
+    private static string? SchemaWriter(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        try
+        {
+            using var read = Command(connection, transaction, "SELECT value FROM stockade_info WHERE key = 'schema_written_by'");
+            // Shown in a message: a version's characters only, never the file's text as it is.
+            return read.ExecuteScalar() is string text && text.Length <= 64 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '+') ? text : null;
+        }
+        catch (SqliteException)
+        {
+            return null; // written before the version was recorded
+        }
     }
 
     private string Now() => FormatTime(_time.GetUtcNow());

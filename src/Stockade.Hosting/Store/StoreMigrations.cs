@@ -64,5 +64,13 @@ internal static class StoreMigrations
             allocated_at TEXT NOT NULL
         ) STRICT;
         """,
+        // 3: which Stockade version brought the schema to its number, so an older tool or library refused by a newer
+        // home says which version to update to (docs/packaging.md, "Versions").
+        """
+        CREATE TABLE stockade_info(
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """,
     ];
 }

@@ -117,8 +117,9 @@ internal static class WorkerLaunchPlanner
         var argv = new List<string>();
         if (request.IsDotnet)
         {
-            executable = runtime.DotnetPath;
-            argv.AddRange(["dotnet", runtime.WorkerAssemblyPath, "--plugin-dir", request.PluginDirectory, "--entry", request.Entry]);
+            executable = runtime.WorkerExecutable; // dotnet, or a self-contained app's worker apphost (WorkerRuntime)
+            argv.AddRange(runtime.WorkerCommand);
+            argv.AddRange(["--plugin-dir", request.PluginDirectory, "--entry", request.Entry]);
             if (request.EntryType is not null)
             {
                 argv.AddRange(["--type", request.EntryType]);
@@ -217,7 +218,7 @@ internal static class WorkerLaunchPlanner
         }
         if (request.IsDotnet)
         {
-            foreach (var rule in DotnetRuntimeRules.For(Path.GetDirectoryName(runtime.DotnetPath)!, runtime.WorkerDirectory, []))
+            foreach (var rule in DotnetRuntimeRules.For(runtime.RuntimeRoot, runtime.WorkerDirectory, []))
             {
                 Add(rule.Path, Join(rule.Access));
             }

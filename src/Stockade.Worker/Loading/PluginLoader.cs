@@ -7,6 +7,25 @@ namespace Stockade.Worker;
 // Every failure becomes a message for stderr and exit code 2; nothing here throws for a bad plugin.
 internal static class PluginLoader
 {
+    /// <summary>
+    /// A plugin built against a newer Stockade.Plugin than the one this worker carries would fail later with a missing
+    /// method; refuse it now with the fix (docs/packaging.md, "Versions": the SDK only grows within a version line).
+    /// </summary>
+    internal static string? NewerSdk(Assembly plugin)
+    {
+        var own = typeof(IPlugin).Assembly.GetName();
+        foreach (var reference in plugin.GetReferencedAssemblies())
+        {
+            if (reference.Name == own.Name && reference.Version is { } wanted && own.Version is { } have && wanted > have)
+            {
+                return $"the plugin was built against Stockade.Plugin {wanted.ToString(3)}, newer than the {have.ToString(3)} this host carries; "
+                    + $"update the host's Stockade.Hosting package (or the stockade tool) to {wanted.ToString(3)} or later, or build the plugin against Stockade.Plugin {have.ToString(3)}";
+            }
+        }
+
+        return null;
+    }
+
     public static LoadedPlugin Load(WorkerArguments arguments)
     {
         var pluginDirectory = Path.GetFullPath(arguments.PluginDirectory);
@@ -29,6 +48,11 @@ internal static class PluginLoader
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or IOException)
         {
             return LoadedPlugin.Failed($"entry '{entryPath}' is not a loadable .NET assembly ({e.Message})");
+        }
+
+        if (NewerSdk(assembly) is { } newer)
+        {
+            return LoadedPlugin.Failed(newer);
         }
 
         var type = FindPluginType(assembly, arguments.TypeName, out var error);
