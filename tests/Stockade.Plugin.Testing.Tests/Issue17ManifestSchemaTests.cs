@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
 using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
 using YamlDotNet.RepresentationModel;
 
 namespace Stockade.Plugin.Testing.Tests;
@@ -51,7 +52,9 @@ public sealed partial class Issue17ManifestSchemaTests
     public void SampleManifest_TheReaderAccepts_IsValidAgainstTheSchema(string relativePath)
     {
         var path = Path.Combine(RepoRoot(), relativePath);
-        ManifestReader.ReadDirectory(Path.GetDirectoryName(path)!).IsValid.ShouldBeTrue($"{relativePath}: the reader refuses it");
+        // The sample host application's plugin uses the category its host service defines ('inventory').
+        var catalog = PermissionCatalog.Default.WithCategory(new PermissionCategory("inventory", ["read", "write"], ScopeKind.Name));
+        ManifestReader.ReadDirectory(Path.GetDirectoryName(path)!, catalog).IsValid.ShouldBeTrue($"{relativePath}: the reader refuses it");
 
         var result = Validate(File.ReadAllText(path));
 
