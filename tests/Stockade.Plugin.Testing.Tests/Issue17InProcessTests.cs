@@ -133,6 +133,70 @@ public sealed class Issue17InProcessTests : IDisposable
         (await plugin.InvokeAsync<string>("readFile", new { path = _world.Secret })).ShouldBe("the host's secret");
     }
 
+    [Fact]
+    public async Task HostService_GrantedMethodIsCalled_UngrantedRefusedAndNeverReachesTheService()
+    {
+        var clock = new FakeClock();
+        var manifest = KitWorld.ProbeHeader + KitWorld.Permissions(["clock:read", "clock:set"]);
+        var folder = _world.Plugin("KitProbe", "kit.probe", manifest);
+        var options = new PluginTestOptions { Services = services => services.Register("clock", clock) };
+        await using var plugin = await InProcessPlugin.StartAsync<KitProbePlugin>(folder, grants: ["clock:read"], options);
+
+        var now = await plugin.InvokeAsync<string>("service", new { service = "clock", method = "now" });
+        var refused = await Should.ThrowAsync<PermissionDeniedException>(() => plugin.InvokeAsync("service", new { service = "clock", method = "reset" }));
+
+        now.ShouldBe("\"12:00\"");
+        refused.Permission.ShouldBe("clock:set");
+        clock.Resets.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task OptionalPermission_TheTestsPromptDecides_UndeclaredNeverAsked()
+    {
+        var prompt = new AllowOncePrompt();
+        var manifest = KitWorld.ProbeHeader + KitWorld.Permissions([]) + "  optional:\n    - permission: database:write=notes\n      reason: tests\n";
+        var folder = _world.Plugin("KitProbe", "kit.probe", manifest);
+        await using var plugin = await InProcessPlugin.StartAsync<KitProbePlugin>(folder, options: new PluginTestOptions { PermissionPrompt = prompt });
+
+        var before = await Should.ThrowAsync<PermissionDeniedException>(() => plugin.InvokeAsync("kvSet", new { key = "notes/a", value = "x" }));
+        var granted = await plugin.InvokeAsync<bool>("ask", new { permission = "database:write=notes" });
+        await plugin.InvokeAsync("kvSet", new { key = "notes/a", value = "x" });
+        var undeclared = await plugin.InvokeAsync<bool>("ask", new { permission = "database:write=secrets" });
+
+        before.Permission.ShouldBe("database:write=notes");
+        granted.ShouldBeTrue();
+        plugin.Store["notes/a"].ShouldBe("x");
+        undeclared.ShouldBeFalse();
+        prompt.Asked.ShouldBe(["kit.probe database:write=notes"]);
+    }
+
+    /// <summary>A host application's service: reading the time needs <c>clock:read</c>, resetting it <c>clock:set</c>.</summary>
+    public sealed class FakeClock
+    {
+        public int Resets { get; private set; }
+
+        [Stockade.Hosting.Broker.Services.RequiresPermission("clock:read")]
+        [Stockade.Hosting.Broker.Services.HostServiceMethod("now")]
+        public string Now() => "12:00";
+
+        [Stockade.Hosting.Broker.Services.RequiresPermission("clock:set")]
+        [Stockade.Hosting.Broker.Services.HostServiceMethod("reset")]
+        public void Reset() => Resets++;
+    }
+
+    private sealed class AllowOncePrompt : IPermissionPrompt
+    {
+        private readonly List<string> _asked = [];
+
+        public IReadOnlyList<string> Asked => [.. _asked];
+
+        public ValueTask<PermissionAnswer> AskAsync(string pluginId, string permission, string? reason, CancellationToken cancellationToken)
+        {
+            _asked.Add($"{pluginId} {permission}");
+            return ValueTask.FromResult(PermissionAnswer.AllowOnce);
+        }
+    }
+
     private sealed class RecordingHandler : HttpMessageHandler
     {
         private readonly List<string> _seen = [];

@@ -4,7 +4,7 @@ using Stockade.Plugin;
 namespace Stockade.Plugin.Testing.Tests.KitProbe;
 
 /// <summary>Input of every probe method; each reads the members it needs.</summary>
-public sealed record Probe(string? Key = null, string? Value = null, string? Url = null, string? Path = null);
+public sealed record Probe(string? Key = null, string? Value = null, string? Url = null, string? Path = null, string? Service = null, string? Method = null, string? Permission = null);
 
 /// <summary>What the plugin saw when a probe failed: the exception's type and message, and the SDK's code and permission.</summary>
 public sealed record Seen(bool Ok, string? Value, string? Type, string? Message, string? Code, string? Permission);
@@ -62,6 +62,16 @@ public sealed class KitProbePlugin : IPlugin
         return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}";
     }
 
+    /// <summary>Calls a host service's method without arguments and returns its JSON result.</summary>
+    [PluginMethod("service")]
+    public async Task<string> ServiceAsync(Probe probe, CancellationToken cancellationToken) =>
+        (await Context.Services.CallAsync(probe.Service!, probe.Method!, null, cancellationToken).ConfigureAwait(false)).GetRawText();
+
+    /// <summary>Asks for an optional permission; returns whether it is granted now.</summary>
+    [PluginMethod("ask")]
+    public async Task<bool> AskAsync(Probe probe, CancellationToken cancellationToken) =>
+        await Context.RequestPermissionAsync(probe.Permission!, "the test asks", cancellationToken).ConfigureAwait(false);
+
     /// <summary>Reads a file with plain System.IO (the kernel decides, not the broker).</summary>
     [PluginMethod("readFile")]
     public string ReadFile(Probe probe) => File.ReadAllText(probe.Path!);
@@ -82,6 +92,7 @@ public sealed class KitProbePlugin : IPlugin
                 "kvSet" => await Done(KvSetAsync(probe, cancellationToken)).ConfigureAwait(false),
                 "fetch" => await FetchAsync(probe, cancellationToken).ConfigureAwait(false),
                 "readFile" => ReadFile(probe),
+                "service" => await ServiceAsync(probe, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown op {op}"),
             };
             return new Seen(true, value, null, null, null, null);
