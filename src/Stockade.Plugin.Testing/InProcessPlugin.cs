@@ -43,6 +43,7 @@ public static class InProcessPlugin
 
         var home = TestHome.Create();
         PluginHost? host = null;
+        var handedOver = false;
         try
         {
             var hostOptions = new PluginHostOptions { Home = home.Home, AllowDowngrade = true };
@@ -77,6 +78,7 @@ public static class InProcessPlugin
 
             var instance = new TPlugin();
             var started = new InProcessPlugin<TPlugin>(instance, dispatcher, plugin, host, home, data, http, hostPeer, pluginPeer, broker);
+            handedOver = true; // the started plugin owns the host and the home now, and releases them when disposed
             try
             {
                 await instance.InitializeAsync(context, cancellationToken).ConfigureAwait(false);
@@ -89,14 +91,13 @@ public static class InProcessPlugin
 
             return started;
         }
-        catch when (host is not null)
+        catch when (!handedOver)
         {
-            await host.DisposeAsync().ConfigureAwait(false);
-            home.Dispose();
-            throw;
-        }
-        catch
-        {
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
             home.Dispose();
             throw;
         }
