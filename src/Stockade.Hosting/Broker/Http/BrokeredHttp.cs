@@ -44,6 +44,16 @@ internal sealed class BrokeredHttp : IDisposable
 
     /// <summary>Test seam: <paramref name="resolve"/> replaces DNS.</summary>
     internal BrokeredHttp(BrokerHttpOptions options, Func<string, CancellationToken, Task<IPAddress[]>> resolve)
+        : this(options, resolve, transport: null)
+    {
+    }
+
+    /// <summary>
+    /// Test seam (Stockade.Plugin.Testing's in-process mode): <paramref name="transport"/>, when given, receives the
+    /// checked request (its URI holds the checked address, its Host header the name) instead of the network. Every check
+    /// before and after it is the same.
+    /// </summary>
+    internal BrokeredHttp(BrokerHttpOptions options, Func<string, CancellationToken, Task<IPAddress[]>> resolve, HttpMessageHandler? transport)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(resolve);
@@ -55,6 +65,12 @@ internal sealed class BrokeredHttp : IDisposable
 
         _options = options;
         _resolve = resolve;
+
+        if (transport is not null)
+        {
+            _invoker = new HttpMessageInvoker(transport, disposeHandler: false);
+            return;
+        }
 
         // One shared handler: its pool is keyed by the request URI, which always carries the checked
         // address, plus the SNI name, so a connection is reused only for the same checked address.
