@@ -70,7 +70,11 @@ internal static class PluginTemplate
             }
         }
 
-        pluginFolder ??= throw new InvalidOperationException($"the embedded template '{template}' has no plugin.yaml; the Stockade.Cli build is broken.");
+        if (pluginFolder is null)
+        {
+            throw new InvalidOperationException($"the embedded template '{template}' has no plugin.yaml; the Stockade.Cli build is broken.");
+        }
+
         var schema = Path.Combine(pluginFolder, SchemaPath);
         Directory.CreateDirectory(Path.GetDirectoryName(schema)!);
         File.WriteAllText(schema, ManifestSchema.Json);
