@@ -10,6 +10,7 @@
 #   enforced by the kernel.
 # Also checks that `stockade init` writes what `dotnet new` writes. Each step is timed; a failing step is named.
 # Usage: scripts/package-e2e.sh [--keep]   (--keep leaves the temporary folder for a look)
+#        STOCKADE_E2E_FEED=DIR scripts/package-e2e.sh   uses the packages already in DIR instead of packing (local reruns)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -41,9 +42,11 @@ step() {
   timings+=("$(awk -v s="$start" -v e="$end" -v n="$current" 'BEGIN { printf "%7.1f s  %s", e - s, n }')")
 }
 
-feed=$work/feed
+feed=${STOCKADE_E2E_FEED:-$work/feed}
 pack() {
-  if [ -f scripts/pack.sh ]; then
+  if [ -n "${STOCKADE_E2E_FEED:-}" ]; then
+    echo "using the packages in $feed"
+  elif [ -f scripts/pack.sh ]; then
     bash scripts/pack.sh "$feed"
   else
     # Stand-in until scripts/pack.sh (issue 17, packaging) is in the tree: plain `dotnet pack` of each package project.
