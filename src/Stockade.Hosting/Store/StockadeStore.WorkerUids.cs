@@ -69,4 +69,18 @@ internal sealed partial class StockadeStore
             return command.ExecuteScalar() is long uid ? (int?)uid : null;
         });
     }
+
+    /// <summary>
+    /// Forgets the uid recorded for <paramref name="pluginId"/> when it is <paramref name="uid"/>: a uid just allocated
+    /// that another host claimed first (a race between two hosts' first loads), so the next allocation chooses again.
+    /// </summary>
+    public void ForgetWorkerUid(string pluginId, int uid)
+    {
+        ArgumentNullException.ThrowIfNull(pluginId);
+        Write((connection, transaction) =>
+        {
+            using var delete = Command(connection, transaction, "DELETE FROM worker_uids WHERE plugin_id = $id AND uid = $uid", ("$id", pluginId), ("$uid", uid));
+            return delete.ExecuteNonQuery();
+        });
+    }
 }

@@ -30,29 +30,41 @@ internal sealed record WorkerIdentity(int? Uid, int? Gid, WorkerIdentityKind Kin
         }
 
         // Unique on the machine, not only in this home: a uid another host's plugin holds is skipped, and the one chosen
-        // is claimed (WorkerUidClaims). A uid this store gave before that another present home now holds is refused.
+        // is claimed (WorkerUidClaims). A uid this store gave before that another present home now holds is refused; a
+        // uid allocated just now that another host claimed first (both chose it at once) is forgotten and chosen again.
         var home = store.HomeDirectory;
-        var uid = store.WorkerUid(pluginId, options.WorkerUidFirst, options.WorkerUidCount, u => SystemAccounts.Contains(u) || WorkerUidClaims.TakenByAnother(u, home));
-        bool claimed;
-        try
+        var recorded = store.FindWorkerUid(pluginId);
+        const int Attempts = 16;
+        for (var attempt = 1; ; attempt++)
         {
-            claimed = WorkerUidClaims.TryClaim(uid, home);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new PluginFailedException(pluginId, PluginFailureKind.StartFailed,
-                string.Create(CultureInfo.InvariantCulture, $"plugin '{pluginId}' could not start: its uid {uid} cannot be claimed in {WorkerUidClaims.Directory} ({ex.Message}), so it could be another host's plugin's too"),
-                nextStep: $"make {WorkerUidClaims.Directory} writable by this (root) host, or set PluginHostOptions.WorkerUserId");
-        }
+            var uid = store.WorkerUid(pluginId, options.WorkerUidFirst, options.WorkerUidCount, u => SystemAccounts.Contains(u) || WorkerUidClaims.TakenByAnother(u, home));
+            bool claimed;
+            try
+            {
+                claimed = WorkerUidClaims.TryClaim(uid, home);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new PluginFailedException(pluginId, PluginFailureKind.StartFailed,
+                    string.Create(CultureInfo.InvariantCulture, $"plugin '{pluginId}' could not start: its uid {uid} cannot be claimed in {WorkerUidClaims.Directory} ({ex.Message}), so it could be another host's plugin's too"),
+                    nextStep: $"make {WorkerUidClaims.Directory} writable by this (root) host, or set PluginHostOptions.WorkerUserId");
+            }
 
-        if (!claimed)
-        {
+            if (claimed)
+            {
+                return new WorkerIdentity(uid, uid, WorkerIdentityKind.PerPlugin);
+            }
+
+            if (recorded is null && attempt < Attempts)
+            {
+                store.ForgetWorkerUid(pluginId, uid);
+                continue;
+            }
+
             throw new PluginFailedException(pluginId, PluginFailureKind.StartFailed,
                 string.Create(CultureInfo.InvariantCulture, $"plugin '{pluginId}' could not start: its uid {uid} is held by a plugin of the host at {TerminalSafe(WorkerUidClaims.Owner(uid))}; two hosts' plugins must never share a uid"),
                 nextStep: "give each host on this machine its own uid range (PluginHostOptions.WorkerUidFirst, CLI: STOCKADE_WORKER_UIDS=FIRST-LAST)");
         }
-
-        return new WorkerIdentity(uid, uid, WorkerIdentityKind.PerPlugin);
     }
 
     private static string TerminalSafe(string? path) => path is null ? "(unknown)" : StderrText.Visible(path);

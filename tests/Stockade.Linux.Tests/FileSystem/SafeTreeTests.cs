@@ -50,7 +50,7 @@ public sealed class SafeTreeTests : IDisposable
         Directory.CreateDirectory(Path.Combine(victim, "sub"));
         File.WriteAllText(Path.Combine(victim, "sub", "deep.txt"), "precious");
         var removed = 0;
-        var stopwatch = Stopwatch.StartNew();
+        var slowest = TimeSpan.Zero;
         const int Iterations = 2000;
         for (var round = 0; round < Iterations; round++)
         {
@@ -65,7 +65,10 @@ public sealed class SafeTreeTests : IDisposable
 
             using var stop = new CancellationTokenSource();
             var attacker = Task.Factory.StartNew(() => SwapLoop(swapped, aside, victim, stop.Token), TaskCreationOptions.LongRunning);
+            var started = Stopwatch.GetTimestamp();
             var gone = SafeTree.Remove(temp);
+            var took = Stopwatch.GetElapsedTime(started);
+            slowest = took > slowest ? took : slowest;
             stop.Cancel();
             attacker.Wait();
             if (gone)
@@ -82,7 +85,9 @@ public sealed class SafeTreeTests : IDisposable
         }
 
         removed.ShouldBeGreaterThan(0);
-        stopwatch.Elapsed.ShouldBeLessThan(TimeSpan.FromMinutes(3));
+
+        // Functional, not a speed target: a removal racing the swapper ends (no livelock), however loaded the machine.
+        slowest.ShouldBeLessThan(TimeSpan.FromSeconds(60), "one removal against the swapping attacker never ended");
     }
 
     [Fact]
