@@ -350,6 +350,7 @@ class Plugin {
       // An older runtime: console is redirected, and the plugin just must not write to process.stdout.
     }
     this.connection = new Connection((message) => this.receive(message), () => this.finish());
+    denialSink = this.connection;
   }
 
   receive(message) {
@@ -449,6 +450,21 @@ function cancelledError(method) {
   return { code: NUMBERS.cancelled, message: `'${method}' was cancelled`, data: { code: 'cancelled' } };
 }
 
+// A file the kernel refused (Landlock answers EACCES) is reported to the host before the error answer, so the caller
+// learns which grant would allow it (host.denial; the host treats it as a claim, not proof).
+const OPERATIONS = { scandir: 'list', opendir: 'list', unlink: 'delete', rmdir: 'delete', rm: 'delete', mkdir: 'write', rename: 'write', copyfile: 'write', symlink: 'write' };
+function reportDenial(error) {
+  if (!error || (error.code !== 'EACCES' && error.code !== 'EPERM') || typeof error.path !== 'string' || !denialSink) {
+    return;
+  }
+  try {
+    denialSink.notify('host.denial', { kind: 'file', path: require('path').resolve(error.path), operation: OPERATIONS[error.syscall] || null, errno: error.code === 'EACCES' ? 13 : 1 });
+  } catch {
+    // the connection is closing; the error answer will not arrive either
+  }
+}
+let denialSink = null;
+
 function errorPayload(error) {
   if (error instanceof StockadeError) {
     // A broker refusal the handler did not catch stays a refusal: the host checks it against its own record.
@@ -460,6 +476,7 @@ function errorPayload(error) {
     }
     return { code: number, message: String(error.message), data };
   }
+  reportDenial(error);
   const type = (error && error.name) || typeof error;
   const message = error && error.message !== undefined ? String(error.message) : String(error);
   const stack = error && typeof error.stack === 'string' ? error.stack : null;

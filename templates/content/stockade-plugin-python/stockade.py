@@ -481,6 +481,16 @@ class Plugin:
         finally:
             self._context.request_id = None
 
+    def _report_denial(self, error):
+        """A file the kernel refused (Landlock answers EACCES) is reported to the host before the error answer, so
+        the caller learns which grant would allow it (``host.denial``; the host treats it as a claim, not proof)."""
+        if isinstance(error, PermissionError) and error.errno in (1, 13) and isinstance(error.filename, str):
+            try:
+                self._connection.notify("host.denial", {"kind": "file", "path": os.path.abspath(error.filename),
+                                                         "operation": None, "errno": error.errno})
+            except (TypeError, ValueError, StockadeError, OSError):
+                pass
+
     def _answer_error(self, request_id, error):
         if isinstance(error, StockadeError):
             # A broker refusal the handler did not catch stays a refusal: the host checks it against its own record.
@@ -491,6 +501,7 @@ class Plugin:
             number = data.pop("number", None) or _NUMBERS.get(error.code, -32603)
             payload = {"code": number, "message": error.message, "data": data}
         else:
+            self._report_denial(error)
             payload = {"code": -32000, "message": "%s: %s" % (type(error).__name__, error),
                        "data": {"code": "plugin_error", "type": type(error).__name__, "message": str(error),
                                 "stackTrace": "".join(traceback.format_exception(type(error), error, error.__traceback__))}}
