@@ -65,7 +65,8 @@ public sealed class Issue18InitLangTests : IDisposable
 
         validate.ExitCode.ShouldBe(0, validate.Stdout + validate.Stderr);
         run.ExitCode.ShouldBe(0, run.Stdout + run.Stderr);
-        run.Stdout.ShouldContain("Hello, you!");
+        using var doc = JsonDocument.Parse(run.Stdout);
+        doc.RootElement.GetProperty("result").GetProperty("message").GetString().ShouldBe("Hello, you!");
     }
 
     [Theory]
@@ -86,9 +87,15 @@ public sealed class Issue18InitLangTests : IDisposable
         var denied = await CliRunner.RunAsync("run", $"t.refused-{lang}", "count", "--home", _home.Path);
 
         first.ExitCode.ShouldBe(0, first.Stdout + first.Stderr);
-        first.Stdout.ShouldContain("\"count\":1");
-        second.Stdout.ShouldContain("\"count\":2");
+        Count(first).ShouldBe(1);
+        Count(second).ShouldBe(2);
         denied.ExitCode.ShouldBe(3, denied.Stdout + denied.Stderr);
         denied.Stderr.ShouldContain("database:write=greetings");
+    }
+
+    private static int Count(CliResult run)
+    {
+        using var doc = JsonDocument.Parse(run.Stdout);
+        return doc.RootElement.GetProperty("result").GetProperty("count").GetInt32();
     }
 }
