@@ -18,10 +18,9 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
 {
     private PluginHost Host => fixture.Host;
 
-    public static TheoryData<string> Languages => new() { "python", "node" };
-
     [Theory]
-    [MemberData(nameof(Languages))]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_GrantedStore_RoundTripsThroughTheBroker_AndPrintsNeverBreakTheProtocol(string lang)
     {
         var id = await InstallAsync(lang, "store");
@@ -36,7 +35,8 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Languages))]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_UncaughtBrokerRefusal_ReachesTheAppAsPermissionDenied_NamingThePermission(string lang)
     {
         var id = await InstallAsync(lang, "sneak");
@@ -52,7 +52,8 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Languages))]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_CaughtBrokerRefusal_ThePluginSeesTheCodeAndPermission(string lang)
     {
         var id = await InstallAsync(lang, "fetch");
@@ -65,7 +66,8 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Languages))]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_KernelDenial_IsReportedWithTheGrantThatWouldAllowIt(string lang)
     {
         var id = await InstallAsync(lang, "kernel");
@@ -79,7 +81,8 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Languages))]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_InvalidInput_IsAnErrorWithThePluginsMessage_AndTheWorkerKeepsServing(string lang)
     {
         var id = await InstallAsync(lang, "bad");
