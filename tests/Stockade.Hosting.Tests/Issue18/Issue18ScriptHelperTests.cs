@@ -94,6 +94,26 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
+    [InlineData("python")]
+    [InlineData("node")]
+    public async Task Helper_ConcurrentCalls_WhileBrokeredCallsWait_EachGetsItsOwnAnswer(string lang)
+    {
+        // The host sends the calls at once: Python's helper queues those that arrive while a store call waits for its
+        // answer, Node's runs them side by side; either way every answer must reach its own caller.
+        var id = await InstallAsync(lang, "concurrent");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+            Host.InvokeAsync(id, "remember", Json(new { key = "k" + i, value = "v" + i }))));
+
+        for (var i = 0; i < answers.Length; i++)
+        {
+            answers[i].GetProperty("value").GetString().ShouldBe("v" + i);
+        }
+
+        Host.Store.ListKeys(id, "notes", null).Count.ShouldBe(24);
+    }
+
+    [Theory]
     [InlineData("node", "/usr/lib/python3.11/os.py")]
     [InlineData("python", "/etc/ssl/openssl.cnf")]
     public async Task RuntimeProfile_AnInterpreterGetsOnlyWhatItNeeds_NotWhatAnotherOneNeeds(string lang, string otherRuntimesFile)
