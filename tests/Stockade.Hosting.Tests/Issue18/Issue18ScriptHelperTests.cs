@@ -37,6 +37,22 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
     [Theory]
     [InlineData("python")]
     [InlineData("node")]
+    public async Task Helper_GrantedConfig_WritesAndReadsJsonThroughTheBroker(string lang)
+    {
+        var id = await InstallAsync(lang, "config");
+
+        var answer = await Host.InvokeAsync(id, "theme", Json(new { dark = true, size = 3 }));
+
+        answer.GetProperty("before").GetString().ShouldBe("unset", answer.ToString());
+        answer.GetProperty("after").GetProperty("dark").GetBoolean().ShouldBeTrue();
+        answer.GetProperty("after").GetProperty("size").GetInt32().ShouldBe(3);
+        using var stored = JsonDocument.Parse(Host.Store.GetConfig(id, "theme").ShouldNotBeNull());
+        stored.RootElement.GetProperty("size").GetInt32().ShouldBe(3);
+    }
+
+    [Theory]
+    [InlineData("python")]
+    [InlineData("node")]
     public async Task Helper_UncaughtBrokerRefusal_ReachesTheAppAsPermissionDenied_NamingThePermission(string lang)
     {
         var id = await InstallAsync(lang, "sneak");
@@ -128,7 +144,7 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
         ex.Resource.ShouldBe(otherRuntimesFile);
     }
 
-    /// <summary>The helper and the probe in a plugin folder, installed with <c>database:write=notes</c> granted, loaded at sandboxed.</summary>
+    /// <summary>The helper and the probe in a plugin folder, installed with <c>database:write=notes</c> and <c>config:write=theme</c> granted, loaded at sandboxed.</summary>
     private async Task<string> InstallAsync(string lang, string name)
     {
         var who = fixture.WorkerUid?.ToString(CultureInfo.InvariantCulture) ?? "root";
@@ -155,9 +171,11 @@ public abstract class Issue18ScriptHelperTests<TFixture>(TFixture fixture) : ICl
               required:
                 - permission: database:write=notes
                   reason: tests
+                - permission: config:write=theme
+                  reason: tests
             """);
         File.SetUnixFileMode(Path.Combine(folder, "plugin.yaml"), (UnixFileMode)0b110_100_100);
-        new PluginInstaller(Host).Install(folder, new InstallOptions { Grants = ["database:write=notes"], Level = "sandboxed" });
+        new PluginInstaller(Host).Install(folder, new InstallOptions { Grants = ["database:write=notes", "config:write=theme"], Level = "sandboxed" });
         await Host.LoadAsync(id, new PluginLoadOptions { Level = "sandboxed" });
         return id;
     }

@@ -17,6 +17,12 @@ plugin.method('remember', async (input, ctx) => {
   };
 });
 
+plugin.method('theme', async (input, ctx) => {
+  const before = await ctx.config.get('theme', 'unset');
+  await ctx.config.set('theme', input);
+  return { before, after: await ctx.config.get('theme') };
+});
+
 plugin.method('sneak', async (input, ctx) => {
   await ctx.store.set('secrets/stolen', 'yes'); // not granted, not caught
   return { stored: true };

@@ -14,6 +14,13 @@ def remember(input, ctx):
             "missing": ctx.store.get("notes/none"), "plugin": ctx.plugin_id}
 
 
+@plugin.method("theme")
+def theme(input, ctx):
+    before = ctx.config.get("theme", "unset")
+    ctx.config.set("theme", input)
+    return {"before": before, "after": ctx.config.get("theme")}
+
+
 @plugin.method("sneak")
 def sneak(input, ctx):
     ctx.store.set("secrets/stolen", "yes")  # not granted, not caught
