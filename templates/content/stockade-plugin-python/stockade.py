@@ -24,12 +24,12 @@ What it does for you (docs/protocol.md says the same for any language):
 Calls are handled one at a time, in arrival order. A handler takes ``()``, ``(input)`` or ``(input, ctx)``.
 """
 
-import base64
 import json
 import os
 import struct
 import sys
-import traceback
+
+# base64 and traceback are imported where they are used (HTTP, errors): each costs start-up time every worker pays.
 
 __all__ = [
     "Plugin", "Context", "HttpResponse", "StockadeError", "PermissionDenied", "RateLimited", "NotFound",
@@ -269,6 +269,7 @@ class HttpResponse:
         result = result or {}
         self.status = int(result.get("status") or 0)
         self.headers = result.get("headers") or {}
+        import base64  # pylint: disable=import-outside-toplevel
         self.body = base64.b64decode(result.get("body") or "")
 
     @property
@@ -303,6 +304,7 @@ class _Http:
         params = {"method": method, "url": url,
                   "headers": {k: (v if isinstance(v, list) else [str(v)]) for k, v in (headers or {}).items()}}
         if body is not None:
+            import base64  # pylint: disable=import-outside-toplevel
             params["body"] = base64.b64encode(body).decode("ascii")
         return HttpResponse(self._connection.call("host.http.request", params))
 
@@ -444,6 +446,7 @@ class Plugin:
                     try:
                         self._on_shutdown()
                     except Exception:  # pylint: disable=broad-except
+                        import traceback  # pylint: disable=import-outside-toplevel
                         traceback.print_exc()
                 connection.send({"id": request_id, "result": None})
                 return
@@ -501,6 +504,7 @@ class Plugin:
             number = data.pop("number", None) or _NUMBERS.get(error.code, -32603)
             payload = {"code": number, "message": error.message, "data": data}
         else:
+            import traceback  # pylint: disable=import-outside-toplevel
             self._report_denial(error)
             payload = {"code": -32000, "message": "%s: %s" % (type(error).__name__, error),
                        "data": {"code": "plugin_error", "type": type(error).__name__, "message": str(error),
