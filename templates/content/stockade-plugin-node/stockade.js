@@ -377,7 +377,8 @@ class Plugin {
     const controller = new AbortController();
     this.running.set(message.id, controller);
     Promise.resolve()
-      .then(() => this.dispatch(message.method, message.params || {}, controller.signal))
+      // A call the host cancelled before it started (both in one read) is answered without running it.
+      .then(() => (controller.signal.aborted ? Promise.reject(new Error('cancelled')) : this.dispatch(message.method, message.params || {}, controller.signal)))
       .then(
         (result) => this.answer(message.id, { result: result === undefined ? null : result }),
         (error) => this.answer(message.id, { error: controller.signal.aborted ? cancelledError(message.method) : errorPayload(error) }),
