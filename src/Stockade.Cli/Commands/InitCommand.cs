@@ -7,8 +7,9 @@ using Stockade.Cli.Rendering;
 namespace Stockade.Cli.Commands;
 
 /// <summary>
-/// <c>stockade init &lt;dir&gt; [--id ID] [--lang csharp|python]</c>: a new plugin that builds and validates as is, written from
-/// the same files as the <c>stockade-plugin</c> and <c>stockade-plugin-python</c> templates (<see cref="PluginTemplate"/>).
+/// <c>stockade init &lt;dir&gt; [--id ID] [--lang csharp|python|node]</c>: a new plugin that builds and validates as is, written from
+/// the same files as the <c>stockade-plugin</c>, <c>stockade-plugin-python</c> and <c>stockade-plugin-node</c> templates
+/// (<see cref="PluginTemplate"/>); the script templates carry the protocol helper (<c>stockade.py</c>, <c>stockade.js</c>).
 /// </summary>
 internal static partial class InitCommand
 {
@@ -16,8 +17,8 @@ internal static partial class InitCommand
     {
         var dir = new Argument<DirectoryInfo>("dir") { Description = "Folder to create (must not exist or be empty)." };
         var id = new Option<string?>("--id") { Description = "Plugin id (lowercase, dots or dashes), default: from the folder name." };
-        var lang = new Option<string>("--lang") { Description = "csharp (a .NET plugin) or python (an executable plugin).", DefaultValueFactory = _ => "csharp" };
-        lang.AcceptOnlyFromAmong("csharp", "python");
+        var lang = new Option<string>("--lang") { Description = "csharp (a .NET plugin), python or node (an executable plugin with its protocol helper).", DefaultValueFactory = _ => "csharp" };
+        lang.AcceptOnlyFromAmong("csharp", "python", "node");
         var command = new Command("init", "Create a new plugin folder with a manifest and a minimal implementation.") { dir, id, lang };
         CliApplication.SetHandler(command, console, (parse, _) =>
         {
@@ -33,15 +34,21 @@ internal static partial class InitCommand
                 throw new CliException(ExitCodes.UsageOrNotFound, $"'{pluginId}' is not a valid plugin id", "use lowercase letters, digits, dots and dashes, e.g. --id acme.photo-tools");
             }
 
-            var python = parse.GetValue(lang) == "python";
+            var template = parse.GetValue(lang) switch
+            {
+                "python" => PluginTemplate.Python,
+                "node" => PluginTemplate.Node,
+                _ => PluginTemplate.CSharp,
+            };
+            var script = template != PluginTemplate.CSharp;
             var type = TypeName(folder.Name);
             folder.Create();
-            var pluginFolder = PluginTemplate.Write(python ? PluginTemplate.Python : PluginTemplate.CSharp, folder.FullName, type, pluginId);
+            var pluginFolder = PluginTemplate.Write(template, folder.FullName, type, pluginId);
 
             var shown = TerminalText.Markup(folder.FullName);
             var plugin = TerminalText.Markup(pluginFolder);
             console.Output.MarkupLine($"[green]created[/] {shown} ({parse.GetValue(lang)}, id [bold]{TerminalText.Markup(pluginId)}[/])");
-            console.Output.MarkupLine(python
+            console.Output.MarkupLine(script
                 ? $"next: stockade validate {plugin} && stockade run {plugin} hello --input '{{\"name\":\"you\"}}'"
                 : $"next: dotnet test {shown} && stockade validate {plugin} && stockade run {plugin} hello --input '{{\"name\":\"you\"}}'");
             return Task.FromResult(ExitCodes.Success);

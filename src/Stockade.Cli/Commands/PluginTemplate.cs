@@ -17,6 +17,9 @@ internal static class PluginTemplate
     /// <summary>The Python plugin (<c>dotnet new stockade-plugin-python</c>).</summary>
     public const string Python = "stockade-plugin-python";
 
+    /// <summary>The Node.js plugin (<c>dotnet new stockade-plugin-node</c>).</summary>
+    public const string Node = "stockade-plugin-node";
+
     /// <summary>Replaced by the plugin's type name, in file and folder names and in contents (the <c>PluginType</c> symbol).</summary>
     public const string TypeToken = "MyPlugin";
 

@@ -21,9 +21,6 @@ internal static class WorkerLaunchPlanner
     /// <summary>Size of the private tmpfs on /tmp at strict: 64 MiB, memory the worker's cgroup (where one exists) is charged for.</summary>
     internal const long PrivateTmpBytes = 64L * 1024 * 1024;
 
-    // /etc/ssl/openssl.cnf: Node.js refuses to start when it cannot read its OpenSSL configuration.
-    private static readonly string[] ScriptReadOnly = ["/usr/lib", "/usr/local/lib", "/usr/share/python3", "/etc/python3", "/etc/python3.11", "/etc/ssl/openssl.cnf"];
-
     private static long s_cgroupSerial;
 
     /// <summary>
@@ -226,7 +223,8 @@ internal static class WorkerLaunchPlanner
         else
         {
             Add(WorkerRuntime.RealPath(executable), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
-            foreach (var path in ScriptReadOnly)
+            // The interpreter's runtime profile: what it was measured to need, and not what another interpreter needs.
+            foreach (var path in ScriptRuntimeRules.ReadOnlyPaths(LaunchSeccomp.ProfileFor(request.Interpreter)))
             {
                 Add(path, ReadOnly);
             }
