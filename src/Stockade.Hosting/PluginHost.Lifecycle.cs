@@ -324,6 +324,7 @@ public sealed partial class PluginHost
         var plugin = slot.Plugin;
         var policy = plugin.Policy;
         var data = Home.DataDirectory(plugin.Id);
+        using var launch = StartLaunch(slot, spare); // Diagnostics/: the start span and cold-start time
         PluginBroker broker;
         WorkerProcess worker;
         WorkerKernelChannel? kernel;
@@ -388,6 +389,7 @@ public sealed partial class PluginHost
         }
 
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
+        launch.Ready(worker.Pid);
         return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
     }
 
