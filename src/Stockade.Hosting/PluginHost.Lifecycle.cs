@@ -377,6 +377,7 @@ public sealed partial class PluginHost
             }
         }
 
+        launch.Ready(worker.Pid);
         if (spare)
         {
             // A spare's start is a start attempt too; it serves nothing until a restart takes it (then plugin.restarted).
@@ -389,7 +390,6 @@ public sealed partial class PluginHost
         }
 
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
-        launch.Ready(worker.Pid);
         return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
     }
 

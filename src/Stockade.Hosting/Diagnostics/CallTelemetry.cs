@@ -22,6 +22,7 @@ internal sealed class CallTelemetry : IDisposable
     private readonly LoadedPlugin? _plugin;
     private readonly string _method;
     private readonly bool _hook;
+    private readonly string? _refusedAs; // why the call is bound to be refused before a worker is asked (not loaded, disabled)
     private readonly Lock _gate = new();
     private int _outcome; // 0 running, 1 succeeded, 2 failed
     private bool _sent;
@@ -30,8 +31,9 @@ internal sealed class CallTelemetry : IDisposable
     private int _logEvents;
     private int _logDropped;
 
-    public CallTelemetry(HostTelemetry owner, string pluginId, string method, LoadedPlugin? plugin, bool hook, string? level, CancellationToken cancellationToken)
+    public CallTelemetry(HostTelemetry owner, string pluginId, string method, LoadedPlugin? plugin, bool hook, string? level, CancellationToken cancellationToken, string? refusedAs = null)
     {
+        _refusedAs = refusedAs;
         _owner = owner;
         _cancellationToken = cancellationToken;
         _plugin = plugin;
@@ -147,7 +149,7 @@ internal sealed class CallTelemetry : IDisposable
         else
         {
             // No outcome marked: the call ended by an exception that did not pass through Failed.
-            var errorType = _errorType ?? (_cancellationToken.IsCancellationRequested ? "cancelled" : _sent ? "other" : "not_started");
+            var errorType = _errorType ?? (_cancellationToken.IsCancellationRequested ? "cancelled" : _sent ? "other" : _refusedAs ?? "not_started");
             tags.Add("outcome", "failed");
             var failure = _tags;
             failure.Add("method", method);
