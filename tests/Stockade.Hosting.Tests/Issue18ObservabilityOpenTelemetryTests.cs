@@ -15,6 +15,7 @@ namespace Stockade.Hosting.Tests;
 /// through <see cref="HealthCheckService"/>. Real confined workers.
 /// </summary>
 [Trait("Issue", "18")]
+[Collection(Issue18ObservabilityCollection.Name)]
 public sealed class Issue18ObservabilityOpenTelemetryTests : IDisposable
 {
     private readonly HostWorld _world = new();
@@ -39,7 +40,8 @@ public sealed class Issue18ObservabilityOpenTelemetryTests : IDisposable
             meters.ForceFlush();
             var invoke = spans.First(a => a.OperationName == "stockade.plugin.invoke" && (string?)a.GetTagItem("stockade.plugin.id") == id);
             answer.GetProperty("traceparent").GetString().ShouldBe(invoke.Id);
-            spans.ShouldContain(a => a.OperationName == "stockade.worker.start" && a.ParentSpanId == invoke.SpanId);
+            spans.ShouldContain(a => a.OperationName == "stockade.worker.start" && (string?)a.GetTagItem("stockade.plugin.id") == id);
+            spans.ShouldContain(a => a.OperationName == "stockade.plugin.invoke" && a.Status == ActivityStatusCode.Error && (string?)a.GetTagItem("error.type") == "threw");
         }
 
         var points = Points(metrics, "stockade.plugin.calls").Where(p => Tag(p, "plugin") == id).ToArray();
@@ -66,9 +68,9 @@ public sealed class Issue18ObservabilityOpenTelemetryTests : IDisposable
         await host.LoadAsync(ObservabilityPlugin.Write(_world, id), new PluginLoadOptions { Level = "sandboxed", Grants = ["hook:register=obs.ping"] });
         var report = await health.CheckHealthAsync();
         report.Entries["stockade"].Status.ShouldBe(HealthStatus.Healthy);
-        report.Entries["stockade"].Data["plugin:" + id].ShouldBe("idle");
+        report.Entries["stockade"].Data["plugin:" + id].ShouldBe("ready"); // loading starts its worker
         report.Entries["stockade:" + id].Status.ShouldBe(HealthStatus.Healthy);
-        report.Entries["stockade:" + id].Description!.ShouldContain("idle");
+        report.Entries["stockade:" + id].Description!.ShouldContain("ready");
         report.Entries["stockade:t.never-loaded"].Status.ShouldBe(HealthStatus.Unhealthy);
         report.Entries["stockade:t.never-loaded"].Description!.ShouldContain("is not loaded");
 
