@@ -190,13 +190,16 @@ public sealed class Issue18ObservabilityTests : IAsyncLifetime
         await _host.LoadAsync(ObservabilityPlugin.Write(_world, id), new PluginLoadOptions { Level = "sandboxed", Grants = ["hook:register=obs.ping"] });
 
         await Should.ThrowAsync<PluginTimeoutException>(() => _host.InvokeAsync(id, "slow"));
+        await WorkerGoneAsync(id); // (a call racing the killed worker's exit is item 1's, not this test's)
         await _host.InvokeAsync(id, "trace"); // a fresh worker
         await Should.ThrowAsync<PluginFailedException>(() => _host.InvokeAsync(id, "crash"));
+        await WorkerGoneAsync(id);
         await _host.InvokeAsync(id, "trace");
         await Should.ThrowAsync<PluginNotFoundException>(() => _host.InvokeAsync("t.obs-not-loaded", "trace"));
+        await Should.ThrowAsync<PluginNotFoundException>(() => _host.InvokeAsync(id, "no-such-method"));
 
-        var failures = _collector.Of("stockade.plugin.call.failures", id).Select(m => m.Tag("error.type")).ToArray();
-        failures.ShouldBe(["timeout", "crashed"], ignoreOrder: true);
+        var failures = _collector.Of("stockade.plugin.call.failures", id).Select(m => m.Tag("error.type") + "/" + m.Tag("method")).ToArray();
+        failures.ShouldBe(["timeout/slow", "crashed/crash", "not_found/_other"], ignoreOrder: true);
         _collector.Of("stockade.worker.kills", id).ShouldHaveSingleItem().Tag("reason").ShouldBe("timeout");
         _collector.Of("stockade.worker.crashes", id).Sum(m => m.Value).ShouldBeGreaterThanOrEqualTo(1);
         _collector.Of("stockade.worker.restarts", id).Sum(m => m.Value).ShouldBe(2);
@@ -208,7 +211,7 @@ public sealed class Issue18ObservabilityTests : IAsyncLifetime
         _collector.Measurements.ShouldNotContain(m => m.Tag("plugin") == "t.obs-not-loaded");
 
         var invokes = _collector.SpansOf(id).Where(a => a.OperationName == "stockade.plugin.invoke").ToArray();
-        invokes.Length.ShouldBe(4);
+        invokes.Length.ShouldBe(5);
         invokes[0].GetTagItem("error.type").ShouldBe("timeout");
         invokes[0].Status.ShouldBe(ActivityStatusCode.Error);
 
@@ -216,6 +219,15 @@ public sealed class Issue18ObservabilityTests : IAsyncLifetime
         var starts = _collector.SpansOf(id).Where(a => a.OperationName == "stockade.worker.start").ToArray();
         starts.ShouldContain(s => s.ParentSpanId == invokes[1].SpanId);
         starts.ShouldContain(s => s.ParentSpanId == invokes[3].SpanId);
+    }
+
+    private async Task WorkerGoneAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_host.Plugins.Single(p => p.Id == id).ProcessId is not null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
     }
 
     [Fact]

@@ -166,8 +166,14 @@ internal sealed class HostTelemetry : IDisposable
         _meter.Dispose();
     }
 
-    private void OnRecordWritten(object? sender, AuditRecordWrittenEventArgs e) =>
-        AuditRecords.Add(1, new("action", e.Record.Action), new("decision", Lower(e.Record.Decision)), new("layer", Lower(e.Record.Layer)));
+    // On the audit writer's thread, for every record: nothing is built unless someone listens.
+    private void OnRecordWritten(object? sender, AuditRecordWrittenEventArgs e)
+    {
+        if (AuditRecords.Enabled)
+        {
+            AuditRecords.Add(1, new("action", e.Record.Action), new("decision", Lower(e.Record.Decision)), new("layer", Lower(e.Record.Layer)));
+        }
+    }
 
     private void OnWriteFailed(object? sender, AuditWriteFailedEventArgs e) =>
         AuditFailures.Add(1, new KeyValuePair<string, object?>("records_lost", e.RecordsLost > 0));

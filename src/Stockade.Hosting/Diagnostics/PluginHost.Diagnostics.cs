@@ -19,7 +19,10 @@ public sealed partial class PluginHost
     {
         // Only a loaded plugin's id becomes a tag: an application passing user input as the id cannot grow the series.
         var slot = pluginId is not null && _slots.TryGetValue(pluginId, out var found) ? found : null;
-        var refusedAs = slot is null ? "not_found" : slot.DisabledReason is not null ? "disabled" : null;
+        var refusedAs = slot is null ? "not_found"
+            : slot.DisabledReason is not null ? "disabled"
+            : !hook && slot.Plugin.Methods.Count > 0 && !slot.Plugin.Methods.Contains(method, StringComparer.Ordinal) ? "not_found"
+            : null;
         return new CallTelemetry(_telemetry, slot?.Id ?? "_unknown", method, slot?.Plugin, hook, slot is null ? null : Name(slot.Plugin.Policy.Level), cancellationToken, refusedAs);
     }
 
