@@ -87,6 +87,14 @@ public sealed class Issue18ObservabilityOpenTelemetryTests : IDisposable
         report.Status.ShouldBe(HealthStatus.Degraded);
         report.Entries["stockade:" + id].Description!.ShouldContain("restarted 1 time(s)");
 
+        // The audit log lost records: brokered calls are refused (fail secure), and the host says so.
+        report = await health.CheckHealthAsync(r => r.Name == "stockade");
+        report.Status.ShouldBe(HealthStatus.Healthy);
+        host.RefuseBrokeredCalls(new Stockade.Hosting.Audit.AuditWriteException("no space left on device"));
+        report = await health.CheckHealthAsync(r => r.Name == "stockade");
+        report.Status.ShouldBe(HealthStatus.Unhealthy);
+        report.Entries["stockade"].Description!.ShouldContain("brokered calls are refused");
+
         await host.DisposeAsync();
         report = await health.CheckHealthAsync(r => r.Name == "stockade");
         report.Status.ShouldBe(HealthStatus.Unhealthy);
