@@ -130,7 +130,7 @@ public sealed partial class PluginHost
             () => PermissionPrompt,
             Budgets,
             Time);
-        return new PluginBroker(BrokerPortsDecorator is { } decorate ? decorate(ports) : ports);
+        return new PluginBroker(BrokerPortsDecorator is { } decorate ? decorate(ports) : ports) { Telemetry = _telemetry };
     }
 
     /// <summary>Refuses every further brokered call, naming the audit failure (the first reason is kept).</summary>

@@ -23,6 +23,7 @@ public sealed partial class PluginHost
     public async Task<JsonElement> InvokeAsync(string pluginId, string method, JsonElement? input = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        using var call = StartCall(pluginId, method, cancellationToken); // Diagnostics/: span, count, duration, failure kind
         var slot = GetSlot(pluginId);
         var worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
         if (slot.Plugin.Methods.Count > 0 && !slot.Plugin.Methods.Contains(method, StringComparer.Ordinal))
@@ -31,16 +32,16 @@ public sealed partial class PluginHost
                 $"it exports: {string.Join(", ", slot.Plugin.Methods)}");
         }
 
-        var parameters = JsonSerializer.SerializeToElement(new InvokeParams(method, input), ProtocolJsonContext.Default.InvokeParams);
+        var parameters = JsonSerializer.SerializeToElement(call.Stamp(new InvokeParams(method, input)), ProtocolJsonContext.Default.InvokeParams);
         var denialsBefore = slot.Broker?.DenialCount ?? 0;
         try
         {
             var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken).ConfigureAwait(false);
-            return result ?? default;
+            return call.Succeeded(result ?? default);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw await TranslateFailureAsync(slot, worker, method, ex, denialsBefore).ConfigureAwait(false);
+            throw call.Failed(await TranslateFailureAsync(slot, worker, method, ex, denialsBefore).ConfigureAwait(false));
         }
     }
 
@@ -70,17 +71,18 @@ public sealed partial class PluginHost
     private async Task<HookResult> FireOneAsync(PluginSlot slot, string hookName, JsonElement? payload, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        using var call = StartCall(slot.Id, hookName, cancellationToken, hook: true); // Diagnostics/
         WorkerProcess? worker = null;
         try
         {
             worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
-            var parameters = JsonSerializer.SerializeToElement(new HookParams(hookName, payload), ProtocolJsonContext.Default.HookParams);
+            var parameters = JsonSerializer.SerializeToElement(call.Stamp(new HookParams(hookName, payload)), ProtocolJsonContext.Default.HookParams);
             var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken).ConfigureAwait(false);
-            return new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started));
+            return call.Succeeded(new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var failure = worker is null ? ex : await TranslateFailureAsync(slot, worker, $"hook {hookName}", ex, slot.Broker?.DenialCount ?? 0).ConfigureAwait(false);
+            var failure = call.Failed(worker is null ? ex : await TranslateFailureAsync(slot, worker, $"hook {hookName}", ex, slot.Broker?.DenialCount ?? 0).ConfigureAwait(false));
             return new HookResult(slot.Id, false, null, failure.Message, _time.GetElapsedTime(started));
         }
     }

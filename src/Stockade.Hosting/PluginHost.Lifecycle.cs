@@ -324,6 +324,7 @@ public sealed partial class PluginHost
         var plugin = slot.Plugin;
         var policy = plugin.Policy;
         var data = Home.DataDirectory(plugin.Id);
+        using var launch = StartLaunch(slot, spare); // Diagnostics/: the start span and cold-start time
         PluginBroker broker;
         WorkerProcess worker;
         WorkerKernelChannel? kernel;
@@ -376,6 +377,7 @@ public sealed partial class PluginHost
             }
         }
 
+        launch.Ready(worker.Pid);
         if (spare)
         {
             // A spare's start is a start attempt too; it serves nothing until a restart takes it (then plugin.restarted).

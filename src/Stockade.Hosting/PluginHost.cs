@@ -43,6 +43,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Store = new StockadeStore(Home.Root, _time);
         Audit = new AuditLog(new AuditLogOptions { Directory = Home.AuditDirectory }, Store, _time, _loggerFactory.CreateLogger<AuditLog>());
         Audit.WriteFailed += OnAuditWriteFailed;
+        _telemetry = NewTelemetry(); // Diagnostics/PluginHost.Diagnostics.cs
         Services = new HostServiceRegistry();
         Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;
@@ -107,6 +108,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         await Quietly("watchdog", async () => await Watchdog.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
         await Quietly("http", () => { _http?.Dispose(); _rateLimiter?.Dispose(); Services.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
         await Quietly("audit", async () => await Audit.DisposeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        await Quietly("telemetry", () => { _telemetry.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
         await Quietly("store", () => { Store.Dispose(); return Task.CompletedTask; }).ConfigureAwait(false);
         _shutdown.Dispose();
     }
@@ -127,6 +129,7 @@ public sealed partial class PluginHost : IAsyncDisposable
     private void Raise(string pluginId, PluginEventKind kind, string message, Core.Manifest.ResourceLimits? limits = null)
     {
         var e = new PluginEvent(pluginId, kind, message, _time.GetUtcNow()) { Limits = limits };
+        _telemetry.OnEvent(e); // Diagnostics/: worker restarts, kills, crashes, disabled plugins
         try
         {
             PluginEvent?.Invoke(this, e);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Stockade.Plugin;
@@ -62,6 +63,13 @@ public sealed class HelloPlugin : IPlugin
 
         return 0;
     }
+
+    /// <summary>
+    /// The trace context the plugin runs in: the host's call span is the parent of <see cref="Activity.Current"/>
+    /// (docs/observability.md), so a plugin's own logs can carry the application's trace id.
+    /// </summary>
+    [PluginMethod("trace")]
+    public TraceOutput Trace() => new(Activity.Current?.TraceId.ToHexString(), Activity.Current?.ParentSpanId.ToHexString(), Activity.Current?.TraceStateString);
 
     /// <summary>Ends the worker process at once.</summary>
     [PluginMethod("crash")]

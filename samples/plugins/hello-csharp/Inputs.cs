@@ -11,3 +11,6 @@ public sealed record GreetOutput(string Message);
 /// <summary>Input of <c>sleep</c>.</summary>
 /// <param name="Ms">How long to sleep, in milliseconds.</param>
 public sealed record SleepInput(int Ms);
+
+/// <summary>The trace the plugin runs in: the trace id, the parent span (the host's call) and the trace state.</summary>
+public sealed record TraceOutput(string? TraceId, string? ParentSpanId, string? TraceState);

@@ -89,6 +89,12 @@ public sealed class AuditLog : IAsyncDisposable
         }
     }
 
+    /// <summary>Records accepted and not yet written (the telemetry's queue depth).</summary>
+    internal int QueueDepth => _queue.Reader.Count;
+
+    /// <summary>Told the size and write time of each batch written (the telemetry's write latency); set by the host.</summary>
+    internal Action<int, TimeSpan>? BatchWritten { get; set; }
+
     /// <summary>Failures of the audit log seen so far (write, fsync, head, close); the last one is in <see cref="LastFailure"/>.</summary>
     public int FailureCount => Volatile.Read(ref _failures);
 
@@ -416,6 +422,7 @@ public sealed class AuditLog : IAsyncDisposable
             bytes += pending.Bytes;
         }
 
+        var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             records = entries.Count == 0 && !flushRequested ? [] : _writer.WriteBatch(entries, flushRequested, out headError);
@@ -436,6 +443,7 @@ public sealed class AuditLog : IAsyncDisposable
         }
 
         Interlocked.Add(ref _pendingBytes, -bytes);
+        BatchWritten?.Invoke(entries.Count, System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted));
         if (headError is not null)
         {
             RaiseFailed(new AuditWriteException($"the audit records were written, but the audit head could not be saved: {headError.Message} — `stockade audit verify` cannot detect a cut tail until the next successful write", headError), 0);

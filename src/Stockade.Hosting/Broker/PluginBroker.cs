@@ -48,6 +48,9 @@ internal sealed class PluginBroker : IJsonRpcHandler
     /// <summary>The worker this broker serves, set once it is started; ended when the worker passes its audit budget.</summary>
     public WorkerProcess? Worker { get; set; }
 
+    /// <summary>The host's instruments and calls in flight (Diagnostics/); null in tests that build a broker alone.</summary>
+    public Diagnostics.HostTelemetry? Telemetry { get; init; }
+
     public DenialInfo? LastDenialSince(int countBefore)
     {
         if (DenialCount <= countBefore)
@@ -65,10 +68,10 @@ internal sealed class PluginBroker : IJsonRpcHandler
     }
 
     public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) =>
-        _pipeline.RunAsync(this, method, parameters, cancellationToken);
+        Diagnostics.BrokerTelemetry.RunAsync(Telemetry, _pipeline, this, method, parameters, cancellationToken);
 
     public async ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) =>
-        await _pipeline.RunAsync(this, method, parameters, cancellationToken).ConfigureAwait(false);
+        await Diagnostics.BrokerTelemetry.RunAsync(Telemetry, _pipeline, this, method, parameters, cancellationToken).ConfigureAwait(false);
 
     /// <summary>True when the policy (or a grant given for this worker's lifetime) allows <paramref name="permissionText"/>.</summary>
     internal bool IsGranted(string permissionText)

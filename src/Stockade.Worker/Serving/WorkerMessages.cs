@@ -61,7 +61,7 @@ internal static class WorkerMessages
     public static InvokeParams ReadInvoke(JsonElement? parameters)
     {
         var value = RequireObject<InvokeParams>(parameters);
-        string? method = null;
+        string? method = null, traceParent = null, traceState = null;
         JsonElement? input = null;
         foreach (var member in value.EnumerateObject())
         {
@@ -73,16 +73,22 @@ internal static class WorkerMessages
                 case "input":
                     input = ReadOptional(member);
                     break;
+                case "traceparent":
+                    traceParent = ReadTrace(member);
+                    break;
+                case "tracestate":
+                    traceState = ReadTrace(member);
+                    break;
             }
         }
 
-        return new InvokeParams(Required<InvokeParams>(method, "method"), input);
+        return new InvokeParams(Required<InvokeParams>(method, "method"), input) { TraceParent = traceParent, TraceState = traceState };
     }
 
     public static HookParams ReadHook(JsonElement? parameters)
     {
         var value = RequireObject<HookParams>(parameters);
-        string? name = null;
+        string? name = null, traceParent = null, traceState = null;
         JsonElement? payload = null;
         foreach (var member in value.EnumerateObject())
         {
@@ -94,10 +100,16 @@ internal static class WorkerMessages
                 case "payload":
                     payload = ReadOptional(member);
                     break;
+                case "traceparent":
+                    traceParent = ReadTrace(member);
+                    break;
+                case "tracestate":
+                    traceState = ReadTrace(member);
+                    break;
             }
         }
 
-        return new HookParams(Required<HookParams>(name, "name"), payload);
+        return new HookParams(Required<HookParams>(name, "name"), payload) { TraceParent = traceParent, TraceState = traceState };
     }
 
     public static JsonElement WriteInitializeResult(InitializeResult result)
@@ -159,6 +171,10 @@ internal static class WorkerMessages
         JsonValueKind.Null => null,
         _ => throw Misfit<T>(member.Name, "a string"),
     };
+
+    // The trace context is optional and never fails a call: anything but a string is ignored (WorkerTrace checks the form).
+    private static string? ReadTrace(JsonProperty member) =>
+        member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : null;
 
     private static JsonElement? ReadOptional(JsonProperty member) =>
         member.Value.ValueKind == JsonValueKind.Null ? null : member.Value.Clone();

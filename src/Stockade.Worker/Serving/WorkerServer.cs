@@ -95,7 +95,11 @@ internal sealed class WorkerServer : IJsonRpcHandler
         EnsureInitialized();
         var method = _dispatcher.FindMethod(parameters.Method)
             ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin has no method '{parameters.Method}'; it offers: {string.Join(", ", _dispatcher.MethodNames)}");
-        return CallPluginAsync(() => method.InvokeAsync(_plugin, parameters.Input, cancellationToken), cancellationToken);
+        return CallPluginAsync(() =>
+        {
+            using var trace = WorkerTrace.Continue(parameters.TraceParent, parameters.TraceState); // Activity.Current in the plugin: the host's call span
+            return method.InvokeAsync(_plugin, parameters.Input, cancellationToken);
+        }, cancellationToken);
     }
 
     private ValueTask<JsonElement?> HookAsync(HookParams parameters, CancellationToken cancellationToken)
@@ -103,7 +107,11 @@ internal sealed class WorkerServer : IJsonRpcHandler
         EnsureInitialized();
         var hook = _dispatcher.FindHook(parameters.Name)
             ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin does not handle hook '{parameters.Name}'");
-        return CallPluginAsync(() => hook.InvokeAsync(_plugin, parameters.Payload, cancellationToken), cancellationToken);
+        return CallPluginAsync(() =>
+        {
+            using var trace = WorkerTrace.Continue(parameters.TraceParent, parameters.TraceState);
+            return hook.InvokeAsync(_plugin, parameters.Payload, cancellationToken);
+        }, cancellationToken);
     }
 
     private async ValueTask<JsonElement?> ShutdownAsync()

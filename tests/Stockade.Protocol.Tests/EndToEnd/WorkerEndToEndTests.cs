@@ -14,7 +14,7 @@ public sealed class WorkerEndToEndTests : IDisposable
         var result = await worker.InitializeAsync(_dataDirectory);
 
         result.ShouldNotBeNull();
-        result.Methods.ShouldBe(["greet", "count", "echo", "sleep", "hang", "crash", "throw"], ignoreOrder: true);
+        result.Methods.ShouldBe(["greet", "count", "echo", "sleep", "hang", "trace", "crash", "throw"], ignoreOrder: true);
         result.SdkVersion.ShouldBe(ProtocolMethods.SdkVersion);
         await WaitUntilAsync(() => worker.Logs.Count > 0);
         worker.Logs[0].Message.ShouldContain(_dataDirectory);
