@@ -49,7 +49,7 @@ public sealed class Permission : IEquatable<Permission>
     /// The category this permission was parsed against: its descriptions and the application's implications
     /// (<see cref="PermissionCategory.Implications"/>) travel with the permission, so every check honours them.
     /// </summary>
-    internal PermissionCategory? Definition { get; }
+    public PermissionCategory? Definition { get; }
 
     /// <summary>The other actions of this category that holding this permission gives, as the application declared (empty when none).</summary>
     public IReadOnlyList<string> ImpliedActions => Definition?.ImpliedBy(Action) ?? [];

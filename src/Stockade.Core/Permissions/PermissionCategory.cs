@@ -58,6 +58,8 @@ public sealed class PermissionCategory
 
         ActionDescriptions = descriptions;
         Implications = Close(name, list, implies);
+        DeclaredImplications = implies?.Where(i => i.Value is { Count: > 0 }).ToDictionary(i => i.Key, i => (IReadOnlyList<string>)[.. i.Value], StringComparer.Ordinal)
+            ?? new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         ScopeKind = scopeKind;
         ScopeRequired = scopeRequired;
         Enforcement = enforcement;
@@ -106,6 +108,9 @@ public sealed class PermissionCategory
     /// never itself). Empty for the built-in categories, whose only rule is <c>write</c> ⇒ <c>read</c>.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Implications { get; }
+
+    /// <summary>The implications as the application declared them (<c>*</c> kept), before closing; what is recorded and merged.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> DeclaredImplications { get; }
 
     /// <summary>Whether <paramref name="action"/> is one of <see cref="Actions"/>.</summary>
     public bool HasAction(string action) => Actions.Contains(action, StringComparer.Ordinal);

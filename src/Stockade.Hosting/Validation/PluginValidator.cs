@@ -33,7 +33,7 @@ public static class PluginValidator
         }
 
         using var store = new StockadeStore(options.Home);
-        return Validate(pluginDirectory, options.Level, store, PermissionCatalog.Default, options.FolderLimits);
+        return Validate(pluginDirectory, options.Level, store, Categories.AppCategoryRecord.HomeCatalog(store), options.FolderLimits); // the home's app categories (issue 18)
     }
 
     /// <summary>
