@@ -55,9 +55,12 @@ public sealed partial class PluginHost
     public IReadOnlyList<LevelPreset> Policies =>
         [.. LevelPresets.All, .. NamedPolicies().Values.OrderBy(p => p.Name, StringComparer.Ordinal)];
 
-    /// <summary>The named policies recorded in the home that do not read as valid, with the first problem (for <c>stockade policy list</c>).</summary>
-    internal IReadOnlyList<(string Name, string Problem)> BrokenPolicies() =>
-        [.. RecordedPolicies().Where(r => r.Preset is null).Select(r => (r.Name, r.Problem!))];
+    /// <summary>
+    /// The named policies recorded in the home that no longer read as valid (name → first problem, with its line and
+    /// field), e.g. one using a category no host defines any more. They are never used; <c>stockade policy list</c> shows them.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> UnreadablePolicies =>
+        [.. RecordedPolicies().Where(r => r.Preset is null && !_namedPolicies.ContainsKey(r.Name)).Select(r => KeyValuePair.Create(r.Name, r.Problem!))];
 
     /// <summary>The named policy <paramref name="name"/>, or null when neither this host nor the home has one.</summary>
     internal LevelPreset? FindPolicy(string name) => NamedPolicies().GetValueOrDefault(name);
