@@ -91,6 +91,15 @@ public sealed class PermissionCatalog
         return new PermissionCatalog(_categories.Values, Aliases.Append(alias));
     }
 
+    /// <summary>
+    /// This catalog where a scope may be left out in every category: for a policy's allowed and forbidden lists, where
+    /// <c>subprocess:execute</c> alone means "any program" (a manifest still has to name one).
+    /// </summary>
+    internal PermissionCatalog WithoutRequiredScopes() => new(
+        _categories.Values.Select(c => new PermissionCategory(c.Name, c.Actions, c.ScopeKind, scopeRequired: false, c.Enforcement, c.GrantableAtRunTime, c.Summary,
+            c.Description, c.ActionDescriptions, c.DeclaredImplications)),
+        Aliases);
+
     /// <summary>Whether <paramref name="name"/> is one of the built-in categories of DESIGN §6 (file, network, ...).</summary>
     public static bool IsBuiltIn(string name) => Default.TryGetCategory(name, out _);
 

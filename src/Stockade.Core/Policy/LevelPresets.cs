@@ -263,6 +263,7 @@ public static partial class LevelPresets
         }
 
         var permissions = new List<Permission>();
+        catalog = catalog.WithoutRequiredScopes(); // "subprocess:execute" alone: any program
         for (var i = 0; i < list.Items.Count; i++)
         {
             var item = list.Items[i];
