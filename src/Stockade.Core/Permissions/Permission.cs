@@ -117,6 +117,17 @@ public sealed class Permission : IEquatable<Permission>
         return new Permission(Category, Action, ScopeKind, resolved.ToString(), resolved, null, null, null, Definition);
     }
 
+    /// <summary>
+    /// Whether holding this permission would give some of <paramref name="forbidden"/>: same category, this action gives
+    /// the forbidden one (itself, write ⇒ read, or the application's implications), and the scopes overlap (either
+    /// contains the other). Forbidding <c>write</c> does not touch <c>read</c>; forbidding <c>read=/etc/**</c> does touch
+    /// <c>read=/**</c>, which cannot be granted without it.
+    /// </summary>
+    internal bool Overlaps(Permission forbidden) =>
+        string.Equals(Category, forbidden.Category, StringComparison.Ordinal)
+        && ActionImplies(forbidden.Action)
+        && (ScopeImplies(forbidden) || forbidden.ScopeImplies(this));
+
     internal bool ActionImplies(string action) =>
         string.Equals(Action, action, StringComparison.Ordinal)
         || (Action == "write" && action == "read")

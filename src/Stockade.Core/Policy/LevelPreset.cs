@@ -55,8 +55,9 @@ public sealed record LevelPreset
     public IReadOnlyList<Permission>? AllowedPermissions { get; init; }
 
     /// <summary>
-    /// Permissions never granted under this policy: a declared permission that overlaps one (either contains the
-    /// other) is denied as a whole, and a request for one is denied. Empty for the built-in levels.
+    /// Permissions never granted under this policy: a declared permission that would give any of one (its action gives
+    /// the forbidden action and the scopes overlap) is denied as a whole, whatever a person granted. Empty for the
+    /// built-in levels.
     /// </summary>
     public IReadOnlyList<Permission> ForbiddenPermissions { get; init; } = [];
 

@@ -42,11 +42,6 @@ public static class PolicyBuilder
         // allows nothing is granted. Compared resolved, so $PLUGIN_DATA in a policy means this plugin's folder.
         var forbidden = preset.ForbiddenPermissions.Select(p => p.WithResolvedPath(aliases)).ToArray();
         var ceiling = preset.AllowedPermissions?.Select(p => p.WithResolvedPath(aliases)).ToArray();
-        foreach (var rule in forbidden)
-        {
-            deniedRules.Add(new SandboxPolicy.Rule(rule, DecisionKind.Denied, $"forbidden by the policy '{preset.Name}'"));
-        }
-
         foreach (var grant in grantList.Where(g => !g.Allowed))
         {
             if (declaredAll.Any(d => d.Permission.Implies(grant.Permission) || grant.Permission.Implies(d.Permission)))
@@ -71,9 +66,10 @@ public static class PolicyBuilder
             {
                 decision = new PermissionDecision(declared, DecisionKind.Denied, $"explicitly denied by {denial.By} on {denial.At:yyyy-MM-dd HH:mm} UTC");
             }
-            else if (forbidden.FirstOrDefault(f => f.Implies(resolved) || resolved.Implies(f)) is { } banned)
+            else if (forbidden.FirstOrDefault(resolved.Overlaps) is { } banned)
             {
                 // Overlap denies the whole declaration: a kernel rule cannot carve a forbidden part out of a wider grant.
+                // Nothing else of the plugin is allowed but what a granted declaration gives, so no request reaches it.
                 decision = new PermissionDecision(declared, DecisionKind.Denied, $"forbidden by the policy '{preset.Name}' (it forbids {banned})");
             }
             else if (ceiling is not null && !ceiling.Any(a => a.Implies(resolved)))

@@ -180,6 +180,14 @@ public sealed class Issue18CategoriesAndPoliciesTests
         policy.Check(Permission.Parse("network:request=evil.example.com:443", Catalog)).Kind.ShouldBe(DecisionKind.Denied);
         policy.Check(Permission.Parse("inventory:write", Catalog)).IsGranted.ShouldBeFalse();
         policy.Resources.MemoryMb.ShouldBe(256);
+
+        // Forbidding admin does not touch read (read does not give admin); it does deny admin, which gives read.
+        var adminBanned = LevelPresets.FromJson("""{"name": "no-admin", "basedOn": "sandboxed", "forbidden": ["inventory:admin"]}""", "no-admin.json", Catalog).Preset!;
+        var both = PolicyBuilder.Build(Manifest("permissions:\n  required:\n    - inventory:read\n    - inventory:admin\n"),
+            [Granted("inventory:read"), Granted("inventory:admin")], new PolicyContext { AliasValues = Aliases, Catalog = Catalog, Preset = adminBanned });
+        both.Decisions.Select(d => d.Kind).ShouldBe([DecisionKind.Granted, DecisionKind.Denied]);
+        both.Check(Permission.Parse("inventory:read", Catalog)).IsGranted.ShouldBeTrue();
+        both.Check(Permission.Parse("inventory:admin", Catalog)).IsGranted.ShouldBeFalse();
         policy.Timeouts.Call.ShouldBe(TimeSpan.FromSeconds(10));
     }
 }
