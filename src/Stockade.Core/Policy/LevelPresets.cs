@@ -158,6 +158,30 @@ public static partial class LevelPresets
             ForbiddenPermissions = map.Get("forbidden") is { } forbidden ? Permissions(forbidden, "forbidden", catalog, sink) : [],
         };
 
+        // The kernel layers launched are the level's (basedOn); a flag that claimed otherwise would report a guarantee
+        // nothing enforces (fail secure: refused, with the level that gives it).
+        foreach (var (key, value, basisValue) in new[]
+        {
+            ("requiresLandlock", preset.RequiresLandlock, basis.RequiresLandlock),
+            ("requiresSeccomp", preset.RequiresSeccomp, basis.RequiresSeccomp),
+            ("requiresNamespaces", preset.RequiresNamespaces, basis.RequiresNamespaces),
+            ("allowDirectNetwork", preset.AllowDirectNetwork, basis.AllowDirectNetwork),
+        })
+        {
+            if (value != basisValue && basedOnText is not null && map.Get(key) is { } node)
+            {
+                var giving = All.FirstOrDefault(p => key switch
+                {
+                    "requiresLandlock" => p.RequiresLandlock == value,
+                    "requiresSeccomp" => p.RequiresSeccomp == value,
+                    "requiresNamespaces" => p.RequiresNamespaces == value,
+                    _ => p.AllowDirectNetwork == value,
+                });
+                sink.Error(ManifestDiagnosticCodes.BadValue, $"'{key}' is {(basisValue ? "true" : "false")} at the level '{basis.Name}' this policy is based on, and a policy cannot change it: the kernel layers are the level's",
+                    giving is null ? $"remove '{key}'" : $"remove '{key}', or set 'basedOn' to {giving.Name}", node, key);
+            }
+        }
+
         if (preset.GrantAll && preset.Level != SecurityLevel.Unrestricted && map.Get("grantAll") is { } grantAll)
         {
             sink.Error(ManifestDiagnosticCodes.BadValue, "'grantAll' is only allowed for a policy based on unrestricted", "remove 'grantAll' or set 'basedOn' to unrestricted", grantAll, "grantAll");

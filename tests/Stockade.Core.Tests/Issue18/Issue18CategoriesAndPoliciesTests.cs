@@ -136,6 +136,7 @@ public sealed class Issue18CategoriesAndPoliciesTests
     [InlineData("{\n  \"name\": \"web-plugin\",\n  \"basedOn\": \"sandboxed\",\n  \"forbidden\": [\"clipboard:read\"]\n}", 4, "forbidden[0]", "unknown permission category 'clipboard'")]
     [InlineData("{\n  \"name\": \"web-plugin\",\n  \"basedOn\": \"sandboxed\",\n  \"timeouts\": { \"call\": \"soon\" }\n}", 4, "timeouts.call", "duration")]
     [InlineData("{\n  \"name\": \"web-plugin\",\n  \"basedOn\": \"sandboxed\",\n  \"limits\": { \"memoryMb\": 256 },\n}", 5, null, "")]
+    [InlineData("{\n  \"name\": \"web-plugin\",\n  \"basedOn\": \"sandboxed\",\n  \"requiresNamespaces\": true\n}", 4, "requiresNamespaces", "set 'basedOn' to strict")]
     public void NamedPolicy_BadJson_NamesTheLineAndField(string json, int line, string? field, string message)
     {
         var read = LevelPresets.FromJson(json, "web-plugin.json", Catalog);
