@@ -223,6 +223,17 @@ public sealed class Issue18AppCategoriesCliTests : IDisposable
         doc.RootElement.GetProperty("limits").GetProperty("memoryMb").GetInt32().ShouldBe(256);
         doc.RootElement.GetProperty("forbidden").EnumerateArray().Select(e => e.GetString()).ShouldBe(["subprocess:execute", "inventory:admin"]);
 
+        var validate = await CliRunner.RunAsync("validate", Plugin(Declares), "--level", "web-plugin", "--home", _home.Path);
+        validate.ExitCode.ShouldBe(0, validate.Stdout + validate.Stderr);
+
+        // The operator runs a plugin under the app's policy by name; the CLI reads it from the home.
+        var run = await CliRunner.RunAsync("run", CliRunner.Sample("plugins/hello-python"), "greet", "--input", """{"name":"policy"}""", "--level", "web-plugin", "--json", "--home", _home.Path);
+        run.ExitCode.ShouldBe(0, run.Stdout + run.Stderr);
+        run.Stdout.ShouldContain("Hello, policy!");
+        var typo = await CliRunner.RunAsync("run", CliRunner.Sample("plugins/hello-python"), "greet", "--level", "web-plugn", "--home", _home.Path);
+        typo.ExitCode.ShouldNotBe(0);
+        typo.Stderr.ShouldContain("unknown security level 'web-plugn'");
+
         var missing = await CliRunner.RunAsync("policy", "show", "web-plugins", "--home", _home.Path);
         missing.ExitCode.ShouldBe(1);
         missing.Stderr.ShouldContain("Did you mean 'web-plugin'?");

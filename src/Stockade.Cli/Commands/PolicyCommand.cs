@@ -66,7 +66,7 @@ internal static class PolicyCommand
                 }
 
                 var names = policies.Select(p => p.Name).ToArray();
-                throw new CliException(ExitCodes.UsageOrNotFound, $"unknown level or policy '{TerminalText.Line(name)}'.{DidYouMean(name, names)}",
+                throw new CliException(ExitCodes.UsageOrNotFound, $"unknown level '{TerminalText.Line(name)}': no built-in level or named policy of this home has that name.{DidYouMean(name, names)}",
                     $"use one of: {TerminalText.Line(string.Join(", ", names), 400)} ('stockade policy list' shows them).");
             }
 

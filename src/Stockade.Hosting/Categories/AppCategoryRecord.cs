@@ -52,8 +52,17 @@ internal static class AppCategoryRecord
     /// The built-in catalog plus every valid category recorded in <paramref name="store"/> (what a CLI validating a plugin
     /// for this home accepts); <paramref name="skipped"/> hears of each row refused.
     /// </summary>
-    public static PermissionCatalog HomeCatalog(StockadeStore store, Action<string, string>? skipped = null) =>
-        ReadAll(store, skipped).Aggregate(PermissionCatalog.Default, (catalog, category) => catalog.WithCategory(category));
+    public static PermissionCatalog HomeCatalog(StockadeStore store, Action<string, string>? skipped = null)
+    {
+        try
+        {
+            return ReadAll(store, skipped).Aggregate(PermissionCatalog.Default, (catalog, category) => catalog.WithCategory(category));
+        }
+        catch (StoreException)
+        {
+            return PermissionCatalog.Default; // unreadable rows: the built-ins only (an app category then reads as unknown, with the hint)
+        }
+    }
 
     /// <summary>Every valid category recorded in <paramref name="store"/>, by name.</summary>
     public static IReadOnlyList<PermissionCategory> ReadAll(StockadeStore store, Action<string, string>? skipped = null)

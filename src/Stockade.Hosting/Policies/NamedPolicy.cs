@@ -1,4 +1,6 @@
+using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
+using Stockade.Hosting.Store;
 
 namespace Stockade.Hosting.Policies;
 
@@ -32,5 +34,24 @@ internal static class NamedPolicy
             AllowDirectNetwork = named.AllowDirectNetwork && basis.AllowDirectNetwork,
             GrantAll = named.GrantAll && basis.GrantAll,
         };
+    }
+
+    /// <summary>The valid named policy <paramref name="name"/> recorded in <paramref name="store"/>, or null (a built-in name, none, or a row that does not read).</summary>
+    public static LevelPreset? FromStore(StockadeStore store, string name, PermissionCatalog catalog)
+    {
+        if (SecurityLevelNames.TryParse(name, out _))
+        {
+            return null;
+        }
+
+        try
+        {
+            var row = store.ListPolicies().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+            return row.Source is null ? null : LevelPresets.FromJson(row.Source, "policy", catalog).Preset is { } preset && preset.Name == name ? preset : null;
+        }
+        catch (StoreException)
+        {
+            return null;
+        }
     }
 }
