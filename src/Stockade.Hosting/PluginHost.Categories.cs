@@ -173,7 +173,7 @@ public sealed partial class PluginHost
             {
                 Store.RecordCategory(name, AppCategoryRecord.Write(category));
             }
-            catch (StoreException ex) when (!throwOnFailure)
+            catch (Exception ex) when (!throwOnFailure && ex is StoreException or ObjectDisposedException)
             {
                 CategoryLog.NotRecorded(_logger, ex, name);
             }
