@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Samples.HostApp;
+using Stockade.Core.Permissions;
 using Stockade.Hosting;
 
 // A plugin-hosting application in a few lines: one PluginHost per application, plugins loaded from folders
@@ -12,6 +13,13 @@ try
 {
     await using var host = new PluginHost(new PluginHostOptions { Home = home });
     host.PluginEvent += (_, e) => Console.WriteLine($"  event: {e.PluginId} {e.Kind}: {e.Message}");
+    // The application's own permission category, in its words; recorded in the home, so `stockade install`,
+    // `permissions`, `grant` and `revoke` on this home describe it this way. Only the application says that admin
+    // gives every other inventory action; a plugin's manifest never can.
+    host.DefineCategory(new PermissionCategory("inventory", ["read", "write", "admin"],
+        description: "the shop's stock",
+        actionDescriptions: new Dictionary<string, string> { ["read"] = "see stock levels", ["write"] = "reorder items", ["admin"] = "manage the whole inventory" },
+        implies: new Dictionary<string, IReadOnlyList<string>> { ["admin"] = ["*"] }));
     host.Services.Register("inventory", new InventoryService()); // methods carry [RequiresPermission]
 
     // 1. A plain call: the plugin runs in its own confined worker; the result is JSON.

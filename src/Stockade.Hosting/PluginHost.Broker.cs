@@ -35,47 +35,14 @@ public sealed partial class PluginHost
         get
         {
             var declaredPermissions = Services.DeclaredPermissions;
-            if (Volatile.Read(ref _catalog) is { } cached && ReferenceEquals(cached.Source, declaredPermissions))
+            var version = Volatile.Read(ref _categoriesVersion);
+            if (Volatile.Read(ref _catalog) is { } cached && ReferenceEquals(cached.Source, declaredPermissions) && cached.Version == version)
             {
                 return cached.Catalog;
             }
 
-            var catalog = PermissionCatalog.Default;
-            foreach (var declared in declaredPermissions)
-            {
-                var colon = declared.IndexOf(':', StringComparison.Ordinal);
-                if (colon <= 0)
-                {
-                    continue;
-                }
-
-                var name = declared[..colon];
-                var action = declared[(colon + 1)..].Split('=')[0];
-                if (catalog.TryGetCategory(name, out var existing))
-                {
-                    if (PermissionCatalog.Default.TryGetCategory(name, out _))
-                    {
-                        continue; // a built-in category keeps its own grammar (the registry refuses to redefine it)
-                    }
-
-                    catalog = catalog.WithCategoryReplaced(new PermissionCategory(name, existing.Actions.Append(action).Distinct(StringComparer.Ordinal).ToArray(), ScopeKind.Name));
-                }
-                else
-                {
-                    catalog = catalog.WithCategory(new PermissionCategory(name, [action], ScopeKind.Name));
-                }
-            }
-
-            foreach (var alias in _options.Aliases.Keys)
-            {
-                var name = alias.StartsWith('$') ? alias : "$" + alias;
-                if (!catalog.HasAlias(name))
-                {
-                    catalog = catalog.WithAlias(name);
-                }
-            }
-
-            Volatile.Write(ref _catalog, new CatalogCache(declaredPermissions, catalog));
+            var catalog = BuildCatalog(declaredPermissions); // PluginHost.Categories.cs: built-ins, the home's recorded categories, this host's
+            Volatile.Write(ref _catalog, new CatalogCache(declaredPermissions, version, catalog));
             return catalog;
         }
     }
@@ -227,5 +194,5 @@ public sealed partial class PluginHost
     }
 
     /// <summary>One immutable pair, swapped atomically, so a reader never sees a catalog with another list's source.</summary>
-    private sealed record CatalogCache(IReadOnlyList<string> Source, PermissionCatalog Catalog);
+    private sealed record CatalogCache(IReadOnlyList<string> Source, int Version, PermissionCatalog Catalog);
 }

@@ -155,7 +155,7 @@ public sealed partial class PluginHost
                 }
 
                 var old = slot.Plugin.Policy;
-                var policy = KeepStricterLimits(slot, BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory));
+                var policy = KeepStricterLimits(slot, BuildPolicy(slot.Plugin.Manifest, [.. stored.Select(ToGrant).OfType<Grant>()], old.Level, slot.Plugin.Directory, old.Preset));
                 var kernel = KernelRights(old) != KernelRights(policy);
                 var applied = kernel ? "worker restarted" : "next brokered call";
 

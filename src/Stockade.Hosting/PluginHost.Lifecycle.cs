@@ -130,8 +130,8 @@ public sealed partial class PluginHost
     internal IReadOnlyList<int> SparePids(string pluginId) => GetSlot(pluginId).Spares.Pids;
 
     /// <summary>The policy for a manifest, grants and level (the resolver's; also used when stored grants change).</summary>
-    internal SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory) =>
-        Resolver.BuildPolicy(manifest, grants, level, directory);
+    internal SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory, LevelPreset? named = null) =>
+        Resolver.BuildPolicy(manifest, grants, level, directory, named);
 
     internal Grant? ToGrant(GrantRecord stored) => Resolver.ToGrant(stored);
 
@@ -140,7 +140,10 @@ public sealed partial class PluginHost
         Home, Store, _options, () => Catalog, () => KernelFeatures, WorkerIdentityOf,
         new InstalledCopyVerifier(Store, () => FolderLimits, entry => Audit.AppendAsync(entry)),
         entry => Audit.AppendAsync(entry), _logger, _time,
-        (directory, manifest, level, installed) => Validation.LoadRequirements.EnforceAsync(this, directory, manifest, level, installed)));
+        (directory, manifest, preset, installed) => Validation.LoadRequirements.EnforceAsync(this, directory, manifest, preset, installed))
+    {
+        NamedPolicies = FindPolicy, // PluginHost.Policies.cs
+    });
 
     private PluginResolver? _resolver;
 

@@ -45,6 +45,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         Audit.WriteFailed += OnAuditWriteFailed;
         _telemetry = NewTelemetry(); // Diagnostics/PluginHost.Diagnostics.cs
         Services = new HostServiceRegistry();
+        Services.Registered += OnServicesRegistered; // PluginHost.Categories.cs
         Watchdog = new Watchdog(options.Watchdog ?? new WatchdogOptions(), _time, _loggerFactory.CreateLogger<Watchdog>());
         Watchdog.EventRaised += OnWatchdogEvent;
         _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe(new Linux.Features.KernelFeatureProbeOptions { WorkerUserId = options.WorkerUserId ?? (WorkerIdentity.HostIsRoot ? options.WorkerUidFirst : null) }));

@@ -491,7 +491,10 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
                 var code = kind is PermissionErrorKind.UnknownCategory or PermissionErrorKind.UnknownAction
                     ? ManifestDiagnosticCodes.UnknownPermission
                     : ManifestDiagnosticCodes.BadScope;
-                sink.Error(code, error!, "permissions are written category:action[=scope], e.g. file:read=$PLUGIN_DATA/** or network:request=api.example.com:443", textNode, itemPath);
+                var hint = kind == PermissionErrorKind.UnknownCategory
+                    ? "an application's own categories (e.g. inventory:read) are known on the home of the application that defines them: start it once on that home (it records them), then use that home (--home DIR or STOCKADE_HOME); built-in categories: file, network, subprocess, env, hook, config, database"
+                    : "permissions are written category:action[=scope], e.g. file:read=$PLUGIN_DATA/** or network:request=api.example.com:443";
+                sink.Error(code, error!, hint, textNode, itemPath);
                 continue;
             }
 

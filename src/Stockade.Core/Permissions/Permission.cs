@@ -8,8 +8,9 @@ public sealed class Permission : IEquatable<Permission>
 {
     private readonly string _text;
 
-    internal Permission(string category, string action, ScopeKind scopeKind, string? scope, PathScope? path, HostPattern? host, EnvScope? env, NamePattern? name)
+    internal Permission(string category, string action, ScopeKind scopeKind, string? scope, PathScope? path, HostPattern? host, EnvScope? env, NamePattern? name, PermissionCategory? definition = null)
     {
+        Definition = definition;
         Category = category;
         Action = action;
         ScopeKind = scopeKind;
@@ -44,6 +45,15 @@ public sealed class Permission : IEquatable<Permission>
 
     internal NamePattern? NameScope { get; }
 
+    /// <summary>
+    /// The category this permission was parsed against: its descriptions and the application's implications
+    /// (<see cref="PermissionCategory.Implications"/>) travel with the permission, so every check honours them.
+    /// </summary>
+    public PermissionCategory? Definition { get; }
+
+    /// <summary>The other actions of this category that holding this permission gives, as the application declared (empty when none).</summary>
+    public IReadOnlyList<string> ImpliedActions => Definition?.ImpliedBy(Action) ?? [];
+
     /// <summary>Parses <paramref name="text"/> against the built-in catalog; never throws on bad input.</summary>
     public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Permission? permission, out string? error) =>
         TryParse(text, PermissionCatalog.Default, out permission, out error);
@@ -68,7 +78,8 @@ public sealed class Permission : IEquatable<Permission>
 
     /// <summary>
     /// Whether holding this permission also allows <paramref name="other"/>: same category; the same action, or
-    /// <c>write</c> where <c>read</c> is asked in a category that has both; and a scope that contains the other's.
+    /// <c>write</c> where <c>read</c> is asked in a category that has both, or an action the application declared this
+    /// one to imply (<see cref="ImpliedActions"/>); and a scope that contains the other's.
     /// <c>delete</c> does not imply <c>write</c>. Path scopes with different aliases are not compared; resolve first.
     /// </summary>
     public bool Implies(Permission other)
@@ -103,12 +114,24 @@ public sealed class Permission : IEquatable<Permission>
         }
 
         var resolved = PathScope.Resolve(aliasValues);
-        return new Permission(Category, Action, ScopeKind, resolved.ToString(), resolved, null, null, null);
+        return new Permission(Category, Action, ScopeKind, resolved.ToString(), resolved, null, null, null, Definition);
     }
+
+    /// <summary>
+    /// Whether holding this permission would give some of <paramref name="forbidden"/>: same category, this action gives
+    /// the forbidden one (itself, write ⇒ read, or the application's implications), and the scopes overlap (either
+    /// contains the other). Forbidding <c>write</c> does not touch <c>read</c>; forbidding <c>read=/etc/**</c> does touch
+    /// <c>read=/**</c>, which cannot be granted without it.
+    /// </summary>
+    internal bool Overlaps(Permission forbidden) =>
+        string.Equals(Category, forbidden.Category, StringComparison.Ordinal)
+        && ActionImplies(forbidden.Action)
+        && (ScopeImplies(forbidden) || forbidden.ScopeImplies(this));
 
     internal bool ActionImplies(string action) =>
         string.Equals(Action, action, StringComparison.Ordinal)
-        || (Action == "write" && action == "read");
+        || (Action == "write" && action == "read")
+        || (Definition is { } definition && definition.ImpliedBy(Action).Contains(action, StringComparer.Ordinal));
 
     internal bool ScopeImplies(Permission other)
     {

@@ -61,9 +61,15 @@ public sealed class PermissionCatalog
     /// Returns a catalog where <paramref name="category"/> replaces the category of the same name, or is added
     /// when there is none (a host service adding an action to a category it already declared).
     /// </summary>
+    /// <exception cref="ArgumentException">The name is a built-in category's (their grammar and enforcement are fixed).</exception>
     public PermissionCatalog WithCategoryReplaced(PermissionCategory category)
     {
         ArgumentNullException.ThrowIfNull(category);
+        if (IsBuiltIn(category.Name))
+        {
+            throw new ArgumentException($"Permission category '{category.Name}' is built in and cannot be redefined.", nameof(category));
+        }
+
         return new PermissionCatalog(_categories.Values.Where(c => !string.Equals(c.Name, category.Name, StringComparison.Ordinal)).Append(category), Aliases);
     }
 
@@ -84,6 +90,18 @@ public sealed class PermissionCatalog
 
         return new PermissionCatalog(_categories.Values, Aliases.Append(alias));
     }
+
+    /// <summary>
+    /// This catalog where a scope may be left out in every category: for a policy's allowed and forbidden lists, where
+    /// <c>subprocess:execute</c> alone means "any program" (a manifest still has to name one).
+    /// </summary>
+    internal PermissionCatalog WithoutRequiredScopes() => new(
+        _categories.Values.Select(c => new PermissionCategory(c.Name, c.Actions, c.ScopeKind, scopeRequired: false, c.Enforcement, c.GrantableAtRunTime, c.Summary,
+            c.Description, c.ActionDescriptions, c.DeclaredImplications)),
+        Aliases);
+
+    /// <summary>Whether <paramref name="name"/> is one of the built-in categories of DESIGN §6 (file, network, ...).</summary>
+    public static bool IsBuiltIn(string name) => Default.TryGetCategory(name, out _);
 
     /// <summary>Looks a category up by name.</summary>
     public bool TryGetCategory(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PermissionCategory? category) =>

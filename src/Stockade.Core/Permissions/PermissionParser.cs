@@ -121,7 +121,7 @@ internal static class PermissionParser
                 return false;
             }
 
-            permission = new Permission(category.Name, action, category.ScopeKind, null, null, null, null, null);
+            permission = new Permission(category.Name, action, category.ScopeKind, null, null, null, null, null, category);
             error = null;
             return true;
         }
@@ -148,7 +148,7 @@ internal static class PermissionParser
                     return false;
                 }
 
-                permission = new Permission(category.Name, action, category.ScopeKind, path.ToString(), path, null, null, null);
+                permission = new Permission(category.Name, action, category.ScopeKind, path.ToString(), path, null, null, null, category);
                 break;
             case ScopeKind.Host:
                 if (!HostPattern.TryParse(scopeText, out var host, out error))
@@ -157,7 +157,7 @@ internal static class PermissionParser
                     return false;
                 }
 
-                permission = new Permission(category.Name, action, category.ScopeKind, host.ToString(), null, host, null, null);
+                permission = new Permission(category.Name, action, category.ScopeKind, host.ToString(), null, host, null, null, category);
                 break;
             case ScopeKind.Environment:
                 if (!EnvScope.TryParse(scopeText, out var env, out error))
@@ -166,7 +166,7 @@ internal static class PermissionParser
                     return false;
                 }
 
-                permission = new Permission(category.Name, action, category.ScopeKind, env.ToString(), null, null, env, null);
+                permission = new Permission(category.Name, action, category.ScopeKind, env.ToString(), null, null, env, null, category);
                 break;
             default:
                 if (!NamePattern.TryParse(scopeText, out var name, out error))
@@ -175,7 +175,7 @@ internal static class PermissionParser
                     return false;
                 }
 
-                permission = new Permission(category.Name, action, category.ScopeKind, name.ToString(), null, null, null, name);
+                permission = new Permission(category.Name, action, category.ScopeKind, name.ToString(), null, null, null, name, category);
                 break;
         }
 

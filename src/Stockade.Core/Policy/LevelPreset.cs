@@ -1,8 +1,11 @@
+using Stockade.Core.Manifest;
+using Stockade.Core.Permissions;
+
 namespace Stockade.Core.Policy;
 
 /// <summary>
 /// One security policy: what a level requires of the machine and how permissions are treated. The four
-/// built-ins are in <see cref="LevelPresets"/>; a host may define named ones with <see cref="LevelPresets.FromJson"/>.
+/// built-ins are in <see cref="LevelPresets"/>; a host may define named ones with <see cref="LevelPresets.FromJson(string, string, Stockade.Core.Permissions.PermissionCatalog)"/>.
 /// </summary>
 public sealed record LevelPreset
 {
@@ -35,4 +38,29 @@ public sealed record LevelPreset
 
     /// <summary>Every declared permission is granted without asking (only unrestricted); still audited.</summary>
     public bool GrantAll { get; init; }
+
+    /// <summary>
+    /// Resource caps of this policy: the effective limit is the smaller of the manifest's, the host's cap and this.
+    /// Null for none (the built-in levels).
+    /// </summary>
+    public ResourceLimits? ResourceCaps { get; init; }
+
+    /// <summary>Timeout caps of this policy (init, call, hook); null for none.</summary>
+    public PluginTimeouts? TimeoutCaps { get; init; }
+
+    /// <summary>
+    /// The most a plugin under this policy may be granted: a declared permission that no entry implies is denied,
+    /// whatever a person granted. Null for no such ceiling (the built-in levels).
+    /// </summary>
+    public IReadOnlyList<Permission>? AllowedPermissions { get; init; }
+
+    /// <summary>
+    /// Permissions never granted under this policy: a declared permission that would give any of one (its action gives
+    /// the forbidden action and the scopes overlap) is denied as a whole, whatever a person granted. Empty for the
+    /// built-in levels.
+    /// </summary>
+    public IReadOnlyList<Permission> ForbiddenPermissions { get; init; } = [];
+
+    /// <summary>True for the four built-in levels; false for a host's named policy.</summary>
+    public bool IsBuiltIn => LevelPresets.All.Any(p => ReferenceEquals(p, this));
 }

@@ -2,7 +2,7 @@ using Stockade.Core.Manifest;
 
 namespace Stockade.Core.Policy;
 
-/// <summary>The outcome of reading a named host policy with <see cref="LevelPresets.FromJson"/>.</summary>
+/// <summary>The outcome of reading a named host policy with <see cref="LevelPresets.FromJson(string, string, Stockade.Core.Permissions.PermissionCatalog)"/>.</summary>
 public sealed class LevelPresetReadResult
 {
     internal LevelPresetReadResult(LevelPreset? preset, IReadOnlyList<ManifestDiagnostic> diagnostics)

@@ -38,6 +38,10 @@ public static class PolicyBuilder
         var declaredRules = new List<SandboxPolicy.Rule>();
         var honoured = new HashSet<Grant>();
 
+        // A named policy's own rules come before any person's grant: what it forbids is denied, and outside what it
+        // allows nothing is granted. Compared resolved, so $PLUGIN_DATA in a policy means this plugin's folder.
+        var forbidden = preset.ForbiddenPermissions.Select(p => p.WithResolvedPath(aliases)).ToArray();
+        var ceiling = preset.AllowedPermissions?.Select(p => p.WithResolvedPath(aliases)).ToArray();
         foreach (var grant in grantList.Where(g => !g.Allowed))
         {
             if (declaredAll.Any(d => d.Permission.Implies(grant.Permission) || grant.Permission.Implies(d.Permission)))
@@ -61,6 +65,17 @@ public static class PolicyBuilder
             if (denial is not null)
             {
                 decision = new PermissionDecision(declared, DecisionKind.Denied, $"explicitly denied by {denial.By} on {denial.At:yyyy-MM-dd HH:mm} UTC");
+            }
+            else if (forbidden.FirstOrDefault(resolved.Overlaps) is { } banned)
+            {
+                // Overlap denies the whole declaration: a kernel rule cannot carve a forbidden part out of a wider grant.
+                // Nothing else of the plugin is allowed but what a granted declaration gives, so no request reaches it.
+                decision = new PermissionDecision(declared, DecisionKind.Denied, $"forbidden by the policy '{preset.Name}' (it forbids {banned})");
+            }
+            else if (ceiling is not null && !ceiling.Any(a => a.Implies(resolved)))
+            {
+                decision = new PermissionDecision(declared, DecisionKind.Denied,
+                    $"outside what the policy '{preset.Name}' allows ({(ceiling.Length == 0 ? "nothing" : string.Join(", ", preset.AllowedPermissions!))})");
             }
             else if (preset.GrantAll)
             {
@@ -115,8 +130,8 @@ public static class PolicyBuilder
             granted,
             ignored,
             fileRules,
-            CapResources(manifest.Resources, context.ResourceCaps),
-            CapTimeouts(manifest.Timeouts, context.TimeoutCaps),
+            CapResources(CapResources(manifest.Resources, context.ResourceCaps), preset.ResourceCaps),
+            CapTimeouts(CapTimeouts(manifest.Timeouts, context.TimeoutCaps), preset.TimeoutCaps),
             manifest.RateLimits,
             aliases,
             deniedRules,

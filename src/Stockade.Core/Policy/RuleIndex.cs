@@ -9,7 +9,7 @@ namespace Stockade.Core.Policy;
 /// <list type="bullet">
 /// <item>rules with an exact non-path scope (host with port, environment name, service name) are found by their
 /// canonical text in one hash lookup (a <c>write</c> rule is also filed under its <c>read</c> text, since write
-/// implies read);</item>
+/// implies read, and a rule under each action the application declared it to imply);</item>
 /// <item>path rules (any glob) are filed by category under their literal path (the part before the final
 /// <c>/*</c> or <c>/**</c>), so a request only tries the rules filed under one of its own ancestors, itself
 /// included: a path scope can only contain paths whose segments start with its own;</item>
@@ -39,6 +39,11 @@ internal sealed class RuleIndex
                 if (permission.Action == "write")
                 {
                     exact.TryAdd($"{permission.Category}:read={permission.Scope}", entry);
+                }
+
+                foreach (var implied in permission.ImpliedActions) // the application's implications (e.g. admin gives read)
+                {
+                    exact.TryAdd($"{permission.Category}:{implied}={permission.Scope}", entry);
                 }
 
                 continue;

@@ -20,7 +20,7 @@ internal sealed class InstalledCopyVerifier(StockadeStore store, Func<Linux.File
     /// The installed copy must be the one that was installed (files hash), and at strict and unrestricted
     /// it must carry a valid signature from a trusted key.
     /// </summary>
-    public async Task VerifyAsync(PluginRecord record, string directory, string levelText)
+    public async Task VerifyAsync(PluginRecord record, string directory, string levelText, LevelPreset? named = null)
     {
         string? problem = null;
         var integrity = false;
@@ -36,14 +36,15 @@ internal sealed class InstalledCopyVerifier(StockadeStore store, Func<Linux.File
         else
         {
             status = "ok";
-            if (SecurityLevelNames.TryParse(levelText, out var level) && LevelPresets.Get(level).RequiresSignature)
+            var preset = named ?? (SecurityLevelNames.TryParse(levelText, out var level) ? LevelPresets.Get(level) : null); // a host's named policy too (issue 18)
+            if (preset is { RequiresSignature: true })
             {
                 var verification = PackageVerifier.Verify(directory, new StoreTrustStore(_store));
                 status = PluginValidator.StatusName(verification.Status);
                 if (!verification.IsValid)
                 {
                     integrity = verification.Status is not (Analysis.Signing.SignatureStatus.Unsigned or Analysis.Signing.SignatureStatus.UntrustedKey);
-                    problem = $"the {PluginHost.Name(level)} level needs a valid signature from a trusted key: {verification.Problem}";
+                    problem = $"the {preset.Name} level needs a valid signature from a trusted key: {verification.Problem}";
                 }
             }
         }

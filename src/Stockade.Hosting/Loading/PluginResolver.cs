@@ -26,9 +26,9 @@ internal sealed class PluginResolver(
     Func<AuditEntry, ValueTask<AuditRecord>> audit,
     ILogger logger,
     TimeProvider time,
-    Func<string, PluginManifest, SecurityLevel, bool, Task> requirements)
+    Func<string, PluginManifest, LevelPreset, bool, Task> requirements)
 {
-    private readonly Func<string, PluginManifest, SecurityLevel, bool, Task> _requirements = requirements;
+    private readonly Func<string, PluginManifest, LevelPreset, bool, Task> _requirements = requirements;
     private readonly StockadeHome _home = home;
     private readonly StockadeStore _store = store;
     private readonly PluginHostOptions _options = options;
@@ -40,8 +40,13 @@ internal sealed class PluginResolver(
     private readonly ILogger _logger = logger;
     private readonly TimeProvider _time = time;
 
+    /// <summary>The host's named policies by name (issue 18, PluginHost.Policies.cs); null knows only the built-in levels.</summary>
+    public Func<string, LevelPreset?>? NamedPolicies { get; init; }
+
     public async Task<(LoadedPlugin Plugin, IReadOnlyList<GrantRecord> StoredGrants)> ResolveAsync(string idOrDirectory, PluginLoadOptions options)
     {
+        var levelText = options.Level ?? _options.DefaultLevel;
+        var named = SecurityLevelNames.TryParse(levelText, out _) ? null : NamedPolicies?.Invoke(levelText);
         string directory;
         bool installed;
         IReadOnlyList<Grant> grants;
@@ -56,7 +61,7 @@ internal sealed class PluginResolver(
 
             directory = _home.InstallDirectory(record.Id, record.Version);
             installed = true;
-            await _verifier.VerifyAsync(record, directory, options.Level ?? _options.DefaultLevel).ConfigureAwait(false);
+            await _verifier.VerifyAsync(record, directory, levelText, named).ConfigureAwait(false);
             stored = _store.GetGrants(record.Id);
             grants = [.. stored.Select(ToGrant).OfType<Grant>()];
         }
@@ -87,16 +92,16 @@ internal sealed class PluginResolver(
             grants = ParseDevelopmentGrants(manifest, options.Grants);
         }
 
-        var requested = ParseLevel(options.Level ?? _options.DefaultLevel, manifest.Id);
-        await _requirements(directory, manifest, requested, installed).ConfigureAwait(false); // strict: signature and analysis, folder runs too
+        var requested = named?.Level ?? ParseLevel(levelText, manifest.Id);
+        await _requirements(directory, manifest, named ?? LevelPresets.Get(requested), installed).ConfigureAwait(false); // strict: signature and analysis, folder runs too
         var effective = await DecideLevelAsync(manifest.Id, requested, options.AllowDowngrade ?? _options.AllowDowngrade).ConfigureAwait(false);
-        var policy = BuildPolicy(manifest, grants, effective, directory);
+        var policy = BuildPolicy(manifest, grants, effective, directory, named);
         var user = _identityOf(manifest.Id);
         var plugin = new LoadedPlugin(manifest, directory, policy, requested, [.. GuaranteeReport.For(policy, _features(), manifest.Runtime), GuaranteeReport.Privileges(user.Describe(), user.Uid is not null)], installed);
         return (plugin, stored);
     }
 
-    public SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory)
+    public SandboxPolicy BuildPolicy(PluginManifest manifest, IReadOnlyList<Grant> grants, SecurityLevel level, string directory, LevelPreset? named = null)
     {
         var aliases = new Dictionary<string, string>(PolicyContext.StandardAliases(_home.Root, manifest.Id, directory), StringComparer.Ordinal);
         foreach (var (name, path) in _options.Aliases)
@@ -107,6 +112,7 @@ internal sealed class PluginResolver(
         var context = new PolicyContext
         {
             Level = level,
+            Preset = Policies.NamedPolicy.AtLevel(named, level), // a host's named policy (issue 18); kept at the level actually run
             AliasValues = aliases,
             Catalog = _catalog(),
             // Within the host's caps already (HostLimits); CPU is lowered further to what the machine's cores can give.
@@ -187,7 +193,7 @@ internal sealed class PluginResolver(
     private static SecurityLevel ParseLevel(string text, string pluginId) =>
         SecurityLevelNames.TryParse(text, out var level)
             ? level
-            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: " + SecurityLevelNames.List() + ".");
+            : throw new PluginRefusedException(pluginId, $"unknown security level '{text}'", [], "use one of: " + SecurityLevelNames.List() + ", or the name of a policy the host registered ('stockade policy list').");
 
     private async Task<SecurityLevel> DecideLevelAsync(string pluginId, SecurityLevel requested, bool allowDowngrade)
     {

@@ -72,5 +72,20 @@ internal static class StoreMigrations
             value TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
         """,
+        // 4 (issue 18): what the applications on this home define, so the CLI administers their plugins in their words:
+        // permission categories (name, actions, descriptions, implications; JSON) and named policies (their JSON source).
+        // Data written by an application host; readers validate every row and skip what does not parse.
+        """
+        CREATE TABLE host_categories(
+            name        TEXT PRIMARY KEY,
+            definition  TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE host_policies(
+            name        TEXT PRIMARY KEY,
+            source      TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT;
+        """,
     ];
 }

@@ -12,11 +12,10 @@ namespace Stockade.Hosting.Validation;
 /// </summary>
 internal static class LoadRequirements
 {
-    /// <summary>Checks <paramref name="directory"/> against the preset of <paramref name="level"/>.</summary>
+    /// <summary>Checks <paramref name="directory"/> against <paramref name="preset"/> (a built-in level's or a host's named policy).</summary>
     /// <exception cref="PluginRefusedException">The level's requirements are not met; every problem is listed.</exception>
-    internal static async Task EnforceAsync(PluginHost host, string directory, PluginManifest manifest, SecurityLevel level, bool installed)
+    internal static async Task EnforceAsync(PluginHost host, string directory, PluginManifest manifest, LevelPreset preset, bool installed)
     {
-        var preset = LevelPresets.Get(level);
         var items = PluginValidator.CheckForLoad(directory, manifest, preset, host.Store, host.FolderLimits, checkSignature: !installed);
         var errors = items.Where(i => i.Severity == ValidationSeverities.Error).ToList();
         if (errors.Count == 0)

@@ -28,6 +28,7 @@ public static class PermissionDescriber
             ("config", "write") => scope is null ? "change its configuration values" : $"change its configuration value '{scope}'",
             ("database", "read") => scope is null ? "read its stored data" : $"read its stored data in the namespace '{scope}'",
             ("database", "write") => scope is null ? "store data" : $"store and change data in the namespace '{scope}'",
+            _ when permission.Definition is { } app && (app.Description is not null || app.ActionDescriptions.Count > 0 || app.Implications.Count > 0) => InAppWords(permission, app),
             _ => scope is null
                 ? $"use the host service '{permission.Category}' ({permission.Action})"
                 : $"use the host service '{permission.Category}' ({permission.Action}) for '{scope}'",
@@ -39,6 +40,24 @@ public static class PermissionDescriber
         Permission.TryParse(permission, catalog ?? PermissionCatalog.Default, out var parsed, out var error)
             ? Describe(parsed)
             : $"not a valid permission ({error})";
+
+    /// <summary>
+    /// An application's category in the application's words (issue 18): "see stock levels (inventory: the shop's
+    /// stock)", with what the action also gives. The text comes from the application; the CLI sanitises it at its edge.
+    /// </summary>
+    private static string InAppWords(Permission permission, PermissionCategory app)
+    {
+        var what = app.ActionDescriptions.TryGetValue(permission.Action, out var action) ? action : $"{permission.Action}";
+        var text = app.Description is { } about ? $"{what} ({permission.Category}: {about})" : $"{what} ({permission.Category})";
+        if (permission.Scope is { } scope)
+        {
+            text += $" for '{scope}'";
+        }
+
+        return permission.ImpliedActions is { Count: > 0 } implied
+            ? $"{text}; also gives {string.Join(", ", implied.Select(a => $"{permission.Category}:{a}{(permission.Scope is null ? string.Empty : "=" + permission.Scope)}"))}"
+            : text;
+    }
 
     private static string Files(Permission permission)
     {

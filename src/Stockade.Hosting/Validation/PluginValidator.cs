@@ -33,7 +33,7 @@ public static class PluginValidator
         }
 
         using var store = new StockadeStore(options.Home);
-        return Validate(pluginDirectory, options.Level, store, PermissionCatalog.Default, options.FolderLimits);
+        return Validate(pluginDirectory, options.Level, store, Categories.AppCategoryRecord.HomeCatalog(store), options.FolderLimits); // the home's app categories (issue 18)
     }
 
     /// <summary>
@@ -89,6 +89,11 @@ public static class PluginValidator
     {
         var items = new List<ValidationItem>();
         var level = SecurityLevel.Sandboxed;
+        if (levelText is not null && store is not null && Policies.NamedPolicy.FromStore(store, levelText, catalog) is { } named)
+        {
+            levelText = named.Level.ToName(); // a host's named policy recorded in the home: judged at the level it is based on (issue 18)
+        }
+
         if (levelText is not null && !SecurityLevelNames.TryParse(levelText, out level))
         {
             items.Add(new ValidationItem("manifest", ValidationSeverities.Error, "level", $"unknown security level '{levelText}'", null, "use one of: " + string.Join(", ", SecurityLevelNames.All)));

@@ -40,7 +40,7 @@ public sealed class StockadeStoreTests : IDisposable
             }
         }
 
-        tables.ShouldBe(["audit_head", "config", "grants", "kv", "plugins", "stockade_info", "trusted_keys", "worker_uids"]); // stockade_info: issue 17
+        tables.ShouldBe(["audit_head", "config", "grants", "host_categories", "host_policies", "kv", "plugins", "stockade_info", "trusted_keys", "worker_uids"]); // stockade_info: issue 17; host_*: issue 18
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public sealed class HostServiceRegistry : IDisposable
     /// </summary>
     public IReadOnlyList<string> DeclaredPermissions => _snapshot.Permissions;
 
+    /// <summary>Raised after a service is registered (the host records its categories in the home).</summary>
+    internal event Action? Registered;
+
     /// <summary>The names of the registered services.</summary>
     public IReadOnlyCollection<string> ServiceNames => _snapshot.Services.Keys;
 
@@ -101,6 +104,8 @@ public sealed class HostServiceRegistry : IDisposable
                 .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             _snapshot = new Snapshot(services.ToFrozenDictionary(StringComparer.Ordinal), permissions);
         }
+
+        Registered?.Invoke(); // outside the lock: the host records the categories the new service requires
     }
 
     /// <summary>Releases the per-method rate limiters.</summary>
