@@ -41,14 +41,26 @@ internal static class RunCommand
             }
 
             var asJson = parse.GetValue(json);
-            var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = parse.GetValue(grants) ?? [] };
+            var targetText = parse.GetValue(target)!;
+            var grantTexts = parse.GetValue(grants) ?? [];
+            var run = new RunInvocation(targetText, Directory.Exists(targetText), parse.GetValue(method), inputText, parse.GetValue(level), parse.GetValue(downgrade),
+                grantTexts, parse.GetValue(GlobalOptions.Home)?.FullName);
+            if (!run.IsFolder && grantTexts.Length > 0)
+            {
+                // An installed plugin runs with the grants in the store; a --grant would be silently ignored.
+                throw new CliException(ExitCodes.UsageOrNotFound, $"--grant is for plugin folders; '{targetText}' is not a folder, so it runs with the grants it was installed with",
+                    $"grant an installed plugin with: {run.GrantCommand(grantTexts[0])} (or run its folder with --grant).");
+            }
+
+            var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = grantTexts };
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade));
             var methodName = parse.GetValue(method);
             var showStats = parse.GetValue(stats);
             var watch = Stopwatch.StartNew();
+            LoadedPlugin? loaded = null;
             try
             {
-                var plugin = await host.LoadAsync(parse.GetValue(target)!, options, ct);
+                var plugin = loaded = await host.LoadAsync(targetText, options, ct);
                 JsonElement? result = null;
                 if (methodName is not null)
                 {
@@ -108,6 +120,9 @@ internal static class RunCommand
             }
             catch (PluginException ex)
             {
+                var advice = ex is PluginPermissionDeniedException denied
+                    ? DenialAdvice.For(denied, run, loaded?.Manifest ?? ManifestOf(host, run), loaded is null ? null : new SandboxPolicyView(loaded.Policy))
+                    : null;
                 if (asJson)
                 {
                     JsonOutput.Write(console.RawOutput, new
@@ -120,7 +135,8 @@ internal static class RunCommand
                             code = PluginErrorMapping.ErrorCode(ex),
                             message = ex.Message,
                             next = ex.NextStep,
-                            grant = (ex as PluginPermissionDeniedException)?.GrantCommand,
+                            permission = advice?.Permission,
+                            grant = advice?.Command,
                             resource = (ex as PluginKilledException)?.Resource,
                             limit = (ex as PluginKilledException)?.Limit,
                             observed = (ex as PluginKilledException)?.Observed,
@@ -128,11 +144,22 @@ internal static class RunCommand
                     });
                 }
 
-                PluginErrorMapping.WriteHuman(console, ex);
+                PluginErrorMapping.WriteHuman(console, ex, advice);
                 return PluginErrorMapping.ExitCode(ex);
             }
         });
         return command;
+    }
+
+    // The manifest of a plugin refused before it was loaded (during its initialisation): its folder's, or the installed copy's.
+    private static Core.Manifest.PluginManifest? ManifestOf(PluginHost host, RunInvocation run)
+    {
+        var directory = run.IsFolder
+            ? run.Target
+            : new Hosting.Installation.PluginInstaller(host).ListInstalled().FirstOrDefault(p => p.Id == run.Target) is { } installed
+                ? host.Home.InstallDirectory(installed.Id, installed.Version)
+                : null;
+        return directory is null ? null : Core.Manifest.ManifestReader.ReadDirectory(directory).Manifest;
     }
 
     /// <summary>Prints each new watchdog sample of the plugin to stderr until <paramref name="ct"/> is cancelled (the call ended).</summary>
