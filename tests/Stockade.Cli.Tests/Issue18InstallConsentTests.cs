@@ -1,0 +1,141 @@
+using System.Text.Json;
+
+namespace Stockade.Cli.Tests;
+
+/// <summary>
+/// Issue 18 item 4, install consent as a person meets it: one screen before anything is copied, the signature state
+/// first, every permission in plain words grouped by what it reaches; the required ones all or nothing (declined, or
+/// <c>--grant none</c>, means not installed, exit 3), each optional one chosen on its own, defaults that do not
+/// decline what the plugin cannot run without. Interactive runs go through a real pseudo-terminal; non-interactive
+/// ones (no terminal) keep installing with nothing asked.
+/// </summary>
+[Trait("Issue", "18")]
+public sealed class Issue18InstallConsentTests : IDisposable
+{
+    private const int PermissionDenied = 3;
+    private readonly TempHome _home = new();
+    private readonly string _plugin = CliRunner.Sample("plugins/issue18-author-csharp");
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public async Task Install_GrantNone_PluginWithRequiredPermissions_NotInstalled_ExitsThree()
+    {
+        var result = await CliRunner.RunAsync("install", _plugin, "--grant", "none", "--yes", "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(PermissionDenied, result.Stderr);
+        result.Stderr.ShouldContain("was not installed");
+        result.Stderr.ShouldContain("file:write=$PLUGIN_DATA/**");
+        result.Stderr.ShouldContain("--grant none");
+        await ShouldNotBeInstalledAsync();
+    }
+
+    [Fact]
+    public async Task Install_GrantNone_Json_OneDocumentSayingPermissionDenied()
+    {
+        var result = await CliRunner.RunAsync("install", _plugin, "--grant", "none", "--json", "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(PermissionDenied);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        doc.RootElement.GetProperty("ok").GetBoolean().ShouldBeFalse();
+        doc.RootElement.GetProperty("error").GetProperty("code").GetString().ShouldBe("permission_denied");
+        await ShouldNotBeInstalledAsync();
+    }
+
+    [Fact]
+    public async Task Install_NoTerminal_Unchanged_InstallsAskingNothing_SaysWhatIsStillToGrant()
+    {
+        var notes = CliRunner.Sample("plugins/notes-csharp");
+
+        var result = await CliRunner.RunAsync("install", notes, "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.ShouldNotContain("[y/n]");
+        result.Stdout.ShouldContain("not ready");
+        var advice = result.Stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("stockade grant ", StringComparison.Ordinal));
+        advice.ShouldBe($"stockade grant samples.notes 'file:read=$CONFIG/notes/**' --home {_home.Path}");
+        var pasted = await CliRunner.RunAsync([.. Issue18AdviceTests.ShellWords(advice).Skip(1)]);
+        pasted.ExitCode.ShouldBe(0, pasted.Stderr);
+    }
+
+    [Fact]
+    public async Task Install_NoTerminal_RequiredOnlyItsOwnFolder_NothingLeftToGrant()
+    {
+        var result = await CliRunner.RunAsync("install", _plugin, "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stdout.ShouldNotContain("not ready", Case.Sensitive, "its own data folder is always granted");
+        (await PermissionsAsync()).Where(p => p.Key != "file:write=$PLUGIN_DATA/**").ShouldAllBe(p => p.Value == "not-granted");
+    }
+
+    [Fact]
+    public async Task Install_Terminal_DeclineRequired_NotInstalled_ExitsThree_SignatureShownFirst()
+    {
+        var result = await Issue18Terminal.RunAsync([(@"and install .*\?", "n\r")], "install", _plugin, "--home", _home.Path);
+
+        result.Answered.ShouldBe(1, result.Screen);
+        result.ExitCode.ShouldBe(PermissionDenied, result.Screen);
+        var screen = result.Screen;
+        var signature = screen.IndexOf("signature: unsigned", StringComparison.Ordinal);
+        var required = screen.IndexOf("Required", StringComparison.Ordinal);
+        var optional = screen.IndexOf("Optional", StringComparison.Ordinal);
+        var prompt = screen.IndexOf("and install", StringComparison.Ordinal);
+        signature.ShouldBeGreaterThanOrEqualTo(0, screen);
+        signature.ShouldBeLessThan(required, "the signature state comes first");
+        required.ShouldBeLessThan(optional);
+        optional.ShouldBeLessThan(prompt, "one screen, then the question");
+        screen.ShouldContain("the plugin says: keeps its state there");
+        screen.ShouldNotContain("Also allow", Case.Sensitive, "once the required ones are declined nothing else is asked");
+        screen.ShouldContain("was not installed");
+        await ShouldNotBeInstalledAsync();
+    }
+
+    [Fact]
+    public async Task Install_Terminal_EnterAcceptsRequired_OptionalChosenOneByOne()
+    {
+        var result = await Issue18Terminal.RunAsync(
+            [
+                (@"and install .*\?", "\r"), // the default for what it cannot run without is yes
+                (@"Also allow .*config:read=ui\.\*", "y\r"),
+                (@"Also allow .*file:read=\$CONFIG/notes/\*\*", "\r"), // the default for an optional one is no
+                (@"Also allow .*network:request=127\.0\.0\.1", "n\r"),
+            ],
+            "install", _plugin, "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(0, result.Screen);
+        result.Answered.ShouldBe(4, result.Screen);
+        var permissions = await PermissionsAsync();
+        permissions["file:write=$PLUGIN_DATA/**"].ShouldBe("granted");
+        permissions["config:read=ui.*"].ShouldBe("granted");
+        permissions["file:read=$CONFIG/notes/**"].ShouldBe("denied");
+        permissions["network:request=127.0.0.1"].ShouldBe("denied");
+    }
+
+    [Fact]
+    public async Task Install_Terminal_GrantAll_NothingLeftToAsk()
+    {
+        var result = await Issue18Terminal.RunAsync([], "install", _plugin, "--grant", "all", "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(0, result.Screen);
+        result.Screen.ShouldContain("granted by --grant");
+        result.Screen.ShouldNotContain("[y/n]");
+        (await PermissionsAsync()).Values.ShouldAllBe(v => v == "granted");
+    }
+
+    private async Task ShouldNotBeInstalledAsync()
+    {
+        var list = await CliRunner.RunAsync("list", "--json", "--home", _home.Path);
+        list.Stdout.Trim().ShouldBe("[]");
+        Directory.Exists(Path.Combine(_home.Path, "plugins", "samples.author")).ShouldBeFalse("nothing of a declined install is copied");
+    }
+
+    private async Task<Dictionary<string, string>> PermissionsAsync()
+    {
+        var result = await CliRunner.RunAsync("permissions", "samples.author", "--json", "--home", _home.Path);
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        return doc.RootElement.GetProperty("permissions").EnumerateArray()
+            .Select(p => p.GetProperty("view"))
+            .ToDictionary(v => v.GetProperty("permission").GetString()!, v => v.GetProperty("decision").GetString()!);
+    }
+}
