@@ -21,8 +21,9 @@ internal static class RunCommand
         var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
         var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
         var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage to stderr at every watchdog sample while the call runs, and after it." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not print the plugin's log lines and console output (shown on stderr by default, each with its level)." };
         var json = GlobalOptions.Json();
-        var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, json };
+        var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, quiet, json };
         CliApplication.SetHandler(command, console, async (parse, ct) =>
         {
             JsonElement? inputJson = null;
@@ -53,7 +54,9 @@ internal static class RunCommand
             }
 
             var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = grantTexts };
-            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade));
+            // The plugin's own lines (logs with their level, console output) go to stderr as they come, unless --quiet.
+            using var pluginOutput = parse.GetValue(quiet) ? null : new PluginOutputLog(console.Error);
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade), pluginOutput);
             var methodName = parse.GetValue(method);
             var showStats = parse.GetValue(stats);
             var watch = Stopwatch.StartNew();
