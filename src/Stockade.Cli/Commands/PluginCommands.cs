@@ -32,6 +32,7 @@ internal static class PluginCommands
             var installer = new PluginInstaller(host);
             var review = new InstallReview(console, grants, ask);
             InstallResult result;
+            var step = console.Status.Begin($"checking {folder.FullName}: manifest, signature, analysis");
             try
             {
                 result = installer.Install(folder.FullName, new InstallOptions
@@ -39,7 +40,17 @@ internal static class PluginCommands
                     Grants = grants,
                     Yes = parse.GetValue(yes),
                     By = Environment.UserName,
-                    Review = review.Decide,
+                    Review = report =>
+                    {
+                        step.Dispose(); // the screen and its questions own the terminal
+                        var decided = review.Decide(report);
+                        if (decided)
+                        {
+                            step = console.Status.Begin($"installing {report.PluginId}: copying and recording");
+                        }
+
+                        return decided;
+                    },
                     Ask = ask ? review.Answer : null,
                 });
             }
@@ -61,6 +72,10 @@ internal static class PluginCommands
             catch (AuditWriteException ex)
             {
                 return AuditRefused(console, host, "installed", ex);
+            }
+            finally
+            {
+                step.Dispose();
             }
 
             if (parse.GetValue(json))

@@ -19,7 +19,7 @@ internal static class RunCommand
         var input = new Option<string?>("--input") { Description = "The method's input as JSON, e.g. '{\"name\":\"Ada\"}'." };
         var level = new Option<string?>("--level") { Description = Stockade.Core.Policy.SecurityLevelNames.List(" | ") + " (default: sandboxed)." };
         var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
-        var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable); 'all' grants every permission it declares.", AllowMultipleArgumentsPerToken = false };
         var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage to stderr at every watchdog sample while the call runs, and after it." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not print the plugin's log lines and console output (shown on stderr by default, each with its level)." };
         var json = GlobalOptions.Json();
@@ -55,7 +55,7 @@ internal static class RunCommand
 
             var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = grantTexts };
             // The plugin's own lines (logs with their level, console output) go to stderr as they come, unless --quiet.
-            using var pluginOutput = parse.GetValue(quiet) ? null : new PluginOutputLog(console.Error);
+            using var pluginOutput = parse.GetValue(quiet) ? null : new PluginOutputLog(console.Error, console.Status);
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade), pluginOutput);
             var methodName = parse.GetValue(method);
             var showStats = parse.GetValue(stats);
@@ -63,12 +63,18 @@ internal static class RunCommand
             LoadedPlugin? loaded = null;
             try
             {
-                var plugin = loaded = await host.LoadAsync(targetText, options, ct);
+                LoadedPlugin plugin;
+                using (console.Status.Begin($"starting {targetText} in its confined worker"))
+                {
+                    plugin = loaded = await host.LoadAsync(targetText, options, ct);
+                }
+
                 JsonElement? result = null;
                 if (methodName is not null)
                 {
                     using var callDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     var streaming = showStats ? StreamUsageAsync(console, host, plugin.Id, callDone.Token) : Task.CompletedTask;
+                    using var calling = console.Status.Begin($"{plugin.Id}: calling {methodName}");
                     try
                     {
                         result = await host.InvokeAsync(plugin.Id, methodName, inputJson, ct);
@@ -77,6 +83,7 @@ internal static class RunCommand
                     {
                         await callDone.CancelAsync();
                         await streaming;
+                        calling.Dispose();
                     }
                 }
 
@@ -178,7 +185,7 @@ internal static class RunCommand
                 if (host.GetUsage(pluginId) is { } usage && usage.SampledAt != seen)
                 {
                     seen = usage.SampledAt;
-                    console.Error.WriteLine($"usage of {TerminalText.Line(pluginId)} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
+                    console.Status.WriteLine(console.Error, $"usage of {TerminalText.Line(pluginId)} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
                 }
             }
         }

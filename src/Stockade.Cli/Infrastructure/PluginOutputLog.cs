@@ -12,7 +12,7 @@ namespace Stockade.Cli.Infrastructure;
 /// (<see cref="TerminalText.Line"/>), prefixed with the plugin id as the host knows it, so it can neither move the
 /// cursor nor pass for the CLI's own words.
 /// </summary>
-internal sealed class PluginOutputLog(TextWriter error) : ILoggerFactory, ILogger
+internal sealed class PluginOutputLog(TextWriter error, StatusLine? status = null) : ILoggerFactory, ILogger
 {
     /// <summary>The plugin's log line (<c>Log.PluginLog</c>).</summary>
     public const int PluginLogEvent = 1005;
@@ -62,7 +62,14 @@ internal sealed class PluginOutputLog(TextWriter error) : ILoggerFactory, ILogge
             // Diagnostic output never throws (a closed stderr must not fail the call).
             try
             {
-                error.WriteLine(line);
+                if (status is null)
+                {
+                    error.WriteLine(line);
+                }
+                else
+                {
+                    status.WriteLine(error, line); // erases a spinner first
+                }
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
