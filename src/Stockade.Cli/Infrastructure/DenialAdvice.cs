@@ -34,8 +34,8 @@ internal sealed record DenialAdvice(string Permission, string? Command, string N
         if (declared)
         {
             return new DenialAdvice(permission, command, run.IsFolder
-                ? $"the manifest declares '{permission}'; to run with it granted for this run only: {command}"
-                : $"the manifest declares '{permission}'; grant it (a running host applies it at once): {command}");
+                ? $"the manifest declares '{permission}'; the command above runs the plugin again with it granted, for that run only."
+                : $"the manifest declares '{permission}'; the command above grants it (a running host applies it at once).");
         }
 
         return new DenialAdvice(permission, null, run.IsFolder
