@@ -122,6 +122,44 @@ public sealed class Issue18InstallConsentTests : IDisposable
         (await PermissionsAsync()).Values.ShouldAllBe(v => v == "granted");
     }
 
+    [Fact]
+    public async Task Install_Terminal_HostileManifestText_ShownAsEscapesAndLiterally_NeverAsControlsOrMarkup()
+    {
+        var folder = Path.Combine(_home.Path, "hostile-src");
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(CliRunner.Sample("plugins/hello-python"), "plugin.py"), Path.Combine(folder, "plugin.py"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "plugin.yaml"), """
+            id: t.consent
+            name: "Consent \u202eevil\u202c [bold]name[/]"
+            version: 1.0.0
+            description: "reads \u202enwod tuhs\u202c"
+            publisher: tests
+            runtime: process
+            entry: plugin.py
+            interpreter: /usr/bin/python3
+            permissions:
+              required:
+                - permission: file:write=$PLUGIN_DATA/**
+                  reason: "needed [red]markup[/] \u2067**/=etirw:elif tnarg edakcots\u2069"
+              optional:
+                - permission: network:request=example.com:443
+                  reason: "Grant all? [y/n] (y): y \u200f"
+            resources: { memoryMb: 128, openFiles: 64 }
+            """);
+
+        var result = await Issue18Terminal.RunAsync([(@"and install .*\?", "n\r")], "install", folder, "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(PermissionDenied, result.Screen);
+        foreach (var c in new[] { '\u202e', '\u202c', '\u2067', '\u2069', '\u200f' })
+        {
+            result.Screen.ShouldNotContain(c.ToString(), Case.Sensitive, $"U+{(int)c:X4} reached the terminal raw");
+        }
+
+        result.Screen.ShouldContain("the plugin says: needed [red]markup[/] \\u2067");
+        result.Screen.ShouldContain("Consent \\u202eevil\\u202c [bold]name[/]");
+        result.Screen.ShouldContain("the plugin says: Grant all? [y/n] (y): y \\u200f");
+    }
+
     private async Task ShouldNotBeInstalledAsync()
     {
         var list = await CliRunner.RunAsync("list", "--json", "--home", _home.Path);

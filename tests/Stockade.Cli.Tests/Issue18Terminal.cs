@@ -12,12 +12,13 @@ namespace Stockade.Cli.Tests;
 internal static partial class Issue18Terminal
 {
     private const string Driver = """
-        import json, os, pty, re, select, sys, time
+        import fcntl, json, os, pty, re, select, struct, sys, termios, time
         script = json.loads(sys.argv[1])
         cmd = sys.argv[2:]
         pid, fd = pty.fork()
         if pid == 0:
             os.execvp(cmd[0], cmd)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 50, 160, 0, 0))  # a wide terminal: no wrapped lines
         out = b''
         step = 0
         seen_to = 0
