@@ -59,6 +59,31 @@ public sealed class Issue18InstallConsentTests : IDisposable
     }
 
     [Fact]
+    public async Task Install_CiTrueOnATerminal_AsksNothing_InstallsWithNothingGranted()
+    {
+        var result = await Issue18Terminal.RunAsync([], ci: true, "install", _plugin, "--home", _home.Path);
+
+        result.ExitCode.ShouldBe(0, result.Screen);
+        result.Screen.ShouldNotContain("[y/n]");
+        (await PermissionsAsync()).Where(p => p.Key != "file:write=$PLUGIN_DATA/**").ShouldAllBe(p => p.Value == "not-granted");
+    }
+
+    [Fact]
+    public async Task Install_RealProcess_NoStdin_AsksNothing_GrantNoneStillRefused()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "stockade.dll");
+
+        var none = await RunWithoutStdinAsync(cli, "install", _plugin, "--grant", "none", "--home", _home.Path);
+        none.ExitCode.ShouldBe(PermissionDenied, none.Stderr);
+        none.Stderr.ShouldContain("was not installed");
+
+        var plain = await RunWithoutStdinAsync(cli, "install", _plugin, "--home", _home.Path);
+        plain.ExitCode.ShouldBe(0, plain.Stderr);
+        plain.Stdout.ShouldNotContain("[y/n]");
+        plain.Stdout.ShouldContain("installed");
+    }
+
+    [Fact]
     public async Task Install_NoTerminal_RequiredOnlyItsOwnFolder_NothingLeftToGrant()
     {
         var result = await CliRunner.RunAsync("install", _plugin, "--home", _home.Path);
@@ -158,6 +183,25 @@ public sealed class Issue18InstallConsentTests : IDisposable
         result.Screen.ShouldContain("the plugin says: needed [red]markup[/] \\u2067");
         result.Screen.ShouldContain("Consent \\u202eevil\\u202c [bold]name[/]");
         result.Screen.ShouldContain("the plugin says: Grant all? [y/n] (y): y \\u200f");
+    }
+
+    private static async Task<CliResult> RunWithoutStdinAsync(string cli, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(cli);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("CI");
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close(); // nobody to answer
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
     private async Task ShouldNotBeInstalledAsync()

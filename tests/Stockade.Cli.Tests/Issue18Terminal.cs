@@ -69,7 +69,11 @@ internal static partial class Issue18Terminal
         """;
 
     /// <summary>Runs <c>stockade ARGS</c> on a terminal, answering each prompt (a regex) with its text, in order.</summary>
-    public static async Task<TerminalResult> RunAsync(IReadOnlyList<(string Prompt, string Answer)> script, params string[] args)
+    public static Task<TerminalResult> RunAsync(IReadOnlyList<(string Prompt, string Answer)> script, params string[] args) =>
+        RunAsync(script, ci: false, args);
+
+    /// <summary>As <see cref="RunAsync(IReadOnlyList{ValueTuple{string, string}}, string[])"/>; <paramref name="ci"/> sets CI=true, as a CI job's terminal would.</summary>
+    public static async Task<TerminalResult> RunAsync(IReadOnlyList<(string Prompt, string Answer)> script, bool ci, params string[] args)
     {
         var driver = Path.Combine(Path.GetTempPath(), $"stockade-pty-{Guid.NewGuid():N}.py");
         await File.WriteAllTextAsync(driver, Driver);
@@ -85,7 +89,12 @@ internal static partial class Issue18Terminal
                 info.ArgumentList.Add(arg);
             }
 
-            info.Environment.Remove("CI"); // a person at a terminal, not a CI job
+            info.Environment.Remove("CI"); // a person at a terminal, not a CI job (unless asked)
+            if (ci)
+            {
+                info.Environment["CI"] = "true";
+            }
+
             info.Environment["TERM"] = "xterm-256color";
             info.Environment["COLUMNS"] = "160";
             using var process = Process.Start(info)!;
