@@ -63,6 +63,30 @@ public sealed class Issue18AdviceTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_FolderKernelDenial_AdvicePastedIntoARealShell_Works()
+    {
+        var notes = Path.Combine(_home.Path, "config", "notes");
+        Directory.CreateDirectory(notes);
+        await File.WriteAllTextAsync(Path.Combine(notes, "b.txt"), "pasted");
+        var denied = await CliRunner.RunAsync("run", _plugin, "note", "--input", """{"key":"b.txt"}""", "--home", _home.Path);
+        denied.ExitCode.ShouldBe(PermissionDenied, denied.Stderr);
+
+        // As a person pastes it: /bin/sh reads the quoting ($CONFIG, **, the JSON), 'stockade' is the real CLI.
+        var cli = Path.Combine(AppContext.BaseDirectory, "stockade.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"stockade() {{ dotnet '{cli}' \"$@\"; }}; {AdviceLine(denied.Stderr)}");
+        using var shell = System.Diagnostics.Process.Start(info)!;
+        var stdout = shell.StandardOutput.ReadToEndAsync();
+        var stderr = shell.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await shell.WaitForExitAsync(timeout.Token);
+
+        shell.ExitCode.ShouldBe(0, await stderr);
+        JsonSerializer.Deserialize<string>(await stdout).ShouldBe("pasted");
+    }
+
+    [Fact]
     public async Task Run_FolderGrantAll_AcceptedAsInstallAcceptsIt()
     {
         await using var server = await LoopbackServer.StartAsync("all granted");
