@@ -172,7 +172,7 @@ public sealed partial class PluginHost
                 if (slot.Broker?.LastDenialSince(denialsBefore) is { } refused)
                 {
                     return new PluginPermissionDeniedException(slot.Id, $"plugin '{slot.Id}' was refused: {remote.Message}",
-                        HostPermission(refused.Permission), refused.Layer == "broker" ? "broker" : "kernel", refused.Resource);
+                        HostPermission(slot, refused.Permission), refused.Layer == "broker" ? "broker" : "kernel", refused.Resource);
                 }
 
                 return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}' (it reports a refusal the host did not make): {remote.Message}",
@@ -182,12 +182,16 @@ public sealed partial class PluginHost
                 return new PluginNotFoundException(slot.Id, $"plugin '{slot.Id}': {remote.Message}", slot.Plugin.Methods.Count > 0 ? $"it exports: {string.Join(", ", slot.Plugin.Methods)}" : null);
 
             case RemoteRpcException remote:
+                // The plugin failed after the host refused it something during this call: the refusal is what
+                // happened (exit 3), whether or not the plugin caught it (a C# plugin that lets the SDK's
+                // PermissionDeniedException escape fails with its own error, not permission_denied).
                 var denial = slot.Broker?.LastDenialSince(denialsBefore);
-                if (denial is not null && denial.Layer != "broker")
+                if (denial is not null)
                 {
+                    var by = denial.Layer == "broker" ? "the broker" : $"the kernel ({denial.Layer})";
                     return new PluginPermissionDeniedException(slot.Id,
-                        $"plugin '{slot.Id}' was refused {denial.Operation} of {denial.Resource} by the kernel ({denial.Layer}): {remote.Message}",
-                        HostPermission(denial.Permission), "kernel", denial.Resource);
+                        $"plugin '{slot.Id}' was refused {denial.Operation} of {denial.Resource} by {by}, and failed: {remote.Message}",
+                        HostPermission(slot, denial.Permission), denial.Layer == "broker" ? "broker" : "kernel", denial.Resource);
                 }
 
                 return new PluginFailedException(slot.Id, PluginFailureKind.Threw, $"plugin '{slot.Id}' failed in '{operation}': {remote.Message}", WorkerSupervisor.RemoteType(remote), WorkerSupervisor.RemoteStack(remote),
@@ -200,6 +204,39 @@ public sealed partial class PluginHost
 
     // A refused permission as the host prints it: parsed by the host's grammar and written back in its
     // canonical form, or nothing (a kernel denial's path is the worker's report; it is never echoed raw).
-    private string? HostPermission(string? recorded) =>
-        recorded is not null && Permission.TryParse(recorded, Catalog, out var parsed, out _) ? parsed.ToString() : null;
+    // When the manifest declares a pattern that covers it, that pattern is what a person grants (the one
+    // file refused is rarely all the plugin reads), preferring one with the same action (read, not write).
+    private string? HostPermission(PluginSlot slot, string? recorded)
+    {
+        if (recorded is null || !Permission.TryParse(recorded, Catalog, out var parsed, out _))
+        {
+            return null;
+        }
+
+        var declared = slot.Plugin.Manifest.Permissions.Required.Concat(slot.Plugin.Manifest.Permissions.Optional)
+            .Select(r => r.Permission)
+            .Where(p => WouldAllow(slot, p, parsed))
+            .OrderBy(p => p.Action == parsed.Action ? 0 : 1)
+            .FirstOrDefault();
+        return (declared ?? parsed).ToString();
+    }
+
+    // Whether granting a declared permission would allow the refused one. A declared path with an alias
+    // ($CONFIG/notes/**) is compared to the refused real path through the policy it would make.
+    private bool WouldAllow(PluginSlot slot, Permission declared, Permission refused)
+    {
+        if (declared.Implies(refused))
+        {
+            return true;
+        }
+
+        if (declared.PathScope is not { IsResolved: false } || declared.Category != refused.Category)
+        {
+            return false;
+        }
+
+        var plugin = slot.Plugin;
+        var grant = new Core.Policy.Grant(declared, Allowed: true, _time.GetUtcNow(), "advice");
+        return Resolver.BuildPolicy(plugin.Manifest, [grant], plugin.EffectiveLevel, plugin.Directory).Check(refused).IsGranted;
+    }
 }

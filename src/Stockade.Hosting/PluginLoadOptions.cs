@@ -11,7 +11,8 @@ public sealed class PluginLoadOptions
 
     /// <summary>
     /// For a plugin folder that is not installed (development runs): permissions granted for this
-    /// load only. Each must be implied by a permission the manifest declares. Installed plugins use
+    /// load only. Each must be implied by a permission the manifest declares; <c>all</c> grants every declared
+    /// permission and <c>none</c> nothing, as <see cref="Installation.InstallOptions.Grants"/>. Installed plugins use
     /// the grants in the store and ignore this.
     /// </summary>
     public IReadOnlyList<string> Grants { get; init; } = [];

@@ -44,5 +44,26 @@ public sealed class TempHome : IDisposable
 
     public string Path { get; }
 
-    public void Dispose() => Directory.Delete(Path, recursive: true);
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not root: an installed copy is read-only (as the worker sees it); make its folders writable, then remove.
+            if (OperatingSystem.IsWindows())
+            {
+                throw;
+            }
+
+            foreach (var dir in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories).Prepend(Path))
+            {
+                File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            Directory.Delete(Path, recursive: true);
+        }
+    }
 }

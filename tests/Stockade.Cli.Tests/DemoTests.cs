@@ -18,7 +18,7 @@ public sealed class DemoTests
         result.Stdout.ShouldNotContain("SUCCEEDED");
         result.Stdout.ShouldNotContain("escaped on");
         result.Stdout.ShouldContain("exit code 8 (integrity failure)");
-        result.Stderr.ShouldContain("stockade grant samples.notes file:read=");
+        result.Stderr.ShouldContain("stockade grant samples.notes 'file:read=$CONFIG/notes/**'"); // the declared pattern (issue 18)
         result.Stdout.ShouldContain("audit log intact");
         WatchdogSceneShouldHavePlayed(result.Stdout);
         Directory.GetDirectories(Path.GetTempPath(), $"stockade-demo-{Environment.ProcessId}").ShouldBeEmpty();

@@ -54,7 +54,7 @@ public sealed class Issue14HostileFolderTests : IDisposable
         var folder = PluginWith(entry, out var keepAlive);
         using var _ = keepAlive;
         var args = command == "install"
-            ? new[] { "install", folder, "--grant", "none", "--yes", "--home", _home.Path }
+            ? new[] { "install", folder, "--yes", "--home", _home.Path }
             : new[] { "validate", folder, "--home", _home.Path };
 
         var result = await RunCliProcessAsync(args);

@@ -90,7 +90,7 @@ public sealed class Issue14TerminalTests : IDisposable
         AssertClean(validate.Stdout + validate.Stderr, "validate");
 
         // Refusing such a manifest (exit 2) is as good as showing it sanitised; either way the output is clean.
-        var install = await CliRunner.RunAsync("install", folder, "--grant", "none", "--yes", "--home", _home.Path);
+        var install = await CliRunner.RunAsync("install", folder, "--yes", "--home", _home.Path);
         install.ExitCode.ShouldBeOneOf([0, 2], install.Stderr);
         AssertClean(install.Stdout + install.Stderr, "install");
 

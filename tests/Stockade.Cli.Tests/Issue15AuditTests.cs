@@ -146,7 +146,7 @@ public sealed class Issue15AuditTests : IDisposable
     [Fact]
     public async Task Grant_AuditLogCannotBeWritten_FailsWithAClearMessage()
     {
-        (await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--grant", "none", "--yes", "--home", Home)).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--yes", "--home", Home)).ExitCode.ShouldBe(0);
 
         // Today's audit file cannot be written: a folder stands in its way.
         var today = Path.Combine(AuditDir, $"audit-{DateTime.UtcNow:yyyy-MM-dd}.jsonl");

@@ -21,7 +21,7 @@ public sealed class Issue15EmptyStoreHomeTests : IDisposable
         var before = Directory.GetFileSystemEntries(_home.Path).Order(StringComparer.Ordinal).ToArray();
 
         var run = command == "install"
-            ? await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--grant", "none", "--yes", "--home", _home.Path)
+            ? await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--yes", "--home", _home.Path)
             : await CliRunner.RunAsync(command, "--home", _home.Path);
 
         run.ExitCode.ShouldBe(8, run.Stdout + run.Stderr);

@@ -168,9 +168,9 @@ public sealed class Issue15HostileTamperingTests : IDisposable
     private async Task MakeHistoryAsync()
     {
         var sample = CliRunner.Sample("plugins/hello-python");
-        (await CliRunner.RunAsync("install", sample, "--grant", "none", "--yes", "--home", Home)).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync("install", sample, "--yes", "--home", Home)).ExitCode.ShouldBe(0);
         (await CliRunner.RunAsync("uninstall", Plugin, "--home", Home)).ExitCode.ShouldBe(0);
-        (await CliRunner.RunAsync("install", sample, "--grant", "none", "--yes", "--home", Home)).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync("install", sample, "--yes", "--home", Home)).ExitCode.ShouldBe(0);
         var intact = await CliRunner.RunAsync("audit", "verify", "--home", Home);
         intact.ExitCode.ShouldBe(0, $"the untouched log does not verify:\n{intact.Stdout}{intact.Stderr}");
         SqliteConnection.ClearAllPools();

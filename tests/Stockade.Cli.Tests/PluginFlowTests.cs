@@ -37,7 +37,7 @@ public sealed class PluginFlowTests : IDisposable
 
         var denied = await CliRunner.RunAsync("run", "samples.notes", "read", "--input", """{"name":"a.txt"}""", "--home", home);
         denied.ExitCode.ShouldBe(3, denied.Stderr);
-        denied.Stderr.ShouldContain("stockade grant samples.notes file:read=");
+        denied.Stderr.ShouldContain("stockade grant samples.notes 'file:read=$CONFIG/notes/**'"); // the declared pattern (issue 18)
 
         var audit = await CliRunner.RunAsync("audit", "--plugin", "samples.notes", "--json", "--home", home);
         audit.ExitCode.ShouldBe(0);
@@ -56,7 +56,7 @@ public sealed class PluginFlowTests : IDisposable
     public async Task Grant_WiderThanDeclared_IsRefusedAndStoreUnchanged()
     {
         var home = _home.Path;
-        (await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--grant", "none", "--yes", "--home", home)).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync("install", CliRunner.Sample("plugins/notes-csharp"), "--yes", "--home", home)).ExitCode.ShouldBe(0);
         var before = await CliRunner.RunAsync("permissions", "samples.notes", "--json", "--home", home);
 
         var grant = await CliRunner.RunAsync("grant", "samples.notes", "file:read=/etc/**", "--home", home);

@@ -60,10 +60,13 @@ public sealed class TerminalSafetyTests : IDisposable
         run.Stderr.ShouldContain("\\x9b31m");
         run.Stderr.ShouldContain("\\n  to allow it: stockade grant x file:write=/");
 
-        // The broker refused config:read=x during the call: that, and only that, is the advice.
-        var advice = AdviceLines(run.Stderr);
-        advice.ShouldNotBeEmpty();
-        advice.ShouldAllBe(line => line.Contains("stockade grant test.evil config:read=x", StringComparison.Ordinal));
+        // The broker refused config:read=x during the call: that, and only that, is the advice. Issue 18: a folder run
+        // is advised the same run with --grant (never 'stockade grant', which answers "not installed"), and as the
+        // manifest does not declare it, it says to declare it first.
+        AdviceLines(run.Stderr).ShouldBeEmpty();
+        var next = run.Stderr.Split('\n').Where(line => line.TrimStart().StartsWith("next:", StringComparison.Ordinal)).ShouldHaveSingleItem();
+        next.ShouldContain("add 'config:read=x' under permissions");
+        next.ShouldContain($"stockade run {_plugin} refused --grant config:read=x --home {_home.Path}");
         run.Stderr.Split('\n').ShouldNotContain(line => line.TrimStart().StartsWith("to allow it: stockade grant x", StringComparison.Ordinal));
     }
 

@@ -38,8 +38,9 @@ public sealed class Issue17ParityTests(Issue17ParityTests.Plugins plugins) : ICl
         var thrown = await Should.ThrowAsync<PermissionDeniedException>(() => plugins.InProcess.InvokeAsync(op, request));
         thrown.Message.ShouldBe(real.Message);
         thrown.Permission.ShouldBe(real.Permission);
-        var hosted = await Should.ThrowAsync<PluginFailedException>(() => plugins.Confined.InvokeAsync(op, request));
-        hosted.RemoteType.ShouldBe(typeof(PermissionDeniedException).FullName);
+        // Issue 18: the host refused it during the call, so the host reports a refusal (exit 3), caught or not.
+        var hosted = await Should.ThrowAsync<PluginPermissionDeniedException>(() => plugins.Confined.InvokeAsync(op, request));
+        hosted.Layer.ShouldBe("broker");
         hosted.Message.ShouldEndWith($"{nameof(PermissionDeniedException)}: {real.Message}");
     }
 

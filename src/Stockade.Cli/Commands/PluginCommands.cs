@@ -14,7 +14,7 @@ internal static class PluginCommands
     public static Command Install(CliConsole console)
     {
         var dir = new Argument<DirectoryInfo>("plugin-dir") { Description = "The plugin folder to install (validated, copied read-only into the home)." };
-        var grant = new Option<string[]>("--grant") { Description = "all | none | a declared permission (repeatable). Without it, each permission is asked on a terminal; with no terminal nothing is granted." };
+        var grant = new Option<string[]>("--grant") { Description = "all | none | a declared permission (repeatable). On a terminal the rest is asked on one screen: the required permissions all or nothing, each optional one apart; with no terminal nothing else is granted. 'none' for a plugin with required permissions installs nothing (exit 3)." };
         var yes = new Option<bool>("--yes") { Description = "Do not ask: grant only what --grant says." };
         var json = GlobalOptions.Json();
         var command = new Command("install", "Validate a plugin, copy it into the home and decide its permissions.") { dir, grant, yes, json };
@@ -30,7 +30,9 @@ internal static class PluginCommands
             var ask = !parse.GetValue(yes) && console.IsInteractive && !parse.GetValue(json);
             await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console);
             var installer = new PluginInstaller(host);
+            var review = new InstallReview(console, grants, ask);
             InstallResult result;
+            var step = console.Status.Begin($"checking {folder.FullName}: manifest, signature, analysis");
             try
             {
                 result = installer.Install(folder.FullName, new InstallOptions
@@ -38,8 +40,30 @@ internal static class PluginCommands
                     Grants = grants,
                     Yes = parse.GetValue(yes),
                     By = Environment.UserName,
-                    Ask = ask ? view => AskPermission(console, view) : null,
+                    Review = report =>
+                    {
+                        step.Dispose(); // the screen and its questions own the terminal
+                        var decided = review.Decide(report);
+                        if (decided)
+                        {
+                            step = console.Status.Begin($"installing {report.PluginId}: copying and recording");
+                        }
+
+                        return decided;
+                    },
+                    Ask = ask ? review.Answer : null,
                 });
+            }
+            catch (PluginPermissionDeniedException ex) when (review.Declined is not null)
+            {
+                // Declined at review: nothing was copied or recorded.
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.Write(console.RawOutput, new { ok = false, plugin = ex.PluginId, error = new { code = PluginErrorMapping.ErrorCode(ex), message = review.Declined, next = review.DeclinedNext } });
+                }
+
+                console.WriteError(review.Declined, review.DeclinedNext);
+                return ExitCodes.PermissionDenied;
             }
             catch (PluginException ex)
             {
@@ -48,6 +72,10 @@ internal static class PluginCommands
             catch (AuditWriteException ex)
             {
                 return AuditRefused(console, host, "installed", ex);
+            }
+            finally
+            {
+                step.Dispose();
             }
 
             if (parse.GetValue(json))
@@ -61,6 +89,20 @@ internal static class PluginCommands
             foreach (var warning in result.Warnings)
             {
                 console.Output.MarkupLine($"[yellow]warning[/] {TerminalText.Markup(warning.Code)}: {TerminalText.Markup(warning.Message)}");
+            }
+
+            // As 'stockade permissions' decides them (its own folders count as granted).
+            var requiredOpen = installer.GetPermissions(result.PluginId).Permissions.Select(p => p.View)
+                .Where(p => p.Required && p.Decision is not ("granted" or "partly-granted")).ToList();
+            if (requiredOpen.Count > 0)
+            {
+                // Nobody answered (no terminal, or --yes without them in --grant): installed, but refused what it needs.
+                console.Output.MarkupLine($"[yellow]not ready[/]: {TerminalText.Markup(result.PluginId)} is refused what its required permissions allow until they are granted:");
+                var home = parse.GetValue(GlobalOptions.Home) is { } explicitHome ? " --home " + GrantAdvice.ShellArgument(explicitHome.FullName) : "";
+                foreach (var p in requiredOpen)
+                {
+                    console.Output.MarkupLine($"  {TerminalText.Markup(GrantAdvice.Command(result.PluginId, p.Permission) + home)}");
+                }
             }
 
             return ExitCodes.Success;
@@ -176,8 +218,4 @@ internal static class PluginCommands
         return PluginErrorMapping.ExitCode(ex);
     }
 
-    private static bool AskPermission(CliConsole console, Hosting.Validation.PermissionView view) =>
-        console.Output.Confirm(
-            $"Grant [bold]{TerminalText.Markup(view.Permission)}[/] ({TerminalText.Markup(view.Meaning)}){(view.Reason is null ? "" : $" — the plugin says: {TerminalText.Markup(view.Reason, 300)}")}{(view.Required ? " [yellow](required)[/]" : " (optional)")}?",
-            defaultValue: false);
 }

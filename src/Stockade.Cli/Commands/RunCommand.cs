@@ -19,10 +19,11 @@ internal static class RunCommand
         var input = new Option<string?>("--input") { Description = "The method's input as JSON, e.g. '{\"name\":\"Ada\"}'." };
         var level = new Option<string?>("--level") { Description = Stockade.Core.Policy.SecurityLevelNames.List(" | ") + " (default: sandboxed)." };
         var downgrade = new Option<bool>("--allow-downgrade") { Description = "Run at the best level this machine can enforce instead of refusing (audited)." };
-        var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var grants = new Option<string[]>("--grant") { Description = "For a plugin folder: grant a declared permission for this run only (repeatable); 'all' grants every permission it declares.", AllowMultipleArgumentsPerToken = false };
         var stats = new Option<bool>("--stats") { Description = "Print the worker's resource usage to stderr at every watchdog sample while the call runs, and after it." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not print the plugin's log lines and console output (shown on stderr by default, each with its level)." };
         var json = GlobalOptions.Json();
-        var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, json };
+        var command = new Command("run", "Start a plugin in its confined worker and call one of its methods.") { target, method, input, level, downgrade, grants, stats, quiet, json };
         CliApplication.SetHandler(command, console, async (parse, ct) =>
         {
             JsonElement? inputJson = null;
@@ -41,19 +42,39 @@ internal static class RunCommand
             }
 
             var asJson = parse.GetValue(json);
-            var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = parse.GetValue(grants) ?? [] };
-            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade));
+            var targetText = parse.GetValue(target)!;
+            var grantTexts = parse.GetValue(grants) ?? [];
+            var run = new RunInvocation(targetText, Directory.Exists(targetText), parse.GetValue(method), inputText, parse.GetValue(level), parse.GetValue(downgrade),
+                grantTexts, parse.GetValue(GlobalOptions.Home)?.FullName);
+            if (!run.IsFolder && grantTexts.Length > 0)
+            {
+                // An installed plugin runs with the grants in the store; a --grant would be silently ignored.
+                throw new CliException(ExitCodes.UsageOrNotFound, $"--grant is for plugin folders; '{targetText}' is not a folder, so it runs with the grants it was installed with",
+                    $"grant an installed plugin with: {run.GrantCommand(grantTexts[0])} (or run its folder with --grant).");
+            }
+
+            var options = new PluginLoadOptions { Level = parse.GetValue(level), AllowDowngrade = parse.GetValue(downgrade), Grants = grantTexts };
+            // The plugin's own lines (logs with their level, console output) go to stderr as they come, unless --quiet.
+            using var pluginOutput = parse.GetValue(quiet) ? null : new PluginOutputLog(console.Error, console.Status);
+            await using var host = HostFactory.Create(GlobalOptions.ResolveHome(parse), console, parse.GetValue(downgrade), pluginOutput);
             var methodName = parse.GetValue(method);
             var showStats = parse.GetValue(stats);
             var watch = Stopwatch.StartNew();
+            LoadedPlugin? loaded = null;
             try
             {
-                var plugin = await host.LoadAsync(parse.GetValue(target)!, options, ct);
+                LoadedPlugin plugin;
+                using (console.Status.Begin($"starting {targetText} in its confined worker"))
+                {
+                    plugin = loaded = await host.LoadAsync(targetText, options, ct);
+                }
+
                 JsonElement? result = null;
                 if (methodName is not null)
                 {
                     using var callDone = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     var streaming = showStats ? StreamUsageAsync(console, host, plugin.Id, callDone.Token) : Task.CompletedTask;
+                    using var calling = console.Status.Begin($"{plugin.Id}: calling {methodName}");
                     try
                     {
                         result = await host.InvokeAsync(plugin.Id, methodName, inputJson, ct);
@@ -62,6 +83,7 @@ internal static class RunCommand
                     {
                         await callDone.CancelAsync();
                         await streaming;
+                        calling.Dispose();
                     }
                 }
 
@@ -108,6 +130,9 @@ internal static class RunCommand
             }
             catch (PluginException ex)
             {
+                var advice = ex is PluginPermissionDeniedException denied
+                    ? DenialAdvice.For(denied, run, loaded?.Manifest ?? ManifestOf(host, run), loaded is null ? null : new SandboxPolicyView(loaded.Policy))
+                    : null;
                 if (asJson)
                 {
                     JsonOutput.Write(console.RawOutput, new
@@ -120,7 +145,8 @@ internal static class RunCommand
                             code = PluginErrorMapping.ErrorCode(ex),
                             message = ex.Message,
                             next = ex.NextStep,
-                            grant = (ex as PluginPermissionDeniedException)?.GrantCommand,
+                            permission = advice?.Permission,
+                            grant = advice?.Command,
                             resource = (ex as PluginKilledException)?.Resource,
                             limit = (ex as PluginKilledException)?.Limit,
                             observed = (ex as PluginKilledException)?.Observed,
@@ -128,11 +154,22 @@ internal static class RunCommand
                     });
                 }
 
-                PluginErrorMapping.WriteHuman(console, ex);
+                PluginErrorMapping.WriteHuman(console, ex, advice);
                 return PluginErrorMapping.ExitCode(ex);
             }
         });
         return command;
+    }
+
+    // The manifest of a plugin refused before it was loaded (during its initialisation): its folder's, or the installed copy's.
+    private static Core.Manifest.PluginManifest? ManifestOf(PluginHost host, RunInvocation run)
+    {
+        var directory = run.IsFolder
+            ? run.Target
+            : new Hosting.Installation.PluginInstaller(host).ListInstalled().FirstOrDefault(p => p.Id == run.Target) is { } installed
+                ? host.Home.InstallDirectory(installed.Id, installed.Version)
+                : null;
+        return directory is null ? null : Core.Manifest.ManifestReader.ReadDirectory(directory).Manifest;
     }
 
     /// <summary>Prints each new watchdog sample of the plugin to stderr until <paramref name="ct"/> is cancelled (the call ended).</summary>
@@ -148,7 +185,7 @@ internal static class RunCommand
                 if (host.GetUsage(pluginId) is { } usage && usage.SampledAt != seen)
                 {
                     seen = usage.SampledAt;
-                    console.Error.WriteLine($"usage of {TerminalText.Line(pluginId)} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
+                    console.Status.WriteLine(console.Error, $"usage of {TerminalText.Line(pluginId)} while running (+{started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s): {UsageRenderer.Line(usage, total: false)}");
                 }
             }
         }

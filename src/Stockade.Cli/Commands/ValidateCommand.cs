@@ -24,7 +24,12 @@ internal static class ValidateCommand
             }
 
             var home = GlobalOptions.ResolveHome(parse);
-            var report = PluginValidator.Validate(folder.FullName, new ValidationOptions { Level = parse.GetValue(level), Home = home });
+            ValidationReport report;
+            using (console.Status.Begin($"checking {folder.FullName}: manifest, signature, analysis"))
+            {
+                report = PluginValidator.Validate(folder.FullName, new ValidationOptions { Level = parse.GetValue(level), Home = home });
+            }
+
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(console.RawOutput, report);

@@ -10,20 +10,44 @@ internal static class CliApplication
     {
         var root = BuildRoot(console);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        var misplaced = OptionLikeArguments(parse);
+        if ((parse.Errors.Count > 0 || misplaced.Count > 0) && !CommandExamples.IsHelp(parse.Action))
         {
+            // A mistyped command or option gets the name it was probably meant to be (DidYouMean).
+            var suggestions = parse.UnmatchedTokens.Concat(misplaced)
+                .Select(token => (Token: token, Suggestion: DidYouMean.For(parse.CommandResult, token)))
+                .Where(t => t.Suggestion is not null)
+                .ToList();
             foreach (var error in parse.Errors)
             {
-                console.WriteError(error.Message);
+                var hint = suggestions.FirstOrDefault(t => error.Message.Contains($"'{t.Token}'", StringComparison.Ordinal));
+                console.WriteError(hint.Suggestion is null ? error.Message : $"{error.Message} Did you mean '{hint.Suggestion}'?");
             }
 
-            console.Error.WriteLine("  next: run 'stockade --help' (or 'stockade <command> --help') for the usage.");
+            var path = DidYouMean.Path(parse.CommandResult);
+            foreach (var token in misplaced)
+            {
+                var hint = suggestions.FirstOrDefault(t => t.Token == token).Suggestion;
+                console.WriteError($"unknown option '{token}' for '{path}'.{(hint is null ? "" : $" Did you mean '{hint}'?")}");
+            }
+
+            console.Error.WriteLine(parse.CommandResult.Command is RootCommand
+                ? "  next: run 'stockade --help' (or 'stockade <command> --help') for the usage."
+                : $"  next: run '{path} --help' for its usage and examples.");
             return ExitCodes.UsageOrNotFound;
         }
 
         var config = new InvocationConfiguration { Output = console.RawOutput, Error = console.Error, EnableDefaultExceptionHandler = false };
         return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }
+
+    // Words the parser took for an argument (run's optional method, for one) though they look like an option: a
+    // mistyped option, not a method called "--quite".
+    private static List<string> OptionLikeArguments(ParseResult parse) =>
+        [.. parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens)
+            .Select(t => t.Value)
+            .Where(v => v.Length > 1 && v[0] == '-' && !double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))];
 
     internal static RootCommand BuildRoot(CliConsole console)
     {
@@ -34,6 +58,7 @@ internal static class CliApplication
             root.Subcommands.Add(command);
         }
 
+        CommandExamples.AddTo(root);
         return root;
     }
 

@@ -9,14 +9,18 @@ namespace Stockade.Cli.Infrastructure;
 /// </summary>
 internal sealed class CliConsole
 {
-    public CliConsole(IAnsiConsole output, TextWriter error, TextWriter rawOutput, TextReader? input, bool interactive)
+    public CliConsole(IAnsiConsole output, TextWriter error, TextWriter rawOutput, TextReader? input, bool interactive, TextWriter? errorTerminal = null)
     {
         Output = output;
         Error = error as TerminalWriter ?? new TerminalWriter(error);
         RawOutput = rawOutput;
         Input = input;
         IsInteractive = interactive;
+        Status = new StatusLine(errorTerminal);
     }
+
+    /// <summary>The spinner for long steps; it draws only when stderr is a terminal (<see cref="StatusLine"/>).</summary>
+    public StatusLine Status { get; }
 
     /// <summary>Human output (tables, colours when a terminal is attached).</summary>
     public IAnsiConsole Output { get; }
@@ -47,7 +51,11 @@ internal sealed class CliConsole
             output.Profile.Width = 140;
         }
 
-        return new CliConsole(output, Console.Error, Console.Out, interactive ? Console.In : null, interactive);
+        // A spinner only on a terminal a person watches: not into a pipe or a file, not in CI logs, not on a dumb terminal.
+        var errorTerminal = !Console.IsErrorRedirected
+            && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(Environment.GetEnvironmentVariable("TERM"), "dumb", StringComparison.Ordinal);
+        return new CliConsole(output, Console.Error, Console.Out, interactive ? Console.In : null, interactive, errorTerminal ? Console.Error : null);
     }
 
     /// <summary>A console for tests and for capturing output: no colours, fixed width.</summary>

@@ -5,13 +5,13 @@ namespace Stockade.Cli.Infrastructure;
 /// <summary>Creates the <see cref="PluginHost"/> a command works with, over the resolved home.</summary>
 internal static class HostFactory
 {
-    public static PluginHost Create(string home, CliConsole console, bool allowDowngrade = false)
+    public static PluginHost Create(string home, CliConsole console, bool allowDowngrade = false, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         try
         {
             var options = new PluginHostOptions { Home = home, AllowDowngrade = allowDowngrade };
             ApplyWorkerUidRange(options);
-            return new PluginHost(options)
+            return new PluginHost(options, loggerFactory)
             {
                 PermissionPrompt = new ConsolePermissionPrompt(console),
             };

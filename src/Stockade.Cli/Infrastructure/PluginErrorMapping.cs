@@ -46,7 +46,7 @@ internal static class PluginErrorMapping
     /// values, method names), so each is one sanitised line; the only <c>stockade grant</c> line is the
     /// one the host built from the permission it refused itself.
     /// </summary>
-    public static void WriteHuman(CliConsole console, PluginException ex)
+    public static void WriteHuman(CliConsole console, PluginException ex, DenialAdvice? advice = null)
     {
         var error = console.Error;
         error.WriteLine($"stockade: {TerminalText.Line(ex.Message)}");
@@ -96,6 +96,16 @@ internal static class PluginErrorMapping
                 }
 
                 break;
+            case PluginPermissionDeniedException when advice is not null:
+                // Built by the CLI for the command that was run (DenialAdvice): it works where it is pasted.
+                error.WriteLine($"  permission that would allow it: {TerminalText.Line(advice.Permission)}");
+                if (advice.Command is not null)
+                {
+                    error.WriteLine($"  to allow it: {TerminalText.Line(advice.Command)}");
+                }
+
+                error.WriteLine($"  next: {TerminalText.Line(advice.Next)}");
+                return;
             case PluginPermissionDeniedException denied when denied.GrantCommand is not null:
                 error.WriteLine($"  permission that would allow it: {TerminalText.Line(denied.Permission)}");
                 error.WriteLine($"  to allow it: {TerminalText.Line(denied.GrantCommand)}");

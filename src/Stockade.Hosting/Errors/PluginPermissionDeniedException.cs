@@ -18,7 +18,7 @@ public sealed class PluginPermissionDeniedException : PluginException
     /// <summary>The permission that would allow the action, e.g. <c>file:read=/srv/x/**</c>.</summary>
     public string? Permission { get; }
 
-    /// <summary>Which layer refused: <c>kernel</c> or <c>broker</c>.</summary>
+    /// <summary>Which layer refused: <c>kernel</c> or <c>broker</c>; <c>install</c> when a person declined the plugin's permissions at install.</summary>
     public string Layer { get; }
 
     /// <summary>The path, host or name that was refused.</summary>

@@ -20,6 +20,13 @@ public sealed class InstallOptions
     /// </summary>
     public Func<PermissionView, bool>? Ask { get; init; }
 
+    /// <summary>
+    /// Called once the folder is validated, before anything is copied or recorded, with the report a person reviews
+    /// (signature, every declared permission and its decision so far); false leaves the plugin not installed
+    /// (<see cref="PluginPermissionDeniedException"/>, layer <c>install</c>). Null installs without a review.
+    /// </summary>
+    public Func<ValidationReport, bool>? Review { get; init; }
+
     /// <summary>Non-interactive: <see cref="Ask"/> is not called; permissions left open stay not granted.</summary>
     public bool Yes { get; init; }
 

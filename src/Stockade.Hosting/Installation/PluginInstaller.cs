@@ -79,6 +79,12 @@ public sealed class PluginInstaller
 
         var manifest = report.Manifest!;
         var requested = ParseRequestedGrants(manifest, options.Grants, catalog);
+        if (options.Review is { } review && !review(report))
+        {
+            // Declined at review (issue 18): the same report the copy below is made from, and nothing done yet.
+            throw new PluginPermissionDeniedException(manifest.Id, $"plugin '{manifest.Id}' was not installed: its permissions were declined at review", null, "install", null);
+        }
+
         RefuseWhileAuditReserveLow(); // an install adds what may run, like a grant
         var previous = _host.Store.GetPlugin(manifest.Id);
         var target = _host.Home.InstallDirectory(manifest.Id, manifest.Version);

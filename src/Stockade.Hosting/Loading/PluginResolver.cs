@@ -157,8 +157,16 @@ internal sealed class PluginResolver(
         var catalog = _catalog();
         var grants = new List<Grant>();
         var problems = new List<string>();
-        foreach (var text in texts)
+        foreach (var text in texts.Where(t => !IsNone(t)))
         {
+            if (IsAll(text))
+            {
+                // As at install: every permission the manifest declares, required and optional, nothing wider.
+                grants.AddRange(manifest.Permissions.Required.Concat(manifest.Permissions.Optional)
+                    .Select(r => new Grant(r.Permission, Allowed: true, _time.GetUtcNow(), "command line", Optional: false)));
+                continue;
+            }
+
             if (!Permission.TryParse(text, catalog, out var permission, out var error))
             {
                 problems.Add($"--grant {text}: {error}");
@@ -182,6 +190,10 @@ internal sealed class PluginResolver(
 
         return grants;
     }
+
+    private static bool IsAll(string text) => string.Equals(text, "all", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsNone(string text) => string.Equals(text, "none", StringComparison.OrdinalIgnoreCase);
 
     public Grant? ToGrant(GrantRecord stored)
     {
