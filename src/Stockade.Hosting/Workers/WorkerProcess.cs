@@ -50,6 +50,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _exited.Task.IsCompleted;
 
+    /// <summary>
+    /// True once the host has killed it (timeout, cancel, violation, limit, stop) or it has exited: a worker that must not
+    /// be handed another call, even in the moment between the kill and its exit being seen.
+    /// </summary>
+    public bool IsEnding => HasExited || Volatile.Read(ref _killed) != 0;
+
+    /// <summary>Why the host killed it, when it did (null: not killed by the host, or not yet).</summary>
+    public WorkerKillKind? KillKind => Volatile.Read(ref _killed) != 0 ? _killKind : null;
+
     /// <summary>Why the host ended the worker, when it did (timeout, violation, resource limit).</summary>
     public string? KillReason { get; private set; }
 
