@@ -40,12 +40,16 @@ public sealed partial class PluginHost
         var denialsBefore = slot.Broker?.DenialCount ?? 0;
         try
         {
-            var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken).ConfigureAwait(false);
+            var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken, slot.Pauses).ConfigureAwait(false);
             return result ?? default;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw await TranslateFailureAsync(slot, worker, method, ex, denialsBefore).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot.CountCall();
         }
     }
 
@@ -122,7 +126,7 @@ public sealed partial class PluginHost
         {
             worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
             var parameters = JsonSerializer.SerializeToElement(new HookParams(hookName, payload), ProtocolJsonContext.Default.HookParams);
-            var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken).ConfigureAwait(false);
+            var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken, slot.Pauses).ConfigureAwait(false);
             return new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -32,7 +32,9 @@ internal sealed record WorkerIdentity(int? Uid, int? Gid, WorkerIdentityKind Kin
         // Unique on the machine, not only in this home: a uid another host's plugin holds is skipped, and the one chosen
         // is claimed (WorkerUidClaims). A uid this store gave before that another present home now holds is refused.
         var home = store.HomeDirectory;
-        var uid = store.WorkerUid(pluginId, options.WorkerUidFirst, options.WorkerUidCount, u => SystemAccounts.Contains(u) || WorkerUidClaims.TakenByAnother(u, home));
+        // A new uid is claimed as it is chosen: checked and claimed in two steps, two hosts starting plugins at once both
+        // found the same uid free and one of them was refused (seen with parallel test hosts).
+        var uid = store.WorkerUid(pluginId, options.WorkerUidFirst, options.WorkerUidCount, u => SystemAccounts.Contains(u) || WorkerUidClaims.TakenByAnother(u, home) || !ClaimedOrUnknown(u, home));
         bool claimed;
         try
         {
@@ -53,6 +55,19 @@ internal sealed record WorkerIdentity(int? Uid, int? Gid, WorkerIdentityKind Kin
         }
 
         return new WorkerIdentity(uid, uid, WorkerIdentityKind.PerPlugin);
+    }
+
+    // True when the uid is now this home's, or when the claims cannot be written (then the claim below says why).
+    private static bool ClaimedOrUnknown(int uid, string home)
+    {
+        try
+        {
+            return WorkerUidClaims.TryClaim(uid, home);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     private static string TerminalSafe(string? path) => path is null ? "(unknown)" : StderrText.Visible(path);

@@ -10,6 +10,9 @@ namespace Stockade.Hosting.Tests.Issue18;
 /// </summary>
 internal sealed class Issue18Host : IAsyncDisposable
 {
+    /// <summary>Issue 18's classes run one after another: their time bounds (call timeouts, prompt deadlines) are seconds.</summary>
+    public const string Collection = "Issue18";
+
     private Issue18Host(HostWorld world, PluginHost host, CapturingLoggerProvider logs)
     {
         World = world;
@@ -93,3 +96,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
         }
     }
 }
+
+/// <summary>Issue 18's test classes, run one after another.</summary>
+[CollectionDefinition(Issue18Host.Collection)]
+public sealed class Issue18Collection;

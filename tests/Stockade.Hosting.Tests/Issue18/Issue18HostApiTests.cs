@@ -8,6 +8,7 @@ namespace Stockade.Hosting.Tests.Issue18;
 /// (the hello sample).
 /// </summary>
 [Trait("Issue", "18")]
+[Collection(Issue18Host.Collection)]
 public sealed class Issue18HostApiTests
 {
     public sealed record Forecast(string City, int TempC);
@@ -94,7 +95,7 @@ public sealed class Issue18HostApiTests
     public async Task CallAfterATimeout_GetsAFreshWorker_IsNotACrash_AndNeverDisablesThePlugin()
     {
         await using var h = Issue18Host.Create(); // MaxRestarts = 2: three crashes would disable it
-        await h.Host.LoadAsync(h.Hello("t.timeout", callTimeout: "1500ms"), new PluginLoadOptions { Level = "sandboxed" });
+        await h.Host.LoadAsync(h.Hello("t.timeout", callTimeout: "3s"), new PluginLoadOptions { Level = "sandboxed" });
 
         for (var round = 1; round <= 4; round++)
         {
