@@ -41,7 +41,15 @@ internal sealed class Issue18Host : IAsyncDisposable
         };
         configure?.Invoke(options);
         var logs = new CapturingLoggerProvider();
-        return new Issue18Host(world, new PluginHost(options, logs) { PermissionPrompt = prompt }, logs);
+        try
+        {
+            return new Issue18Host(world, new PluginHost(options, logs) { PermissionPrompt = prompt }, logs);
+        }
+        catch
+        {
+            world.Dispose(); // options refused: nothing else to release
+            throw;
+        }
     }
 
     /// <summary>The hello sample under <paramref name="id"/>, with the given call timeout.</summary>
