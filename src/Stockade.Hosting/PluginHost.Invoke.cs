@@ -63,7 +63,7 @@ public sealed partial class PluginHost
     /// Besides the failures of <see cref="InvokeAsync(string, string, JsonElement?, CancellationToken)"/>: the result does
     /// not fit <typeparamref name="TResult"/> (<see cref="PluginFailureKind.InvalidResult"/>, the serializer's exception inside).
     /// </exception>
-    public async Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input, JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    public async Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input = null, JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
     {
         var json = jsonOptions ?? StockadeJson.Options;
         var result = await InvokeAsync(pluginId, method, ToPayload(input, json), cancellationToken).ConfigureAwait(false);
@@ -85,6 +85,13 @@ public sealed partial class PluginHost
                 $"check that {typeof(TResult).Name} matches what the plugin returns (camelCase names, the worker's conventions: StockadeJson.Options); the worker keeps serving.");
         }
     }
+
+    /// <summary>
+    /// Calls a method with a typed input and reads its result as <typeparamref name="TResult"/> with
+    /// <see cref="StockadeJson.Options"/>; see <see cref="InvokeAsync{TResult}(string, string, object?, JsonSerializerOptions?, CancellationToken)"/>.
+    /// </summary>
+    public Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input, CancellationToken cancellationToken) =>
+        InvokeAsync<TResult>(pluginId, method, input, null, cancellationToken);
 
     /// <summary>
     /// A typed input as the worker reads it: a <see cref="JsonElement"/> as it is, anything else written with

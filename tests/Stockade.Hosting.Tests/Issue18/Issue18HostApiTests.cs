@@ -30,6 +30,11 @@ public sealed class Issue18HostApiTests
         var forecast = await h.Host.InvokeAsync<Forecast>("t.json", "echo", new Forecast("tokyo", 21));
         forecast.ShouldBe(new Forecast("tokyo", 21));
 
+        // No input at all, and a cancellation token without JSON options, read as an application writes them.
+        (await h.Host.InvokeAsync<int>("t.json", "count")).ShouldBe(1);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        (await h.Host.InvokeAsync<int>("t.json", "count", null, cts.Token)).ShouldBe(2);
+
         // A typed input is written as the worker reads it, and a typed result read as the worker writes it.
         var greeting = await h.Host.InvokeAsync<GreetOutput>("t.json", "greet", new Greeting("Ada"));
         greeting.ShouldNotBeNull().Message.ShouldBe("Hello, Ada!");
