@@ -35,7 +35,8 @@ internal sealed class Issue18Host : IAsyncDisposable
         var options = new PluginHostOptions
         {
             Home = world.Home,
-            Watchdog = new Monitoring.WatchdogOptions { Interval = TimeSpan.FromMilliseconds(200) },
+            // 1 s: the watchdog kills a spinning worker after 10 samples, well after the 3 s call timeouts these tests use.
+            Watchdog = new Monitoring.WatchdogOptions { Interval = TimeSpan.FromSeconds(1) },
             RestartWindow = TimeSpan.FromMinutes(5),
             MaxRestarts = 2,
         };

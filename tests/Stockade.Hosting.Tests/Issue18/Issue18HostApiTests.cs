@@ -96,10 +96,12 @@ public sealed class Issue18HostApiTests
         hook.ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task CallAfterATimeout_GetsAFreshWorker_IsNotACrash_AndNeverDisablesThePlugin()
+    [Theory]
+    [InlineData(null)] // a uid of its own (root host)
+    [InlineData(65534)] // nobody
+    public async Task CallAfterATimeout_GetsAFreshWorker_IsNotACrash_AndNeverDisablesThePlugin(int? workerUid)
     {
-        await using var h = Issue18Host.Create(); // MaxRestarts = 2: three crashes would disable it
+        await using var h = Issue18Host.Create(o => (o.WorkerUserId, o.WorkerGroupId) = (workerUid, workerUid)); // MaxRestarts = 2: three crashes would disable it
         await h.Host.LoadAsync(h.Hello("t.timeout", callTimeout: "3s"), new PluginLoadOptions { Level = "sandboxed" });
 
         for (var round = 1; round <= 4; round++)

@@ -51,10 +51,12 @@ public sealed class Issue18LoggingTests
                 send({"id": request["id"], "error": {"code": -32601, "message": "unknown"}})
         """;
 
-    [Fact]
-    public async Task CSharpPlugin_LevelsAndCategory_ReachILoggerIntact()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(65534)]
+    public async Task CSharpPlugin_LevelsAndCategory_ReachILoggerIntact(int? workerUid)
     {
-        await using var h = Issue18Host.Create();
+        await using var h = Issue18Host.Create(o => (o.WorkerUserId, o.WorkerGroupId) = (workerUid, workerUid));
         await h.Host.LoadAsync(h.World.Misbehave("t.logs"), new PluginLoadOptions { Level = "sandboxed" });
 
         (await h.Host.InvokeAsync<int>("t.logs", "log", new { text = "plain" })).ShouldBe(4);

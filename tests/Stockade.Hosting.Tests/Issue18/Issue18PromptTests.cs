@@ -15,11 +15,13 @@ public sealed class Issue18PromptTests
 {
     private const string Permission = "config:write=theme";
 
-    [Fact]
-    public async Task APersonAnsweringSlowerThanTheCallTimeout_TheCallSucceeds_NotTimedOut()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(65534)]
+    public async Task APersonAnsweringSlowerThanTheCallTimeout_TheCallSucceeds_NotTimedOut(int? workerUid)
     {
         var prompt = new SlowPrompt(TimeSpan.FromSeconds(4), PermissionAnswer.AllowOnce);
-        await using var h = Issue18Host.Create(o => o.PermissionPromptTimeout = TimeSpan.FromSeconds(6), prompt);
+        await using var h = Issue18Host.Create(o => (o.PermissionPromptTimeout, o.WorkerUserId, o.WorkerGroupId) = (TimeSpan.FromSeconds(6), workerUid, workerUid), prompt);
         await h.Host.LoadAsync(Capabilities(h, "t.slowyes", callTimeout: "2s"), new PluginLoadOptions { Level = "sandboxed" });
 
         var outcome = await h.Host.InvokeAsync<Outcome>("t.slowyes", "ask", new { permission = Permission, reason = "to change the theme" });
