@@ -13,4 +13,10 @@ public sealed record PluginEvent(string PluginId, PluginEventKind Kind, string M
     /// <see cref="PluginEventKind.Disabled"/>; null for other events.
     /// </summary>
     public Core.Manifest.ResourceLimits? Limits { get; init; }
+
+    /// <summary>For <see cref="PluginEventKind.Usage"/>: what the worker uses now (the watchdog's last sample); null for other events.</summary>
+    public Monitoring.ResourceUsage? Usage { get; init; }
+
+    /// <summary>For <see cref="PluginEventKind.Usage"/>: calls that finished (answered or failed) since the previous usage event of this plugin; null for other events.</summary>
+    public long? Calls { get; init; }
 }

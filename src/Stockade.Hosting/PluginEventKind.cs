@@ -33,6 +33,18 @@ public enum PluginEventKind
     /// <summary>The worker broke the protocol and was ended.</summary>
     ProtocolViolation,
 
-    /// <summary>The plugin was disabled because its restart budget ran out; a person must enable it again.</summary>
+    /// <summary>
+    /// The plugin was turned off: its restart budget ran out, or a person disabled or uninstalled it
+    /// (<c>stockade disable</c>/<c>uninstall</c>). Calls are refused until a person enables it again.
+    /// </summary>
     Disabled,
+
+    /// <summary>A person enabled the plugin again (<c>stockade enable</c>): the next call starts a worker, with a fresh restart budget.</summary>
+    Enabled,
+
+    /// <summary>
+    /// The periodic usage report of a running worker (every <see cref="PluginHostOptions.UsageEventInterval"/>):
+    /// <see cref="PluginEvent.Usage"/> and <see cref="PluginEvent.Calls"/>.
+    /// </summary>
+    Usage,
 }

@@ -165,6 +165,12 @@ public sealed partial class PluginHost
     {
         public ILogger Logger => host._logger;
 
+        public ILogger PluginLogger(string? category) => slot.Loggers?.For(category) ?? host._logger;
+
+        public TimeSpan PromptTimeout => host._options.PermissionPromptTimeout;
+
+        public IDisposable PauseCallTimeouts() => slot.Pauses.Pause();
+
         public void Denied(string message) => host.RaiseDenied(slot.Id, message);
 
         public void EndWorker(PluginBroker broker, WorkerProcess? worker, string resource, string message, string reason, bool onlyIfCurrent)

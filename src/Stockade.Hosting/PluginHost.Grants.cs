@@ -285,6 +285,7 @@ public sealed partial class PluginHost
         {
             slot.DisabledReason = reason;
             slot.DisabledNextStep = uninstalled ? "install it again: stockade install <its folder>" : $"enable it again: stockade enable {slot.Id}";
+            Raise(slot.Id, PluginEventKind.Disabled, $"disabled: {reason}");
             await StopWorkerAsync(slot, reason, CancellationToken.None).ConfigureAwait(false);
             await DiscardSparesAsync(slot, close: false).ConfigureAwait(false);
         }
@@ -312,9 +313,14 @@ public sealed partial class PluginHost
         try
         {
             // Enabled again by a person: serve from the next call, with a fresh restart budget.
+            var was = slot.DisabledReason;
             slot.DisabledReason = null;
             slot.DisabledNextStep = null;
             slot.Restarts.Clear();
+            if (was is not null)
+            {
+                Raise(slot.Id, PluginEventKind.Enabled, $"enabled again (it was disabled: {was}); the next call starts it");
+            }
         }
         finally
         {

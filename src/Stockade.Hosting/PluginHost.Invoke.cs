@@ -20,10 +20,15 @@ public sealed partial class PluginHost
     /// <exception cref="PluginPermissionDeniedException">The plugin was refused something it needed.</exception>
     /// <exception cref="PluginKilledException">The worker was killed for a resource limit.</exception>
     /// <exception cref="PluginFailedException">The plugin threw, crashed or broke the protocol.</exception>
+    /// <remarks>
+    /// An undefined <paramref name="input"/> (<c>default(JsonElement)</c>, what ASP.NET Core binds for a request without a
+    /// body) is no input, as <see langword="null"/> is.
+    /// </remarks>
     public async Task<JsonElement> InvokeAsync(string pluginId, string method, JsonElement? input = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         using var call = StartCall(pluginId, method, cancellationToken); // Diagnostics/: span, count, duration, failure kind
+        input = NoInputIfUndefined(input);
         var slot = GetSlot(pluginId);
         var worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
         if (slot.Plugin.Methods.Count > 0 && !slot.Plugin.Methods.Contains(method, StringComparer.Ordinal))
@@ -36,22 +41,74 @@ public sealed partial class PluginHost
         var denialsBefore = slot.Broker?.DenialCount ?? 0;
         try
         {
-            var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken).ConfigureAwait(false);
+            var result = await worker.CallAsync("invoke", parameters, slot.Plugin.Policy.Timeouts.Call, cancellationToken, slot.Pauses).ConfigureAwait(false);
             return call.Succeeded(result ?? default);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw call.Failed(await TranslateFailureAsync(slot, worker, method, ex, denialsBefore).ConfigureAwait(false));
         }
+        finally
+        {
+            slot.CountCall();
+        }
     }
 
-    /// <summary>Calls a method and deserialises its result.</summary>
-    public async Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input, JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Calls a method with a typed input and reads its result as <typeparamref name="TResult"/>, with the worker's JSON
+    /// conventions (<see cref="StockadeJson.Options"/>: camelCase names, read without regard to case) unless
+    /// <paramref name="jsonOptions"/> says otherwise. A <see cref="JsonElement"/> input is passed as it is; an undefined one,
+    /// or <see langword="null"/>, is no input. A JSON <c>null</c> result (or none) gives <c>default</c>.
+    /// </summary>
+    /// <exception cref="PluginFailedException">
+    /// Besides the failures of <see cref="InvokeAsync(string, string, JsonElement?, CancellationToken)"/>: the result does
+    /// not fit <typeparamref name="TResult"/> (<see cref="PluginFailureKind.InvalidResult"/>, the serializer's exception inside).
+    /// </exception>
+    public async Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input = null, JsonSerializerOptions? jsonOptions = null, CancellationToken cancellationToken = default)
     {
-        JsonElement? element = input is null ? null : JsonSerializer.SerializeToElement(input, jsonOptions);
-        var result = await InvokeAsync(pluginId, method, element, cancellationToken).ConfigureAwait(false);
-        return result.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? default : result.Deserialize<TResult>(jsonOptions);
+        var json = jsonOptions ?? StockadeJson.Options;
+        var result = await InvokeAsync(pluginId, method, ToPayload(input, json), cancellationToken).ConfigureAwait(false);
+        if (result.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return result.Deserialize<TResult>(json);
+        }
+        catch (JsonException ex)
+        {
+            // The plugin's result is untrusted data: a shape the caller did not expect is a failure of this call, said in
+            // the caller's terms, not a serializer exception from deep inside.
+            throw new PluginFailedException(pluginId, PluginFailureKind.InvalidResult,
+                $"plugin '{pluginId}' answered '{method}' with a result that does not fit {typeof(TResult).Name}: {ex.Message}", ex,
+                $"check that {typeof(TResult).Name} matches what the plugin returns (camelCase names, the worker's conventions: StockadeJson.Options); the worker keeps serving.");
+        }
     }
+
+    /// <summary>
+    /// Calls a method with a typed input and reads its result as <typeparamref name="TResult"/> with
+    /// <see cref="StockadeJson.Options"/>; see <see cref="InvokeAsync{TResult}(string, string, object?, JsonSerializerOptions?, CancellationToken)"/>.
+    /// </summary>
+    public Task<TResult?> InvokeAsync<TResult>(string pluginId, string method, object? input, CancellationToken cancellationToken) =>
+        InvokeAsync<TResult>(pluginId, method, input, null, cancellationToken);
+
+    /// <summary>
+    /// A typed input as the worker reads it: a <see cref="JsonElement"/> as it is, anything else written with
+    /// <paramref name="json"/>; null and an undefined element are no input.
+    /// </summary>
+    internal static JsonElement? ToPayload(object? input, JsonSerializerOptions json) => input switch
+    {
+        null => null,
+        JsonElement element => NoInputIfUndefined(element),
+        JsonDocument document => NoInputIfUndefined(document.RootElement),
+        _ => JsonSerializer.SerializeToElement(input, input.GetType(), json),
+    };
+
+    // default(JsonElement) has no document behind it: every read of it throws InvalidOperationException, far from the caller.
+    private static JsonElement? NoInputIfUndefined(JsonElement? input) =>
+        input is { ValueKind: JsonValueKind.Undefined } ? null : input;
 
     /// <summary>
     /// Fires a hook on every loaded plugin registered for it, in parallel, each bounded by its hook
@@ -60,6 +117,7 @@ public sealed partial class PluginHost
     public async Task<IReadOnlyList<HookResult>> FireHookAsync(string hookName, JsonElement? payload = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hookName);
+        payload = NoInputIfUndefined(payload);
         var targets = _slots.Values.Where(s => s.Plugin.Manifest.Hooks.Contains(hookName, StringComparer.Ordinal) && HookAllowed(s, hookName)).ToArray();
         var calls = targets.Select(slot => FireOneAsync(slot, hookName, payload, cancellationToken));
         return await Task.WhenAll(calls).ConfigureAwait(false);
@@ -77,7 +135,7 @@ public sealed partial class PluginHost
         {
             worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
             var parameters = JsonSerializer.SerializeToElement(call.Stamp(new HookParams(hookName, payload)), ProtocolJsonContext.Default.HookParams);
-            var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken).ConfigureAwait(false);
+            var result = await worker.CallAsync("hook", parameters, slot.Plugin.Policy.Timeouts.Hook, cancellationToken, slot.Pauses).ConfigureAwait(false);
             return call.Succeeded(new HookResult(slot.Id, true, result, null, _time.GetElapsedTime(started)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -92,8 +150,10 @@ public sealed partial class PluginHost
         // Not a worker being stopped because the plugin was turned off (the reason is set before the stop, under the
         // start lock): such a call waits for the lock and is refused with the reason, instead of reaching a worker that
         // is shutting down and reporting it as crashed.
+        // Not a worker the host has just killed either (a timeout, a cancel): the call right after a timeout would reach it
+        // in the moment before its exit is seen, and fail as "crashed" (issue 18).
         var worker = slot.Worker;
-        if (worker is not null && !worker.HasExited && slot.DisabledReason is null)
+        if (worker is not null && !worker.IsEnding && slot.DisabledReason is null)
         {
             return worker;
         }
@@ -108,9 +168,17 @@ public sealed partial class PluginHost
             }
 
             worker = slot.Worker;
-            if (worker is not null && !worker.HasExited)
+            if (worker is not null && !worker.IsEnding)
             {
                 return worker;
+            }
+
+            if (worker is { HasExited: false })
+            {
+                // Killed, its exit not yet seen: wait for it (a SIGKILL, so briefly), so its end is judged and recorded
+                // before the restart reads it.
+                await Task.WhenAny(worker.Exited, Task.Delay(TimeSpan.FromSeconds(10), _time, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             await PlanRestartAsync(slot, cancellationToken).ConfigureAwait(false); // PluginHost.Restarts.cs: budget, back-off, the limits (stricter after a resource kill) or disable
@@ -148,6 +216,13 @@ public sealed partial class PluginHost
                 return new PluginFailedException(slot.Id, PluginFailureKind.StoppedByHost,
                     $"plugin '{slot.Id}' was stopped by the host during '{operation}' ({exited.Exit.KillReason ?? "asked to stop"}); the call did not finish",
                     nextStep: "nothing is wrong with the plugin: it was unloaded, reloaded, restarted under new grants, disabled, or the host shut down. Call it again once it is loaded.");
+
+            case WorkerExitedException exited when exited.Exit.Kill is WorkerKillKind.Timeout or WorkerKillKind.Cancelled:
+                // Another call on the same worker ran past its timeout or was cancelled, and the worker was killed for it:
+                // this call is a casualty, not a crash of the plugin.
+                return new PluginFailedException(slot.Id, PluginFailureKind.StoppedByHost,
+                    $"plugin '{slot.Id}' was ended during '{operation}' because another call on the same worker {(exited.Exit.Kill == WorkerKillKind.Timeout ? "ran past its timeout" : "was cancelled")}; this call did not finish",
+                    nextStep: "call it again: the next call starts a fresh worker.");
 
             case WorkerExitedException exited when exited.Exit.Kill == WorkerKillKind.StreamEnded:
                 return new PluginFailedException(slot.Id, PluginFailureKind.Crashed,

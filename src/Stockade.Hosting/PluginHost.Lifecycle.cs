@@ -36,7 +36,7 @@ public sealed partial class PluginHost
             WatchGrants(plugin, storedGrants);
         }
 
-        var slot = new PluginSlot(plugin);
+        var slot = new PluginSlot(plugin) { Loggers = new PluginLoggers(_loggerFactory, plugin.Id) };
         if (!_slots.TryAdd(plugin.Id, slot))
         {
             throw new PluginRefusedException(plugin.Id, $"plugin '{plugin.Id}' is already loaded in this host", [], "unload it first, or call it by its id.");

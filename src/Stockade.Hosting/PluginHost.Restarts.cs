@@ -30,6 +30,15 @@ public sealed partial class PluginHost
         }
 
         var after = EndCause(slot);
+        if (after is "timeout" or "cancelled")
+        {
+            // The host ended it for a caller (a call ran past its timeout, or was cancelled): that call has its answer
+            // (PluginTimeoutException), and the worker did nothing wrong the restart policy is about. A fresh worker, at
+            // once, at the same limits; no back-off, not counted toward disabling (issue 18).
+            history.Pending = null;
+            return;
+        }
+
         var resourceKill = after.StartsWith("limit", StringComparison.Ordinal);
         var baseLimits = history.BaseLimits ??= plugin.Policy.Resources;
         var plan = RestartPlanner.Plan(policy, baseLimits, history.Count, history.ResourceKills + (resourceKill ? 1 : 0), plugin.Manifest.Runtime);

@@ -19,7 +19,7 @@ public sealed partial class PluginHost
         ArgumentNullException.ThrowIfNull(ports);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var (plugin, _) = await Resolver.ResolveAsync(directory, options).ConfigureAwait(false);
-        var slot = new PluginSlot(plugin);
+        var slot = new PluginSlot(plugin) { Loggers = new PluginLoggers(_loggerFactory, plugin.Id) };
         var previous = BrokerPortsDecorator;
         BrokerPortsDecorator = previous is null ? ports : p => ports(previous(p));
         try

@@ -50,6 +50,10 @@ public sealed partial class PluginHost : IAsyncDisposable
         Watchdog.EventRaised += OnWatchdogEvent;
         _features = new Lazy<KernelFeatureReport>(() => Linux.Features.KernelFeatures.Probe(new Linux.Features.KernelFeatureProbeOptions { WorkerUserId = options.WorkerUserId ?? (WorkerIdentity.HostIsRoot ? options.WorkerUidFirst : null) }));
         _runtime = new Lazy<WorkerRuntime>(() => WorkerRuntime.Locate(_options.RuntimeDirectory), LazyThreadSafetyMode.PublicationOnly); // a failure is not cached: fixing the folder fixes the next load
+        if (options.UsageEventInterval is { } usageInterval)
+        {
+            _ = ReportUsageAsync(usageInterval);
+        }
     }
 
     /// <summary>Raised for every plugin event (started, crashed, timed out, denied, warned, throttled, killed…).</summary>
@@ -127,9 +131,11 @@ public sealed partial class PluginHost : IAsyncDisposable
         }
     }
 
-    private void Raise(string pluginId, PluginEventKind kind, string message, Core.Manifest.ResourceLimits? limits = null)
+    private void Raise(string pluginId, PluginEventKind kind, string message, Core.Manifest.ResourceLimits? limits = null) =>
+        RaiseEvent(new PluginEvent(pluginId, kind, message, _time.GetUtcNow()) { Limits = limits });
+
+    private void RaiseEvent(PluginEvent e)
     {
-        var e = new PluginEvent(pluginId, kind, message, _time.GetUtcNow()) { Limits = limits };
         _telemetry.OnEvent(e); // Diagnostics/: worker restarts, kills, crashes, disabled plugins
         try
         {
@@ -138,7 +144,7 @@ public sealed partial class PluginHost : IAsyncDisposable
         catch (Exception ex)
         {
             // A subscriber's bug must not break the host's bookkeeping.
-            Log.EventHandlerFailed(_logger, pluginId, kind, ex);
+            Log.EventHandlerFailed(_logger, e.PluginId, e.Kind, ex);
         }
     }
 

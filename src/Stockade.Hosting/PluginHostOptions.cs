@@ -8,6 +8,20 @@ namespace Stockade.Hosting;
 /// </summary>
 public sealed class PluginHostOptions
 {
+    /// <summary>
+    /// How often each running plugin reports its usage as a <see cref="PluginEventKind.Usage"/> event (the watchdog's
+    /// last sample and the calls since the previous report); default one minute, at least one second; <see langword="null"/>
+    /// turns the reports off. Plugins without a running worker report nothing.
+    /// </summary>
+    public TimeSpan? UsageEventInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a person has to answer a plugin's run-time request for an optional permission
+    /// (<see cref="PluginHost.PermissionPrompt"/>); then it is denied, and audited as denied with the reason. While the
+    /// person is asked, the plugin's call timeouts do not run. Default 60 seconds; between 1 second and 1 hour.
+    /// </summary>
+    public TimeSpan PermissionPromptTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The Stockade home folder (store, installed plugins, data, audit). Required; an absolute path.</summary>
     public string Home { get; set; } = "";
 

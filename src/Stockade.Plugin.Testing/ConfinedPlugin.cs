@@ -136,7 +136,7 @@ public sealed class ConfinedPlugin : IAsyncDisposable
         }
     }
 
-    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+    private static JsonSerializerOptions WebJson => StockadeJson.Options; // the worker's conventions, as any host uses them
 
     private static void Seed(PluginHost host, string pluginId, PluginTestOptions options)
     {

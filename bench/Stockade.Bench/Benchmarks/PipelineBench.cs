@@ -120,9 +120,24 @@ internal static class PipelineBench
         public IReadOnlyList<string> ListKeys(string ns, string? prefix) => [];
     }
 
+    private sealed class NoPause : IDisposable
+    {
+        public static readonly NoPause Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     private sealed class NoEvents : IBrokerEvents
     {
         public ILogger Logger => NullLogger.Instance;
+
+        public TimeSpan PromptTimeout => TimeSpan.FromSeconds(60);
+
+        public ILogger PluginLogger(string? category) => NullLogger.Instance;
+
+        public IDisposable PauseCallTimeouts() => NoPause.Instance;
 
         public void Denied(string message)
         {

@@ -27,3 +27,8 @@ public sealed record FetchInput(string Url);
 /// </param>
 /// <param name="MaxMb">Where it stops on its own.</param>
 public sealed record GrowInput(int MbPerStep = 8, int StepMs = 250, string Memory = "managed", int MaxMb = 2048);
+
+/// <summary>A line to log at every level, optionally under a category.</summary>
+/// <param name="Text">The line.</param>
+/// <param name="Category">The category, or <see langword="null"/> for the plugin's own.</param>
+public sealed record LogInput(string Text, string? Category = null);

@@ -31,6 +31,18 @@ public sealed class MisbehavePlugin : IPlugin
     public async Task<string> FetchAsync(FetchInput input, CancellationToken cancellationToken) =>
         await Context.Http.GetStringAsync(new Uri(input.Url), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Writes <see cref="LogInput.Text"/> once at each level, under <see cref="LogInput.Category"/> when given (issue 18: levels and categories reach the host's ILogger).</summary>
+    [PluginMethod("log")]
+    public int Log(LogInput input)
+    {
+        var log = input.Category is null ? Context.Log : Context.Log.ForCategory(input.Category);
+        log.Debug("debug: " + input.Text);
+        log.Info("info: " + input.Text);
+        log.Warning("warning: " + input.Text);
+        log.Error("error: " + input.Text);
+        return 4;
+    }
+
     /// <summary>Returns "pong"; shows the worker is alive.</summary>
     [PluginMethod("ping")]
     public string Ping() => "pong";

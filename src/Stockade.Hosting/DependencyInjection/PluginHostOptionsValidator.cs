@@ -40,6 +40,7 @@ internal sealed class PluginHostOptionsValidator : IValidateOptions<PluginHostOp
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new OptionErrors(Owner);
+        errors.AddRange(BindingProblems.Of(options)); // AddStockade(IConfiguration): keys that name no setting, values that do not convert
         var annotations = new PluginHostOptionsAnnotationValidator().Validate(Options.DefaultName, options);
         if (annotations.Failed)
         {
@@ -57,6 +58,10 @@ internal sealed class PluginHostOptionsValidator : IValidateOptions<PluginHostOp
 
         errors.Require(Core.Policy.SecurityLevelNames.TryParse(options.DefaultLevel, out _), nameof(options.DefaultLevel), $"must be one of {Core.Policy.SecurityLevelNames.List()}", options.DefaultLevel);
         WorkerUsers(options, errors);
+        errors.Require(options.UsageEventInterval is null || options.UsageEventInterval >= TimeSpan.FromSeconds(1), nameof(options.UsageEventInterval),
+            "must be at least 1 second, or null to turn usage events off", options.UsageEventInterval);
+        errors.Require(options.PermissionPromptTimeout >= TimeSpan.FromSeconds(1) && options.PermissionPromptTimeout <= TimeSpan.FromHours(1), nameof(options.PermissionPromptTimeout),
+            "must be between 1 second and 1 hour (a person's time to answer a permission prompt)", options.PermissionPromptTimeout);
 
         if (options.Budgets is null)
         {

@@ -17,6 +17,15 @@ public sealed class PluginFailedException : PluginException
         _nextStep = nextStep;
     }
 
+    // A result that does not fit the caller's type (issue 18): the serializer's exception is kept as the inner one.
+    internal PluginFailedException(string pluginId, PluginFailureKind kind, string message, Exception inner, string nextStep)
+        : base(pluginId, message, inner)
+    {
+        Kind = kind;
+        WorkerOutput = [];
+        _nextStep = nextStep;
+    }
+
     private readonly string? _nextStep;
 
     /// <summary>How it failed.</summary>

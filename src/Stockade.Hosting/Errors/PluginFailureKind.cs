@@ -20,4 +20,11 @@ public enum PluginFailureKind
     /// a disable, or the host shutting down. Not a fault of the plugin.
     /// </summary>
     StoppedByHost,
+
+    /// <summary>
+    /// The plugin answered, but its result does not fit the type the caller asked for
+    /// (<see cref="PluginHost.InvokeAsync{TResult}(string, string, object?, System.Text.Json.JsonSerializerOptions?, CancellationToken)"/>):
+    /// a missing required member, a null where the type allows none, or another JSON shape. The worker keeps serving.
+    /// </summary>
+    InvalidResult,
 }

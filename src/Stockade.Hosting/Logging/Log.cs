@@ -20,8 +20,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Plugin {PluginId} runs at '{Effective}' instead of '{Requested}' (downgrade allowed)")]
     public static partial void Downgraded(ILogger logger, string pluginId, string requested, string effective);
 
-    [LoggerMessage(1005, LogLevel.Information, "Plugin {PluginId} says: {Message}")]
-    public static partial void PluginLog(ILogger logger, string pluginId, string message);
+    // A plugin's own log line, at the level it asked for (PluginLoggers.Level), on its own logger (PluginLoggers.For).
+    [LoggerMessage(EventId = 1005, Message = "Plugin {PluginId} says: {Message}")]
+    public static partial void PluginLog(ILogger logger, LogLevel level, string pluginId, string message);
 
     [LoggerMessage(1006, LogLevel.Warning, "Plugin {PluginId} was refused {Permission} on {Resource} by the {Layer}")]
     public static partial void Denied(ILogger logger, string pluginId, string? permission, string? resource, string layer);

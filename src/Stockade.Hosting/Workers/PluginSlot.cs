@@ -48,6 +48,20 @@ internal sealed class PluginSlot(LoadedPlugin plugin)
         : Starting is { HasExited: false } ? WorkerState.Starting
         : WorkerState.Stopped;
 
+    /// <summary>The loggers of the plugin's own log lines, kept across its workers (set when the slot is made).</summary>
+    public PluginLoggers? Loggers { get; init; }
+
+    private long _calls;
+
+    /// <summary>Pauses of the plugin's call timeouts while a person is asked for a permission it requested.</summary>
+    public CallPauses Pauses { get; } = new();
+
+    /// <summary>Counts a call that finished (answered or failed), for the next usage event.</summary>
+    public void CountCall() => Interlocked.Increment(ref _calls);
+
+    /// <summary>The calls counted since the last time this was asked, and starts counting again.</summary>
+    public long TakeCalls() => Interlocked.Exchange(ref _calls, 0);
+
     /// <summary>Set by the watchdog when it kills the worker for a resource limit (with its figures).</summary>
     public ResourceKill? ResourceKill { get; set; }
 }

@@ -50,6 +50,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _exited.Task.IsCompleted;
 
+    /// <summary>
+    /// True once the host has killed it (timeout, cancel, violation, limit, stop) or it has exited: a worker that must not
+    /// be handed another call, even in the moment between the kill and its exit being seen.
+    /// </summary>
+    public bool IsEnding => HasExited || Volatile.Read(ref _killed) != 0;
+
+    /// <summary>Why the host killed it, when it did (null: not killed by the host, or not yet).</summary>
+    public WorkerKillKind? KillKind => Volatile.Read(ref _killed) != 0 ? _killKind : null;
+
     /// <summary>Why the host ended the worker, when it did (timeout, violation, resource limit).</summary>
     public string? KillReason { get; private set; }
 
@@ -117,11 +126,23 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return worker;
     }
 
-    public async Task<JsonElement?> CallAsync(string method, JsonElement? parameters, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls the worker; past <paramref name="timeout"/> the worker is killed. Time during which <paramref name="pauses"/>
+    /// is paused (a person asked for a permission) does not count toward the timeout.
+    /// </summary>
+    public async Task<JsonElement?> CallAsync(string method, JsonElement? parameters, TimeSpan timeout, CancellationToken cancellationToken, CallPauses? pauses = null)
     {
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutCts.CancelAfter(timeout);
+        if (pauses is null)
+        {
+            timeoutCts.CancelAfter(timeout);
+        }
+
         var call = Peer.InvokeAsync(method, parameters, timeoutCts.Token);
+        if (pauses is not null)
+        {
+            _ = CancelAfterUnpausedAsync(call, timeout, pauses, timeoutCts);
+        }
         var exited = Exited;
         var finished = await Task.WhenAny(call, exited).ConfigureAwait(false);
         if (finished == call)
@@ -163,6 +184,34 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         var exit = await exited.ConfigureAwait(false);
         throw new WorkerExitedException(exit, Stderr.Lines());
+    }
+
+    // Cancels the call once it has run for `timeout` outside pauses: each wait is the time still left, and when it runs
+    // out while paused, the wait starts again after the pause (polled: pauses last seconds, a prompt's life).
+    private static async Task CancelAfterUnpausedAsync(Task call, TimeSpan timeout, CallPauses pauses, CancellationTokenSource timeoutCts)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var pausedBefore = pauses.Total;
+        try
+        {
+            while (!call.IsCompleted && !timeoutCts.IsCancellationRequested)
+            {
+                var ran = Stopwatch.GetElapsedTime(started) - (pauses.Total - pausedBefore);
+                var left = timeout - ran;
+                if (left <= TimeSpan.Zero && !pauses.IsPaused)
+                {
+                    await timeoutCts.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                var wait = pauses.IsPaused ? TimeSpan.FromMilliseconds(100) : left;
+                await Task.WhenAny(call, Task.Delay(wait, timeoutCts.Token)).ConfigureAwait(false);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call ended and its token source with it.
+        }
     }
 
     /// <summary>Ends the process (and anything it started); the first kill's reason and kind are the ones recorded.</summary>

@@ -5,12 +5,10 @@ namespace Stockade.Worker;
 // JSON settings for plugin inputs and results (reflection-based: plugin types are only known at run time).
 internal static class PluginJson
 {
-    // Missing required inputs and nulls for non-nullable members are binding errors, reported as invalid_params.
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
+    // Missing required inputs and nulls for non-nullable members are binding errors, reported as invalid_params. The
+    // conventions are the host's too (PayloadJson, shared with StockadeJson.Options): what a plugin writes, a typed
+    // InvokeAsync<T> reads.
+    public static JsonSerializerOptions Options { get; } = Protocol.PayloadJson.Create();
 
     /// <summary>
     /// Runs the reflection-based serializer once each way on a record of the worker's own (string and number members, a

@@ -133,7 +133,7 @@ internal static class WorkerMessages
     /// (most log in <c>InitializeAsync</c>) built <see cref="LogParams"/>' metadata on the way to the first answer:
     /// ≈ 20 ms at start-up (docs/performance.md, start-up, session 11 initialize).
     /// </summary>
-    public static JsonElement WriteLog(string level, string message)
+    public static JsonElement WriteLog(string level, string message, string? category = null)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + message.Length);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -141,6 +141,11 @@ internal static class WorkerMessages
             writer.WriteStartObject();
             writer.WriteString("level", level);
             writer.WriteString("message", message);
+            if (category is not null)
+            {
+                writer.WriteString("category", category);
+            }
+
             writer.WriteEndObject();
         }
 

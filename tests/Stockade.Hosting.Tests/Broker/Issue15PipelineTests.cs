@@ -418,6 +418,12 @@ public sealed class Issue15PipelineTests : IAsyncLifetime
     {
         public ILogger Logger { get; } = new ProbeLogger(inner.Logger, probe);
 
+        public TimeSpan PromptTimeout => inner.PromptTimeout;
+
+        public ILogger PluginLogger(string? category) => new ProbeLogger(inner.PluginLogger(category), probe);
+
+        public IDisposable PauseCallTimeouts() => inner.PauseCallTimeouts();
+
         public void Denied(string message)
         {
             // A refusal's event follows its record; for a kernel-denial report it is the report's effect.

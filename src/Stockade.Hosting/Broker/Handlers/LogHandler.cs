@@ -7,7 +7,8 @@ using Stockade.Protocol;
 namespace Stockade.Hosting.Broker.Handlers;
 
 /// <summary>
-/// <c>host.log</c> (a notification): a line of the plugin's diagnostic log, written to the host's logger. Needs no
+/// <c>host.log</c> (a notification): a line of the plugin's diagnostic log, written at its level to the plugin's logger
+/// (<see cref="PluginLoggers"/>: <c>Stockade.Plugins.&lt;id&gt;[.&lt;category&gt;]</c>, event id 1005). Needs no
 /// permission and is not audited (see <see cref="NotAuditedBecause"/>); lines are counted in the worker's log budget
 /// and the excess is dropped and counted, never queued. Read without turning the whole message into a string (a
 /// 16 MiB line would cost 32 MiB of UTF-16 to keep 4,000 characters of it).
@@ -31,22 +32,40 @@ internal sealed class LogHandler : IBrokerHandler
             throw new RpcException(RpcErrorCode.InvalidParams, "host.log needs params {\"level\": ..., \"message\": \"...\"}");
         }
 
-        return new BrokerCall { Method = method, State = message };
+        // The level and category are optional plugin words: anything but a string is as if absent.
+        // Either is decoded only when short (escaped, a character takes at most 6 bytes): a long one is not a name.
+        var level = Short(element, "level"u8, 16);
+        var category = Short(element, "category"u8, PluginLoggers.MaxCategoryLength);
+        return new BrokerCall { Method = method, State = new Line(message, PluginLoggers.Level(level), category) };
     }
 
     public ValueTask<JsonElement?> PerformAsync(PluginBroker session, BrokerCall call, AuditTicket ticket, CancellationToken cancellationToken)
     {
-        var message = (JsonElement)call.State!;
-        var raw = JsonMarshal.GetRawUtf8Value(message);
+        var line = (Line)call.State!;
+        var raw = JsonMarshal.GetRawUtf8Value(line.Message);
         if (!session.AdmitLog(raw.Length))
         {
             return default;
         }
 
+        var logger = session.Ports.Events.PluginLogger(line.Category);
+        if (!logger.IsEnabled(line.Level))
+        {
+            return default; // filtered out by the application: not even decoded
+        }
+
         var text = raw.Length <= MaxChars * 4
-            ? message.GetString()!
+            ? line.Message.GetString()!
             : Encoding.UTF8.GetString(raw[..(MaxChars * 4)]); // escapes stay visible, as written
-        Log.PluginLog(session.Ports.Events.Logger, session.PluginId, BrokerJson.Truncate(text, MaxChars));
+        var shown = BrokerJson.Truncate(text, MaxChars);
+        Log.PluginLog(logger, line.Level, session.PluginId, shown);
         return default;
     }
+
+    private static string? Short(JsonElement element, ReadOnlySpan<byte> name, int maxChars) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && JsonMarshal.GetRawUtf8Value(value).Length <= maxChars * 6
+            ? value.GetString()
+            : null;
+
+    private sealed record Line(JsonElement Message, Microsoft.Extensions.Logging.LogLevel Level, string? Category);
 }

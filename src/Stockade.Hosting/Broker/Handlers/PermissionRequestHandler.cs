@@ -62,15 +62,21 @@ internal sealed class PermissionRequestHandler : IBrokerHandler
             return Answer(false);
         }
 
-        var answer = session.Ports.Prompt() is { } prompt
-            ? await prompt.AskAsync(session.PluginId, text, reason, cancellationToken).ConfigureAwait(false)
-            : PermissionAnswer.Deny;
+        var (answer, unanswered) = session.Ports.Prompt() is { } prompt
+            ? await AskAsync(session, prompt, text, reason, cancellationToken).ConfigureAwait(false)
+            : (PermissionAnswer.Deny, null);
         var granted = answer != PermissionAnswer.Deny;
+        var details = new Dictionary<string, string> { ["answer"] = answer.ToString() };
+        if (unanswered is not null)
+        {
+            details["unanswered"] = unanswered;
+        }
+
         var answered = new AuditEntry(granted ? AuditActions.PermissionGranted : AuditActions.PermissionDenied, granted ? AuditDecision.Allow : AuditDecision.Deny, AuditLayer.Broker)
         {
             Plugin = session.PluginId,
             Permission = text,
-            Details = new Dictionary<string, string> { ["answer"] = answer.ToString() },
+            Details = details,
         };
 
         // The answer's record first, then its effect (audit before act).
@@ -89,6 +95,32 @@ internal sealed class PermissionRequestHandler : IBrokerHandler
         }
 
         return Answer(granted);
+    }
+
+    /// <summary>
+    /// Asks the person, with the plugin's call timeouts paused (it waits on the person, not on its own work) and within the
+    /// host's deadline: no answer by then, or a prompt that fails, is a denial, with why (<c>unanswered</c>). The prompt's
+    /// token is cancelled at the deadline so a dialog can close itself; one that ignores it is no longer waited for.
+    /// </summary>
+    private static async Task<(PermissionAnswer Answer, string? Unanswered)> AskAsync(PluginBroker session, IPermissionPrompt prompt, string permission, string reason, CancellationToken cancellationToken)
+    {
+        var deadline = session.Ports.Events.PromptTimeout;
+        using var pause = session.Ports.Events.PauseCallTimeouts();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            return (await prompt.AskAsync(session.PluginId, permission, reason, timeout.Token).AsTask().WaitAsync(deadline, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is TimeoutException || timeout.IsCancellationRequested))
+        {
+            return (PermissionAnswer.Deny, $"no answer within {Workers.WorkerProcess.FormatTimeout(deadline)}: denied");
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The application's prompt failed: nobody said yes, so it is a no (fail closed), and the audit says why.
+            return (PermissionAnswer.Deny, $"the prompt failed ({ex.GetType().Name}): denied");
+        }
     }
 
     private static JsonElement Answer(bool granted) =>

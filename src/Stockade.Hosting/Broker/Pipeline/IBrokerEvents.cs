@@ -7,6 +7,15 @@ internal interface IBrokerEvents
 {
     ILogger Logger { get; }
 
+    /// <summary>The logger of the plugin's own log lines in <paramref name="category"/> (see <see cref="PluginLoggers"/>).</summary>
+    ILogger PluginLogger(string? category);
+
+    /// <summary>How long a person has to answer a run-time permission prompt before it is denied (<see cref="PluginHostOptions.PermissionPromptTimeout"/>).</summary>
+    TimeSpan PromptTimeout { get; }
+
+    /// <summary>Stops the plugin's call timeouts until the result is disposed (a person is being asked).</summary>
+    IDisposable PauseCallTimeouts();
+
     /// <summary>Raises a permission-denied event for the application.</summary>
     void Denied(string message);
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using System.Threading.RateLimiting;
 using Stockade.Hosting.Broker.RateLimiting;
 
@@ -33,10 +32,10 @@ public sealed class HostServiceRegistry : IDisposable
     private volatile Snapshot _snapshot = new(FrozenDictionary<string, FrozenDictionary<string, HostServiceMethod>>.Empty, []);
 
     /// <summary>Creates an empty registry.</summary>
-    /// <param name="jsonOptions">Serializer options for arguments and results (made read-only here); default: web defaults (camelCase, case-insensitive).</param>
+    /// <param name="jsonOptions">Serializer options for arguments and results (made read-only here); default: <see cref="StockadeJson.Options"/>, the worker's conventions.</param>
     public HostServiceRegistry(JsonSerializerOptions? jsonOptions = null)
     {
-        _json = jsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        _json = jsonOptions ?? StockadeJson.Options;
         _json.MakeReadOnly(populateMissingResolver: true);
         _limiter = PartitionedRateLimiter.Create<MethodPartition, MethodPartition>(
             static p => RateLimitPartition.Get(p, static k => new TokenBucketRateLimiter(RateLimiterOptionsFactory.TokenBucket(k.Method.RateLimit!.Limit, k.Method.RateLimit.Period))),
