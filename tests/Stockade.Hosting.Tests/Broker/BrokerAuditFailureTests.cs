@@ -69,6 +69,11 @@ public sealed class BrokerAuditFailureTests : IAsyncLifetime
         {
             // the failure may arrive while the call is still answering
         }
+        catch (PluginException ex) when (ex.Message.Contains("audit log", StringComparison.Ordinal))
+        {
+            // or before it was asked: on a loaded machine another record (the load's, a head) met the folder first, and
+            // the broker already refused the call because it could not be audited (fail secure, as asserted below)
+        }
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!_events.Any(e => e.PluginId == Id && e.Kind == PluginEventKind.Killed) && DateTime.UtcNow < deadline)

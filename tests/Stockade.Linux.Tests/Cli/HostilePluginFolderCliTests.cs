@@ -80,8 +80,10 @@ public sealed class HostilePluginFolderCliTests : IDisposable
 
         foreach (var arguments in new[]
         {
-            new[] { "validate", plugin },
-            ["sign", plugin, "--key", _key],
+            // Every command gets the test's own home: never the machine's (/var/lib/stockade for root), which another
+            // Stockade on this machine may hold at another schema.
+            new[] { "validate", plugin, "--home", home },
+            ["sign", plugin, "--key", _key, "--home", home],
             ["install", plugin, "--grant", "none", "--yes", "--home", home],
         })
         {
