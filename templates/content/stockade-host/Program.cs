@@ -60,7 +60,7 @@ foreach (var (source, load) in toLoad)
     try
     {
         var plugin = await host.LoadAsync(source, load);
-        Console.WriteLine($"loaded {plugin.Id} {plugin.Manifest.Version} ({(plugin.IsInstalled ? "installed" : "folder")}) at '{plugin.EffectiveLevel}'");
+        Console.WriteLine($"loaded {plugin.Id} {plugin.Manifest.Version} ({(plugin.IsInstalled ? "installed" : "folder")}) at '{plugin.EffectiveLevel.ToString().ToLowerInvariant()}'");
         if (plugin.Methods.Contains("hello"))
         {
             var result = await host.InvokeAsync(plugin.Id, "hello", JsonSerializer.SerializeToElement(new { name = "Stockade" }));
@@ -132,7 +132,7 @@ internal static class Report
 {
     public static void Write(LoadedPlugin plugin)
     {
-        Console.WriteLine($"guarantees of {plugin.Id} at '{plugin.EffectiveLevel}':");
+        Console.WriteLine($"guarantees of {plugin.Id} at '{plugin.EffectiveLevel.ToString().ToLowerInvariant()}':");
         foreach (var g in plugin.Guarantees)
         {
             Console.WriteLine($"  {g.Layer.ToString().ToLowerInvariant(),-9} {g.Subject} [{g.Mechanism}]");
