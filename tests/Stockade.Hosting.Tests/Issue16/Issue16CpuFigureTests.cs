@@ -75,7 +75,9 @@ public sealed class Issue16CpuFigureTests : IAsyncLifetime
         }
 
         cpu[0].Observed!.Value.ShouldBeGreaterThanOrEqualTo(5 * 0.5, "the warning is about a plugin at its quota: " + story);
-        cpu[^1].Observed!.Value.ShouldBeLessThanOrEqualTo(2 * 2.0, "killed while held at the halved quota: " + story);
+        // The kill's figure is one watchdog window at the halved quota (2.5 %): a window the busy machine shortened can
+        // hold three periods' quotas, so the band is three quotas, as for the full quota above.
+        cpu[^1].Observed!.Value.ShouldBeLessThanOrEqualTo(2.5 * 3, "killed while held at the halved quota: " + story);
         cpu[^1].Usage!.CpuThrottledPeriodsPercent.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(50, story);
         cpu[^1].Message.ShouldContain("held at its quota", Case.Sensitive, story);
     }
