@@ -41,7 +41,7 @@ internal static class BrokerTelemetry
         var call = telemetry.SingleCallInFlight(session.PluginId);
         if (served == ProtocolMethods.HostLog)
         {
-            call?.PluginLogged(Member(parameters, "level"), Member(parameters, "message"));
+            call?.PluginLogged(Member(parameters, "level"), Member(parameters, "message"));  // bounded reads: a 16 MiB line costs no 32 MiB string
         }
 
         // The worker's read loop runs in the context of whatever started the worker: never inherit that as a parent.
@@ -107,7 +107,58 @@ internal static class BrokerTelemetry
         }
     }
 
-    // A string member of the worker's parameters, or null (any other shape is the pipeline's to refuse).
-    private static string? Member(JsonElement? parameters, string name) =>
-        parameters is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    // A string member of the worker's parameters, or null (any other shape is the pipeline's to refuse). Only its first
+    // MemberBytes are decoded (escapes of a longer one stay as written): the span keeps 256 characters of it, and a
+    // plugin's 16 MiB log line must not become a 32 MiB string per line before its log budget is even asked.
+    private static string? Member(JsonElement? parameters, string name)
+    {
+        if (parameters is not { ValueKind: JsonValueKind.Object } p || !p.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        return raw.Length <= MemberBytes ? value.GetString() : UnescapePrefix(raw[..MemberBytes]);
+    }
+
+    // The JSON string escapes of a prefix of a string's raw UTF-8, decoded (an escape cut at the end is dropped; a
+    // character cut at the end becomes U+FFFD): what GetString would give for these bytes, without the rest.
+    private static string UnescapePrefix(ReadOnlySpan<byte> raw)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(raw);
+        var builder = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\\')
+            {
+                builder.Append(text[i]);
+                continue;
+            }
+
+            if (i + 1 >= text.Length)
+            {
+                break;
+            }
+
+            var next = text[++i];
+            switch (next)
+            {
+                case 'n': builder.Append('\n'); break;
+                case 't': builder.Append('\t'); break;
+                case 'r': builder.Append('\r'); break;
+                case 'b': builder.Append('\b'); break;
+                case 'f': builder.Append('\f'); break;
+                case 'u' when i + 4 < text.Length && ushort.TryParse(text.AsSpan(i + 1, 4), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var code):
+                    builder.Append((char)code);
+                    i += 4;
+                    break;
+                case 'u': return builder.ToString(); // cut inside the escape
+                default: builder.Append(next); break; // \" \\ \/
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private const int MemberBytes = 4096;
 }

@@ -199,6 +199,18 @@ internal static class KillJudge
                     "its runtime ran out of memory with its memory cgroup's peak near the limit");
             }
 
+            // A memory-backed file (memfd, /dev/shm) stopped at RLIMIT_FSIZE: EFBIG turned into an error exit, with the
+            // memory charged (cgroup peak, or the resident high-water mark, which counts shared pages) at the file cap.
+            // A file on disk that big was named above (file size); a liar that only prints errno 27 has no such figure.
+            var fileCap = (long)limits.MaxFileMb * 1048576;
+            var saysFileTooLarge = stderr.Any(line => line.Contains("File too large", StringComparison.Ordinal) || line.Contains("errno 27", StringComparison.Ordinal));
+            var chargedAtCap = Math.Max(cgroup?.MemoryPeakBytes ?? 0, witness?.PeakResidentBytes ?? 0);
+            if (saysFileTooLarge && fileCap < dataLimit && chargedAtCap >= fileCap * AtLimitShare)
+            {
+                return new ResourceKill("memory", "memory", ResourceKill.Megabytes(dataLimit), $"{ResourceKill.Megabytes(chargedAtCap)} at its peak", "kernel",
+                    $"a memory-backed file reached RLIMIT_FSIZE ({ResourceKill.Megabytes(fileCap)}; EFBIG) with that much memory charged, and its runtime gave up");
+            }
+
             var data = (long)limits.MemoryMb * 1048576;
             var resident = witness?.PeakResidentBytes ?? 0;
             if (resident >= data * UsedShare)

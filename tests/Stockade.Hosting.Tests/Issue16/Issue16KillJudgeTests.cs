@@ -52,6 +52,30 @@ public sealed class Issue16KillJudgeTests
     }
 
     [Fact]
+    public void MemfdStoppedAtTheFileCap_WithThatMuchCharged_IsAMemoryKill()
+    {
+        // Measured here: the C# memfd hog (memoryMb 192, maxFileMb 100) gets EFBIG from ftruncate at 96 MB, aborts with
+        // "ftruncate errno 27", and its cgroup peaked at 112 MB (0.58 of the memory limit, under the 0.6 share).
+        string[] said = ["Unhandled exception. System.InvalidOperationException: hog stopped by: ftruncate errno 27", " ---> System.OutOfMemoryException: ftruncate errno 27"];
+
+        var verdict = KillJudge.Judge(new WorkerExit(134, null, null), Limits, witness: null, Counters(peakMb: 112, currentMb: 1), said);
+
+        verdict.ShouldNotBeNull("a memfd held at RLIMIT_FSIZE with its pages charged was called a crash");
+        verdict.Resource.ShouldBe("memory");
+        verdict.Limit.ShouldBe("192 MB");
+        verdict.By.ShouldBe("kernel");
+        verdict.Evidence.ShouldContain("RLIMIT_FSIZE");
+    }
+
+    [Fact]
+    public void Liar_SayingFileTooLarge_WithoutChargedMemory_IsACrash()
+    {
+        string[] said = ["OSError: [Errno 27] File too large", "ftruncate errno 27"];
+
+        KillJudge.Judge(new WorkerExit(1, null, null), Limits, witness: null, Counters(peakMb: 40, currentMb: 2), said).ShouldBeNull();
+    }
+
+    [Fact]
     public void AbortBelowTheLimit_IsACrash()
     {
         KillJudge.Judge(new WorkerExit(134, null, null), Limits, witness: null, Counters(peakMb: 150, currentMb: 2), stderr: []).ShouldBeNull();
