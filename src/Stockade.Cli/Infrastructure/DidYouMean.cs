@@ -25,7 +25,7 @@ internal static class DidYouMean
         var bestDistance = int.MaxValue;
         foreach (var name in names)
         {
-            var distance = Distance(token.ToLowerInvariant(), name.ToLowerInvariant());
+            var distance = Stockade.Core.Permissions.Spelling.Distance(token.ToLowerInvariant(), name.ToLowerInvariant()); // one edit distance with the manifest reader's (source shared)
             if (distance < bestDistance)
             {
                 (best, bestDistance) = (name, distance);
@@ -78,37 +78,5 @@ internal static class DidYouMean
                 }
             }
         }
-    }
-
-    // Optimal string alignment distance (Levenshtein plus adjacent transposition: "isntall" is one edit from "install").
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                var value = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    value = Math.Min(value, d[i - 2, j - 2] + 1);
-                }
-
-                d[i, j] = value;
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 }
