@@ -88,7 +88,9 @@ public sealed class Issue16CpuFigureTests : IAsyncLifetime
     [InlineData(65534)]
     public async Task PluginUsing3PercentOf5_IsNeverWarned(int? workerUid)
     {
-        Start(workerUid);
+        // The watchdog's default interval (1 s): a 200 ms window read late on a busy machine took 4.2 % from a plugin at
+        // 3.3 %, and one such window is a warning. The question here is whether a plugin under its quota is warned in use.
+        Start(workerUid, TimeSpan.FromSeconds(1));
         await _host.LoadAsync(DutyPlugin("t.duty3"), new PluginLoadOptions { Level = "sandboxed" });
 
         // 0.6 ms of spinning every 20 ms: 3 % of a core, spread so that no 100 ms period takes more than its 5 ms.
@@ -102,14 +104,14 @@ public sealed class Issue16CpuFigureTests : IAsyncLifetime
         _host.GetUsage("t.duty3").ShouldNotBeNull().CpuPercent.ShouldBeLessThan(5 * 0.8, story);
     }
 
-    private void Start(int? workerUid)
+    private void Start(int? workerUid, TimeSpan? interval = null)
     {
         _host = new PluginHost(new PluginHostOptions
         {
             Home = _world.Home,
             WorkerUserId = workerUid,
             WorkerGroupId = workerUid,
-            Watchdog = new WatchdogOptions { Interval = Interval, ThrottleAfter = 3, KillAfter = 12 },
+            Watchdog = new WatchdogOptions { Interval = interval ?? Interval, ThrottleAfter = 3, KillAfter = 12 },
         });
         _cgroups = new RecordingCgroupBackend(CgroupBackends.Select(new CgroupOptions()).Backend);
         _host.UseCgroupBackend(_cgroups);
