@@ -16,21 +16,8 @@ internal static class ObservabilityPlugin
     public const string Script = """
         #!/usr/bin/env python3
         import json, os, struct, sys, time
-        IN, OUT = sys.stdin.buffer, sys.stdout.buffer
-        sys.stdout = sys.stderr
 
-        def read():
-            header = IN.read(4)
-            if len(header) < 4:
-                return None
-            (length,) = struct.unpack(">I", header)
-            return json.loads(IN.read(length))
-
-        def send(message):
-            payload = json.dumps(dict(message, jsonrpc="2.0")).encode("utf-8")
-            OUT.write(struct.pack(">I", len(payload)) + payload)
-            OUT.flush()
-
+        """ + PythonProtocol.Framing + """
         def ask(method, params):
             send({"id": "h1", "method": method, "params": params})
             while True:

@@ -8,21 +8,8 @@ internal static class PluginFixtures
     private const string Script = """
         #!/usr/bin/env python3
         import json, struct, sys
-        IN, OUT = sys.stdin.buffer, sys.stdout.buffer
-        sys.stdout = sys.stderr
 
-        def read():
-            header = IN.read(4)
-            if len(header) < 4:
-                return None
-            (length,) = struct.unpack(">I", header)
-            return json.loads(IN.read(length))
-
-        def send(message):
-            payload = json.dumps(dict(message, jsonrpc="2.0")).encode("utf-8")
-            OUT.write(struct.pack(">I", len(payload)) + payload)
-            OUT.flush()
-
+        """ + PythonProtocol.Framing + """
         def config():
             send({"id": "h1", "method": "host.config.get", "params": {"key": "greeting"}})
             while True:
