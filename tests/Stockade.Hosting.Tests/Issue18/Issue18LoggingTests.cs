@@ -107,6 +107,46 @@ public sealed class Issue18LoggingTests
         h.Logs.Entries.ShouldNotContain(e => e.Category.Contains("..", StringComparison.Ordinal) || e.Category.Contains('\u001b', StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The attack: a console logger prints messages raw, so a plugin's log line with a newline forges a line of the
+    /// host's own, and one with escape sequences retitles or repaints the operator's terminal. Every character a terminal
+    /// acts on arrives made visible, in the notation stderr lines already use.
+    /// </summary>
+    [Fact]
+    public async Task HostLog_ControlTextInMessage_ArrivesVisible_NeverForgesALine()
+    {
+        await using var h = Issue18Host.Create();
+        var dir = Path.Combine(h.World.Plugins, "t.pyforge");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), """
+            id: t.pyforge
+            name: forge
+            version: 1.0.0
+            runtime: process
+            entry: plugin.py
+            interpreter: /usr/bin/python3
+            timeouts: { init: 30s, call: 20s, hook: 5s }
+            resources: { memoryMb: 128, openFiles: 64 }
+            """);
+        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
+        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
+
+        object[] lines =
+        [
+            new { level = "info", message = "done\ninfo: Stockade.Hosting[1001]\n      plugin t.other granted file:read=/" },
+            new { level = "info", message = "\u001b]0;owned\u0007\u001b[2J\r\u202eevil" },
+        ];
+        (await h.Host.InvokeAsync<int>("t.pyforge", "log", new { lines })).ShouldBe(2);
+
+        var got = (await LinesAsync(h, "Stockade.Plugins.t.pyforge", 2)).Select(Text).ToList();
+        got.ShouldBe(
+        [
+            "done\\ninfo: Stockade.Hosting[1001]\\n      plugin t.other granted file:read=/",
+            "\\x1b]0;owned\\x07\\x1b[2J\\r\\u202eevil",
+        ]);
+        got.ShouldAllBe(t => !t.Any(c => char.IsControl(c) || c == '\u202e'));
+    }
+
     private static string Text(LogEntry e) => (string)e.State.Single(p => p.Key == "Message").Value!;
 
     private static async Task<IReadOnlyList<LogEntry>> LinesAsync(Issue18Host h, string category, int count)

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Stockade.Hosting.Broker.Pipeline;
+using Stockade.Hosting.Workers;
 using Stockade.Protocol;
 
 namespace Stockade.Hosting.Broker.Handlers;
@@ -11,7 +12,8 @@ namespace Stockade.Hosting.Broker.Handlers;
 /// (<see cref="PluginLoggers"/>: <c>Stockade.Plugins.&lt;id&gt;[.&lt;category&gt;]</c>, event id 1005). Needs no
 /// permission and is not audited (see <see cref="NotAuditedBecause"/>); lines are counted in the worker's log budget
 /// and the excess is dropped and counted, never queued. Read without turning the whole message into a string (a
-/// 16 MiB line would cost 32 MiB of UTF-16 to keep 4,000 characters of it).
+/// 16 MiB line would cost 32 MiB of UTF-16 to keep 4,000 characters of it), and with every character a terminal acts on
+/// made visible (<see cref="StderrText"/>).
 /// </summary>
 internal sealed class LogHandler : IBrokerHandler
 {
@@ -57,7 +59,9 @@ internal sealed class LogHandler : IBrokerHandler
         var text = raw.Length <= MaxChars * 4
             ? line.Message.GetString()!
             : Encoding.UTF8.GetString(raw[..(MaxChars * 4)]); // escapes stay visible, as written
-        var shown = BrokerJson.Truncate(text, MaxChars);
+        // Made visible after the cut: a console logger prints messages raw, and a newline or escape sequence from a plugin
+        // would forge a host log line or act on the operator's terminal (the same notation as its stderr lines).
+        var shown = StderrText.Visible(BrokerJson.Truncate(text, MaxChars));
         Log.PluginLog(logger, line.Level, session.PluginId, shown);
         return default;
     }
