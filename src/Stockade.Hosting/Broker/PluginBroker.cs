@@ -207,10 +207,14 @@ internal sealed class PluginBroker : IJsonRpcHandler
             return; // summarised (or the worker is being ended): no log line or event per attempt either
         }
 
+        // Both may hold a plugin's words (a reported path, a key): logged and raised made visible, and advised only when
+        // nothing in them would act on a terminal or a shell it is pasted into.
         var by = layer == AuditLayer.Kernel ? "kernel" : "broker";
-        Log.Denied(Ports.Events.Logger, PluginId, permission, resource, by);
-        Ports.Events.Denied(permission is null
-            ? $"refused by the {by}: {resource}"
+        var shownPermission = permission is null ? null : StderrText.Visible(permission);
+        var shownResource = resource is null ? null : StderrText.Visible(resource);
+        Log.Denied(Ports.Events.Logger, PluginId, shownPermission, shownResource, by);
+        Ports.Events.Denied(permission is null || !ReferenceEquals(shownPermission, permission)
+            ? $"refused {shownPermission ?? ""}{(shownPermission is null ? "" : " ")}by the {by}: {shownResource}"
             : $"refused {permission} by the {by}; to allow it: {GrantAdvice.Command(PluginId, permission)}");
     }
 

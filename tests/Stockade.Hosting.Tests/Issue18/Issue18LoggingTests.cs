@@ -11,7 +11,8 @@ namespace Stockade.Hosting.Tests.Issue18;
 [Collection(Issue18Host.Collection)]
 public sealed class Issue18LoggingTests
 {
-    // A process plugin speaking the protocol: "log" sends host.log lines with the levels and categories it is given.
+    // A process plugin speaking the protocol: "log" sends host.log lines with the levels and categories it is given (or,
+    // for a line that names a "method", that notification).
     private const string Script = """
         #!/usr/bin/env python3
         import json, struct, sys
@@ -32,7 +33,7 @@ public sealed class Issue18LoggingTests
             elif method == "invoke":
                 lines = request["params"]["input"]["lines"]
                 for line in lines:
-                    send({"method": "host.log", "params": line})
+                    send({"method": line.pop("method", "host.log"), "params": line})
                 send({"id": request["id"], "result": len(lines)})
             else:
                 send({"id": request["id"], "error": {"code": -32601, "message": "unknown"}})
@@ -145,6 +146,53 @@ public sealed class Issue18LoggingTests
             "\\x1b]0;owned\\x07\\x1b[2J\\r\\u202eevil",
         ]);
         got.ShouldAllBe(t => !t.Any(c => char.IsControl(c) || c == '\u202e'));
+    }
+
+    /// <summary>
+    /// The same attack through a denial report: the path in <c>host.denial</c> is the plugin's word. It reaches the host's
+    /// log and the denied event made visible, and a path a terminal would act on earns no <c>stockade grant</c> advice
+    /// (advice is text a person copies into a shell).
+    /// </summary>
+    [Fact]
+    public async Task DenialReport_ControlTextInPath_LoggedVisible_NoGrantAdvice()
+    {
+        await using var h = Issue18Host.Create();
+        var dir = Path.Combine(h.World.Plugins, "t.pydeny");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), """
+            id: t.pydeny
+            name: deny
+            version: 1.0.0
+            runtime: process
+            entry: plugin.py
+            interpreter: /usr/bin/python3
+            timeouts: { init: 30s, call: 20s, hook: 5s }
+            resources: { memoryMb: 128, openFiles: 64 }
+            """);
+        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
+        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
+
+        object[] lines =
+        [
+            new { method = "host.denial", kind = "file", path = "/srv/x\n\u001b]0;owned\u0007' ; rm -rf ~ #", operation = "read", errno = 13 },
+            new { method = "host.denial", kind = "file", path = "/srv/plain.txt", operation = "read", errno = 13 },
+        ];
+        (await h.Host.InvokeAsync<int>("t.pydeny", "log", new { lines })).ShouldBe(2);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (h.Logs.Entries.Count(e => e.EventId.Id == 1006) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var logged = h.Logs.Entries.Where(e => e.EventId.Id == 1006).Select(e => (string)e.State.Single(p => p.Key == "Resource").Value!).ToList();
+        logged.ShouldBe(["/srv/x\\n\\x1b]0;owned\\x07' ; rm -rf ~ #", "/srv/plain.txt"]);
+
+        var denied = h.Events.Where(e => e.PluginId == "t.pydeny" && e.Kind == PluginEventKind.PermissionDenied).Select(e => e.Message).ToList();
+        denied.Count.ShouldBe(2);
+        denied.ShouldAllBe(m => !m.Any(char.IsControl));
+        denied[0].ShouldNotContain("stockade grant");
+        denied[1].ShouldContain("stockade grant t.pydeny file:read=/srv/plain.txt");
     }
 
     private static string Text(LogEntry e) => (string)e.State.Single(p => p.Key == "Message").Value!;

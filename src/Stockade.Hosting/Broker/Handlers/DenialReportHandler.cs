@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Stockade.Core.Audit;
 using Stockade.Hosting.Broker.Pipeline;
+using Stockade.Hosting.Workers;
 using Stockade.Protocol;
 
 namespace Stockade.Hosting.Broker.Handlers;
@@ -30,7 +31,8 @@ internal sealed class DenialReportHandler : IBrokerHandler
             "read" or "list" => AuditActions.FileRead,
             _ => p.Kind == "file" ? AuditActions.FileRead : AuditActions.SyscallBlocked,
         };
-        var permission = p.Kind == "file" && path is not null && path.StartsWith('/')
+        // A path a terminal would act on is named (made visible) but earns no grant advice: advice is copied into a shell.
+        var permission = p.Kind == "file" && path is not null && path.StartsWith('/') && ReferenceEquals(StderrText.Visible(path), path)
             ? $"file:{(operation is "write" or "delete" ? operation : "read")}={path}"
             : null;
         return new BrokerCall
