@@ -139,7 +139,7 @@ internal static class DispatchTableEmitter
     {
         var asynchronous = served.Shape is not (ReturnShape.Void or ReturnShape.Value);
         code.AppendLine();
-        code.AppendLine($"        // {served.WireName.Replace("\n", " ")} -> {served.Method.ToDisplayString()}");
+        code.AppendLine($"        // {Generators.Emit.Literal(served.WireName)} -> {served.Method.ToDisplayString()}");
         code.AppendLine($"        private static {(asynchronous ? "async " : string.Empty)}global::System.Threading.Tasks.ValueTask<{Element}?> {entry}({Ns}.IPlugin plugin, {Element}? input, global::System.Threading.CancellationToken cancellationToken)");
         code.AppendLine("        {");
         var arguments = new List<string>();
