@@ -43,6 +43,45 @@ internal sealed class PluginDispatcher
             }
         }
 
+        // Contract methods: the wire name is declared on the [PluginContract] interface (the class's implementation need
+        // not repeat it); invoking the interface's method dispatches to the implementation, explicit ones included.
+        foreach (var contract in pluginType.GetInterfaces())
+        {
+            if (contract.GetCustomAttribute<PluginContractAttribute>() is null)
+            {
+                continue;
+            }
+
+            var map = pluginType.GetInterfaceMap(contract);
+            for (var i = 0; i < map.InterfaceMethods.Length; i++)
+            {
+                var declared = map.InterfaceMethods[i];
+                if (declared.GetCustomAttribute<PluginMethodAttribute>() is not { } exposed)
+                {
+                    continue;
+                }
+
+                // The implementation carries the same name itself: one entry, already added.
+                if (map.TargetMethods[i].GetCustomAttribute<PluginMethodAttribute>() is { } own && own.Name == exposed.Name)
+                {
+                    continue;
+                }
+
+                var created = PluginMethod.TryCreate(exposed.Name, declared, out error);
+                if (created is null)
+                {
+                    error = $"plugin type '{pluginType.FullName}': {error}";
+                    return null;
+                }
+
+                if (string.IsNullOrWhiteSpace(exposed.Name) || !methods.TryAdd(exposed.Name, created))
+                {
+                    error = $"plugin type '{pluginType.FullName}': method name '{exposed.Name}' is empty or used twice";
+                    return null;
+                }
+            }
+        }
+
         return new PluginDispatcher(methods, hooks);
     }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Stockade.Plugin;
+using Stockade.Plugin.Generated;
 
 namespace Stockade.Worker;
 
@@ -55,7 +56,19 @@ internal static class PluginLoader
             return LoadedPlugin.Failed(newer);
         }
 
-        var type = FindPluginType(assembly, arguments.TypeName, out var error);
+        // A table generated at build time names its plugin class: no search of the exported types, no reflection over
+        // the methods. Without one (a plugin built without the generator), the class is found and dispatched by reflection.
+        if (GeneratedTable(assembly, arguments.TypeName, out var error) is { } generated)
+        {
+            return Create(generated);
+        }
+
+        if (error is not null)
+        {
+            return LoadedPlugin.Failed(error);
+        }
+
+        var type = FindPluginType(assembly, arguments.TypeName, out error);
         if (type is null)
         {
             return LoadedPlugin.Failed(error!);
@@ -66,20 +79,67 @@ internal static class PluginLoader
             return LoadedPlugin.Failed($"plugin type '{type.FullName}' needs a public parameterless constructor");
         }
 
-        var dispatcher = PluginDispatcher.Create(type, out error);
-        if (dispatcher is null)
+        var table = ReflectionDispatchTable.Create(type, out error);
+        return table is null ? LoadedPlugin.Failed(error!) : Create(table);
+    }
+
+    private static LoadedPlugin Create(IPluginDispatchTable table)
+    {
+        try
         {
-            return LoadedPlugin.Failed(error!);
+            return new LoadedPlugin(table.CreatePlugin(), table, null);
+        }
+        catch (Exception e)
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            return LoadedPlugin.Failed($"the constructor of '{table.PluginType.FullName}' threw {cause.GetType().Name}: {cause.Message}");
+        }
+    }
+
+    // The generated table of the plugin class, when the assembly names one ([assembly: PluginDispatchTable]) for the
+    // class plugin.yaml chose (or for its only class). Null with no error when there is none: reflection takes over.
+    internal static IPluginDispatchTable? GeneratedTable(Assembly assembly, string? typeName, out string? error)
+    {
+        error = null;
+        PluginDispatchTableAttribute? chosen = null;
+        var count = 0;
+        foreach (var attribute in assembly.GetCustomAttributes<PluginDispatchTableAttribute>())
+        {
+            count++;
+            if (typeName is null ? count == 1 : string.Equals(attribute.PluginType.FullName, typeName, StringComparison.Ordinal))
+            {
+                chosen = attribute;
+            }
+        }
+
+        // Several plugin classes and no choice: the reflection path reports the ambiguity with the names to choose from.
+        if (chosen is null || (typeName is null && count > 1))
+        {
+            return null;
+        }
+
+        if (!IsPluginType(chosen.PluginType) || !typeof(IPluginDispatchTable).IsAssignableFrom(chosen.TableType) || chosen.TableType.GetConstructor(Type.EmptyTypes) is null)
+        {
+            error = $"the dispatch table '{chosen.TableType.FullName}' of '{chosen.PluginType.FullName}' is not a usable generated table; rebuild the plugin with the Stockade.Plugin package's generator";
+            return null;
         }
 
         try
         {
-            return new LoadedPlugin((IPlugin)Activator.CreateInstance(type)!, dispatcher, null);
+            var table = (IPluginDispatchTable)Activator.CreateInstance(chosen.TableType)!;
+            if (table.PluginType != chosen.PluginType)
+            {
+                error = $"the dispatch table '{chosen.TableType.FullName}' serves '{table.PluginType.FullName}', not '{chosen.PluginType.FullName}'; rebuild the plugin";
+                return null;
+            }
+
+            return table;
         }
         catch (TargetInvocationException e)
         {
             var cause = e.InnerException ?? e;
-            return LoadedPlugin.Failed($"the constructor of '{type.FullName}' threw {cause.GetType().Name}: {cause.Message}");
+            error = $"the dispatch table of '{chosen.PluginType.FullName}' failed to start ({cause.GetType().Name}: {cause.Message}); rebuild the plugin";
+            return null;
         }
     }
 

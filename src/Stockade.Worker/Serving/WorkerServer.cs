@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Stockade.Plugin;
+using Stockade.Plugin.Generated;
 using Stockade.Protocol;
 
 namespace Stockade.Worker;
@@ -11,12 +12,13 @@ internal sealed class WorkerServer : IJsonRpcHandler
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
 
     private readonly IPlugin _plugin;
-    private readonly PluginDispatcher _dispatcher;
+    private readonly IPluginDispatchTable _dispatcher;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonRpcPeer? _peer;
+    private LoadedPlugin? _loaded;
     private int _initialized;
 
-    private WorkerServer(IPlugin plugin, PluginDispatcher dispatcher)
+    private WorkerServer(IPlugin plugin, IPluginDispatchTable dispatcher)
     {
         _plugin = plugin;
         _dispatcher = dispatcher;
@@ -24,7 +26,8 @@ internal sealed class WorkerServer : IJsonRpcHandler
 
     public static async Task<int> RunAsync(LoadedPlugin loaded, Stream input, Stream output)
     {
-        var server = new WorkerServer(loaded.Plugin!, loaded.Dispatcher!);
+        var server = new WorkerServer(loaded.Plugin!, loaded.Table!);
+        server._loaded = loaded;
         var peer = new JsonRpcPeer(input, output, ProtocolLimits.Default, server);
         server._peer = peer;
         // The worker serves this one peer: blocking reads on its own threads wake one thread per frame and need neither
@@ -82,11 +85,11 @@ internal sealed class WorkerServer : IJsonRpcHandler
         // Off the path of this answer (a pool thread, while the answer is written): what the first call would otherwise
         // build inside it — the console writer, the serializer's metadata of the plugin's types, the methods' code. Moved
         // out of the start-up path, it landed in the first call, which is what a prewarmed spare is kept ready for.
-        ThreadPool.UnsafeQueueUserWorkItem(static dispatcher =>
+        ThreadPool.UnsafeQueueUserWorkItem(static loaded =>
         {
             ProtocolStreams.PrepareConsole();
-            dispatcher.PrepareAll();
-        }, _dispatcher, preferLocal: false);
+            loaded?.Prepare();
+        }, _loaded, preferLocal: false);
         return WorkerMessages.WriteInitializeResult(result);
     }
 
@@ -98,7 +101,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
         return CallPluginAsync(() =>
         {
             using var trace = WorkerTrace.Continue(parameters.TraceParent, parameters.TraceState); // Activity.Current in the plugin: the host's call span
-            return method.InvokeAsync(_plugin, parameters.Input, cancellationToken);
+            return method(_plugin, parameters.Input, cancellationToken);
         }, cancellationToken);
     }
 
@@ -110,7 +113,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
         return CallPluginAsync(() =>
         {
             using var trace = WorkerTrace.Continue(parameters.TraceParent, parameters.TraceState);
-            return hook.InvokeAsync(_plugin, parameters.Payload, cancellationToken);
+            return hook(_plugin, parameters.Payload, cancellationToken);
         }, cancellationToken);
     }
 
@@ -142,6 +145,11 @@ internal sealed class WorkerServer : IJsonRpcHandler
         try
         {
             return await call().ConfigureAwait(false);
+        }
+        catch (PluginInputException e)
+        {
+            // Generated dispatch (or the plugin itself) says the input does not fit: the caller's error, not a plugin fault.
+            throw new RpcException(RpcErrorCode.InvalidParams, e.Message);
         }
         catch (Exception e) when (IsPluginFault(e, cancellationToken))
         {
