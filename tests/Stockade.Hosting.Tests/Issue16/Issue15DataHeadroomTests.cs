@@ -69,6 +69,24 @@ public sealed class Issue15DataHeadroomTests
         await Issue16.KillIsNamedAsync(w, events, "t.native", error, "memory", MemoryMb);
     }
 
+    /// <summary>
+    /// Checks that the kernel holds <paramref name="pid"/> at <paramref name="memoryMb"/>: its memory cgroup's limit
+    /// where one holds it (with RLIMIT_DATA at the table's headroom), else RLIMIT_DATA itself.
+    /// </summary>
+    internal static void MemoryLimitIsApplied(int pid, int memoryMb)
+    {
+        var bytes = memoryMb * MiB;
+        var cgroup = MemoryCgroupLimit(pid);
+        var held = cgroup is long c && c <= bytes;
+        if (held)
+        {
+            cgroup.ShouldBe(bytes, $"the memory cgroup of worker {pid}");
+        }
+
+        var expected = ResourceLimitTable.Rlimits(ResourceLimits.Default with { MemoryMb = memoryMb }, held).Single(r => r.Limit == ResourceLimitTable.Memory).KernelValue;
+        DataLimit(pid).ShouldBe(expected.ShouldNotBeNull(), $"RLIMIT_DATA of worker {pid} at memoryMb {memoryMb} ({(held ? "held by a memory cgroup" : "no memory cgroup")})");
+    }
+
     // The soft limit in bytes of "Max data size" in /proc/<pid>/limits (soft = hard is the table test's business).
     private static long DataLimit(int pid)
     {
