@@ -49,6 +49,31 @@ public sealed class Issue15DataHeadroomTests
         killed.Message.ShouldNotContain("/proc", Case.Sensitive, $"the verdict rests on a /proc sample: {killed.Message}");
     }
 
+    /// <summary>
+    /// The headroom is enough: a .NET worker's data segment at rest (the runtime's reservations, which scale with the
+    /// GC heap limit) plus its whole memory limit still fit under RLIMIT_DATA, so memory used up to the cgroup's limit is
+    /// never refused by the rlimit first, at a small, the default and a large limit.
+    /// </summary>
+    [Issue16CgroupTheory]
+    [InlineData(128)]
+    [InlineData(512)]
+    [InlineData(4096)]
+    public async Task DataSegmentAtRest_PlusTheWholeLimit_FitsUnderTheHeadroom(int memoryMb)
+    {
+        await using var w = new Issue15World(null, Issue16.Configure);
+        var folder = Issue16.CSharp(w.World, "t.rest", $"{{ memoryMb: {memoryMb}, openFiles: 128 }}");
+        var plugin = await w.Host.LoadAsync(folder, new PluginLoadOptions { Level = "sandboxed" });
+        var pid = plugin.ProcessId.ShouldNotBeNull();
+        (await w.Host.InvokeAsync("t.rest", "ping")).GetString().ShouldBe("pong");
+        MemoryLimitIsApplied(pid, memoryMb);
+
+        var dataKb = File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmData:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var atRest = long.Parse(dataKb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        (atRest + (memoryMb * MiB)).ShouldBeLessThanOrEqualTo(DataLimit(pid),
+            $"at memoryMb {memoryMb} the data segment at rest is {atRest / MiB} MiB: with the whole limit used it would pass RLIMIT_DATA ({DataLimit(pid) / MiB} MiB) before the cgroup");
+    }
+
     [Fact]
     public async Task NativeHog_WithoutACgroup_Uid65534_RlimitDataIsTheManifestsFigure_AndStopsIt()
     {
