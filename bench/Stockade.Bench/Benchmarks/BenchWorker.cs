@@ -68,7 +68,7 @@ internal sealed class BenchWorker : IAsyncDisposable
             Landlock = true,
             Seccomp = true,
             Namespaces = false,
-            MemoryMb = 512,
+            Resources = Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 512 },
         };
         return (request, root);
     }

@@ -48,6 +48,15 @@ public sealed record ResourceLimitDefinition
     /// <summary>Multiplier from the manifest unit to the kernel's (bytes for MiB).</summary>
     public long KernelScale { get; init; } = 1;
 
+    /// <summary>
+    /// The <see cref="Rlimit"/> value (kernel unit) when a memory cgroup holds the worker, from the value without one;
+    /// null when it is the same. The memory row gives RLIMIT_DATA headroom there: the data segment counts a runtime's
+    /// reservations (about 150 MB for a .NET worker at rest), so at the manifest's figure it would refuse native
+    /// allocations long before the cgroup, which counts memory used, is reached, and the kill would be judged from a
+    /// <c>/proc</c> sample instead of the cgroup's own counters.
+    /// </summary>
+    public Func<long, long>? KernelValueUnderMemoryCgroup { get; init; }
+
     /// <summary>The watchdog resource that samples it (a <c>WatchdogResource</c> name), or null when the watchdog does not.</summary>
     public string? Watchdog { get; init; }
 

@@ -15,7 +15,8 @@ public static class ResourceLimitTable
     {
         Key = "memoryMb", Floor = 128, Maximum = 65_536, FloorHint = "the .NET runtime aborts at start below 128 MB of RLIMIT_DATA (64 MB was measured to crash, 128 MB to run); use 128 or more", Write = (l, v) => l with { MemoryMb = v }, Unit = "MiB", Default = ResourceLimits.Default.MemoryMb, Read = l => l.MemoryMb,
         Rlimit = "RLIMIT_DATA", ProcLimitsName = "Max data size", KernelScale = MiB, Watchdog = "Memory", WatchdogScale = MiB,
-        Description = "memory: RLIMIT_DATA and DOTNET_GCHeapHardLimit in the worker; the watchdog kills at the limit (shared memory included)",
+        KernelValueUnderMemoryCgroup = DataUnderMemoryCgroup,
+        Description = "memory: RLIMIT_DATA and DOTNET_GCHeapHardLimit in the worker (RLIMIT_DATA with headroom when a memory cgroup holds it, so the cgroup binds); the watchdog kills at the limit (shared memory included)",
     };
 
     /// <summary>Sustained CPU in percent of one core: the watchdog's soft limit (warn, throttle, kill).</summary>
@@ -81,12 +82,27 @@ public static class ResourceLimitTable
     /// <summary>Every row, in manifest order.</summary>
     public static IReadOnlyList<ResourceLimitDefinition> All { get; } = [Memory, CpuPercent, CpuTime, OpenFiles, Threads, Disk, MaxFile, Processes];
 
-    /// <summary>The rows enforced by an rlimit, with the kernel value (soft = hard) for <paramref name="limits"/>; null for unlimited.</summary>
-    public static IEnumerable<(ResourceLimitDefinition Limit, long? KernelValue)> Rlimits(ResourceLimits limits)
+    /// <summary>
+    /// The rows enforced by an rlimit, with the kernel value (soft = hard) for <paramref name="limits"/>; null for
+    /// unlimited. With <paramref name="memoryCgroup"/> (a memory cgroup holds the worker at <see cref="Memory"/>'s
+    /// limit), a row's <see cref="ResourceLimitDefinition.KernelValueUnderMemoryCgroup"/> applies.
+    /// </summary>
+    public static IEnumerable<(ResourceLimitDefinition Limit, long? KernelValue)> Rlimits(ResourceLimits limits, bool memoryCgroup = false)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        return All.Where(d => d.Rlimit is not null).Select(d => (d, d.Read(limits) is int v ? v * d.KernelScale : (long?)null));
+        return All.Where(d => d.Rlimit is not null).Select(d => (d, d.Read(limits) is int v ? KernelValue(d, v * d.KernelScale, memoryCgroup) : (long?)null));
     }
+
+    /// <summary>
+    /// RLIMIT_DATA when a memory cgroup holds the worker: the limit plus as much again (at least 256 MiB), so a runtime's
+    /// reservations (a .NET worker's data segment is about 150 MB at rest, PROT_NONE reservations aside) fit beside
+    /// memory used up to the cgroup's limit; the cgroup binds first and its counters name the kill. Still a bound of its
+    /// own should the cgroup be changed under the worker.
+    /// </summary>
+    private static long DataUnderMemoryCgroup(long memoryBytes) => memoryBytes + Math.Max(memoryBytes, 256 * MiB);
+
+    private static long KernelValue(ResourceLimitDefinition limit, long value, bool memoryCgroup) =>
+        memoryCgroup && limit.KernelValueUnderMemoryCgroup is { } under ? under(value) : value;
 
     /// <summary>The rows the watchdog samples, with the value it watches for <paramref name="limits"/> (bytes, percent, seconds or a count); null for unwatched.</summary>
     public static IEnumerable<(ResourceLimitDefinition Limit, long? Value)> Watched(ResourceLimits limits)

@@ -77,11 +77,12 @@ internal sealed class PluginBroker : IJsonRpcHandler
     internal bool IsGranted(string permissionText)
     {
         var grants = Ports.Grants;
-        if (!Permission.TryParse(permissionText, grants.Catalog, out var permission, out _))
+        if (Parse(permissionText, grants.Catalog) is not { } permission)
         {
             return false;
         }
 
+        // Always against the policy in force now: only the parse is remembered, never a decision.
         if (grants.CurrentPolicy().Check(permission).IsGranted)
         {
             return true;
@@ -96,6 +97,36 @@ internal sealed class PluginBroker : IJsonRpcHandler
         }
 
         return false;
+    }
+
+    // The permissions this worker's calls needed most recently, parsed: a worker calls the same few again and again, and
+    // parsing one (about 800 bytes and most of a brokered call's cost) gives the same result for the same text and
+    // catalog. A few slots, replaced in turn, so a worker that varies its text (one URL host after another) costs a few
+    // string comparisons and holds nothing more. Each slot is one immutable entry, read and written whole.
+    private readonly ParsedPermission?[] _parsed = new ParsedPermission?[ParsedSlots];
+    private int _parsedNext;
+    private const int ParsedSlots = 8;
+
+    private sealed record ParsedPermission(string Text, PermissionCatalog Catalog, Permission Permission);
+
+    private Permission? Parse(string text, PermissionCatalog catalog)
+    {
+        for (var i = 0; i < _parsed.Length; i++)
+        {
+            if (Volatile.Read(ref _parsed[i]) is { } known
+                && ReferenceEquals(known.Catalog, catalog) && string.Equals(known.Text, text, StringComparison.Ordinal))
+            {
+                return known.Permission;
+            }
+        }
+
+        if (!Permission.TryParse(text, catalog, out var permission, out _))
+        {
+            return null; // a refusal is rare and says nothing about the next call: not remembered
+        }
+
+        Volatile.Write(ref _parsed[(Interlocked.Increment(ref _parsedNext) & int.MaxValue) % ParsedSlots], new ParsedPermission(text, catalog, permission));
+        return permission;
     }
 
     /// <summary>Grants <paramref name="permission"/> for this worker's lifetime (a person answered a request).</summary>

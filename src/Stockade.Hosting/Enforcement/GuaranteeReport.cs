@@ -128,7 +128,7 @@ public static class GuaranteeReport
         {
             Layer = EnforcementLayer.Kernel,
             Mechanism = v1
-                ? "memory cgroup v1 (memory.limit_in_bytes, memsw too where swap is accounted): private and shared memory and page cache all count; at the limit the kernel reclaims, then its OOM killer ends the worker. Rungs: warn at 80 % (watchdog, from the cgroup's own figure), kill at the limit (kernel); v1 has no throttle rung for memory. RLIMIT_DATA + DOTNET_GCHeapHardLimit still turn most private overuse into a catchable error first"
+                ? "memory cgroup v1 (memory.limit_in_bytes, memsw too where swap is accounted): private and shared memory and page cache all count; at the limit the kernel reclaims, then its OOM killer ends the worker. Rungs: warn at 80 % (watchdog, from the cgroup's own figure), kill at the limit (kernel); v1 has no throttle rung for memory. DOTNET_GCHeapHardLimit still turns managed overuse into a catchable error first; RLIMIT_DATA has headroom here (it counts the runtime's reservations), so native allocations meet the cgroup"
                 : "memory cgroup v2 (memory.max; memory.high at 90 % makes the kernel reclaim and slow the worker first): private and shared memory and page cache all count. Rungs: warn at 80 % (watchdog), throttle at memory.high (kernel), kill at memory.max (kernel OOM killer)",
         });
         Replace("CPU ≤", g => g with

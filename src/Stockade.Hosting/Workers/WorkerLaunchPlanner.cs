@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Stockade.Core.Manifest;
 using Stockade.Linux.Cgroups;
 using Stockade.Linux.Landlock;
 using Stockade.Linux.Launch;
@@ -53,7 +54,7 @@ internal static class WorkerLaunchPlanner
 
         try
         {
-            return new WorkerLaunchPlan(Plan(request, runtime, hostPid, cgroup?.ProcsFiles ?? []), cgroup);
+            return new WorkerLaunchPlan(Plan(request, runtime, hostPid, cgroup?.ProcsFiles ?? [], HoldsMemory(cgroup, request.CgroupLimits)), cgroup);
         }
         catch
         {
@@ -62,9 +63,23 @@ internal static class WorkerLaunchPlanner
         }
     }
 
-    public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid, IReadOnlyList<string>? cgroupProcsFiles = null)
+    /// <summary>
+    /// True when the kernel shows <paramref name="cgroup"/>'s memory limit in force at the limit asked for (or lower):
+    /// only then does the worker's RLIMIT_DATA get headroom (<see cref="ResourceLimitTable.Rlimits"/>). A cgroup without
+    /// a memory controller, or one whose limit did not take, leaves RLIMIT_DATA at the manifest's figure.
+    /// </summary>
+    internal static bool HoldsMemory(IWorkerCgroup? cgroup, CgroupLimits? limits) =>
+        cgroup is not null && limits?.MemoryBytes is long asked
+        && cgroup.ReadCounters().MemoryLimitBytes is long inForce && inForce > 0 && inForce <= asked;
+
+    /// <param name="request">What to start.</param>
+    /// <param name="runtime">Where the launcher and the worker are.</param>
+    /// <param name="hostPid">The host's pid (the launcher checks it is its parent).</param>
+    /// <param name="cgroupProcsFiles">The worker cgroup's <c>cgroup.procs</c> files the launcher joins.</param>
+    /// <param name="memoryCgroup">A memory cgroup holds the worker at its limit (<see cref="HoldsMemory"/>).</param>
+    public static ProcessStartInfo Plan(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid, IReadOnlyList<string>? cgroupProcsFiles = null, bool memoryCgroup = false)
     {
-        var spec = BuildSpec(request, runtime, hostPid);
+        var spec = BuildSpec(request, runtime, hostPid, memoryCgroup);
         spec.CgroupProcsFiles = cgroupProcsFiles ?? [];
         var info = new ProcessStartInfo { WorkingDirectory = request.TempDirectory };
         if (request.Namespaces)
@@ -108,7 +123,7 @@ internal static class WorkerLaunchPlanner
         return info;
     }
 
-    internal static LaunchSpec BuildSpec(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid)
+    internal static LaunchSpec BuildSpec(WorkerLaunchRequest request, WorkerRuntime runtime, int hostPid, bool memoryCgroup = false)
     {
         string executable;
         var argv = new List<string>();
@@ -148,14 +163,7 @@ internal static class WorkerLaunchPlanner
             Executable = executable,
             Arguments = argv,
             WorkingDirectory = request.TempDirectory,
-            Rlimits = new LaunchRlimits
-            {
-                OpenFiles = request.OpenFiles,
-                FileSizeBytes = (long)request.MaxFileMb * 1024 * 1024,
-                DataBytes = (long)request.MemoryMb * 1024 * 1024,
-                CpuSeconds = request.CpuTimeSeconds,
-                CoreBytes = 0,
-            },
+            Rlimits = Rlimits(request.Resources, memoryCgroup),
             NoNewPrivileges = true,
             Landlock = request.Landlock ? BuildLandlock(request, runtime, executable) : null,
 
@@ -177,6 +185,21 @@ internal static class WorkerLaunchPlanner
             ReportFd = request.KernelReportFd,
             InheritFds = request.KernelReportFd is int report && request.IsDotnet ? [0, 1, 2, report] : [0, 1, 2],
         };
+    }
+
+    /// <summary>
+    /// The launcher's rlimits, one per rlimit row of the resource-limit table (an unlimited row is inherited), and no
+    /// core dumps (a dump would write the worker's memory, secrets included, where the plugin may read it).
+    /// </summary>
+    internal static LaunchRlimits Rlimits(ResourceLimits resources, bool memoryCgroup)
+    {
+        var rlimits = new LaunchRlimits { CoreBytes = 0 };
+        foreach (var (limit, value) in ResourceLimitTable.Rlimits(resources, memoryCgroup))
+        {
+            rlimits.Set(limit.Rlimit!, value);
+        }
+
+        return rlimits;
     }
 
     private static LaunchLandlock BuildLandlock(WorkerLaunchRequest request, WorkerRuntime runtime, string executable)
@@ -294,9 +317,10 @@ internal static class WorkerLaunchPlanner
             env["DOTNET_LTTng"] = "0";
             env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
-            // The GC heap gets about two thirds of RLIMIT_DATA so managed code sees a catchable
-            // OutOfMemoryException before the kernel refuses native allocations.
-            var heap = (long)request.MemoryMb * 1024 * 1024 * 2 / 3;
+            // The GC heap gets about two thirds of the memory limit so managed code sees a catchable
+            // OutOfMemoryException before the kernel refuses native allocations (RLIMIT_DATA, or the memory
+            // cgroup when one holds the worker: RLIMIT_DATA then has headroom, ResourceLimitTable.Rlimits).
+            var heap = (long)request.Resources.MemoryMb * 1024 * 1024 * 2 / 3;
             env["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
             if (request.KernelReportFd is int report)
             {

@@ -33,13 +33,8 @@ internal sealed record WorkerLaunchRequest
 
     public bool Namespaces { get; init; }
 
-    public int MemoryMb { get; init; } = 512;
-
-    public int OpenFiles { get; init; } = 256;
-
-    public int MaxFileMb { get; init; } = 100;
-
-    public int? CpuTimeSeconds { get; init; }
+    /// <summary>The worker's resource limits; the planner applies their rlimit rows through <see cref="Core.Manifest.ResourceLimitTable"/>.</summary>
+    public Core.Manifest.ResourceLimits Resources { get; init; } = Core.Manifest.ResourceLimits.Default;
 
     /// <summary>Granted environment variables (name → value); nothing else reaches the worker.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();

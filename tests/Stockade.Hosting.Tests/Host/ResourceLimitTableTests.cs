@@ -46,7 +46,21 @@ public sealed partial class ResourceLimitTableTests : HostWorldTest
         var pid = plugin.ProcessId.ShouldNotBeNull();
         var limits = File.ReadAllLines($"/proc/{pid}/limits");
 
-        foreach (var (limit, expected) in ResourceLimitTable.Rlimits(plugin.Policy.Resources))
+        // Where a memory cgroup holds the worker at its limit (as the kernel shows it), RLIMIT_DATA has the table's
+        // headroom so the cgroup binds first (issue 16's residual); without one, every rlimit is the manifest's figure.
+        var memoryMb = plugin.Policy.Resources.MemoryMb;
+        var heldByCgroup = Issue16.Issue15DataHeadroomTests.MemoryCgroupLimit(pid) is long cgroupLimit && cgroupLimit <= memoryMb * 1024L * 1024;
+        var data = ResourceLimitTable.Rlimits(plugin.Policy.Resources, heldByCgroup).Single(r => r.Limit == ResourceLimitTable.Memory).KernelValue;
+        if (heldByCgroup)
+        {
+            data.ShouldNotBeNull().ShouldBeGreaterThan(memoryMb * 1024L * 1024, "RLIMIT_DATA under a memory cgroup has headroom");
+        }
+        else
+        {
+            data.ShouldBe(memoryMb * 1024L * 1024);
+        }
+
+        foreach (var (limit, expected) in ResourceLimitTable.Rlimits(plugin.Policy.Resources, heldByCgroup))
         {
             var line = limits.Single(l => l.StartsWith(limit.ProcLimitsName!, StringComparison.Ordinal));
             var match = Columns().Match(line[limit.ProcLimitsName!.Length..]);
@@ -74,6 +88,25 @@ public sealed partial class ResourceLimitTableTests : HostWorldTest
 
         // The exec row: nothing can be started without subprocess granted (the fork bomb starts nothing).
         (await Host.InvokeAsync(Id, "forkBomb")).GetProperty("count").GetInt64().ShouldBe(0);
+    }
+
+    [Fact]
+    public void Planner_SetsOneRlimitPerTableRow_FromTheTableAlone()
+    {
+        var resources = new ResourceLimits { MemoryMb = 300, CpuTimeSeconds = 500, OpenFiles = 160, MaxFileMb = 24 };
+        foreach (var memoryCgroup in new[] { false, true })
+        {
+            var planned = Stockade.Hosting.Workers.WorkerLaunchPlanner.Rlimits(resources, memoryCgroup);
+            var set = typeof(Stockade.Linux.Launch.LaunchRlimits).GetProperties().Where(p => p.PropertyType == typeof(long?))
+                .Select(p => (Name: p.Name, Value: (long?)p.GetValue(planned))).Where(p => p.Value is not null).ToList();
+            var table = ResourceLimitTable.Rlimits(resources, memoryCgroup).Select(r => r.KernelValue).ToList();
+
+            // Every row's value is set, and nothing else but the core dump ban.
+            set.Select(p => p.Value).Order().ShouldBe(table.Append(0L).Order(), $"memory cgroup {memoryCgroup}: {string.Join(", ", set)}");
+            planned.DataBytes.ShouldBe(memoryCgroup ? 300L * 1024 * 1024 + 300L * 1024 * 1024 : 300L * 1024 * 1024);
+        }
+
+        Should.Throw<ArgumentException>(() => new Stockade.Linux.Launch.LaunchRlimits().Set("RLIMIT_MEMLOCK", 1)).Message.ShouldContain("RLIMIT_MEMLOCK");
     }
 
     private static string Manifest(string resources) => $$"""

@@ -50,7 +50,7 @@ public sealed class Issue16HostLimitsHostTests : IDisposable
         plugin.Policy.Resources.OpenFiles.ShouldBe(200);
         plugin.Policy.Resources.MaxFileMb.ShouldBe(32);
         var limits = File.ReadAllLines($"/proc/{plugin.ProcessId.ShouldNotBeNull()}/limits");
-        limits.ShouldContain(l => l.StartsWith("Max data size", StringComparison.Ordinal) && l.Contains((300L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        Issue15DataHeadroomTests.MemoryLimitIsApplied(plugin.ProcessId.ShouldNotBeNull(), 300);
         limits.ShouldContain(l => l.StartsWith("Max open files", StringComparison.Ordinal) && l.Contains(" 200 ", StringComparison.Ordinal));
         limits.ShouldContain(l => l.StartsWith("Max file size", StringComparison.Ordinal) && l.Contains((32L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
         var clamped = new AuditReader(host.Home.AuditDirectory).Query(new AuditQuery()).Single(r => r.Plugin == "t.defaults" && r.Action == AuditActions.ValidationWarning);

@@ -52,7 +52,7 @@ public sealed class Issue16StricterRestartTests : IDisposable
         first.Limits.OpenFiles.ShouldBe(128);
         first.Limits.DiskMb.ShouldBe(16, "disk is never lowered: the data outlives the worker");
         first.Message.ShouldContain("after limit:memory");
-        DataLimitOf(host, id).ShouldBe(256L << 20);
+        MemoryLimitOf(host, id, 256);
         var record = Records(host, id, AuditActions.PluginRestarted).Last();
         record.Details["memoryMb"].ShouldBe("256");
         record.Details["after"].ShouldBe("limit:memory");
@@ -63,7 +63,7 @@ public sealed class Issue16StricterRestartTests : IDisposable
         (await Should.ThrowAsync<PluginKilledException>(() => host.InvokeAsync(id, "grow", grow))).Resource.ShouldBe("memory");
         (await host.InvokeAsync(id, "ping")).GetString().ShouldBe("pong");
         events.Last(e => e.PluginId == id && e.Kind == PluginEventKind.Restarted).Limits.ShouldNotBeNull().MemoryMb.ShouldBe(ResourceLimitTable.Memory.Floor);
-        DataLimitOf(host, id).ShouldBe((long)ResourceLimitTable.Memory.Floor << 20);
+        MemoryLimitOf(host, id, ResourceLimitTable.Memory.Floor);
         Records(host, id, AuditActions.PluginRestarted).Last().Details["memoryMb"].ShouldBe("128");
 
         // 3. Killed a third time: two restarts were allowed, so the plugin is disabled, recorded and announced.
@@ -145,15 +145,12 @@ public sealed class Issue16StricterRestartTests : IDisposable
         policy.Granted.Select(p => p.ToString()).ShouldNotContain("network:request=api.example.com:443");
         policy.Resources.MemoryMb.ShouldBe(256, "the grant change gave the plugin its full memory back after a memory kill");
         (await host.InvokeAsync(id, "ping")).GetString().ShouldBe("pong");
-        DataLimitOf(host, id).ShouldBe(256L << 20);
+        MemoryLimitOf(host, id, 256);
     }
 
-    private static long DataLimitOf(PluginHost host, string id)
-    {
-        var pid = host.Plugins.Single(p => p.Id == id).ProcessId.ShouldNotBeNull();
-        var line = File.ReadLines($"/proc/{pid}/limits").Single(l => l.StartsWith("Max data size", StringComparison.Ordinal));
-        return long.Parse(line["Max data size".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    // The memory limit the kernel holds the worker at: RLIMIT_DATA, or its memory cgroup (RLIMIT_DATA then has headroom).
+    private static void MemoryLimitOf(PluginHost host, string id, int memoryMb) =>
+        Issue15DataHeadroomTests.MemoryLimitIsApplied(host.Plugins.Single(p => p.Id == id).ProcessId.ShouldNotBeNull(), memoryMb);
 
     private static List<AuditRecord> Records(PluginHost host, string id, string action) =>
         [.. new AuditReader(host.Home.AuditDirectory).Query(new AuditQuery()).Where(r => r.Action == action && r.Plugin == id)];
