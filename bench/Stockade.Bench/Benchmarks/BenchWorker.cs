@@ -25,6 +25,9 @@ internal sealed class BenchWorker : IAsyncDisposable
 
     public JsonRpcPeer Peer { get; }
 
+    /// <summary>The worker's pid: the launcher execs stage 2 in place, so the spawned process is the worker.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>STOCKADE_BENCH_VERBOSE=1 echoes the workers' stderr, to see where start-up time goes.</summary>
     private static bool Verbose { get; } = Environment.GetEnvironmentVariable("STOCKADE_BENCH_VERBOSE") == "1";
 

@@ -251,7 +251,7 @@ internal static class StartupBenchmark
         public ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
-    private static async Task<long> PlainChildFirstMessageAsync()
+    internal static async Task<long> PlainChildFirstMessageAsync()
     {
         var start = Stopwatch.GetTimestamp();
         using var child = BenchPaths.StartChild("first");
@@ -268,7 +268,7 @@ internal static class StartupBenchmark
         return elapsed;
     }
 
-    private static async Task<long> WorkerReadyAsync()
+    internal static async Task<long> WorkerReadyAsync()
     {
         var (info, root) = BenchWorker.Plan();
         var start = Stopwatch.GetTimestamp();
