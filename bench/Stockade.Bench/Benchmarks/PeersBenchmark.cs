@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Stockade.Bench.Harness;
+using Stockade.Hosting;
 using Wasmtime;
 
 namespace Stockade.Bench.Benchmarks;
@@ -45,8 +46,15 @@ internal static class PeersBenchmark
             report.Note($"plain NativeAOT child: missing at {BenchPaths.AotChildExecutable} (build the benchmark to publish it): not measured");
         }
 
+        var engineStart = Stopwatch.GetTimestamp();
         using var engine = new Engine();
+        var engineTicks = Stopwatch.GetTimestamp() - engineStart;
         using var compiled = Module.FromText(engine, "bench", Wat);
+        var aotPlugin = MemoryBenchmark.AotPluginKind(report) is null ? null : BenchPaths.AotPluginDirectory;
+        await using var jitHost = new HostedLoad(BenchPaths.HelloPluginDirectory);
+        await using var aotHost = aotPlugin is null ? null : new HostedLoad(aotPlugin);
+        var hostedJit = new Samples();
+        var hostedAot = new Samples();
         var plain = new Samples();
         var aot = new Samples();
         var worker = new Samples();
@@ -63,6 +71,8 @@ internal static class PeersBenchmark
             var b = bwrapRefusal is null ? await FirstMessageAsync(() => BwrapChild("first")).ConfigureAwait(false) : 0;
             var wi = WasmInstantiateAndCall(engine, compiled);
             var wc = WasmCompileInstantiateAndCall(engine);
+            var hj = await jitHost.LoadAsync().ConfigureAwait(false);
+            var ha = aotHost is null ? 0 : await aotHost.LoadAsync().ConfigureAwait(false);
             if (i < 0)
             {
                 continue;
@@ -73,6 +83,12 @@ internal static class PeersBenchmark
             rpc.AddTicks(r);
             wasmInstantiate.AddTicks(wi);
             wasmCompile.AddTicks(wc);
+            hostedJit.AddTicks(hj);
+            if (aotHost is not null)
+            {
+                hostedAot.AddTicks(ha);
+            }
+
             if (aotChild)
             {
                 aot.AddTicks(a);
@@ -91,6 +107,16 @@ internal static class PeersBenchmark
             Cold(report, "plain NativeAOT child first message p50 (reference)", aot, plain, baseline);
         }
 
+        Cold(report, "PluginHost.LoadAsync → ready p50 (hello-csharp, JIT, confined; manifest, analysis, policy, spawn, initialize)", hostedJit, plain, baseline);
+        if (aotHost is not null)
+        {
+            Cold(report, $"PluginHost.LoadAsync → ready p50 ({Path.GetFileName(Path.TrimEndingDirectorySeparator(aotPlugin!))}, NativeAOT, confined; the same path)", hostedAot, plain, baseline);
+            if (aotChild)
+            {
+                report.Note($"AOT plugin load / plain NativeAOT child first message = {Report.Num(hostedAot.Median / aot.Median, "F2")}×; AOT / JIT plugin load = {Report.Num(hostedAot.Median / hostedJit.Median, "F2")}×");
+            }
+        }
+
         Cold(report, "StreamJsonRpc child first answer p50 (spawn → ping answered, unconfined)", rpc, plain, baseline);
         if (bwrapRefusal is null)
         {
@@ -98,7 +124,7 @@ internal static class PeersBenchmark
         }
 
         Cold(report, "wasmtime instantiate + first call p50 (module compiled, in process)", wasmInstantiate, plain, baseline);
-        report.Note($"wasmtime compile (WAT) + instantiate + first call p50 {Report.Us(wasmCompile.Median)} (p99 {Report.Us(wasmCompile.P99)}); engine made once per process");
+        report.Note($"wasmtime compile (WAT) + instantiate + first call p50 {Report.Us(wasmCompile.Median)} (p99 {Report.Us(wasmCompile.P99)}); the engine, made once per process, took {Report.Us(engineTicks * 1_000_000.0 / Stopwatch.Frequency)}");
         report.Note($"cold p99: plain {Report.Us(plain.P99)}, worker {Report.Us(worker.P99)}, StreamJsonRpc {Report.Us(rpc.P99)}"
             + (aotChild ? $", NativeAOT child {Report.Us(aot.P99)}" : "") + (bwrapRefusal is null ? $", bubblewrap {Report.Us(bwrap.P99)}" : "")
             + $", wasm instantiate {Report.Us(wasmInstantiate.P99)} ({iterations} runs each)");
@@ -120,16 +146,19 @@ internal static class PeersBenchmark
         var wasm = WasmCalls(engine, compiled, calls);
         var baseline = $"raw pipe ping-pong p50 {Report.Us(raw.Median)}";
         report.Add(new Figure("invoke round trip p50 (echo, confined worker; same run)", Report.Us(invoke.Median), baseline,
-            Report.Num(invoke.Median / raw.Median, "F2") + "×", "—", true));
+            Ratio(invoke.Median / raw.Median), "—", true));
         report.Add(new Figure("StreamJsonRpc round trip p50 (echo, unconfined child)", Report.Us(rpc.Median), baseline,
-            Report.Num(rpc.Median / raw.Median, "F2") + "×", "—", true));
+            Ratio(rpc.Median / raw.Median), "—", true));
         report.Add(new Figure("wasmtime call p50 (echo of the same bytes through linear memory, in process)", Report.Us(wasm.Median), baseline,
-            Report.Num(wasm.Median / raw.Median, "F3") + "×", "—", true));
+            Ratio(wasm.Median / raw.Median), "—", true));
         report.Note($"round trips: Stockade invoke / StreamJsonRpc = {Report.Num(invoke.Median / rpc.Median, "F2")}×; p99 raw {Report.Us(raw.P99)}, invoke {Report.Us(invoke.P99)}, StreamJsonRpc {Report.Us(rpc.P99)}, wasm {Report.Us(wasm.P99)}");
     }
 
     private static void Cold(Report report, string name, Samples value, Samples plain, string baseline) =>
-        report.Add(new Figure(name, Report.Us(value.Median), baseline, Report.Num(value.Median / plain.Median, "F2") + "×", "—", true));
+        report.Add(new Figure(name, Report.Us(value.Median), baseline, Ratio(value.Median / plain.Median), "—", true));
+
+    /// <summary>Two decimals, or enough to show the first digits of a very small ratio (in-process calls).</summary>
+    private static string Ratio(double ratio) => Report.Num(ratio, ratio >= 0.1 ? "F2" : ratio >= 0.001 ? "F4" : "E2") + "×";
 
     /// <summary>Null when bubblewrap runs here; else why not (the row is skipped with that reason).</summary>
     internal static string? BwrapRefusal()
@@ -264,5 +293,48 @@ internal static class PeersBenchmark
         }
 
         return Samples.OfBatches(warmupBatches: 50, batches: Math.Max(100, calls / 10), batch: 100, Call);
+    }
+}
+
+/// <summary>
+/// A plugin folder loaded and unloaded again and again by one <see cref="PluginHost"/> (made before the clock): each
+/// <see cref="LoadAsync"/> times what a host application waits for — the manifest, the analysis, the policy, the real
+/// launch plan (launcher, Landlock, seccomp, canary) and <c>initialize</c> answered — for any runtime the host knows.
+/// </summary>
+internal sealed class HostedLoad(string directory) : IAsyncDisposable
+{
+    private readonly string _root = BenchPaths.CreateTempRoot("stockade-bench-load-");
+    private PluginHost? _host;
+
+    public async Task<long> LoadAsync()
+    {
+        _host ??= new PluginHost(new PluginHostOptions { Home = Path.Combine(_root, "home"), RuntimeDirectory = AppContext.BaseDirectory });
+        var start = Stopwatch.GetTimestamp();
+        var loaded = await _host.LoadAsync(directory).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetTimestamp() - start;
+        if (loaded.ProcessId is null)
+        {
+            throw new InvalidOperationException($"the host loaded {directory} but holds no running worker");
+        }
+
+        await _host.UnloadAsync(loaded.Id).ConfigureAwait(false);
+        return elapsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a temporary folder.
+        }
     }
 }
