@@ -15,12 +15,14 @@ internal sealed class BenchWorker : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _root;
+    private readonly System.Text.StringBuilder _stderr;
 
-    private BenchWorker(Process process, JsonRpcPeer peer, string root)
+    private BenchWorker(Process process, JsonRpcPeer peer, string root, System.Text.StringBuilder stderr)
     {
         _process = process;
         Peer = peer;
         _root = root;
+        _stderr = stderr;
     }
 
     public JsonRpcPeer Peer { get; }
@@ -107,7 +109,7 @@ internal sealed class BenchWorker : IAsyncDisposable
         process.BeginErrorReadLine();
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, IgnoringHandler.Instance);
         peer.Start();
-        var worker = new BenchWorker(process, peer, root);
+        var worker = new BenchWorker(process, peer, root, stderr);
         try
         {
             var parameters = new InitializeParams("samples.hello", "sandboxed", BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
@@ -126,6 +128,24 @@ internal sealed class BenchWorker : IAsyncDisposable
         }
 
         return worker;
+    }
+
+    /// <summary>How the worker ended, when it has (exit code and its stderr's last lines); else that it runs.</summary>
+    public string Describe()
+    {
+        if (!_process.HasExited)
+        {
+            return $"pid {_process.Id} still running";
+        }
+
+        string text;
+        lock (_stderr)
+        {
+            text = _stderr.ToString();
+        }
+
+        var tail = string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+        return $"pid {_process.Id} exited {_process.ExitCode}{(tail.Length > 0 ? $", stderr: {tail}" : ", no stderr")}";
     }
 
     public async ValueTask DisposeAsync()

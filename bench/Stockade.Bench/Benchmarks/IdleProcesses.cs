@@ -6,9 +6,12 @@ using Stockade.Hosting;
 namespace Stockade.Bench.Benchmarks;
 
 /// <summary>A started process that has answered once and now waits, idle, until disposed.</summary>
-internal sealed class IdleProcess(int pid, Func<ValueTask> stop) : IAsyncDisposable
+internal sealed class IdleProcess(int pid, Func<ValueTask> stop, Func<string>? describe = null) : IAsyncDisposable
 {
     public int Pid { get; } = pid;
+
+    /// <summary>How it ended, when it is gone before being read (what the kind can tell).</summary>
+    public string Describe() => describe?.Invoke() ?? $"pid {Pid} gone";
 
     public ValueTask DisposeAsync() => stop();
 }
@@ -27,7 +30,7 @@ internal sealed record IdleKind(string Name, Func<Task<IdleProcess>> StartAsync)
     {
         var (info, root) = BenchWorker.Plan();
         var worker = await BenchWorker.StartAsync(info, root).ConfigureAwait(false);
-        return new IdleProcess(worker.Pid, worker.DisposeAsync);
+        return new IdleProcess(worker.Pid, worker.DisposeAsync, worker.Describe);
     });
 
     /// <summary>The StreamJsonRpc child, after its first answer.</summary>

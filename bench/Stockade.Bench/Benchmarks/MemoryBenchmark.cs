@@ -31,8 +31,8 @@ internal static class MemoryBenchmark
         {
             try
             {
-                single[kind] = (await MeasureAsync(kind, 1, settle).ConfigureAwait(false))[0];
-                var uses = await MeasureAsync(kind, fleet, settle).ConfigureAwait(false);
+                single[kind] = (await MeasureAsync(report, kind, 1, settle).ConfigureAwait(false))[0];
+                var uses = await MeasureAsync(report, kind, fleet, settle).ConfigureAwait(false);
                 many[kind] = MemoryUse.Mean(uses);
                 Console.WriteLine($"  {kind.Name}: one idle {single[kind]}; mean of {fleet}: {many[kind]}");
             }
@@ -100,8 +100,11 @@ internal static class MemoryBenchmark
         return IdleKind.HostedPlugin($"AOT plugin {Path.GetFileName(Path.TrimEndingDirectorySeparator(directory))} (confined, through PluginHost)", directory);
     }
 
-    /// <summary>Starts <paramref name="count"/> of <paramref name="kind"/> one after another, lets them settle, reads each.</summary>
-    private static async Task<List<MemoryUse>> MeasureAsync(IdleKind kind, int count, TimeSpan settle)
+    /// <summary>
+    /// Starts <paramref name="count"/> of <paramref name="kind"/> one after another, lets them settle, reads each. One
+    /// gone before it is read is left out of the mean and named in a note with how it ended (a finding, not noise).
+    /// </summary>
+    private static async Task<List<MemoryUse>> MeasureAsync(Report report, IdleKind kind, int count, TimeSpan settle)
     {
         var alive = new List<IdleProcess>();
         try
@@ -112,7 +115,26 @@ internal static class MemoryBenchmark
             }
 
             await Task.Delay(settle).ConfigureAwait(false);
-            return [.. alive.Select(p => MemoryUse.Of(p.Pid))];
+            var uses = new List<MemoryUse>();
+            var gone = new List<string>();
+            foreach (var process in alive)
+            {
+                try
+                {
+                    uses.Add(MemoryUse.Of(process.Pid));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    gone.Add(process.Describe());
+                }
+            }
+
+            if (gone.Count > 0)
+            {
+                report.Note($"memory of {kind.Name}: {gone.Count} of {count} gone while idle, left out of the mean (first: {gone[0]})");
+            }
+
+            return uses.Count > 0 ? uses : throw new InvalidOperationException($"every {kind.Name} was gone before it was read (first: {gone[0]})");
         }
         finally
         {
