@@ -55,6 +55,20 @@ internal static class PeersBenchmark
         await using var aotHost = aotPlugin is null ? null : new HostedLoad(aotPlugin);
         var hostedJit = new Samples();
         var hostedAot = new Samples();
+        BenchWorker.Target? aotTarget = null;
+        if (aotPlugin is not null)
+        {
+            try
+            {
+                aotTarget = BenchWorker.TargetOf(aotPlugin);
+            }
+            catch (InvalidOperationException e)
+            {
+                report.Note($"AOT plugin worker ready (planner level): not measured ({e.Message})");
+            }
+        }
+
+        var aotReady = new Samples();
         var plain = new Samples();
         var aot = new Samples();
         var worker = new Samples();
@@ -73,6 +87,7 @@ internal static class PeersBenchmark
             var wc = WasmCompileInstantiateAndCall(engine);
             var hj = await jitHost.LoadAsync().ConfigureAwait(false);
             var ha = aotHost is null ? 0 : await aotHost.LoadAsync().ConfigureAwait(false);
+            var ar = aotTarget is null ? 0 : await StartupBenchmark.WorkerReadyAsync(aotTarget).ConfigureAwait(false);
             if (i < 0)
             {
                 continue;
@@ -84,6 +99,11 @@ internal static class PeersBenchmark
             wasmInstantiate.AddTicks(wi);
             wasmCompile.AddTicks(wc);
             hostedJit.AddTicks(hj);
+            if (aotTarget is not null)
+            {
+                aotReady.AddTicks(ar);
+            }
+
             if (aotHost is not null)
             {
                 hostedAot.AddTicks(ha);
@@ -105,6 +125,19 @@ internal static class PeersBenchmark
         if (aotChild)
         {
             Cold(report, "plain NativeAOT child first message p50 (reference)", aot, plain, baseline);
+        }
+
+        if (aotTarget is not null)
+        {
+            var ratio = aotReady.Median / plain.Median;
+            report.Add(new Figure($"AOT plugin worker ready p50 ({aotTarget.Id}: launcher+Landlock+seccomp+canary → initialize)", Report.Us(aotReady.Median), baseline,
+                Ratio(ratio), "≤ 0.5×", ratio <= 0.5));
+            if (aotChild)
+            {
+                report.Note($"AOT plugin worker ready / plain NativeAOT child first message = {Report.Num(aotReady.Median / aot.Median, "F2")}× ({Report.Us(aotReady.Median)} vs {Report.Us(aot.Median)}); p99 {Report.Us(aotReady.P99)}");
+            }
+
+            await StartupBenchmark.PhasesAsync(report, Math.Max(5, iterations / 2), aotTarget).ConfigureAwait(false);
         }
 
         Cold(report, "PluginHost.LoadAsync → ready p50 (hello-csharp, JIT, confined; manifest, analysis, policy, spawn, initialize)", hostedJit, plain, baseline);
@@ -158,7 +191,7 @@ internal static class PeersBenchmark
         report.Add(new Figure(name, Report.Us(value.Median), baseline, Ratio(value.Median / plain.Median), "—", true));
 
     /// <summary>Two decimals, or enough to show the first digits of a very small ratio (in-process calls).</summary>
-    private static string Ratio(double ratio) => Report.Num(ratio, ratio >= 0.1 ? "F2" : ratio >= 0.001 ? "F4" : "E2") + "×";
+    private static string Ratio(double ratio) => Report.Num(ratio, ratio >= 0.1 ? "F2" : ratio >= 0.001 ? "F4" : "F6") + "×";
 
     /// <summary>Null when bubblewrap runs here; else why not (the row is skipped with that reason).</summary>
     internal static string? BwrapRefusal()
