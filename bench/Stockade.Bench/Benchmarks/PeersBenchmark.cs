@@ -52,7 +52,20 @@ internal static class PeersBenchmark
         using var compiled = Module.FromText(engine, "bench", Wat);
         var aotPlugin = MemoryBenchmark.AotPluginKind(report) is null ? null : BenchPaths.AotPluginDirectory;
         await using var jitHost = new HostedLoad(BenchPaths.HelloPluginDirectory);
-        await using var aotHost = aotPlugin is null ? null : new HostedLoad(aotPlugin);
+        await using var aotHostOwner = aotPlugin is null ? null : new HostedLoad(aotPlugin);
+        var aotHost = aotHostOwner;
+        if (aotHost is not null)
+        {
+            try
+            {
+                await aotHost.LoadAsync().ConfigureAwait(false); // a first load, outside the samples: can this host run it at all?
+            }
+            catch (Exception e)
+            {
+                report.Note($"AOT plugin through PluginHost: not measured ({e.Message.Split('\n')[0]})");
+                aotHost = null;
+            }
+        }
         var hostedJit = new Samples();
         var hostedAot = new Samples();
         BenchWorker.Target? aotTarget = null;
