@@ -2,13 +2,28 @@ using System.Globalization;
 using Stockade.Bench.Benchmarks;
 using Stockade.Bench.Harness;
 
-// dotnet run -c Release --project bench/Stockade.Bench -- all [--out file.md]
-// or any of: startup invoke audit policy broker watchdog analysis [--quick]
-string[] all = ["startup", "invoke", "audit", "policy", "broker", "watchdog", "analysis"];
-var selected = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !a.EndsWith(".md", StringComparison.Ordinal)).ToList();
+// dotnet run -c Release --project bench/Stockade.Bench -- all [--out file.md] [--aot-plugin DIR]
+// or any of: startup invoke audit policy broker watchdog analysis memory peers [--quick]
+string[] all = ["startup", "invoke", "audit", "policy", "broker", "watchdog", "analysis", "memory", "peers"];
+string[] withValue = ["--out", "--aot-plugin"];
+var selected = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !withValue.Contains(args[i - 1]))).ToList();
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
 var outFile = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : null;
+var aotIndex = Array.IndexOf(args, "--aot-plugin");
+var aotPlugin = aotIndex >= 0 && aotIndex + 1 < args.Length ? Path.GetFullPath(args[aotIndex + 1]) : Environment.GetEnvironmentVariable("STOCKADE_BENCH_AOT_PLUGIN");
+if (string.IsNullOrEmpty(aotPlugin) && File.Exists(Path.Combine(BenchPaths.DefaultAotPluginDirectory, "plugin.yaml")))
+{
+    aotPlugin = BenchPaths.DefaultAotPluginDirectory;
+}
+
+if (!string.IsNullOrEmpty(aotPlugin) && !File.Exists(Path.Combine(aotPlugin, "plugin.yaml")))
+{
+    Console.Error.WriteLine($"--aot-plugin {aotPlugin}: no plugin.yaml there; give the folder of a published NativeAOT plugin (its manifest and binary).");
+    return 2;
+}
+
+BenchPaths.AotPluginDirectory = string.IsNullOrEmpty(aotPlugin) ? null : aotPlugin;
 if (selected.Count == 0 || selected.Contains("all"))
 {
     selected = [.. all];
@@ -49,6 +64,12 @@ foreach (var name in selected)
             break;
         case "analysis":
             AnalysisBenchmark.Run(report);
+            break;
+        case "memory":
+            await MemoryBenchmark.RunAsync(report, 50, TimeSpan.FromSeconds(quick ? 1 : 3));
+            break;
+        case "peers":
+            await PeersBenchmark.RunAsync(report, quick ? 8 : 20, quick ? 5_000 : 20_000);
             break;
     }
 }

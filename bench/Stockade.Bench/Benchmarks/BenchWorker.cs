@@ -13,25 +13,60 @@ namespace Stockade.Bench.Benchmarks;
 /// </summary>
 internal sealed class BenchWorker : IAsyncDisposable
 {
+    private static readonly Target Hello = new("samples.hello", BenchPaths.HelloPluginDirectory, true, "bin/HelloPlugin.dll", "Samples.Hello.HelloPlugin", false);
+
     private readonly Process _process;
     private readonly string _root;
+    private readonly System.Text.StringBuilder _stderr;
 
-    private BenchWorker(Process process, JsonRpcPeer peer, string root)
+    private BenchWorker(Process process, JsonRpcPeer peer, string root, System.Text.StringBuilder stderr)
     {
         _process = process;
         Peer = peer;
         _root = root;
+        _stderr = stderr;
     }
 
     public JsonRpcPeer Peer { get; }
+
+    /// <summary>The worker's pid: the launcher execs stage 2 in place, so the spawned process is the worker.</summary>
+    public int Pid => _process.Id;
 
     /// <summary>STOCKADE_BENCH_VERBOSE=1 echoes the workers' stderr, to see where start-up time goes.</summary>
     private static bool Verbose { get; } = Environment.GetEnvironmentVariable("STOCKADE_BENCH_VERBOSE") == "1";
 
     /// <summary>The launch plan, made before the clock starts (the host plans once per load, not per spawn).</summary>
-    public static (ProcessStartInfo Info, string Root) Plan()
+    public static (ProcessStartInfo Info, string Root) Plan() => Plan(Hello);
+
+    /// <summary>The plugin a worker serves: its id, folder and what its manifest says about how it runs.</summary>
+    internal sealed record Target(string Id, string Directory, bool IsDotnet, string Entry, string? EntryType, bool IsNativeAot);
+
+    /// <summary>
+    /// The target for a plugin folder, from its manifest. <c>runtime: native</c> needs the planner's NativeAOT form
+    /// (<c>WorkerLaunchRequest.IsNativeAot</c>, issue 19): a tree without it cannot start that plugin as the host would,
+    /// and says so.
+    /// </summary>
+    public static Target TargetOf(string directory)
     {
-        var (request, root) = Request();
+        var read = Stockade.Core.Manifest.ManifestReader.ReadDirectory(directory);
+        var manifest = read.Manifest ?? throw new InvalidOperationException($"{directory}: its manifest does not read here: {string.Join("; ", read.Diagnostics.Select(d => d.ToString()))}");
+        var native = manifest.Runtime.ToString() == "Native";
+        if (native && NativeAotProperty is null)
+        {
+            throw new InvalidOperationException("this tree's launch planner has no NativeAOT form (WorkerLaunchRequest.IsNativeAot)");
+        }
+
+        return new Target(manifest.Id, directory, manifest.Runtime == Stockade.Core.Manifest.PluginRuntime.Dotnet, manifest.Entry, manifest.EntryType, native);
+    }
+
+    // Found by name so the benchmark builds on trees from before the NativeAOT form as well as after; an initializer
+    // can replace it once every tree has the property.
+    private static readonly System.Reflection.PropertyInfo? NativeAotProperty = typeof(WorkerLaunchRequest).GetProperty("IsNativeAot");
+
+    /// <summary>The launch plan of a worker serving <paramref name="target"/>.</summary>
+    public static (ProcessStartInfo Info, string Root) Plan(Target target)
+    {
+        var (request, root) = Request(target);
         var info = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(AppContext.BaseDirectory), Environment.ProcessId);
         Redirect(info);
         return (info, root);
@@ -44,25 +79,25 @@ internal sealed class BenchWorker : IAsyncDisposable
     /// </summary>
     public static (ProcessStartInfo Info, string Root, IWorkerCgroup? Cgroup) PlanWithCgroup(ICgroupBackend cgroups)
     {
-        var (request, root) = Request();
+        var (request, root) = Request(Hello);
         request = request with { CgroupLimits = WorkerLaunchPlanner.CgroupLimitsFor(Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 512 }) };
         var plan = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(AppContext.BaseDirectory), Environment.ProcessId, cgroups);
         Redirect(plan.StartInfo);
         return (plan.StartInfo, root, plan.Cgroup);
     }
 
-    private static (WorkerLaunchRequest Request, string Root) Request()
+    private static (WorkerLaunchRequest Request, string Root) Request(Target target)
     {
         var root = BenchPaths.CreateTempRoot("stockade-bench-");
         var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
         var temp = Directory.CreateDirectory(Path.Combine(root, "temp")).FullName;
         var request = new WorkerLaunchRequest
         {
-            PluginId = "samples.hello",
-            IsDotnet = true,
-            PluginDirectory = BenchPaths.HelloPluginDirectory,
-            Entry = "bin/HelloPlugin.dll",
-            EntryType = "Samples.Hello.HelloPlugin",
+            PluginId = target.Id,
+            IsDotnet = target.IsDotnet,
+            PluginDirectory = target.Directory,
+            Entry = target.Entry,
+            EntryType = target.EntryType,
             DataDirectory = data,
             TempDirectory = temp,
             Landlock = true,
@@ -70,6 +105,11 @@ internal sealed class BenchWorker : IAsyncDisposable
             Namespaces = false,
             Resources = Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 512 },
         };
+        if (target.IsNativeAot)
+        {
+            NativeAotProperty!.SetValue(request, true);
+        }
+
         return (request, root);
     }
 
@@ -82,7 +122,10 @@ internal sealed class BenchWorker : IAsyncDisposable
     }
 
     /// <summary>Spawns the worker and waits until it has answered <c>initialize</c>.</summary>
-    public static async Task<BenchWorker> StartAsync(ProcessStartInfo info, string root)
+    public static Task<BenchWorker> StartAsync(ProcessStartInfo info, string root) => StartAsync(info, root, Hello);
+
+    /// <summary>Spawns the worker of <paramref name="target"/> and waits until it has answered <c>initialize</c>.</summary>
+    public static async Task<BenchWorker> StartAsync(ProcessStartInfo info, string root, Target target)
     {
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the launcher");
         var stderr = new System.Text.StringBuilder();
@@ -104,10 +147,10 @@ internal sealed class BenchWorker : IAsyncDisposable
         process.BeginErrorReadLine();
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, IgnoringHandler.Instance);
         peer.Start();
-        var worker = new BenchWorker(process, peer, root);
+        var worker = new BenchWorker(process, peer, root, stderr);
         try
         {
-            var parameters = new InitializeParams("samples.hello", "sandboxed", BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
+            var parameters = new InitializeParams(target.Id, "sandboxed", target.Directory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
             await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -123,6 +166,24 @@ internal sealed class BenchWorker : IAsyncDisposable
         }
 
         return worker;
+    }
+
+    /// <summary>How the worker ended, when it has (exit code and its stderr's last lines); else that it runs.</summary>
+    public string Describe()
+    {
+        if (!_process.HasExited)
+        {
+            return $"pid {_process.Id} still running";
+        }
+
+        string text;
+        lock (_stderr)
+        {
+            text = _stderr.ToString();
+        }
+
+        var tail = string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+        return $"pid {_process.Id} exited {_process.ExitCode}{(tail.Length > 0 ? $", stderr: {tail}" : ", no stderr")}";
     }
 
     public async ValueTask DisposeAsync()

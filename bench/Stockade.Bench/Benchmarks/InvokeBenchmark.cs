@@ -15,7 +15,7 @@ internal static class InvokeBenchmark
     // Both sides warm up for at least this long before a sample is taken: the runtime recompiles hot methods at tier 1 on
     // a background thread for a while after they are first called (both processes, 2 cores), and a count alone (the
     // former warm-up of calls/5) ended while that was still going on in the worker, so the quick run measured the JIT.
-    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(3);
+    internal static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(3);
 
     private static readonly JsonElement Input = JsonDocument.Parse("""{"name":"Ada","n":1}""").RootElement.Clone();
 
@@ -40,7 +40,7 @@ internal static class InvokeBenchmark
         }
     }
 
-    private static async Task<Samples> SequentialInvokeAsync(JsonRpcPeer peer, int calls)
+    internal static async Task<Samples> SequentialInvokeAsync(JsonRpcPeer peer, int calls)
     {
         var parameters = new InvokeParams("echo", Input);
         var warmUp = Stopwatch.StartNew();
@@ -85,7 +85,7 @@ internal static class InvokeBenchmark
     }
 
     // The same bytes a small invoke request carries, echoed by the plain child: the floor two .NET processes can reach.
-    private static async Task<Samples> RawPingPongAsync(int calls)
+    internal static async Task<Samples> RawPingPongAsync(int calls)
     {
         using var child = BenchPaths.StartChild("pong");
         var input = child.StandardOutput.BaseStream;

@@ -96,13 +96,16 @@ internal static class StartupBenchmark
     /// Where a cold start goes: the launcher and the worker print CLOCK_MONOTONIC marks (STOCKADE_TRACE_STARTUP=1), and
     /// each phase is the median gap from the previous mark (the first from the spawn call).
     /// </summary>
-    private static async Task PhasesAsync(Report report, int runs)
+    private static Task PhasesAsync(Report report, int runs) => PhasesAsync(report, runs, null);
+
+    /// <summary>The phases of <paramref name="target"/>'s cold start (the sample when null), noted under its id.</summary>
+    internal static async Task PhasesAsync(Report report, int runs, BenchWorker.Target? target)
     {
         var gaps = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         var order = new List<string>();
         for (var i = -1; i < runs; i++)
         {
-            var (info, root) = BenchWorker.Plan();
+            var (info, root) = target is null ? BenchWorker.Plan() : BenchWorker.Plan(target);
             info.Environment[TraceVariable] = "1";
             var marks = new List<(string Phase, long Ticks)>();
             var start = Stopwatch.GetTimestamp();
@@ -121,7 +124,7 @@ internal static class StartupBenchmark
             process.BeginErrorReadLine();
             var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, NoHandler.Instance);
             peer.Start();
-            var parameters = new InitializeParams("samples.hello", "sandboxed", BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
+            var parameters = new InitializeParams(target?.Id ?? "samples.hello", "sandboxed", target?.Directory ?? BenchPaths.HelloPluginDirectory, Path.Combine(root, "data"), Path.Combine(root, "temp"), null, []);
             await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams).ConfigureAwait(false);
             var ready = Stopwatch.GetTimestamp();
             await peer.DisposeAsync().ConfigureAwait(false);
@@ -151,7 +154,7 @@ internal static class StartupBenchmark
         }
 
         var text = string.Join(", ", order.Select(p => $"{p} +{Median(gaps[p]).ToString("F1", CultureInfo.InvariantCulture)} ms"));
-        report.Note($"cold start phases (median gap from the previous mark, {runs} traced runs): spawn → {text}");
+        report.Note($"cold start phases{(target is null ? "" : $" of {target.Id}")} (median gap from the previous mark, {runs} traced runs): spawn → {text}");
         Console.WriteLine($"  phases: {text}");
     }
 
@@ -251,7 +254,7 @@ internal static class StartupBenchmark
         public ValueTask HandleNotificationAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
-    private static async Task<long> PlainChildFirstMessageAsync()
+    internal static async Task<long> PlainChildFirstMessageAsync()
     {
         var start = Stopwatch.GetTimestamp();
         using var child = BenchPaths.StartChild("first");
@@ -268,11 +271,14 @@ internal static class StartupBenchmark
         return elapsed;
     }
 
-    private static async Task<long> WorkerReadyAsync()
+    internal static Task<long> WorkerReadyAsync() => WorkerReadyAsync(null);
+
+    /// <summary>Spawn → <c>initialize</c> answered for <paramref name="target"/> (the sample when null), plan made first.</summary>
+    internal static async Task<long> WorkerReadyAsync(BenchWorker.Target? target)
     {
-        var (info, root) = BenchWorker.Plan();
+        var (info, root) = target is null ? BenchWorker.Plan() : BenchWorker.Plan(target);
         var start = Stopwatch.GetTimestamp();
-        var worker = await BenchWorker.StartAsync(info, root).ConfigureAwait(false);
+        var worker = target is null ? await BenchWorker.StartAsync(info, root).ConfigureAwait(false) : await BenchWorker.StartAsync(info, root, target).ConfigureAwait(false);
         var elapsed = Stopwatch.GetTimestamp() - start;
         await worker.DisposeAsync().ConfigureAwait(false);
         return elapsed;
