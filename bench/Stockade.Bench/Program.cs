@@ -3,8 +3,8 @@ using Stockade.Bench.Benchmarks;
 using Stockade.Bench.Harness;
 
 // dotnet run -c Release --project bench/Stockade.Bench -- all [--out file.md]
-// or any of: startup invoke audit policy broker watchdog analysis [--quick]
-string[] all = ["startup", "invoke", "audit", "policy", "broker", "watchdog", "analysis"];
+// or any of: startup invoke contracts audit policy broker watchdog analysis [--quick]
+string[] all = ["startup", "invoke", "contracts", "audit", "policy", "broker", "watchdog", "analysis"];
 var selected = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !a.EndsWith(".md", StringComparison.Ordinal)).ToList();
 var quick = args.Contains("--quick");
 var outIndex = Array.IndexOf(args, "--out");
@@ -34,6 +34,9 @@ foreach (var name in selected)
             break;
         case "invoke":
             await InvokeBenchmark.RunAsync(report, quick ? 5_000 : 20_000);
+            break;
+        case "contracts":
+            await ContractBenchmark.RunAsync(report, quick ? 2_000 : 10_000);
             break;
         case "audit":
             await AuditBenchmark.RunAsync(report, quick ? 100_000 : 300_000);

@@ -1,6 +1,6 @@
 using Stockade.Plugin.Generated;
 
-namespace Samples.Weather;
+namespace Eco.Weather;
 
 // Hand-written in the exact shape the Stockade.Plugin source generator emits for a [PluginContract] interface, until
 // the generator is referenced here (issue 19): delete this file then; the generated part carries the same attribute.

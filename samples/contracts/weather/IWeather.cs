@@ -1,6 +1,6 @@
 using Stockade.Plugin;
 
-namespace Samples.Weather;
+namespace Eco.Weather;
 
 /// <summary>
 /// A weather service as a typed contract: the host calls <c>host.GetPlugin&lt;IWeather&gt;("samples.weather")</c>, any plugin

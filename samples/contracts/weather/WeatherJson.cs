@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Samples.Weather;
+namespace Eco.Weather;
 
 /// <summary>
 /// The JSON metadata of <see cref="IWeather"/>'s inputs and results, declared by the contract's project: the source generator

@@ -1,4 +1,4 @@
-using Samples.Weather;
+using Eco.Weather;
 using Stockade.Plugin;
 
 namespace Samples.WeatherPlugin;

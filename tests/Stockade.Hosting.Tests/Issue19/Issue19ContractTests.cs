@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Samples.Weather;
+using Eco.Weather;
 using Stockade.Hosting.Tests.Host;
 
 namespace Stockade.Hosting.Tests.Issue19;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Samples.Weather;
+using Eco.Weather;
 using Stockade.Plugin;
 using Stockade.Plugin.Generated;
 
