@@ -36,7 +36,7 @@ foreach (var name in selected)
             await InvokeBenchmark.RunAsync(report, quick ? 5_000 : 20_000);
             break;
         case "contracts":
-            await ContractBenchmark.RunAsync(report, quick ? 2_000 : 10_000);
+            await ContractBenchmark.RunAsync(report, quick ? 4_000 : 20_000);
             break;
         case "audit":
             await AuditBenchmark.RunAsync(report, quick ? 100_000 : 300_000);
