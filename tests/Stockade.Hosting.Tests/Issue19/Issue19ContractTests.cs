@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Eco.Weather;
+using Stockade.Hosting.Diagnostics;
 using Stockade.Hosting.Tests.Host;
 
 namespace Stockade.Hosting.Tests.Issue19;
@@ -143,13 +145,38 @@ public abstract class Issue19ContractTests<TFixture>(TFixture fixture) : IClassF
 
         File.WriteAllText(Path.Combine(fixture.World.Plugins, id, "contract-version.txt"), "3\n");
         await Host.ReloadAsync(id);
+        var failures = new List<string?>();
+        using var meter = new MeterListener();
+        meter.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == StockadeDiagnostics.MeterName && instrument.Name == "stockade.plugin.call.failures")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray();
+            if (all.Any(t => t.Key == "plugin" && Equals(t.Value, id)))
+            {
+                lock (failures)
+                {
+                    failures.Add(all.FirstOrDefault(t => t.Key == "error.type").Value as string);
+                }
+            }
+        });
+        meter.Start();
         var ex = await Should.ThrowAsync<PluginContractMismatchException>(() => weather.ForecastAsync(new ForecastInput("Bergen", 1)));
 
         ex.HostVersion.ShouldBe(2);
         ex.PluginVersion.ShouldBe(3);
         ex.NextStep.ShouldNotBeNull().ShouldStartWith("update the host");
-        // Not a wrong call: the new worker never saw it.
+        // Not a wrong call: the new worker never saw it. The call's failure is counted under its own error type.
         (await Host.InvokeAsync(id, "sent")).GetInt32().ShouldBe(0);
+        lock (failures)
+        {
+            failures.ShouldBe(["contract_mismatch"]);
+        }
     }
 
     [Fact]
