@@ -3,8 +3,8 @@ using Stockade.Bench.Benchmarks;
 using Stockade.Bench.Harness;
 
 // dotnet run -c Release --project bench/Stockade.Bench -- all [--out file.md] [--aot-plugin DIR]
-// or any of: startup invoke audit policy broker watchdog analysis memory peers [--quick]
-string[] all = ["startup", "invoke", "audit", "policy", "broker", "watchdog", "analysis", "memory", "peers"];
+// or any of: startup invoke contracts audit policy broker watchdog analysis memory peers [--quick]
+string[] all = ["startup", "invoke", "contracts", "audit", "policy", "broker", "watchdog", "analysis", "memory", "peers"];
 string[] withValue = ["--out", "--aot-plugin"];
 var selected = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !withValue.Contains(args[i - 1]))).ToList();
 var quick = args.Contains("--quick");
@@ -49,6 +49,9 @@ foreach (var name in selected)
             break;
         case "invoke":
             await InvokeBenchmark.RunAsync(report, quick ? 5_000 : 20_000);
+            break;
+        case "contracts":
+            await ContractBenchmark.RunAsync(report, quick ? 4_000 : 20_000);
             break;
         case "audit":
             await AuditBenchmark.RunAsync(report, quick ? 100_000 : 300_000);

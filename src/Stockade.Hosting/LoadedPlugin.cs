@@ -44,6 +44,12 @@ public sealed class LoadedPlugin
     public IReadOnlyList<string> Methods { get; internal set; } = [];
 
     /// <summary>
+    /// The typed contracts the plugin implements, name to version, as its worker reported them (known once its worker has
+    /// started; empty when it implements none). <see cref="PluginHost.GetPlugin{TContract}(string)"/> checks against it.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Contracts { get; internal set; } = Hosting.Contracts.ReportedContracts.None;
+
+    /// <summary>
     /// The worker's process id while it runs; null when no worker runs (not started yet, stopped, or ended: a dead
     /// worker's pid is never kept, since the kernel may give it to another process).
     /// </summary>

@@ -24,13 +24,23 @@ public sealed partial class PluginHost
     /// An undefined <paramref name="input"/> (<c>default(JsonElement)</c>, what ASP.NET Core binds for a request without a
     /// body) is no input, as <see langword="null"/> is.
     /// </remarks>
-    public async Task<JsonElement> InvokeAsync(string pluginId, string method, JsonElement? input = null, CancellationToken cancellationToken = default)
+    public Task<JsonElement> InvokeAsync(string pluginId, string method, JsonElement? input = null, CancellationToken cancellationToken = default) =>
+        InvokeCoreAsync(pluginId, method, input, contract: null, cancellationToken);
+
+    // The one invoke path: by name (contract null) and typed (PluginHost.Contracts.cs), which is refused before anything is
+    // sent when the running worker's plugin does not implement the contract at the host's version.
+    private async Task<JsonElement> InvokeCoreAsync(string pluginId, string method, JsonElement? input, Contracts.ContractIdentity? contract, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         using var call = StartCall(pluginId, method, cancellationToken); // Diagnostics/: span, count, duration, failure kind
         input = NoInputIfUndefined(input);
         var slot = GetSlot(pluginId);
         var worker = await EnsureWorkerAsync(slot, cancellationToken).ConfigureAwait(false);
+        if (contract is not null && ContractMismatch(slot.Plugin, contract) is { } mismatch)
+        {
+            throw call.Failed(mismatch);
+        }
+
         if (slot.Plugin.Methods.Count > 0 && !slot.Plugin.Methods.Contains(method, StringComparer.Ordinal))
         {
             throw new PluginNotFoundException(pluginId, $"plugin '{pluginId}' has no method '{method}'",
@@ -79,13 +89,16 @@ public sealed partial class PluginHost
         }
         catch (JsonException ex)
         {
-            // The plugin's result is untrusted data: a shape the caller did not expect is a failure of this call, said in
-            // the caller's terms, not a serializer exception from deep inside.
-            throw new PluginFailedException(pluginId, PluginFailureKind.InvalidResult,
-                $"plugin '{pluginId}' answered '{method}' with a result that does not fit {typeof(TResult).Name}: {ex.Message}", ex,
-                $"check that {typeof(TResult).Name} matches what the plugin returns (camelCase names, the worker's conventions: StockadeJson.Options); the worker keeps serving.");
+            throw InvalidResult<TResult>(pluginId, method, ex, "camelCase names, the worker's conventions: StockadeJson.Options");
         }
     }
+
+    // The plugin's result is untrusted data: a shape the caller did not expect is a failure of this call, said in the
+    // caller's terms, not a serializer exception from deep inside.
+    private static PluginFailedException InvalidResult<TResult>(string pluginId, string method, JsonException ex, string conventions) =>
+        new(pluginId, PluginFailureKind.InvalidResult,
+            $"plugin '{pluginId}' answered '{method}' with a result that does not fit {typeof(TResult).Name}: {ex.Message}", ex,
+            $"check that {typeof(TResult).Name} matches what the plugin returns ({conventions}); the worker keeps serving.");
 
     /// <summary>
     /// Calls a method with a typed input and reads its result as <typeparamref name="TResult"/> with

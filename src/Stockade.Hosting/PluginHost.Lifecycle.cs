@@ -8,6 +8,7 @@ using Stockade.Core.Permissions;
 using Stockade.Core.Policy;
 using Stockade.Hosting.Broker;
 using Stockade.Hosting.Broker.RateLimiting;
+using Stockade.Hosting.Contracts;
 using Stockade.Hosting.Store;
 using Stockade.Hosting.Kernel;
 using Stockade.Hosting.Workers;
@@ -220,6 +221,7 @@ public sealed partial class PluginHost
         slot.Broker = ready.Broker;
         slot.ResourceKill = null;
         plugin.Methods = ready.Methods;
+        plugin.Contracts = ready.Contracts;
         plugin.Worker = worker;
         slot.WorkerTemp = ready.TempDirectory;
         slot.WatchRegistration = Watchdog.Watch(plugin.Id, worker.Pid, Home.DataDirectory(plugin.Id), WatchLimits(policy), new WatchdogTarget(slot, worker), ready.TempDirectory);
@@ -393,7 +395,7 @@ public sealed partial class PluginHost
         }
 
         var initResult = result?.Deserialize(ProtocolJsonContext.Default.InitializeResult);
-        return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []);
+        return new ReadyWorker(worker, broker, policy, temp, initResult?.Methods ?? []) { Contracts = ReportedContracts.Read(result) };
     }
 
 

@@ -196,6 +196,7 @@ internal sealed class CallTelemetry : IDisposable
         PluginPermissionDeniedException => "permission_denied",
         PluginKilledException => "killed",
         PluginNotFoundException => "not_found",
+        PluginContractMismatchException => "contract_mismatch",
         PluginFailedException failed => failed.Kind switch
         {
             PluginFailureKind.Threw => "threw",

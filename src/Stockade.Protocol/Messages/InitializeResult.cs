@@ -7,4 +7,14 @@ namespace Stockade.Protocol;
 internal sealed record InitializeResult(
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> Hooks,
-    string SdkVersion);
+    string SdkVersion)
+{
+    /// <summary>
+    /// The typed contracts the plugin implements, name to version (<c>{"eco.weather": 2}</c>); absent or empty when it
+    /// implements none. The host checks a typed call's contract against it before sending the call (docs/protocol.md,
+    /// "Contracts"). Not read by the serializer: the host reads it by hand, as the plugin's word, so a malformed entry is
+    /// dropped rather than failing the start (Stockade.Hosting's ReportedContracts); the worker writes it by hand too.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyDictionary<string, int>? Contracts { get; init; }
+}

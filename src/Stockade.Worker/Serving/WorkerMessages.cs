@@ -121,6 +121,17 @@ internal static class WorkerMessages
             WriteStrings(writer, "methods", result.Methods);
             WriteStrings(writer, "hooks", result.Hooks);
             writer.WriteString("sdkVersion", result.SdkVersion);
+            if (result.Contracts is { Count: > 0 } contracts)
+            {
+                writer.WriteStartObject("contracts");
+                foreach (var (name, version) in contracts)
+                {
+                    writer.WriteNumber(name, version);
+                }
+
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

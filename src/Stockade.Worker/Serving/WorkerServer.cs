@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using Stockade.Plugin;
 using Stockade.Plugin.Generated;
@@ -81,7 +82,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
             throw await PluginErrorAsync(e).ConfigureAwait(false);
         }
 
-        var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion);
+        var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion) { Contracts = ContractsOf(_plugin.GetType()) };
         // Off the path of this answer (a pool thread, while the answer is written): what the first call would otherwise
         // build inside it — the console writer, the serializer's metadata of the plugin's types, the methods' code. Moved
         // out of the start-up path, it landed in the first call, which is what a prewarmed spare is kept ready for.
@@ -91,6 +92,22 @@ internal sealed class WorkerServer : IJsonRpcHandler
             loaded?.Prepare();
         }, _loaded, preferLocal: false);
         return WorkerMessages.WriteInitializeResult(result);
+    }
+
+    // The [PluginContract] interfaces the plugin class implements, name to version (issue 19); a generated dispatch table
+    // carries the same in IPluginDispatchTable.Contracts.
+    private static Dictionary<string, int>? ContractsOf(Type pluginType)
+    {
+        Dictionary<string, int>? contracts = null;
+        foreach (var contract in pluginType.GetInterfaces())
+        {
+            if (contract.GetCustomAttribute<PluginContractAttribute>() is { } declared)
+            {
+                (contracts ??= new(StringComparer.Ordinal))[declared.Name] = declared.Version;
+            }
+        }
+
+        return contracts;
     }
 
     private ValueTask<JsonElement?> InvokeAsync(InvokeParams parameters, CancellationToken cancellationToken)

@@ -305,9 +305,20 @@ class HttpResponse {
 
 /** Register methods and hooks, then run() serves the host until it says shutdown. */
 class Plugin {
-  constructor() {
+  /**
+   * options.contracts: the typed contracts this plugin implements, name to version, e.g. { 'eco.weather': 2 }; a host
+   * calling it through GetPlugin<IWeather> is refused unless the name and version match (docs/protocol.md, "Contracts").
+   * Each contract's methods are still registered with method().
+   */
+  constructor(options = {}) {
     this.methods = new Map();
     this.hooks = new Map();
+    this.contracts = { ...(options.contracts || {}) };
+    for (const [name, version] of Object.entries(this.contracts)) {
+      if (!name || !Number.isInteger(version) || version < 0) {
+        throw new TypeError("a contract is a name and a whole-number version, e.g. { 'eco.weather': 2 }");
+      }
+    }
     this.initializeHandler = null;
     this.shutdownHandler = null;
     this.params = null;
@@ -404,7 +415,11 @@ class Plugin {
       if (this.initializeHandler) {
         await this.initializeHandler(new Context(this.connection, params, signal));
       }
-      return { methods: [...this.methods.keys()].sort(), hooks: [...this.hooks.keys()].sort(), sdkVersion: PROTOCOL_VERSION };
+      const answer = { methods: [...this.methods.keys()].sort(), hooks: [...this.hooks.keys()].sort(), sdkVersion: PROTOCOL_VERSION };
+      if (Object.keys(this.contracts).length > 0) {
+        answer.contracts = this.contracts;
+      }
+      return answer;
     }
     if (method !== 'invoke' && method !== 'hook') {
       throw new StockadeError('not_found', `method '${method}' is not part of the protocol`, { number: -32601 });

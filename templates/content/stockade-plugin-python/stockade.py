@@ -371,9 +371,16 @@ def _call_handler(function, value, ctx):
 class Plugin:
     """Register methods and hooks, then :meth:`run` serves the host until it says ``shutdown``."""
 
-    def __init__(self):
+    def __init__(self, contracts=None):
+        """``contracts``: the typed contracts this plugin implements, name to version, e.g. ``{"eco.weather": 2}``;
+        a host calling it through ``GetPlugin<IWeather>`` is refused unless the name and version match
+        (docs/protocol.md, "Contracts"). Each contract's methods are still registered with :meth:`method`."""
         self._methods = {}
         self._hooks = {}
+        self._contracts = dict(contracts or {})
+        for name, version in self._contracts.items():
+            if not isinstance(name, str) or not name or type(version) is not int or version < 0:
+                raise ValueError("a contract is a name and a whole-number version, e.g. {'eco.weather': 2}")
         self._on_initialize = None
         self._on_shutdown = None
         self._connection = None
@@ -465,7 +472,10 @@ class Plugin:
             self._context = Context(self._connection, params)
             if self._on_initialize is not None:
                 self._on_initialize(self._context)
-            return {"methods": sorted(self._methods), "hooks": sorted(self._hooks), "sdkVersion": PROTOCOL_VERSION}
+            answer = {"methods": sorted(self._methods), "hooks": sorted(self._hooks), "sdkVersion": PROTOCOL_VERSION}
+            if self._contracts:
+                answer["contracts"] = self._contracts
+            return answer
         if method not in ("invoke", "hook"):
             raise StockadeError("not_found", "method '%s' is not part of the protocol" % method, {"number": -32601})
         if self._context is None:
