@@ -8,6 +8,7 @@ using Stockade.Hosting.Broker;
 using Stockade.Hosting.Broker.Handlers;
 using Stockade.Hosting.Broker.Http;
 using Stockade.Protocol;
+using Stockade.Plugin.Serving;
 using Stockade.Worker;
 
 namespace Stockade.Plugin.Testing;

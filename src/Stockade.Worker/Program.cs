@@ -1,4 +1,5 @@
 using Stockade.Linux.Launch;
+using Stockade.Plugin.Serving;
 using Stockade.Worker;
 
 // Composition only; the order is the contract: confine first, then protect the protocol stream, then load plugin code.
@@ -35,4 +36,7 @@ if (StartupTrace.Enabled)
     protocolOutput = new TracedStream(protocolOutput, "initialize-answered");
 }
 
-return await WorkerServer.RunAsync(loaded, protocolInput, protocolOutput);
+// The SDK's protocol server (the one a NativeAOT plugin runs) over the table the loader found; the reflection table's
+// warm-up runs once initialize is answered.
+var table = new DispatcherTable(loaded.Dispatcher!, loaded.Plugin!.GetType());
+return await WorkerServer.RunAsync(table, loaded.Plugin!, protocolInput, protocolOutput, loaded.Dispatcher!.PrepareAll);
