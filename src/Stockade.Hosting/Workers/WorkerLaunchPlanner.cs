@@ -162,7 +162,7 @@ internal static class WorkerLaunchPlanner
             // The .NET worker installs its filter itself (stage 2, all threads); an executable plugin
             // cannot, so the launcher installs the same filter just before it execs one.
             Seccomp = request.Seccomp && !request.IsDotnet
-                ? new LaunchSeccomp { AllowExec = request.AllowExec, Profile = LaunchSeccomp.ProfileFor(request.Interpreter) }
+                ? new LaunchSeccomp { AllowExec = request.AllowExec, Profile = ProfileOf(request) }
                 : null,
             // Under namespaces setpriv already switched user (see Plan).
             User = request.UserId is int uid && !request.Namespaces ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
@@ -224,7 +224,7 @@ internal static class WorkerLaunchPlanner
         {
             Add(WorkerRuntime.RealPath(executable), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
             // The interpreter's runtime profile: what it was measured to need, and not what another interpreter needs.
-            foreach (var path in ScriptRuntimeRules.ReadOnlyPaths(LaunchSeccomp.ProfileFor(request.Interpreter)))
+            foreach (var path in ScriptRuntimeRules.ReadOnlyPaths(ProfileOf(request)))
             {
                 Add(path, ReadOnly);
             }
@@ -268,6 +268,10 @@ internal static class WorkerLaunchPlanner
         };
     }
 
+    // The allow-list (and runtime paths) of an executable plugin: NativeAOT by its manifest, an interpreter by its name.
+    internal static Linux.Seccomp.SeccompProfile ProfileOf(WorkerLaunchRequest request) =>
+        request.IsNativeAot ? Linux.Seccomp.SeccompProfile.NativeAot : LaunchSeccomp.ProfileFor(request.Interpreter);
+
     private static LandlockFsAccess Join(IEnumerable<LandlockFsAccess> access) =>
         access.Aggregate(LandlockFsAccess.None, (all, one) => all | one);
 
@@ -286,7 +290,8 @@ internal static class WorkerLaunchPlanner
             ["LANG"] = "C.UTF-8",
         };
 
-        if (request.IsDotnet)
+        // A NativeAOT plugin is the .NET runtime too (its GC reads the same variables): the same settings, the same cap.
+        if (request.IsDotnet || request.IsNativeAot)
         {
             env["DOTNET_EnableDiagnostics"] = "0";
             env["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
@@ -298,7 +303,7 @@ internal static class WorkerLaunchPlanner
             // OutOfMemoryException before the kernel refuses native allocations.
             var heap = (long)request.MemoryMb * 1024 * 1024 * 2 / 3;
             env["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
-            if (request.KernelReportFd is int report)
+            if (request.KernelReportFd is int report && request.IsDotnet)
             {
                 env[KernelReport.DescriptorVariable] = report.ToString(CultureInfo.InvariantCulture);
             }
