@@ -14,12 +14,13 @@ namespace Stockade.Hosting.Tests.Issue19;
 public abstract class Issue19NativePluginTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : HostFixture
 {
-    public static TheoryData<string> Levels => new() { "unrestricted", "limited", "sandboxed", "strict" };
-
     private PluginHost Host => fixture.Host;
 
     [Theory]
-    [MemberData(nameof(Levels))]
+    [InlineData("unrestricted")]
+    [InlineData("limited")]
+    [InlineData("sandboxed")]
+    [InlineData("strict")]
     public async Task NativeSample_AtEveryLevel_AnswersInitializeAndInvoke(string level)
     {
         var id = Id("native-" + level);
@@ -40,7 +41,10 @@ public abstract class Issue19NativePluginTests<TFixture>(TFixture fixture) : ICl
     }
 
     [Theory]
-    [MemberData(nameof(Levels))]
+    [InlineData("unrestricted")]
+    [InlineData("limited")]
+    [InlineData("sandboxed")]
+    [InlineData("strict")]
     public async Task NativeSample_ReadsOutsideItsGrants_OnlyWithoutLandlock(string level)
     {
         var id = Id("native-read-" + level);
