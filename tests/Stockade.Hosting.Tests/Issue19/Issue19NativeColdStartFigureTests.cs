@@ -97,14 +97,33 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
         info.UseShellExecute = false;
 
         var start = Stopwatch.GetTimestamp();
-        using var process = Process.Start(info)!;
-        process.ErrorDataReceived += (_, _) => { };
+        // Spawned as the host spawns: from the spawner's own long-lived thread, since the launcher's PDEATHSIG follows the
+        // thread that forked it (a pool thread that retires would kill the worker).
+        using var process = await ProcessSpawner.Shared.StartAsync(info);
+        var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } text)
+            {
+                stderr.Enqueue(text);
+            }
+        };
         process.BeginErrorReadLine();
         var peer = new JsonRpcPeer(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, null, NoHandler.Instance);
         peer.Start();
         var parameters = new InitializeParams("samples.hello", "sandboxed", plugin, request.DataDirectory, request.TempDirectory, null, []);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var result = await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams, timeout.Token);
+        JsonElement result;
+        try
+        {
+            result = await peer.InvokeAsync(ProtocolMethods.Initialize, parameters, ProtocolJsonContext.Default.InitializeParams, timeout.Token);
+        }
+        catch (IOException e)
+        {
+            await process.WaitForExitAsync();
+            throw new InvalidOperationException($"the {(native ? "native" : "JIT")} worker ended (exit {process.ExitCode}) before answering initialize: {string.Join(" | ", stderr)}", e);
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         result.GetProperty("methods").GetArrayLength().ShouldBeGreaterThan(0);
 
