@@ -1,3 +1,4 @@
+using System.Reflection;
 using Stockade.Plugin.Generated;
 
 namespace Stockade.Plugin.Serving;
@@ -9,12 +10,49 @@ namespace Stockade.Plugin.Serving;
 /// Stockade launcher before the executable starts, so nothing here needs privileges or kernel calls.
 /// </summary>
 /// <example>
+/// The whole <c>Program.cs</c> of a NativeAOT plugin:
 /// <code>
-/// return await PluginServer.RunAsync(new HelloPluginDispatchTable(), args);
+/// return await PluginServer.RunAsync(typeof(Program).Assembly, args);
 /// </code>
 /// </example>
 public static class PluginServer
 {
+    /// <summary>
+    /// Serves the one plugin whose dispatch table <paramref name="assembly"/> names
+    /// (<see cref="PluginDispatchTableAttribute"/>, emitted by the source generator), as
+    /// <see cref="RunAsync(IPluginDispatchTable, IReadOnlyList{string})"/> does. No table, or more than one, ends the
+    /// process with exit 2 and says what to do.
+    /// </summary>
+    /// <param name="assembly">The plugin's assembly (<c>typeof(Program).Assembly</c>).</param>
+    /// <param name="args">The process's arguments; the host passes none.</param>
+    /// <returns>The process exit code (see <see cref="RunAsync(IPluginDispatchTable, IReadOnlyList{string})"/>).</returns>
+    public static async Task<int> RunAsync(Assembly assembly, IReadOnlyList<string>? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        var tables = assembly.GetCustomAttributes<PluginDispatchTableAttribute>().ToList();
+        if (tables.Count != 1)
+        {
+            var found = tables.Count == 0
+                ? "names no dispatch table: reference the Stockade.Plugin package (its source generator writes the table of your IPlugin class)"
+                : $"names {tables.Count} dispatch tables ({string.Join(", ", tables.Select(t => t.PluginType.FullName))}): a NativeAOT executable serves one plugin; call RunAsync with the table of the one to serve";
+            await Console.Error.WriteLineAsync($"stockade-plugin: {assembly.GetName().Name} {found}").ConfigureAwait(false);
+            return ServerExitCodes.BadPlugin;
+        }
+
+        IPluginDispatchTable table;
+        try
+        {
+            table = (IPluginDispatchTable)Activator.CreateInstance(tables[0].TableType)!;
+        }
+        catch (Exception e)
+        {
+            await Console.Error.WriteLineAsync($"stockade-plugin: the dispatch table {tables[0].TableType.FullName} could not be created: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+            return ServerExitCodes.BadPlugin;
+        }
+
+        return await RunAsync(table, args).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Takes standard input and output for the protocol (plugin code writing to <see cref="Console.Out"/> then reaches
     /// standard error), creates the plugin through <paramref name="table"/> and serves it until the host sends
