@@ -25,19 +25,25 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
     [Fact]
     public async Task ConfinedNativePlugin_ColdStart_AgainstAPlainDotnetChild()
     {
+        // STOCKADE_I19_BASE_RUNTIME: a runtime folder (stockade-launcher + worker/) built from another commit, whose JIT
+        // worker joins the alternation, for a before/after ratio of the JIT cold start in the same run.
+        var baseline = Environment.GetEnvironmentVariable("STOCKADE_I19_BASE_RUNTIME");
         var plain = new List<double>();
         var aot = new List<double>();
         var jit = new List<double>();
+        var before = new List<double>();
         for (var i = -2; i < Runs; i++)
         {
             var p = await PlainChildFirstMessageAsync();
             var a = await WorkerReadyAsync(native: true);
             var j = await WorkerReadyAsync(native: false);
+            var b = baseline is null ? 0 : await WorkerReadyAsync(native: false, baseline);
             if (i >= 0)
             {
                 plain.Add(p);
                 aot.Add(a);
                 jit.Add(j);
+                before.Add(b);
             }
         }
 
@@ -45,6 +51,11 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
         var line = string.Create(CultureInfo.InvariantCulture,
             $"cold start p50 over {Runs} alternating runs (load {File.ReadAllText("/proc/loadavg").Trim()}): plain unconfined .NET child first message {Median(plain):F1} ms; " +
             $"confined NativeAOT plugin → initialize {Median(aot):F1} ms ({Median(aot) / Median(plain):F2}×); confined JIT worker (hello-csharp) → initialize {Median(jit):F1} ms ({Median(jit) / Median(plain):F2}×)");
+        if (baseline is not null)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $"; JIT worker of {baseline} {Median(before):F1} ms (this branch / that = {Median(jit) / Median(before):F2}×)");
+        }
+
         output.WriteLine(line);
         Console.WriteLine("issue19-figure: " + line);
         aot.Count.ShouldBe(Runs);
@@ -73,7 +84,7 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
     }
 
     // The launch as PluginHost plans it at sandboxed (launcher, Landlock, seccomp, canary), planned before the clock starts.
-    private static async Task<double> WorkerReadyAsync(bool native)
+    private static async Task<double> WorkerReadyAsync(bool native, string? runtimeDirectory = null)
     {
         var root = Directory.CreateTempSubdirectory("stockade-i19-cold-").FullName;
         File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
@@ -92,7 +103,7 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
             Seccomp = true,
             MemoryMb = 512,
         };
-        var info = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(AppContext.BaseDirectory), Environment.ProcessId);
+        var info = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(runtimeDirectory ?? AppContext.BaseDirectory), Environment.ProcessId);
         info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = true;
         info.UseShellExecute = false;
 
