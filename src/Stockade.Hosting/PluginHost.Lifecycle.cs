@@ -414,6 +414,7 @@ public sealed partial class PluginHost
         {
             PluginId = plugin.Id,
             IsDotnet = manifest.Runtime == PluginRuntime.Dotnet,
+            IsNativeAot = manifest.Runtime == PluginRuntime.Native,
             PluginDirectory = plugin.Directory,
             Entry = manifest.Entry,
             EntryType = manifest.EntryType,

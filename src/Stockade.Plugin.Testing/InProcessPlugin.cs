@@ -8,6 +8,7 @@ using Stockade.Hosting.Broker;
 using Stockade.Hosting.Broker.Handlers;
 using Stockade.Hosting.Broker.Http;
 using Stockade.Protocol;
+using Stockade.Plugin.Serving;
 using Stockade.Worker;
 
 namespace Stockade.Plugin.Testing;
@@ -119,7 +120,7 @@ public static class InProcessPlugin
 
     private static void CheckEntry(PluginManifest manifest, Type type)
     {
-        if (manifest.Runtime != PluginRuntime.Dotnet)
+        if (manifest.Runtime is not (PluginRuntime.Dotnet or PluginRuntime.Native)) // a NativeAOT plugin is the same C# class
         {
             throw new ArgumentException($"the manifest of '{manifest.Id}' is for runtime '{manifest.Runtime}', not a .NET plugin; run it with ConfinedPlugin.StartAsync");
         }

@@ -1,4 +1,5 @@
 using Stockade.Linux.Launch;
+using Stockade.Plugin.Serving;
 using Stockade.Worker;
 
 // Composition only; the order is the contract: confine first, then protect the protocol stream, then load plugin code.
@@ -35,4 +36,6 @@ if (StartupTrace.Enabled)
     protocolOutput = new TracedStream(protocolOutput, "initialize-answered");
 }
 
-return await WorkerServer.RunAsync(loaded, protocolInput, protocolOutput);
+// The SDK's protocol server (the one a NativeAOT plugin runs) over the table the loader found: the plugin's generated
+// table, or reflection's, whose warm-up runs once initialize is answered.
+return await WorkerServer.RunAsync(loaded.Table!, loaded.Plugin!, protocolInput, protocolOutput, loaded.Prepare);

@@ -31,7 +31,8 @@ public sealed class Issue17InitTests : IDisposable
         var expected = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(source, f))
             .Where(f => !f.StartsWith(".template.config", StringComparison.Ordinal) && !f.Split('/').Any(p => p is "bin" or "obj"))
-            .ToDictionary(f => f.Replace("MyPlugin", "Acmephototools", StringComparison.Ordinal), f => File.ReadAllText(Path.Combine(source, f)));
+            .Where(f => Path.GetFileName(f) is not (PluginTemplate.NativeManifest or "Program.cs")) // the --native form's own files (issue 19)
+            .ToDictionary(f => f.Replace("MyPlugin", "Acmephototools", StringComparison.Ordinal), f => PluginTemplate.Conditionals(File.ReadAllText(Path.Combine(source, f)), native: false));
         var written = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).ToList();
         var schema = written.Single(f => f.EndsWith(".stockade/plugin.schema.json", StringComparison.Ordinal));
         written.Where(f => f != schema).Order(StringComparer.Ordinal).ShouldBe(expected.Keys.Order(StringComparer.Ordinal));

@@ -19,7 +19,8 @@ internal static partial class InitCommand
         var id = new Option<string?>("--id") { Description = "Plugin id (lowercase, dots or dashes), default: from the folder name." };
         var lang = new Option<string>("--lang") { Description = "csharp (a .NET plugin), python or node (an executable plugin with its protocol helper).", DefaultValueFactory = _ => "csharp" };
         lang.AcceptOnlyFromAmong("csharp", "python", "node");
-        var command = new Command("init", "Create a new plugin folder with a manifest and a minimal implementation.") { dir, id, lang };
+        var native = new Option<bool>("--native") { Description = "csharp only: compile the plugin ahead of time (NativeAOT) into one executable, 'runtime: native' (docs/native-plugins.md)." };
+        var command = new Command("init", "Create a new plugin folder with a manifest and a minimal implementation.") { dir, id, lang, native };
         CliApplication.SetHandler(command, console, (parse, _) =>
         {
             var folder = parse.GetValue(dir)!;
@@ -41,13 +42,19 @@ internal static partial class InitCommand
                 _ => PluginTemplate.CSharp,
             };
             var script = template != PluginTemplate.CSharp;
+            var aot = parse.GetValue(native);
+            if (aot && script)
+            {
+                throw new CliException(ExitCodes.UsageOrNotFound, $"--native compiles a C# plugin ahead of time; a {parse.GetValue(lang)} plugin has nothing to compile", "drop --native, or use --lang csharp --native.");
+            }
+
             var type = TypeName(folder.Name);
             folder.Create();
-            var pluginFolder = PluginTemplate.Write(template, folder.FullName, type, pluginId);
+            var pluginFolder = PluginTemplate.Write(template, folder.FullName, type, pluginId, aot);
 
             var shown = TerminalText.Markup(folder.FullName);
             var plugin = TerminalText.Markup(pluginFolder);
-            console.Output.MarkupLine($"[green]created[/] {shown} ({parse.GetValue(lang)}, id [bold]{TerminalText.Markup(pluginId)}[/])");
+            console.Output.MarkupLine($"[green]created[/] {shown} ({parse.GetValue(lang)}{(aot ? ", NativeAOT" : string.Empty)}, id [bold]{TerminalText.Markup(pluginId)}[/])");
             console.Output.MarkupLine(script
                 ? $"next: stockade validate {plugin} && stockade run {plugin} hello --input '{{\"name\":\"you\"}}'"
                 : $"next: dotnet test {shown} && stockade validate {plugin} && stockade run {plugin} hello --input '{{\"name\":\"you\"}}'");

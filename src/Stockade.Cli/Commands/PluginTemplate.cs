@@ -55,18 +55,30 @@ internal static class PluginTemplate
         return files.Count > 0 ? files : throw new InvalidOperationException($"the embedded template '{template}' is missing; the Stockade.Cli build is broken.");
     }
 
+    /// <summary>The C# template's manifest for <c>--native</c>, renamed to plugin.yaml (template.json's <c>sources</c> modifiers).</summary>
+    public const string NativeManifest = "plugin.native.yaml";
+
     /// <summary>
     /// Writes <paramref name="template"/> into <paramref name="directory"/> with the tokens replaced, plus the manifest schema
-    /// beside plugin.yaml; returns the plugin folder (the one holding plugin.yaml).
+    /// beside plugin.yaml; returns the plugin folder (the one holding plugin.yaml). <paramref name="native"/> is the C#
+    /// template's <c>native</c> symbol, applied as <c>dotnet new</c> applies it: the <c>&lt;!--#if (native) --&gt;</c>
+    /// blocks, and the NativeAOT manifest and <c>Program.cs</c> instead of the JIT manifest.
     /// </summary>
-    public static string Write(string template, string directory, string type, string id)
+    public static string Write(string template, string directory, string type, string id, bool native = false)
     {
         string? pluginFolder = null;
-        foreach (var (path, text) in Files(template))
+        foreach (var (original, text) in Files(template))
         {
+            var name = Path.GetFileName(original);
+            if (template == CSharp && (native ? name == "plugin.yaml" : name is NativeManifest or "Program.cs"))
+            {
+                continue;
+            }
+
+            var path = name == NativeManifest ? Path.Combine(Path.GetDirectoryName(original)!, "plugin.yaml") : original;
             var target = Path.Combine(directory, path.Replace(TypeToken, type, StringComparison.Ordinal));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.WriteAllText(target, Fill(text, type, id));
+            File.WriteAllText(target, Fill(Conditionals(text, native), type, id));
             if (Path.GetFileName(target) == "plugin.yaml")
             {
                 pluginFolder = Path.GetDirectoryName(target)!;
@@ -82,6 +94,43 @@ internal static class PluginTemplate
         Directory.CreateDirectory(Path.GetDirectoryName(schema)!);
         File.WriteAllText(schema, ManifestSchema.Json);
         return pluginFolder;
+    }
+
+    /// <summary>
+    /// The <c>native</c> symbol's XML conditionals (<c>&lt;!--#if (native) --&gt;</c>, <c>&lt;!--#else --&gt;</c>,
+    /// <c>&lt;!--#endif --&gt;</c>, each on a line of its own, not nested), kept or dropped as <c>dotnet new</c> does.
+    /// </summary>
+    public static string Conditionals(string text, bool native)
+    {
+        if (!text.Contains("<!--#if", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var kept = new List<string>();
+        bool? branch = null; // null: outside a block; true: in the branch that is kept
+        foreach (var line in text.Split('\n'))
+        {
+            switch (line.Trim())
+            {
+                case "<!--#if (native) -->":
+                    branch = native;
+                    continue;
+                case "<!--#else -->":
+                    branch = !branch;
+                    continue;
+                case "<!--#endif -->":
+                    branch = null;
+                    continue;
+            }
+
+            if (branch is null or true)
+            {
+                kept.Add(line);
+            }
+        }
+
+        return string.Join('\n', kept);
     }
 
     /// <summary>A template file's contents with the tokens replaced, as <c>dotnet new</c> writes them.</summary>

@@ -236,8 +236,10 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
                 return PluginRuntime.Dotnet;
             case "process":
                 return PluginRuntime.Process;
+            case "native":
+                return PluginRuntime.Native;
             default:
-                sink.Error(ManifestDiagnosticCodes.UnknownRuntime, $"unknown runtime '{text}'.{Spelling.DidYouMean(text, ["dotnet", "process"])}", "use 'dotnet' for a .NET assembly or 'process' for an executable or script", node, "runtime");
+                sink.Error(ManifestDiagnosticCodes.UnknownRuntime, $"unknown runtime '{text}'.{Spelling.DidYouMean(text, ["dotnet", "process", "native"])}", "use 'dotnet' for a .NET assembly, 'native' for a .NET plugin published with NativeAOT, or 'process' for an executable or script", node, "runtime");
                 return null;
         }
     }
@@ -279,6 +281,13 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             return null;
         }
 
+        if (runtime == PluginRuntime.Native && entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            sink.Error(ManifestDiagnosticCodes.BadEntry, $"entry '{entry}' is a .dll, but runtime native runs an executable compiled ahead of time",
+                "point at the file `dotnet publish -p:PublishAot=true` wrote (e.g. bin/myplugin), or set 'runtime: dotnet' to run the .dll in the worker", node, "entry");
+            return null;
+        }
+
         return entry;
     }
 
@@ -303,7 +312,7 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
     {
         if (runtime is { } actual && actual != appliesTo && map.Entries.FirstOrDefault(e => e.Key.Value == key) is { Key: not null } entry)
         {
-            var runtimeName = appliesTo == PluginRuntime.Dotnet ? "dotnet" : "process";
+            var runtimeName = appliesTo switch { PluginRuntime.Dotnet => "dotnet", PluginRuntime.Native => "native", _ => "process" };
             sink.Warning(ManifestDiagnosticCodes.IgnoredForRuntime, $"'{key}' only applies to runtime '{runtimeName}' and is ignored here", $"remove '{key}' or change the runtime", entry.Key, key);
         }
     }

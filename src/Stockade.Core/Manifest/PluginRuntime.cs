@@ -8,4 +8,11 @@ public enum PluginRuntime
 
     /// <summary>An executable or script speaking the JSON-RPC protocol; <see cref="PluginManifest.Entry"/> is that file.</summary>
     Process,
+
+    /// <summary>
+    /// A .NET plugin compiled ahead of time (NativeAOT) into an executable that carries the SDK's protocol server;
+    /// <see cref="PluginManifest.Entry"/> is that executable. Started like <see cref="Process"/> (launcher, Landlock, the
+    /// seccomp filter installed before exec, canary), under the NativeAOT allow-list.
+    /// </summary>
+    Native,
 }

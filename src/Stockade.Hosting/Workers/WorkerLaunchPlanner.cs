@@ -170,7 +170,7 @@ internal static class WorkerLaunchPlanner
             // The .NET worker installs its filter itself (stage 2, all threads); an executable plugin
             // cannot, so the launcher installs the same filter just before it execs one.
             Seccomp = request.Seccomp && !request.IsDotnet
-                ? new LaunchSeccomp { AllowExec = request.AllowExec, Profile = LaunchSeccomp.ProfileFor(request.Interpreter) }
+                ? new LaunchSeccomp { AllowExec = request.AllowExec, Profile = ProfileOf(request) }
                 : null,
             // Under namespaces setpriv already switched user (see Plan).
             User = request.UserId is int uid && !request.Namespaces ? new LaunchUser { Uid = (uint)uid, Gid = (uint)(request.GroupId ?? uid) } : null,
@@ -247,7 +247,7 @@ internal static class WorkerLaunchPlanner
         {
             Add(WorkerRuntime.RealPath(executable), LandlockFsAccess.ReadFile | LandlockFsAccess.Execute);
             // The interpreter's runtime profile: what it was measured to need, and not what another interpreter needs.
-            foreach (var path in ScriptRuntimeRules.ReadOnlyPaths(LaunchSeccomp.ProfileFor(request.Interpreter)))
+            foreach (var path in ScriptRuntimeRules.ReadOnlyPaths(ProfileOf(request)))
             {
                 Add(path, ReadOnly);
             }
@@ -291,6 +291,10 @@ internal static class WorkerLaunchPlanner
         };
     }
 
+    // The allow-list (and runtime paths) of an executable plugin: NativeAOT by its manifest, an interpreter by its name.
+    internal static Linux.Seccomp.SeccompProfile ProfileOf(WorkerLaunchRequest request) =>
+        request.IsNativeAot ? Linux.Seccomp.SeccompProfile.NativeAot : LaunchSeccomp.ProfileFor(request.Interpreter);
+
     private static LandlockFsAccess Join(IEnumerable<LandlockFsAccess> access) =>
         access.Aggregate(LandlockFsAccess.None, (all, one) => all | one);
 
@@ -309,7 +313,8 @@ internal static class WorkerLaunchPlanner
             ["LANG"] = "C.UTF-8",
         };
 
-        if (request.IsDotnet)
+        // A NativeAOT plugin is the .NET runtime too (its GC reads the same variables): the same settings, the same cap.
+        if (request.IsDotnet || request.IsNativeAot)
         {
             env["DOTNET_EnableDiagnostics"] = "0";
             env["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
@@ -322,7 +327,7 @@ internal static class WorkerLaunchPlanner
             // cgroup when one holds the worker: RLIMIT_DATA then has headroom, ResourceLimitTable.Rlimits).
             var heap = (long)request.Resources.MemoryMb * 1024 * 1024 * 2 / 3;
             env["DOTNET_GCHeapHardLimit"] = "0x" + heap.ToString("x", CultureInfo.InvariantCulture);
-            if (request.KernelReportFd is int report)
+            if (request.KernelReportFd is int report && request.IsDotnet)
             {
                 env[KernelReport.DescriptorVariable] = report.ToString(CultureInfo.InvariantCulture);
             }

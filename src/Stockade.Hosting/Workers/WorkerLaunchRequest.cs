@@ -8,6 +8,9 @@ internal sealed record WorkerLaunchRequest
     /// <summary>True for <c>runtime: dotnet</c> (stage 2 is the .NET worker); false for an executable plugin.</summary>
     public required bool IsDotnet { get; init; }
 
+    /// <summary>True for <c>runtime: native</c>: the entry is a NativeAOT executable, run under the NativeAOT profile.</summary>
+    public bool IsNativeAot { get; init; }
+
     public required string PluginDirectory { get; init; }
 
     /// <summary>Entry relative to the plugin directory (the .dll, or the executable/script).</summary>

@@ -35,6 +35,10 @@ internal static class ScriptRuntimeRules
         SeccompProfile.Python => Python,
         SeccompProfile.Node => Node,
         SeccompProfile.Native => Native,
+
+        // A NativeAOT .NET executable links only libc and libm (in the multiarch folder, which the system part holds) and
+        // reads procfs and sysfs like the JIT runtime (the system part again): nothing of its own (measured, strace -f).
+        SeccompProfile.NativeAot => [],
         _ => [],
     };
 }

@@ -17,4 +17,10 @@ public enum SeccompProfile
 
     /// <summary>Any other executable plugin (a native program): the calls common to every profile.</summary>
     Native,
+
+    /// <summary>
+    /// A .NET plugin compiled ahead of time (NativeAOT, <c>runtime: native</c>): the calls common to every profile plus
+    /// the GC's process-wide barrier. No JIT, so no W^X double mapping: unlike <see cref="Dotnet"/>, no memfd_create.
+    /// </summary>
+    NativeAot,
 }

@@ -146,6 +146,7 @@ internal static class WorkerSeccompPolicy
             SeccompProfile.Dotnet => Dotnet(),
             SeccompProfile.Python => Python(),
             SeccompProfile.Node => Node(),
+            SeccompProfile.NativeAot => NativeAot(),
             _ => Array.Empty<SeccompRule>(),
         });
         rules.AddRange(ProcessCreation(allowExec, launcherExecFilename));
@@ -404,6 +405,19 @@ internal static class WorkerSeccompPolicy
     [
         Allow(memfd_create, "W^X: the runtime maps JIT code twice through an anonymous memory file"),
         Allow(membarrier, "FlushProcessWriteBuffers: the GC and thread suspension"),
+        Allow(mlock, "the runtime locks its FlushProcessWriteBuffers helper page where membarrier is missing"),
+        Allow(munlock, "pairs with mlock"),
+    ];
+
+    /// <summary>
+    /// What a NativeAOT .NET executable needs beyond the shared table (measured with <c>strace -f</c> on
+    /// samples/plugins/hello-csharp-native: start, initialize, invoke with file I/O, timers, shutdown). Its code is
+    /// compiled ahead, so there is no executable memory to map twice: memfd_create, which the JIT worker needs for W^X,
+    /// stays denied.
+    /// </summary>
+    private static SeccompRule[] NativeAot() =>
+    [
+        Allow(membarrier, "FlushProcessWriteBuffers: the GC and thread suspension (queried and registered at start)"),
         Allow(mlock, "the runtime locks its FlushProcessWriteBuffers helper page where membarrier is missing"),
         Allow(munlock, "pairs with mlock"),
     ];

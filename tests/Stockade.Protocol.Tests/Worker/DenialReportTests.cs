@@ -1,4 +1,4 @@
-using Stockade.Worker;
+using Stockade.Plugin.Serving;
 
 namespace Stockade.Protocol.Tests;
 

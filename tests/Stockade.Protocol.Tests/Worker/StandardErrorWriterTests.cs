@@ -1,5 +1,5 @@
 using System.Text;
-using Stockade.Worker;
+using Stockade.Plugin.Serving;
 
 namespace Stockade.Protocol.Tests.Worker;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Stockade.Worker;
+using Stockade.Plugin.Serving;
 
 namespace Stockade.Protocol.Tests;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Stockade.Plugin;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // The plugin's view of the host: every capability is a host.* call through the protocol peer.
 internal sealed class PluginContext : IPluginContext

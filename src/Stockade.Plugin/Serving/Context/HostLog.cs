@@ -1,7 +1,7 @@
 using Stockade.Plugin;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // host.log notifications; logging never throws, so a closed connection silently drops the line.
 internal sealed class HostLog(JsonRpcPeer peer, string? category = null) : IPluginLog

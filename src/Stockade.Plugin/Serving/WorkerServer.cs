@@ -1,34 +1,39 @@
-using System.Reflection;
 using System.Text.Json;
-using Stockade.Plugin;
 using Stockade.Plugin.Generated;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
-// Serves initialize / invoke / hook / shutdown for one plugin over the protocol streams.
+// Serves initialize / invoke / hook / shutdown for one plugin over the protocol streams. It sees the plugin only through
+// an IPluginDispatchTable: the generated one, or the JIT worker's reflection table; the same code serves the JIT worker
+// and a NativeAOT plugin (PluginServer), so the two cannot drift.
 internal sealed class WorkerServer : IJsonRpcHandler
 {
     // How long shutdown waits for calls still running before the process exits anyway.
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
 
     private readonly IPlugin _plugin;
-    private readonly IPluginDispatchTable _dispatcher;
+    private readonly IPluginDispatchTable _table;
+    private readonly Action? _prepare;
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonRpcPeer? _peer;
-    private LoadedPlugin? _loaded;
     private int _initialized;
 
-    private WorkerServer(IPlugin plugin, IPluginDispatchTable dispatcher)
+    private WorkerServer(IPluginDispatchTable table, IPlugin plugin, Action? prepare)
     {
+        _table = table;
         _plugin = plugin;
-        _dispatcher = dispatcher;
+        _prepare = prepare;
     }
 
-    public static async Task<int> RunAsync(LoadedPlugin loaded, Stream input, Stream output)
+    /// <summary>
+    /// Serves <paramref name="plugin"/> through <paramref name="table"/> until shutdown or the end of the stream.
+    /// <paramref name="prepare"/> runs on a pool thread once <c>initialize</c> is answered (the JIT worker's warm-up of
+    /// the plugin's methods); a NativeAOT plugin has nothing to prepare.
+    /// </summary>
+    public static async Task<int> RunAsync(IPluginDispatchTable table, IPlugin plugin, Stream input, Stream output, Action? prepare = null)
     {
-        var server = new WorkerServer(loaded.Plugin!, loaded.Table!);
-        server._loaded = loaded;
+        var server = new WorkerServer(table, plugin, prepare);
         var peer = new JsonRpcPeer(input, output, ProtocolLimits.Default, server);
         server._peer = peer;
         // The worker serves this one peer: blocking reads on its own threads wake one thread per frame and need neither
@@ -45,10 +50,10 @@ internal sealed class WorkerServer : IJsonRpcHandler
         if (peer.ViolationReason is { } reason)
         {
             await Console.Error.WriteLineAsync($"stockade-worker: the host broke the protocol: {reason}").ConfigureAwait(false);
-            return WorkerExitCodes.HostProtocolViolation;
+            return ServerExitCodes.HostProtocolViolation;
         }
 
-        return WorkerExitCodes.Success;
+        return ServerExitCodes.Success;
     }
 
     public ValueTask<JsonElement?> HandleRequestAsync(string method, JsonElement? parameters, CancellationToken cancellationToken) => method switch
@@ -82,39 +87,25 @@ internal sealed class WorkerServer : IJsonRpcHandler
             throw await PluginErrorAsync(e).ConfigureAwait(false);
         }
 
-        var result = new InitializeResult(_dispatcher.MethodNames, _dispatcher.HookNames, ProtocolMethods.SdkVersion) { Contracts = ContractsOf(_plugin.GetType()) };
+        // The contracts come from the table: generated ones know them at build time; the reflection table reads the plugin
+        // class's [PluginContract] interfaces (issue 19).
+        var result = new InitializeResult(_table.MethodNames, _table.HookNames, ProtocolMethods.SdkVersion) { Contracts = _table.Contracts.Count == 0 ? null : _table.Contracts };
         // Off the path of this answer (a pool thread, while the answer is written): what the first call would otherwise
         // build inside it — the console writer, the serializer's metadata of the plugin's types, the methods' code. Moved
         // out of the start-up path, it landed in the first call, which is what a prewarmed spare is kept ready for.
-        ThreadPool.UnsafeQueueUserWorkItem(static loaded =>
+        ThreadPool.UnsafeQueueUserWorkItem(static prepare =>
         {
             ProtocolStreams.PrepareConsole();
-            loaded?.Prepare();
-        }, _loaded, preferLocal: false);
+            prepare?.Invoke();
+        }, _prepare, preferLocal: false);
         return WorkerMessages.WriteInitializeResult(result);
-    }
-
-    // The [PluginContract] interfaces the plugin class implements, name to version (issue 19); a generated dispatch table
-    // carries the same in IPluginDispatchTable.Contracts.
-    private static Dictionary<string, int>? ContractsOf(Type pluginType)
-    {
-        Dictionary<string, int>? contracts = null;
-        foreach (var contract in pluginType.GetInterfaces())
-        {
-            if (contract.GetCustomAttribute<PluginContractAttribute>() is { } declared)
-            {
-                (contracts ??= new(StringComparer.Ordinal))[declared.Name] = declared.Version;
-            }
-        }
-
-        return contracts;
     }
 
     private ValueTask<JsonElement?> InvokeAsync(InvokeParams parameters, CancellationToken cancellationToken)
     {
         EnsureInitialized();
-        var method = _dispatcher.FindMethod(parameters.Method)
-            ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin has no method '{parameters.Method}'; it offers: {string.Join(", ", _dispatcher.MethodNames)}");
+        var method = _table.FindMethod(parameters.Method)
+            ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin has no method '{parameters.Method}'; it offers: {string.Join(", ", _table.MethodNames)}");
         return CallPluginAsync(() =>
         {
             using var trace = WorkerTrace.Continue(parameters.TraceParent, parameters.TraceState); // Activity.Current in the plugin: the host's call span
@@ -125,7 +116,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
     private ValueTask<JsonElement?> HookAsync(HookParams parameters, CancellationToken cancellationToken)
     {
         EnsureInitialized();
-        var hook = _dispatcher.FindHook(parameters.Name)
+        var hook = _table.FindHook(parameters.Name)
             ?? throw new RpcException(RpcErrorCode.NotFound, $"the plugin does not handle hook '{parameters.Name}'");
         return CallPluginAsync(() =>
         {
@@ -165,7 +156,7 @@ internal sealed class WorkerServer : IJsonRpcHandler
         }
         catch (PluginInputException e)
         {
-            // Generated dispatch (or the plugin itself) says the input does not fit: the caller's error, not a plugin fault.
+            // Generated entry points report an input that does not bind this way: the caller's mistake, not a plugin fault.
             throw new RpcException(RpcErrorCode.InvalidParams, e.Message);
         }
         catch (Exception e) when (IsPluginFault(e, cancellationToken))

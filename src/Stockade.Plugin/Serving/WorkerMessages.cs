@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 /// <summary>
 /// The worker's own protocol messages read from and written to JSON by hand. The serializer's metadata for a record with a

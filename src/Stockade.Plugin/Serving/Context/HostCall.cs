@@ -3,7 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Stockade.Plugin;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // A host.* request from plugin code, with the host's refusals turned into the SDK's exceptions.
 internal static class HostCall

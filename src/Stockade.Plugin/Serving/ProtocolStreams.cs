@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 /// <summary>
 /// The protocol's stdin and stdout. Input is read with blocking reads (plain read(2)) on the peer's own reading threads

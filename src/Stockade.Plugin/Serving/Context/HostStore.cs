@@ -1,7 +1,7 @@
 using Stockade.Plugin;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 internal sealed class HostStore(JsonRpcPeer peer) : IPluginStore
 {

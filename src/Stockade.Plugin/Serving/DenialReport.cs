@@ -1,6 +1,6 @@
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // Turns .NET's "Access to the path '/x' is denied." into a host.denial report. The operation is read, best effort,
 // from the System.IO frames of the stack trace; it is null when they do not say.

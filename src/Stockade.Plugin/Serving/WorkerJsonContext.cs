@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PluginErrorData))]

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Stockade.Plugin;
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 internal sealed class HostServices(JsonRpcPeer peer) : IHostServices
 {

@@ -1,10 +1,10 @@
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // The stack trace of a plugin exception without the worker's and reflection's own frames, which say nothing to the
 // plugin author and describe the worker to whoever reads the error.
 internal static class PluginStackTrace
 {
-    private static readonly string[] HiddenFrames = ["   at Stockade.Worker.", "   at System.Reflection."];
+    private static readonly string[] HiddenFrames = ["   at Stockade.Worker.", "   at Stockade.Plugin.Serving.", "   at System.Reflection."];
 
     public static string? Of(Exception exception)
     {

@@ -1,6 +1,6 @@
 using Stockade.Protocol;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 // Sends the plugin's HTTP requests to the host as host.http.request; the worker itself has no network.
 internal sealed class BrokerHttpHandler(JsonRpcPeer peer) : HttpMessageHandler

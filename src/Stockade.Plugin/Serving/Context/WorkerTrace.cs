@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
-namespace Stockade.Worker;
+namespace Stockade.Plugin.Serving;
 
 /// <summary>
 /// The host's trace context inside the worker: while a plugin method or hook runs, <see cref="Activity.Current"/> is an
