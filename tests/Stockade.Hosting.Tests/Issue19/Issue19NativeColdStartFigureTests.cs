@@ -101,7 +101,7 @@ public sealed class Issue19NativeColdStartFigureTests(ITestOutputHelper output)
             TempDirectory = Directory.CreateDirectory(Path.Combine(root, "temp")).FullName,
             Landlock = true,
             Seccomp = true,
-            MemoryMb = 512,
+            Resources = Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 512 },
         };
         var info = WorkerLaunchPlanner.Plan(request, WorkerRuntime.Locate(runtimeDirectory ?? AppContext.BaseDirectory), Environment.ProcessId);
         info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = true;

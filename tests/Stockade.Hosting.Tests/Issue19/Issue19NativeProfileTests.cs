@@ -40,7 +40,7 @@ public class Issue19NativeProfileTests
                 TempDirectory = Path.Combine(folder, "temp"),
                 Landlock = true,
                 Seccomp = true,
-                MemoryMb = 96,
+                Resources = Stockade.Core.Manifest.ResourceLimits.Default with { MemoryMb = 96 },
             };
             Directory.CreateDirectory(request.DataDirectory);
             Directory.CreateDirectory(request.TempDirectory);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Stockade.Protocol;
-using Stockade.Worker;
+using Stockade.Plugin.Serving;
 
 namespace Stockade.Protocol.Tests.Worker;
 
