@@ -9,8 +9,9 @@ namespace Stockade.Plugin.Generators;
 // A [PluginContract] interface as its proxy needs it: every method served remotely (async, one input, a token).
 internal sealed class ContractModel
 {
-    private ContractModel(INamedTypeSymbol contract, string name, int version)
+    private ContractModel(INamedTypeSymbol contract, string name, int version, ITypeSymbol jsonElement)
     {
+        JsonElement = jsonElement;
         Contract = contract;
         Name = name;
         Version = version;
@@ -21,6 +22,8 @@ internal sealed class ContractModel
     public string Name { get; }
 
     public int Version { get; }
+
+    public ITypeSymbol JsonElement { get; }
 
     public List<ServedMethod> Methods { get; } = [];
 
@@ -49,7 +52,7 @@ internal sealed class ContractModel
 
         var name = KnownSymbols.FirstString(attribute) ?? string.Empty;
         var version = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int v ? v : 0;
-        var model = new ContractModel(contract, name, version);
+        var model = new ContractModel(contract, name, version, known.JsonElement);
         var names = new Dictionary<string, ServedMethod>(StringComparer.Ordinal);
         foreach (var member in contract.GetMembers())
         {

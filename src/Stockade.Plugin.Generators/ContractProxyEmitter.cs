@@ -57,7 +57,7 @@ internal static class ContractProxyEmitter
 
         if (needsElement)
         {
-            metadata.Add(new TypeMetadata(model.Contract.ContainingAssembly is null ? null! : ElementType(contract), "JsonElementConverter"));
+            metadata.Add(new TypeMetadata(model.JsonElement, "JsonElementConverter"));
         }
 
         var infos = Generators.Emit.TypeInfos(code, metadata);
@@ -84,23 +84,6 @@ internal static class ContractProxyEmitter
         code.AppendLine("    }");
         code.AppendLine("}");
         return code.ToString();
-    }
-
-    private static ITypeSymbol ElementType(INamedTypeSymbol contract)
-    {
-        // Found through the contract's own compilation references: JsonElement is in System.Text.Json.
-        foreach (var module in contract.ContainingAssembly.Modules)
-        {
-            foreach (var assembly in module.ReferencedAssemblySymbols)
-            {
-                if (assembly.GetTypeByMetadataName("System.Text.Json.JsonElement") is { } element)
-                {
-                    return element;
-                }
-            }
-        }
-
-        return null!;
     }
 
     private static void Method(StringBuilder code, ServedMethod served, string contractType, Dictionary<string, string> infos)

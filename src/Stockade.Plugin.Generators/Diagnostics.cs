@@ -58,6 +58,15 @@ internal static class Diagnostics
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor ReflectionDispatch = new(
+        "STK2008",
+        "Plugin dispatched by reflection",
+        "'{0}' is dispatched by reflection because the project declares no JsonSerializerContext; for generated dispatch (a faster start, and required by NativeAOT) {1}",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "A plugin without a JsonSerializerContext keeps working through the worker's reflection dispatch; declaring one (with a [JsonSerializable] line per input and result type) lets the generator emit its dispatch table.");
+
     public static readonly DiagnosticDescriptor EmptyName = new(
         "STK2007",
         "Empty plugin method or hook name",

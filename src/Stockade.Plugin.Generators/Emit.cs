@@ -56,12 +56,17 @@ internal static class Emit
             resolver = "global::System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(" + string.Join(", ", parts) + ")";
         }
 
-        code.AppendLine("        private static readonly global::System.Text.Json.JsonSerializerOptions s_options = new(global::System.Text.Json.JsonSerializerDefaults.Web)");
+        // In a nested class: built on the first call that needs it, not when the worker reads the table's names for
+        // the initialize answer (the JSON context's own start-up stays off that path).
+        code.AppendLine("        private static class JsonOptions");
         code.AppendLine("        {");
-        code.AppendLine("            RespectNullableAnnotations = true,");
-        code.AppendLine("            RespectRequiredConstructorParameters = true,");
-        code.AppendLine($"            TypeInfoResolver = {resolver},");
-        code.AppendLine("        };");
+        code.AppendLine("            public static readonly global::System.Text.Json.JsonSerializerOptions Value = new(global::System.Text.Json.JsonSerializerDefaults.Web)");
+        code.AppendLine("            {");
+        code.AppendLine("                RespectNullableAnnotations = true,");
+        code.AppendLine("                RespectRequiredConstructorParameters = true,");
+        code.AppendLine($"                TypeInfoResolver = {resolver},");
+        code.AppendLine("            };");
+        code.AppendLine("        }");
     }
 
     /// <summary>One lazily built JsonTypeInfo per distinct type; returns the accessor name of each.</summary>
@@ -80,8 +85,8 @@ internal static class Emit
             names.Add(type, name);
             var info = $"global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<{type}>";
             var create = item.Converter is null
-                ? $"({info})s_options.GetTypeInfo(typeof({type}))"
-                : $"global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<{type}>(s_options, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.{item.Converter})";
+                ? $"({info})JsonOptions.Value.GetTypeInfo(typeof({type}))"
+                : $"global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.CreateValueInfo<{type}>(JsonOptions.Value, global::System.Text.Json.Serialization.Metadata.JsonMetadataServices.{item.Converter})";
             code.AppendLine($"        private static {info}? s_{name.ToLowerInvariant()};");
             code.AppendLine($"        private static {info} {name} => s_{name.ToLowerInvariant()} ??= {create};");
         }

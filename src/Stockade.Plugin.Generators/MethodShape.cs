@@ -101,7 +101,8 @@ internal static class MethodShape
 
         if (remote && served.Shape is ReturnShape.Void or ReturnShape.Value)
         {
-            return ("a contract method is called across processes, so it cannot return synchronously", $"return Task<{Shown(returnType)}> or ValueTask<{Shown(returnType)}> (Task or ValueTask for none)".Replace("<void>", string.Empty));
+            return ("a contract method is called across processes, so it cannot return synchronously",
+                method.ReturnsVoid ? "return Task or ValueTask" : $"return Task<{Shown(returnType)}> or ValueTask<{Shown(returnType)}>");
         }
 
         if (served.Result is { } result)

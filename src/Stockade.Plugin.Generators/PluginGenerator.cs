@@ -29,10 +29,15 @@ public sealed class PluginGenerator : IIncrementalGenerator
             .Where(static name => name is not null)
             .Collect();
 
-        context.RegisterSourceOutput(context.CompilationProvider.Combine(candidates), static (output, input) => Execute(output, input.Left, input.Right!));
+        // A plugin published with NativeAOT has no reflection fallback: what generated dispatch needs is an error there.
+        var nativeAot = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.PublishAot", out var aot) && string.Equals(aot, "true", System.StringComparison.OrdinalIgnoreCase));
+
+        context.RegisterSourceOutput(context.CompilationProvider.Combine(candidates).Combine(nativeAot), static (output, input) =>
+            Execute(output, input.Left.Left, input.Left.Right!, input.Right));
     }
 
-    private static void Execute(SourceProductionContext output, Compilation compilation, ImmutableArray<string?> names)
+    private static void Execute(SourceProductionContext output, Compilation compilation, ImmutableArray<string?> names, bool nativeAot)
     {
         if (KnownSymbols.Create(compilation) is not { } known)
         {
@@ -46,7 +51,7 @@ public sealed class PluginGenerator : IIncrementalGenerator
             output.CancellationToken.ThrowIfCancellationRequested();
             if (type.TypeKind == TypeKind.Class && IsPluginClass(type, known))
             {
-                if (PluginModel.Build(type, known, json, output.ReportDiagnostic) is { } model)
+                if (PluginModel.Build(type, known, json, nativeAot, output.ReportDiagnostic) is { } model)
                 {
                     output.AddSource(HintName(type, "DispatchTable"), DispatchTableEmitter.Emit(model, json));
                 }

@@ -18,9 +18,15 @@ internal sealed class PluginModel
 
     public SortedDictionary<string, int> Contracts { get; } = new(StringComparer.Ordinal);
 
-    public static PluginModel? Build(INamedTypeSymbol plugin, KnownSymbols known, JsonMetadata json, Action<Diagnostic> report)
+    /// <summary>
+    /// Set when the project declares no JsonSerializerContext and a type needs one: the fix, reported once as information
+    /// (the worker's reflection dispatch serves such a JIT plugin as before); in a NativeAOT plugin it is an error.
+    /// </summary>
+    public string? ReflectionFallback { get; set; }
+
+    public static PluginModel? Build(INamedTypeSymbol plugin, KnownSymbols known, JsonMetadata json, bool nativeAot, Action<Diagnostic> report)
     {
-        var model = new PluginModel(plugin);
+        var model = new PluginModel(plugin) { ReflectionFallback = nativeAot || json.Contexts.Count > 0 ? null : string.Empty };
         var failed = false;
         if (!HasPublicParameterlessConstructor(plugin))
         {
@@ -51,13 +57,13 @@ internal sealed class PluginModel
                 var exposed = known.Attribute(method, known.PluginMethodAttribute);
                 if (exposed is not null)
                 {
-                    failed |= !Add(model.Methods, methodNames, "method", exposed, method, null, known, json, report);
+                    failed |= !Add(model, model.Methods, methodNames, "method", exposed, method, null, known, json, report);
                 }
 
                 var hook = known.Attribute(method, known.PluginHookAttribute);
                 if (hook is not null)
                 {
-                    failed |= !Add(model.Hooks, hookNames, "hook", hook, method, null, known, json, report);
+                    failed |= !Add(model, model.Hooks, hookNames, "hook", hook, method, null, known, json, report);
                 }
             }
         }
@@ -91,14 +97,21 @@ internal sealed class PluginModel
                     continue;
                 }
 
-                failed |= !Add(model.Methods, methodNames, "method", exposed, method, contract, known, json, report, plugin);
+                failed |= !Add(model, model.Methods, methodNames, "method", exposed, method, contract, known, json, report, plugin);
             }
+        }
+
+        if (!failed && !string.IsNullOrEmpty(model.ReflectionFallback))
+        {
+            report(Diagnostic.Create(Diagnostics.ReflectionDispatch, plugin.Locations[0], plugin.Name, model.ReflectionFallback));
+            return null;
         }
 
         return failed ? null : model;
     }
 
     private static bool Add(
+        PluginModel model,
         List<ServedMethod> list, Dictionary<string, ServedMethod> names, string kind, AttributeData attribute, IMethodSymbol method,
         INamedTypeSymbol? contract, KnownSymbols known, JsonMetadata json, Action<Diagnostic> report, INamedTypeSymbol? plugin = null)
     {
@@ -129,7 +142,25 @@ internal sealed class PluginModel
             return false;
         }
 
-        if (!Metadata(served, known, json, location, report, (plugin ?? method.ContainingType).Name))
+        if (model.ReflectionFallback is not null)
+        {
+            // No context in the project: note the first fix and keep checking shapes (reflection serves it meanwhile).
+            if (model.ReflectionFallback.Length == 0)
+            {
+                var missing = new List<Diagnostic>();
+                Metadata(served, known, json, location, missing.Add, (plugin ?? method.ContainingType).Name);
+                if (missing.Count > 0)
+                {
+                    var text = missing[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+                    model.ReflectionFallback = text.Substring(text.IndexOf("; ", StringComparison.Ordinal) + 2);
+                }
+            }
+            else
+            {
+                Metadata(served, known, json, location, static _ => { }, string.Empty);
+            }
+        }
+        else if (!Metadata(served, known, json, location, report, (plugin ?? method.ContainingType).Name))
         {
             return false;
         }

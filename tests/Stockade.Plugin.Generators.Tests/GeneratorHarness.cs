@@ -44,7 +44,7 @@ internal static class GeneratorHarness
         ? "the System.Text.Json source generator of this runtime's targeting pack was not found"
         : null;
 
-    public static GeneratorRun Run(string source)
+    public static GeneratorRun Run(string source, bool publishAot = false)
     {
         var compilation = CSharpCompilation.Create(
             "Plugin" + Guid.NewGuid().ToString("N"),
@@ -57,13 +57,32 @@ internal static class GeneratorHarness
             generators.Add(json);
         }
 
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: ParseOptions);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(generators, parseOptions: ParseOptions, optionsProvider: new BuildProperties(publishAot));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var ours = driver.GetRunResult().Results
             .Where(result => result.Generator.GetGeneratorType() == typeof(PluginGenerator))
             .SelectMany(result => result.Diagnostics)
             .ToImmutableArray();
         return new GeneratorRun(output, ours, generatorDiagnostics);
+    }
+
+    // The build properties the SDK's props make visible to the compiler (CompilerVisibleProperty PublishAot).
+    internal sealed class BuildProperties(bool publishAot) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(publishAot);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => GlobalOptions;
+
+        private sealed class Options(bool publishAot) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+            {
+                value = key == "build_property.PublishAot" ? (publishAot ? "true" : "false") : null;
+                return value is not null;
+            }
+        }
     }
 
     private sealed class Loader : IAnalyzerAssemblyLoader

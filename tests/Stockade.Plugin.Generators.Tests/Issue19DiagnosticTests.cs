@@ -89,13 +89,36 @@ public sealed class Issue19DiagnosticTests
     }
 
     [Fact]
-    public void Generate_NoContextAtAll_ErrorDeclaresOne()
+    public void Generate_NoContextInNativeAotPlugin_ErrorDeclaresOne()
     {
-        var run = GeneratorHarness.Run(PluginWith("[PluginMethod(\"greet\")] public Out Greet(In input) => null!;", json: string.Empty));
+        var run = GeneratorHarness.Run(PluginWith("[PluginMethod(\"greet\")] public Out Greet(In input) => null!;", json: string.Empty), publishAot: true);
 
         var messages = run.Diagnostics.Where(d => d.Id == "STK2003").Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         messages.ShouldContain("'greet' needs System.Text.Json metadata for In; declare a JsonSerializerContext in the project: [JsonSerializable(typeof(In))] internal sealed partial class PJson : JsonSerializerContext { }");
         messages.Count.ShouldBe(2); // the input and the result
+    }
+
+    [Fact]
+    public void Generate_NoContextInJitPlugin_ReflectionKeepsServingWithTheFixAsInformation()
+    {
+        // A plugin written before the generator existed builds as it did: no table, the worker's reflection serves it.
+        var run = GeneratorHarness.Run(PluginWith("[PluginMethod(\"greet\")] public Out Greet(In input) => null!;", json: string.Empty));
+
+        var diagnostic = run.Diagnostics.ShouldHaveSingleItem();
+        diagnostic.Id.ShouldBe("STK2008");
+        diagnostic.Severity.ShouldBe(Microsoft.CodeAnalysis.DiagnosticSeverity.Info);
+        diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).ShouldBe(
+            "'P' is dispatched by reflection because the project declares no JsonSerializerContext; for generated dispatch (a faster start, and required by NativeAOT) declare a JsonSerializerContext in the project: [JsonSerializable(typeof(In))] internal sealed partial class PJson : JsonSerializerContext { }");
+        run.GeneratedText.ShouldNotContain("PluginDispatchTableAttribute");
+        run.Output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Generate_NoContextButUnsupportedSignature_StillAnError()
+    {
+        var run = GeneratorHarness.Run(PluginWith("[PluginMethod(\"two\")] public Out Two(In a, In b) => null!;", json: string.Empty));
+
+        run.Single("STK2001");
     }
 
     [Fact]
