@@ -4,8 +4,8 @@
 # Stockade.* only from that feed, everything else from the usual registry; own DOTNET_CLI_HOME and NUGET_PACKAGES, so
 # nothing comes from this clone or its caches), runs the commands docs/getting-started.md gives a user:
 #   dotnet new install Stockade.Templates · dotnet tool install Stockade.Cli · dotnet new stockade-host /
-#   stockade-plugin / stockade-plugin-python · build · dotnet test (in-process and confined) · dotnet publish the host ·
-#   stockade install both plugins into a throwaway home · run the published app: it calls both plugins confined, a plugin
+#   stockade-plugin (JIT and --native) / stockade-plugin-python · build · dotnet test (in-process and confined) · dotnet publish
+#   the host · stockade install the three plugins into a throwaway home · run the published app: it calls them confined, a plugin
 #   folder written for the app calls the app's clock service, and its guarantee report says Landlock and seccomp are
 #   enforced by the kernel.
 # Also checks that `stockade init` writes what `dotnet new` writes. Each step is timed; a failing step is named.
@@ -110,18 +110,24 @@ step "stockade doctor" doctor
 step "dotnet new stockade-host" dotnet new stockade-host -o Shop
 step "dotnet new stockade-plugin" dotnet new stockade-plugin -o greeter --id shop.greeter
 step "dotnet new stockade-plugin-python" dotnet new stockade-plugin-python -o weather --id shop.weather
+step "dotnet new stockade-plugin --native" dotnet new stockade-plugin --native -o fast --id shop.fast
 
 same_as_init() {
   stockade init init-csharp/greeter --id shop.greeter --lang csharp >/dev/null
   stockade init init-python/weather --id shop.weather --lang python >/dev/null
   diff -r greeter init-csharp/greeter
   diff -r weather init-python/weather
-  rm -rf init-csharp init-python
+  stockade init init-native/fast --id shop.fast --lang csharp --native >/dev/null
+  diff -r fast init-native/fast
+  rm -rf init-csharp init-python init-native
 }
 step "stockade init writes what dotnet new writes" same_as_init
 
 step "dotnet build the C# plugin" dotnet build greeter -nologo -v:q -clp:ErrorsOnly
 step "dotnet test the C# plugin (in-process and confined)" dotnet test greeter --no-build -nologo -v:q --logger "console;verbosity=normal"
+# The same plugin compiled ahead of time (issue 19): one executable, generated dispatch, run as 'runtime: native'.
+step "dotnet build the NativeAOT plugin" dotnet build fast -nologo -v:q -clp:ErrorsOnly
+step "dotnet test the NativeAOT plugin (in-process and confined)" dotnet test fast --no-build -nologo -v:q --logger "console;verbosity=normal"
 
 # A plugin written for the application: it calls the app's clock service (permission clock:read, a category the app
 # defines by registering the service). The app loads it from its folder and grants it in code.
@@ -157,6 +163,7 @@ step "a plugin for the app's clock service (dotnet new stockade-plugin, edited)"
 step "dotnet publish the host app" dotnet publish Shop -c Release -o "$work/shop-publish" -nologo -v:q -clp:ErrorsOnly
 step "stockade install the C# plugin" stockade install greeter/Greeter --home "$home" --grant all --yes
 step "stockade install the Python plugin" stockade install weather --home "$home" --grant all --yes
+step "stockade install the NativeAOT plugin" stockade install fast/Fast --home "$home" --grant all --yes
 step "stockade list" stockade list --home "$home"
 
 run_app() {
@@ -164,11 +171,13 @@ run_app() {
   local out=$work/app.out
   grep -q '^shop.greeter hello -> {"message":"Hello, Stockade!"}' "$out" || fail "the C# plugin did not answer"
   grep -q '^shop.weather hello -> {"message":"Hello, Stockade!"}' "$out" || fail "the Python plugin did not answer"
+  grep -q '^shop.fast hello -> {"message":"Hello, Stockade!"}' "$out" || fail "the NativeAOT plugin did not answer"
+  grep -q "^loaded shop.fast .* (installed) at 'sandboxed'" "$out" || fail "the NativeAOT plugin was not loaded from the store at 'sandboxed'"
   grep -q '^shop.clock hello -> {"utc":' "$out" || fail "the clock service did not answer the plugin"
   grep -q "^loaded shop.greeter .* (installed) at 'sandboxed'" "$out" || fail "the C# plugin was not loaded from the store at 'sandboxed'"
   grep -q "^loaded shop.weather .* (installed) at 'sandboxed'" "$out" || fail "the Python plugin was not loaded from the store at 'sandboxed'"
-  [ "$(grep -c '^  Landlock: enforced by the kernel$' "$out")" -eq 3 ] || fail "the guarantee report does not say Landlock is enforced for every plugin"
-  [ "$(grep -c '^  seccomp: enforced by the kernel$' "$out")" -eq 3 ] || fail "the guarantee report does not say seccomp is enforced for every plugin"
+  [ "$(grep -c '^  Landlock: enforced by the kernel$' "$out")" -eq 4 ] || fail "the guarantee report does not say Landlock is enforced for every plugin"
+  [ "$(grep -c '^  seccomp: enforced by the kernel$' "$out")" -eq 4 ] || fail "the guarantee report does not say seccomp is enforced for every plugin"
 }
 step "run the published app (both plugins confined, the clock service, the guarantee report)" run_app
 

@@ -36,10 +36,11 @@ public class RuleFixtureTests
     }
 
     [Fact]
-    public void AnalyzeDirectory_FixtureShippingTheSdk_SkipsStockadePluginDll()
+    public void AnalyzeDirectory_FixtureShippingTheSdk_SkipsTheSdksFiles()
     {
         var folder = Fixtures.Folder("Fixture.FileSystem");
         File.Exists(Path.Combine(folder, "Stockade.Plugin.dll")).ShouldBeTrue();
+        File.Exists(Path.Combine(folder, "Stockade.Protocol.dll")).ShouldBeTrue();
 
         var report = PluginAnalyzer.AnalyzeDirectory(folder);
 
