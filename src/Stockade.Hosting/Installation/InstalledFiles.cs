@@ -10,6 +10,7 @@ internal static class InstalledFiles
     private const UnixFileMode ReadOnlyFile = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode ReadOnlyDirectory = ReadOnlyFile | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
     private const UnixFileMode WritableDirectory = ReadOnlyDirectory | UnixFileMode.UserWrite;
+    private const UnixFileMode ReadOnlyExecutable = ReadOnlyDirectory;
 
     /// <summary>
     /// Copies a walked plugin folder (every regular file and folder, <c>obj/</c> excepted by the walk) from its
@@ -66,12 +67,17 @@ internal static class InstalledFiles
         }
     }
 
-    /// <summary>Makes every file 0444 and every folder 0555, deepest first.</summary>
-    public static void MakeReadOnly(string root)
+    /// <summary>
+    /// Makes every file 0444 and every folder 0555, deepest first; <paramref name="executable"/> (a native plugin's
+    /// entry, relative to <paramref name="root"/>) 0555, the one file the launcher executes itself. No other file of the
+    /// copy is ever executable, whatever its source's mode was.
+    /// </summary>
+    public static void MakeReadOnly(string root, string? executable = null)
     {
+        var entry = executable is null ? null : Path.GetFullPath(Path.Combine(root, executable));
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
-            SetMode(file, ReadOnlyFile);
+            SetMode(file, entry is not null && string.Equals(Path.GetFullPath(file), entry, StringComparison.Ordinal) ? ReadOnlyExecutable : ReadOnlyFile);
         }
 
         foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))

@@ -94,7 +94,7 @@ public sealed class PluginInstaller
         string staging, hash;
         try
         {
-            (staging, hash) = StageCopy(folder!, manifest.Id);
+            (staging, hash) = StageCopy(folder!, manifest);
         }
         catch (PluginFolderRefusedException ex)
         {
@@ -504,13 +504,14 @@ public sealed class PluginInstaller
     }
 
     // The copy, made read-only beside its final place (same file system, so moving it there is a rename).
-    private (string Staging, string Hash) StageCopy(PluginFolder source, string pluginId)
+    // A native plugin's entry stays executable in the copy (the launcher execs it); nothing else does.
+    private (string Staging, string Hash) StageCopy(PluginFolder source, PluginManifest manifest)
     {
-        var staging = Path.Combine(_host.Home.PluginsRoot, pluginId, $".staging-{Guid.NewGuid():N}");
+        var staging = Path.Combine(_host.Home.PluginsRoot, manifest.Id, $".staging-{Guid.NewGuid():N}");
         try
         {
             var hash = InstalledFiles.Copy(source, staging);
-            InstalledFiles.MakeReadOnly(staging);
+            InstalledFiles.MakeReadOnly(staging, manifest.Runtime == PluginRuntime.Native ? manifest.Entry : null);
             return (staging, hash);
         }
         catch

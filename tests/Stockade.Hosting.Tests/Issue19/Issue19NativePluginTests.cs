@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Stockade.Hosting.Installation;
 using Stockade.Hosting.Tests.Host;
 
 namespace Stockade.Hosting.Tests.Issue19;
@@ -99,6 +100,28 @@ public abstract class Issue19NativePluginTests<TFixture>(TFixture fixture) : ICl
         refused.Message.ShouldContain("'greet'");
         refused.Message.ShouldContain("GreetInput");
         (await Host.InvokeAsync<JsonElement>(id, "greet", new { name = "Ada" }, JsonSerializerOptions.Web)).GetProperty("message").GetString().ShouldBe("Hello, Ada!");
+    }
+
+    /// <summary>
+    /// Installed, not run from its folder: the install copy makes every file 0444, so the launcher's execve of the native
+    /// entry was refused (EACCES) until the copy kept that one file executable — and only that one.
+    /// </summary>
+    [Fact]
+    public async Task NativeSample_Installed_RunsFromTheReadOnlyCopy_WhereOnlyTheEntryIsExecutable()
+    {
+        var id = Id("native-installed");
+        new PluginInstaller(Host).Install(Copy(id), new InstallOptions { Grants = ["file:write=$PLUGIN_DATA/**"], Level = "sandboxed" });
+
+        var loaded = await Host.LoadAsync(id, new PluginLoadOptions { Level = "sandboxed" });
+        (await Host.InvokeAsync<JsonElement>(id, "greet", new { name = "Ada" }, JsonSerializerOptions.Web)).GetProperty("message").GetString().ShouldBe("Hello, Ada!");
+
+        var copy = loaded.Directory;
+        var executable = Directory.EnumerateFiles(copy, "*", SearchOption.AllDirectories)
+            .Where(f => (File.GetUnixFileMode(f) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            .Select(f => Path.GetRelativePath(copy, f)).ToList();
+        executable.ShouldBe(["bin/hello-native"]);
+        File.GetUnixFileMode(Path.Combine(copy, "bin", "hello-native")).ShouldBe((UnixFileMode)0b101_101_101);
+        File.GetUnixFileMode(Path.Combine(copy, "plugin.yaml")).ShouldBe((UnixFileMode)0b100_100_100);
     }
 
     private string Id(string name) => $"t.{name}-{fixture.WorkerUid?.ToString(CultureInfo.InvariantCulture) ?? "root"}";
