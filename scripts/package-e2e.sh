@@ -154,6 +154,9 @@ public sealed class ClockPlugin : IPlugin
         await _context!.Services.CallAsync("clock", "now", null, cancellationToken);
 }
 EOF
+  # Its only types are JsonElement: without the template's JSON context the generator leaves it to reflection dispatch
+  # (information STK2008), the path every plugin built before the generator takes.
+  rm clock/Clock/ClockJson.cs
   sed -i 's/^  required: \[\]$/  required: [clock:read]/' clock/Clock/plugin.yaml
   grep -q 'required: \[clock:read\]' clock/Clock/plugin.yaml
   dotnet build clock/Clock -nologo -v:q -clp:ErrorsOnly
@@ -179,7 +182,7 @@ run_app() {
   [ "$(grep -c '^  Landlock: enforced by the kernel$' "$out")" -eq 4 ] || fail "the guarantee report does not say Landlock is enforced for every plugin"
   [ "$(grep -c '^  seccomp: enforced by the kernel$' "$out")" -eq 4 ] || fail "the guarantee report does not say seccomp is enforced for every plugin"
 }
-step "run the published app (both plugins confined, the clock service, the guarantee report)" run_app
+step "run the published app (the three plugins confined, the clock service, the guarantee report)" run_app
 
 trap - ERR
 total_end=$(date +%s.%N)
