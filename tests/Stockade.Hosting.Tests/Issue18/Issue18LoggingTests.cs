@@ -64,20 +64,7 @@ public sealed class Issue18LoggingTests
     public async Task AnyLanguage_HostLog_LevelsMapped_CategoriesKeptOnlyWhenPlainAndBounded()
     {
         await using var h = Issue18Host.Create();
-        var dir = Path.Combine(h.World.Plugins, "t.pylogs");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), """
-            id: t.pylogs
-            name: logs
-            version: 1.0.0
-            runtime: process
-            entry: plugin.py
-            interpreter: /usr/bin/python3
-            timeouts: { init: 30s, call: 20s, hook: 5s }
-            resources: { memoryMb: 128, openFiles: 64 }
-            """);
-        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
-        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
+        await LoadScriptAsync(h, "t.pylogs");
 
         object Line(string? level, string message, object? category = null) => new { level, message, category };
         object[] lines =
@@ -117,20 +104,7 @@ public sealed class Issue18LoggingTests
     public async Task HostLog_ControlTextInMessage_ArrivesVisible_NeverForgesALine()
     {
         await using var h = Issue18Host.Create();
-        var dir = Path.Combine(h.World.Plugins, "t.pyforge");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), """
-            id: t.pyforge
-            name: forge
-            version: 1.0.0
-            runtime: process
-            entry: plugin.py
-            interpreter: /usr/bin/python3
-            timeouts: { init: 30s, call: 20s, hook: 5s }
-            resources: { memoryMb: 128, openFiles: 64 }
-            """);
-        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
-        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
+        await LoadScriptAsync(h, "t.pyforge");
 
         object[] lines =
         [
@@ -157,20 +131,7 @@ public sealed class Issue18LoggingTests
     public async Task DenialReport_ControlTextInPath_LoggedVisible_NoGrantAdvice()
     {
         await using var h = Issue18Host.Create();
-        var dir = Path.Combine(h.World.Plugins, "t.pydeny");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), """
-            id: t.pydeny
-            name: deny
-            version: 1.0.0
-            runtime: process
-            entry: plugin.py
-            interpreter: /usr/bin/python3
-            timeouts: { init: 30s, call: 20s, hook: 5s }
-            resources: { memoryMb: 128, openFiles: 64 }
-            """);
-        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
-        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
+        await LoadScriptAsync(h, "t.pydeny");
 
         object[] lines =
         [
@@ -193,6 +154,25 @@ public sealed class Issue18LoggingTests
         denied.ShouldAllBe(m => !m.Any(char.IsControl));
         denied[0].ShouldNotContain("stockade grant");
         denied[1].ShouldContain("stockade grant t.pydeny file:read=/srv/plain.txt");
+    }
+
+    // The Python plugin above, under its own id, loaded from a folder at sandboxed.
+    private static async Task LoadScriptAsync(Issue18Host h, string id)
+    {
+        var dir = Path.Combine(h.World.Plugins, id);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "plugin.yaml"), $"""
+            id: {id}
+            name: {id}
+            version: 1.0.0
+            runtime: process
+            entry: plugin.py
+            interpreter: /usr/bin/python3
+            timeouts: {"{"} init: 30s, call: 20s, hook: 5s {"}"}
+            resources: {"{"} memoryMb: 128, openFiles: 64 {"}"}
+            """);
+        File.WriteAllText(Path.Combine(dir, "plugin.py"), Script);
+        await h.Host.LoadAsync(dir, new PluginLoadOptions { Level = "sandboxed" });
     }
 
     private static string Text(LogEntry e) => (string)e.State.Single(p => p.Key == "Message").Value!;
