@@ -182,6 +182,14 @@ internal sealed class WorkerKernelChannel : IDisposable
             return;
         }
 
+        // glibc asking about one of the worker's own threads by its tid (pthread_getattr_np on every .NET thread): not an
+        // attempt on anything outside the worker, so the kernel runs it and nothing is recorded (OwnThreadQuery).
+        if (OwnThreadQuery.Is(call))
+        {
+            SeccompListener.Continue(_listener, call.Id);
+            return;
+        }
+
         if (_ready)
         {
             Interlocked.Increment(ref _denials);

@@ -17,6 +17,9 @@ internal static partial class Interop
     internal const uint SECCOMP_IOCTL_NOTIF_SEND = 0xc0182101;
     internal const uint SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102;
 
+    /// <summary>seccomp_notif_resp.flags: let the kernel run the suspended call as it was made (linux/seccomp.h).</summary>
+    internal const uint SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
+
     internal const int SOCK_SEQPACKET = 5;
     internal const int SOL_SOCKET = 1;
     internal const int SCM_RIGHTS = 1;

@@ -39,6 +39,16 @@ internal static class SeccompListener
         return Interop.ioctl(listener, Interop.SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
     }
 
+    /// <summary>
+    /// Lets the suspended call <paramref name="id"/> run as it was made; false when it is gone. Only for a decision made on
+    /// the call's register arguments (which the kernel captured), never on memory the worker could change meanwhile.
+    /// </summary>
+    internal static unsafe bool Continue(int listener, ulong id)
+    {
+        var response = new Interop.seccomp_notif_resp { id = id, flags = Interop.SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+        return Interop.ioctl(listener, Interop.SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+    }
+
     /// <summary>The kernel name of a syscall number (asm/unistd_64.h), or "syscall_N" for one this table does not name.</summary>
     internal static string NameOf(int nr) => SyscallNames.Of(nr);
 }

@@ -9,12 +9,13 @@ internal static class Issue15KernelProbe
 {
     public const string Source = """
         #!/usr/bin/env python3
-        import ctypes, json, os, struct, sys, time
+        import ctypes, json, os, struct, sys, threading, time
         IN, OUT = sys.stdin.buffer, sys.stdout.buffer
         sys.stdout = sys.stderr
         LIBC = ctypes.CDLL(None, use_errno=True)
         LIBC.syscall.restype = ctypes.c_long
-        SYS = {"shmget": 29, "ptrace": 101, "socket": 41, "getppid": 110, "ioctl": 16, "msgget": 68}
+        SYS = {"shmget": 29, "ptrace": 101, "socket": 41, "getppid": 110, "ioctl": 16, "msgget": 68,
+               "sched_getaffinity": 204, "sched_getscheduler": 145, "gettid": 186}
 
         def call(name, *args):
             ctypes.set_errno(0)
@@ -57,7 +58,22 @@ internal static class Issue15KernelProbe
                         answered.append(fd)
             return {"answered": answered, "lastErrno": ctypes.get_errno()}
 
-        METHODS = {"denied": denied, "allowed": allowed, "descriptors": descriptors, "answerOwn": answer_own}
+        def sched_query(arg):
+            # From a new thread, as glibc's pthread_getattr_np does: about that thread by its tid, or about a pid that
+            # is no thread of this process.
+            out = {}
+            def run():
+                tid = LIBC.syscall(ctypes.c_long(SYS["gettid"]))
+                target = tid if arg["who"] == "thread" else 4194301
+                mask = ctypes.create_string_buffer(128)
+                out["errnos"] = [call("sched_getaffinity", target, 128, ctypes.addressof(mask)), call("sched_getscheduler", target)]
+                out["tidIsPid"] = tid == os.getpid()
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
+            return out
+
+        METHODS = {"schedQuery": sched_query, "denied": denied, "allowed": allowed, "descriptors": descriptors, "answerOwn": answer_own}
 
         def read():
             header = IN.read(4)

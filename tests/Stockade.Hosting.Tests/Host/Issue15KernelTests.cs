@@ -169,6 +169,40 @@ public abstract class Issue15KernelTests<TFixture>(TFixture fixture) : IClassFix
         perDenied.ShouldBeLessThan(20_000, "a denied call took more than 20 ms on average");
     }
 
+    /// <summary>
+    /// glibc names a thread by its tid (pthread_getattr_np on every .NET thread), which the filter cannot tell from another
+    /// pid: the host lets a scheduling query about one of the worker's own threads run (no record: a benign worker's audit
+    /// showed sched_getaffinity "attacks"), at strict inside the worker's own pid namespace too.
+    /// </summary>
+    [Fact]
+    public async Task SchedulingQuery_AboutOwnThread_RunsAndIsNotRecorded()
+    {
+        var result = await CallAsync(Issue15KernelFixture.Probe, "schedQuery", new { who = "thread" });
+
+        result.GetProperty("tidIsPid").GetBoolean().ShouldBeFalse("the query must come from a thread other than the main one");
+        result.GetProperty("errnos").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([0, 0]);
+        await CallAsync(Issue15KernelFixture.Probe, "denied", new { syscall = "msgget", count = 1 }); // a later record, to wait on
+        (await WaitForKernelRecordsAsync(Issue15KernelFixture.Probe, "msgget", 1)).ShouldNotBeEmpty();
+        // Records of the other test's pid (0x3ffffd) aside, no scheduling query of the probe was recorded.
+        KernelRecords(Issue15KernelFixture.Probe, "sched_getaffinity").Concat(KernelRecords(Issue15KernelFixture.Probe, "sched_getscheduler"))
+            .Select(r => r.GetProperty("details").GetProperty("args").GetString()!)
+            .Where(args => !args.StartsWith("0x3ffffd ", StringComparison.Ordinal))
+            .ShouldBeEmpty();
+    }
+
+    /// <summary>The same query about a pid that is no thread of the worker stays EPERM and is recorded.</summary>
+    [Fact]
+    public async Task SchedulingQuery_AboutAnotherPid_IsDeniedAndRecorded()
+    {
+        var before = KernelRecords(Issue15KernelFixture.Probe, "sched_getscheduler").Count;
+
+        var result = await CallAsync(Issue15KernelFixture.Probe, "schedQuery", new { who = "other" });
+
+        result.GetProperty("errnos").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([Eperm, Eperm]);
+        var records = await WaitForKernelRecordsAsync(Issue15KernelFixture.Probe, "sched_getscheduler", before + 1);
+        records[^1].GetProperty("details").GetProperty("args").GetString()!.ShouldStartWith("0x3ffffd ");
+    }
+
     private async Task<JsonElement> CallAsync(string plugin, string method, object input) =>
         await Host.InvokeAsync<JsonElement>(plugin, method, input, JsonSerializerOptions.Web);
 
