@@ -182,8 +182,9 @@ internal sealed class WorkerKernelChannel : IDisposable
             return;
         }
 
-        // glibc asking about one of the worker's own threads by its tid (pthread_getattr_np on every .NET thread): not an
-        // attempt on anything outside the worker, so the kernel runs it and nothing is recorded (OwnThreadQuery).
+        // A scheduling call about one of the worker's own threads by its tid (glibc's pthread_getattr_np on every .NET
+        // thread, then the runtime setting that thread's scheduler): what the filter allows the worker on itself, not an
+        // attempt on anything outside it, so the kernel runs it and nothing is recorded (OwnThreadQuery).
         if (OwnThreadQuery.Is(call))
         {
             SeccompListener.Continue(_listener, call.Id);

@@ -15,7 +15,7 @@ internal static class Issue15KernelProbe
         LIBC = ctypes.CDLL(None, use_errno=True)
         LIBC.syscall.restype = ctypes.c_long
         SYS = {"shmget": 29, "ptrace": 101, "socket": 41, "getppid": 110, "ioctl": 16, "msgget": 68,
-               "sched_getaffinity": 204, "sched_getscheduler": 145, "gettid": 186}
+               "sched_getaffinity": 204, "sched_getscheduler": 145, "sched_setscheduler": 144, "gettid": 186}
 
         def call(name, *args):
             ctypes.set_errno(0)
@@ -66,7 +66,9 @@ internal static class Issue15KernelProbe
                 tid = LIBC.syscall(ctypes.c_long(SYS["gettid"]))
                 target = tid if arg["who"] == "thread" else 4194301
                 mask = ctypes.create_string_buffer(128)
-                out["errnos"] = [call("sched_getaffinity", target, 128, ctypes.addressof(mask)), call("sched_getscheduler", target)]
+                param = ctypes.c_int(0)  # SCHED_OTHER, priority 0: what the runtime sets on its threads
+                out["errnos"] = [call("sched_getaffinity", target, 128, ctypes.addressof(mask)), call("sched_getscheduler", target),
+                                 call("sched_setscheduler", target, 0, ctypes.addressof(param))]
                 out["tidIsPid"] = tid == os.getpid()
             worker = threading.Thread(target=run)
             worker.start()
