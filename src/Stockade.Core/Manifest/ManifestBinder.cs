@@ -44,8 +44,10 @@ internal sealed partial class ManifestBinder(DiagnosticSink sink, PermissionCata
             Publisher = Text(map.Get("publisher"), "publisher"),
             Runtime = runtime ?? PluginRuntime.Dotnet,
             Entry = entry ?? string.Empty,
-            EntryType = entryType,
-            Interpreter = interpreter,
+            // What the warnings above call ignored is dropped here, not carried to the launch: a native plugin that names
+            // an interpreter would otherwise run it (found by an attacker's pass: bash started as a "native" plugin).
+            EntryType = runtime is null or PluginRuntime.Dotnet ? entryType : null,
+            Interpreter = runtime is null or PluginRuntime.Process ? interpreter : null,
             Category = Text(map.Get("category"), "category"),
             Timeouts = BindTimeouts(map.Get("timeouts"), out var timeoutKeys),
             TimeoutKeys = timeoutKeys,

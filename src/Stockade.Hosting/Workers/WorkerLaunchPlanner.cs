@@ -147,7 +147,7 @@ internal static class WorkerLaunchPlanner
                 argv.Add("--allow-exec");
             }
         }
-        else if (request.Interpreter is not null)
+        else if (request.Interpreter is not null && !request.IsNativeAot) // a native entry is the executable itself
         {
             executable = request.Interpreter;
             argv.AddRange([request.Interpreter, Path.Combine(request.PluginDirectory, request.Entry)]);

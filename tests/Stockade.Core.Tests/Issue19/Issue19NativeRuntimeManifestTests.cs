@@ -44,6 +44,16 @@ public class Issue19NativeRuntimeManifestTests
     }
 
     [Fact]
+    public void Native_WithAnInterpreterOrEntryType_BindsNeither()
+    {
+        var result = ManifestReader.Parse(Head + "runtime: native\nentry: bin/example\ninterpreter: /usr/bin/bash\nentryType: A.B\n", "plugin.yaml", ManifestFormat.Yaml);
+
+        var manifest = result.Manifest.ShouldNotBeNull();
+        manifest.Interpreter.ShouldBeNull("ignored, as the warning says: a native entry is the executable itself");
+        manifest.EntryType.ShouldBeNull();
+    }
+
+    [Fact]
     public void UnknownRuntime_SuggestsNative()
     {
         var result = ManifestReader.Parse(Head + "runtime: nativ\nentry: bin/example\n", "plugin.yaml", ManifestFormat.Yaml);

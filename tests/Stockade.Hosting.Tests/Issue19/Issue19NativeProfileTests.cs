@@ -62,6 +62,43 @@ public class Issue19NativeProfileTests
         }
     }
 
+    /// <summary>
+    /// The attack (an attacker's pass): a "native" plugin naming an interpreter ran /usr/bin/bash with its entry as the
+    /// script, under a manifest warning that said the interpreter was ignored. The planner execs a native entry itself.
+    /// </summary>
+    [Fact]
+    public void NativePlugin_NamingAnInterpreter_StillExecsItsEntry()
+    {
+        var folder = Directory.CreateTempSubdirectory("stockade-i19-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "plugin"), string.Empty);
+            var request = new WorkerLaunchRequest
+            {
+                PluginId = "t.native",
+                IsDotnet = false,
+                IsNativeAot = true,
+                Interpreter = "/usr/bin/bash",
+                PluginDirectory = folder,
+                Entry = "plugin",
+                DataDirectory = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName,
+                TempDirectory = Directory.CreateDirectory(Path.Combine(folder, "temp")).FullName,
+                Landlock = true,
+                Seccomp = true,
+            };
+
+            var spec = WorkerLaunchPlanner.BuildSpec(request, WorkerRuntime.Locate(null), Environment.ProcessId);
+
+            spec.Executable.ShouldBe(Path.Combine(folder, "plugin"));
+            spec.Arguments.ShouldBe([Path.Combine(folder, "plugin")]);
+            spec.Landlock.ShouldNotBeNull().PathRules.ShouldNotContain(r => r.Path.Contains("bash", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void ServerExitCodes_AreTheSandboxTablesValues()
     {
